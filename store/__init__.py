@@ -1,0 +1,1 @@
+"""Storage of the veille: the only package that speaks SQL."""

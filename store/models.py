@@ -1,0 +1,162 @@
+"""Tables of the veille. Alembic migrations in store/migrations mirror them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+
+from sqlalchemy import JSON, Column, DateTime, LargeBinary, TypeDecorator, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware datetimes on every backend.
+
+    SQLite drops the offset; storing UTC and re-attaching it on the way out keeps
+    comparisons between stored and fresh values safe.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: object) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime refused by the store")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: object) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _time_column(*, nullable: bool = True, index: bool = False) -> Column[datetime]:
+    return Column(UTCDateTime(), nullable=nullable, index=index)
+
+
+class Decision(StrEnum):
+    ALERT = "alert"
+    DIGEST = "digest"
+    DROP = "drop"
+
+
+class FetchOutcome(StrEnum):
+    OK = "ok"
+    NOT_MODIFIED = "not_modified"
+    ERROR = "error"
+
+
+class DeliveryStatus(StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+class Source(SQLModel, table=True):
+    """A configured source and its collection state (due time, lease, HTTP validators)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True, index=True)
+    kind: str
+    url: str
+    interval_seconds: int
+    enabled: bool = True
+    next_check_at: datetime | None = Field(default=None, sa_column=_time_column(index=True))
+    lease_owner: str | None = None
+    lease_until: datetime | None = Field(default=None, sa_column=_time_column())
+    etag: str | None = None
+    last_modified: str | None = None
+    body_hash: str | None = None
+    last_success_at: datetime | None = Field(default=None, sa_column=_time_column())
+    last_error: str | None = None
+    last_error_at: datetime | None = Field(default=None, sa_column=_time_column())
+    consecutive_errors: int = 0
+
+
+class FetchAttempt(SQLModel, table=True):
+    __tablename__ = "fetch_attempt"
+
+    id: int | None = Field(default=None, primary_key=True)
+    source_id: int = Field(foreign_key="source.id", index=True)
+    started_at: datetime = Field(sa_column=_time_column(nullable=False))
+    finished_at: datetime = Field(sa_column=_time_column(nullable=False))
+    outcome: str
+    http_status: int | None = None
+    error: str | None = None
+    new_items: int = 0
+    updated_items: int = 0
+    unchanged_items: int = 0
+
+
+class Story(SQLModel, table=True):
+    """One news event as the press tells it: the items of several outlets grouped."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    title: str
+    first_seen_at: datetime = Field(sa_column=_time_column(nullable=False, index=True))
+    last_seen_at: datetime = Field(sa_column=_time_column(nullable=False))
+    item_count: int = 1
+
+
+class Item(SQLModel, table=True):
+    __table_args__ = (
+        UniqueConstraint("source_id", "guid", name="uq_item_source_guid"),
+        UniqueConstraint("url", name="uq_item_url"),
+        UniqueConstraint("source_id", "title_date_key", name="uq_item_source_title_date"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    source_id: int = Field(foreign_key="source.id", index=True)
+    story_id: int | None = Field(default=None, foreign_key="story.id", index=True)
+    guid: str
+    url: str
+    title: str
+    summary: str = ""
+    content: str | None = None
+    author: str | None = None
+    publisher: str | None = None
+    published_at: datetime = Field(sa_column=_time_column(nullable=False, index=True))
+    published_estimated: bool = False
+    language: str | None = None
+    collected_at: datetime = Field(sa_column=_time_column(nullable=False, index=True))
+    updated_at: datetime | None = Field(default=None, sa_column=_time_column())
+    title_date_key: str
+    content_hash: str
+    minhash: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
+
+
+class Score(SQLModel, table=True):
+    """The judgement on an item; re-scoring replaces it."""
+
+    item_id: int = Field(foreign_key="item.id", primary_key=True)
+    score: int = Field(index=True)
+    decision: str = Field(index=True)
+    topics: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    why: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    mentions: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    member_mentions: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    scored_at: datetime = Field(sa_column=_time_column(nullable=False))
+
+
+class Delivery(SQLModel, table=True):
+    """The outbox: one row per (story, channel, kind), written with the item that caused it."""
+
+    __table_args__ = (UniqueConstraint("story_id", "channel", "kind", name="uq_delivery_story_channel"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    story_id: int = Field(foreign_key="story.id", index=True)
+    item_id: int = Field(foreign_key="item.id")
+    channel: str
+    kind: str = "alert"
+    status: str = Field(default=DeliveryStatus.PENDING, index=True)
+    attempts: int = 0
+    created_at: datetime = Field(sa_column=_time_column(nullable=False))
+    sent_at: datetime | None = Field(default=None, sa_column=_time_column())
+    external_id: str | None = None
+    last_error: str | None = None

@@ -1,0 +1,334 @@
+"""sources.yaml -> typed models.
+
+Errors are reported in French with the file, the line and the dotted path of
+the faulty field, because the people editing this file are volunteers, not
+developers.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from datetime import time, timedelta
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+DEFAULT_CONFIG_PATH = Path("sources.yaml")
+CONFIG_ENV_VAR = "WATCHER_CONFIG"
+
+_DURATION_RE = re.compile(r"^\s*(\d+)\s*(s|m|h|d|j)\s*$")
+_DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "j": 86400}
+_WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
+
+
+class ConfigError(Exception):
+    """A configuration problem, already phrased in French for the user."""
+
+
+def parse_duration(value: object) -> timedelta:
+    if isinstance(value, timedelta):
+        return value
+    match = _DURATION_RE.match(str(value))
+    if not match:
+        raise ValueError(f"durée invalide « {value} » (exemples valides : 15m, 1h)")
+    amount, unit = match.groups()
+    return timedelta(seconds=int(amount) * _DURATION_UNITS[unit])
+
+
+def parse_clock(value: object) -> time:
+    if isinstance(value, time):
+        return value
+    if isinstance(value, int):  # YAML 1.1 reads an unquoted 07:30 as sexagesimal minutes
+        return time(value // 60 % 24, value % 60)
+    try:
+        return time.fromisoformat(str(value).strip())
+    except ValueError:
+        raise ValueError(f"heure invalide « {value} » (format attendu HH:MM, par exemple 07:30)") from None
+
+
+Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
+ClockTime = Annotated[time, BeforeValidator(parse_clock)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SourceKind(StrEnum):
+    RSS = "rss"
+    PAGE = "page"
+
+
+class SourceCategory(StrEnum):
+    PRESSE = "presse"
+    PRESSE_SANTE = "presse_sante"
+    INSTITUTION = "institution"
+    PARLEMENT = "parlement"
+    AGREGATEUR = "agregateur"
+    SOCIAL = "social"
+
+
+class SourceConfig(_Strict):
+    name: Annotated[str, Field(min_length=1)]
+    kind: SourceKind = SourceKind.RSS
+    url: str
+    interval: Duration = timedelta(minutes=30)
+    topics: list[str] = []
+    enabled: bool = True
+    full_text: bool = False
+    weight: Annotated[int, Field(ge=0, le=20)] = 0
+    category: SourceCategory = SourceCategory.PRESSE
+
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, url: str) -> str:
+        if not re.match(r"^https?://[^\s/]+", url):
+            raise ValueError(f"adresse invalide « {url} » (elle doit commencer par http:// ou https://)")
+        return url
+
+    @field_validator("interval")
+    @classmethod
+    def _sane_interval(cls, interval: timedelta) -> timedelta:
+        if interval < timedelta(minutes=5):
+            raise ValueError("intervalle trop court (minimum 5m, pour ne pas surcharger les sites)")
+        return interval
+
+
+class TopicConfig(_Strict):
+    label: Annotated[str, Field(min_length=1)]
+    terms: dict[str, Annotated[int, Field(ge=-100, le=100)]]
+    exclude: list[str] = []
+
+    @field_validator("terms")
+    @classmethod
+    def _has_terms(cls, terms: dict[str, int]) -> dict[str, int]:
+        if not any(weight > 0 for weight in terms.values()):
+            raise ValueError("un thème doit avoir au moins un terme de poids positif")
+        return terms
+
+
+class Spokesperson(_Strict):
+    name: str
+    role: str
+
+
+class CollectiveWatch(_Strict):
+    names: Annotated[list[str], Field(min_length=1)]
+    spokespeople: list[Spokesperson] = []
+
+
+class MemberAssociation(_Strict):
+    name: str
+    aliases: list[str] = []
+
+
+class Watchlist(_Strict):
+    collective: CollectiveWatch
+    members: list[MemberAssociation] = []
+
+
+class QuietHours(_Strict):
+    start: ClockTime
+    end: ClockTime
+
+
+class AlertsConfig(_Strict):
+    alert_threshold: Annotated[int, Field(ge=0, le=100)] = 70
+    digest_threshold: Annotated[int, Field(ge=0, le=100)] = 40
+    mention_decision: Literal["alert", "digest"] = "alert"
+    channels: dict[str, str] = {"default": "#veille"}
+    quiet_hours: QuietHours | None = None
+
+    @model_validator(mode="after")
+    def _coherent(self) -> AlertsConfig:
+        if self.digest_threshold > self.alert_threshold:
+            raise ValueError("digest_threshold doit être inférieur ou égal à alert_threshold")
+        if "default" not in self.channels:
+            raise ValueError("channels doit contenir une entrée « default »")
+        return self
+
+    def channel_for(self, topic: str) -> str:
+        return self.channels.get(topic, self.channels["default"])
+
+
+class DigestConfig(_Strict):
+    time: ClockTime = time(7, 30)
+    timezone: str = "Europe/Paris"
+    weekly_day: str = "lundi"
+    slack_channel: str | None = None
+    recipients: list[str] = []
+    output_dir: Path = Path("data/digests")
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, zone: str) -> str:
+        try:
+            ZoneInfo(zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"fuseau horaire inconnu « {zone} » (exemple : Europe/Paris)") from None
+        return zone
+
+    @field_validator("weekly_day")
+    @classmethod
+    def _french_weekday(cls, day: str) -> str:
+        if day.lower() not in _WEEKDAYS:
+            raise ValueError(f"jour inconnu « {day} » (attendu : {', '.join(_WEEKDAYS)})")
+        return day.lower()
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+class Config(_Strict):
+    sources: list[SourceConfig]
+    topics: dict[str, TopicConfig]
+    watchlist: Watchlist
+    alerts: AlertsConfig = AlertsConfig()
+    digest: DigestConfig = DigestConfig()
+
+    @model_validator(mode="after")
+    def _cross_references(self) -> Config:
+        known = set(self.topics)
+        seen: set[str] = set()
+        for source in self.sources:
+            if source.name in seen:
+                raise ValueError(f"deux sources portent le même nom « {source.name} »")
+            seen.add(source.name)
+            unknown = [t for t in source.topics if t not in known]
+            if unknown:
+                raise ValueError(
+                    f"la source « {source.name} » cite un thème inconnu « {unknown[0]} » "
+                    f"(thèmes définis : {', '.join(sorted(known))})"
+                )
+        return self
+
+    def source(self, name: str) -> SourceConfig:
+        for source in self.sources:
+            if source.name == name:
+                return source
+        raise ConfigError(f"source inconnue « {name} » (voir « watcher sources list »)")
+
+
+# --- loading ---------------------------------------------------------------
+
+_PYDANTIC_FRENCH = {
+    "missing": "champ obligatoire manquant",
+    "extra_forbidden": "champ inconnu (vérifiez l'orthographe)",
+    "int_parsing": "nombre entier attendu",
+    "int_type": "nombre entier attendu",
+    "bool_parsing": "valeur attendue : true ou false",
+    "bool_type": "valeur attendue : true ou false",
+    "string_type": "texte attendu",
+    "list_type": "liste attendue",
+    "dict_type": "dictionnaire attendu (clé: valeur)",
+    "model_type": "bloc clé: valeur attendu",
+    "less_than_equal": "valeur trop grande",
+    "greater_than_equal": "valeur trop petite",
+    "too_short": "la liste ne peut pas être vide",
+    "string_too_short": "le texte ne peut pas être vide",
+    "enum": "valeur non reconnue",
+    "literal_error": "valeur non reconnue",
+}
+
+
+def _french_message(error: Any) -> str:
+    kind = error["type"]
+    if kind in ("value_error", "assertion_error"):
+        return str(error["ctx"]["error"]) if "ctx" in error else error["msg"]
+    message = _PYDANTIC_FRENCH.get(kind, error["msg"])
+    if kind in ("enum", "literal_error") and "ctx" in error:
+        message += f" « {error.get('input')} » (attendu : {error['ctx'].get('expected', '')})"
+    elif kind in ("less_than_equal", "greater_than_equal") and "ctx" in error:
+        bound = error["ctx"].get("le", error["ctx"].get("ge"))
+        message += f" « {error.get('input')} » (limite : {bound})"
+    elif kind in ("int_parsing", "bool_parsing"):
+        message += f", reçu « {error.get('input')} »"
+    return message
+
+
+def _format_location(loc: tuple[Any, ...]) -> str:
+    text = ""
+    for part in loc:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += f".{part}" if text else str(part)
+    return text
+
+
+def _line_index(node: yaml.Node, path: tuple[Any, ...] = ()) -> Iterator[tuple[tuple[Any, ...], int]]:
+    """Yield (path, 1-based line) for every node of a composed YAML document."""
+    yield path, node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            key = key_node.value
+            # A key's own line is where an "unknown field" error should point.
+            yield (*path, key, "<key>"), key_node.start_mark.line + 1
+            yield from _line_index(value_node, (*path, key))
+    elif isinstance(node, yaml.SequenceNode):
+        for index, child in enumerate(node.value):
+            yield from _line_index(child, (*path, index))
+
+
+def _line_for(lines: dict[tuple[Any, ...], int], loc: tuple[Any, ...], extra_field: bool) -> int | None:
+    if extra_field and (*loc, "<key>") in lines:
+        return lines[(*loc, "<key>")]
+    probe = tuple(loc)
+    while probe:
+        if probe in lines:
+            return lines[probe]
+        probe = probe[:-1]
+    return lines.get(())
+
+
+def load_config(path: Path | str | None = None) -> Config:
+    config_path = Path(path or os.environ.get(CONFIG_ENV_VAR) or DEFAULT_CONFIG_PATH)
+    try:
+        text = config_path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{config_path} : fichier de configuration introuvable") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{config_path} : le fichier n'est pas en UTF-8 (octet {exc.start})") from None
+    return parse_config(text, config_path.name)
+
+
+def parse_config(text: str, filename: str = "sources.yaml") -> Config:
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = f", ligne {mark.line + 1}" if mark else ""
+        raise ConfigError(f"{filename}{line} : YAML illisible ({exc.problem or exc.context})") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{filename} : YAML illisible ({exc})") from None
+    if root is None or not isinstance(data, dict):
+        raise ConfigError(f"{filename} : le fichier doit contenir les sections sources, topics et watchlist")
+    lines = dict(_line_index(root))
+    try:
+        return Config.model_validate(data)
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            loc = tuple(error["loc"])
+            line = _line_for(lines, loc, error["type"] == "extra_forbidden")
+            where = f"{filename}, ligne {line}" if line else filename
+            field = _format_location(loc)
+            prefix = f"{where}, {field}" if field else where
+            problems.append(f"{prefix} : {_french_message(error)}")
+        raise ConfigError("\n".join(problems)) from None

@@ -1,0 +1,71 @@
+"""`watcher demo`: the whole chain, offline, on a fresh SQLite database."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+import yaml
+
+from alerts.digest import Digest
+from store.db import make_engine, upgrade
+from store.models import utcnow
+from watcher.config import Config, SourceConfig
+from watcher.demo.server import serve_directory
+from watcher.digest_job import produce_digest
+from watcher.pipeline import Collector, CycleReport, SourceReport
+
+SNAPSHOT_DIR = Path(__file__).parent / "snapshot"
+DEMO_DATABASE = "veille-demo.db"
+
+
+@dataclass(frozen=True)
+class DemoResult:
+    report: CycleReport
+    digest: Digest
+    files: list[Path]
+    database: Path
+
+
+def demo_sources(base_url: str) -> list[SourceConfig]:
+    manifest = yaml.safe_load((SNAPSHOT_DIR / "manifest.yaml").read_text(encoding="utf-8"))
+    return [
+        SourceConfig(
+            name=entry["name"],
+            kind=entry.get("kind", "rss"),
+            url=f"{base_url}/{entry['file']}",
+            topics=entry.get("topics", []),
+            weight=entry.get("weight", 0),
+            category=entry.get("category", "presse"),
+        )
+        for entry in manifest["sources"]
+    ]
+
+
+def run_demo(config: Config, out_dir: Path, on_source_done: Callable[[SourceReport], None] | None = None) -> DemoResult:
+    """Serve the snapshot on 127.0.0.1, collect it into a new database, write the digest into out_dir.
+
+    The themes, watchlist and thresholds are those of the given configuration,
+    so the demo shows the rules the collective really runs.
+    """
+    out_dir.mkdir(parents=True, exist_ok=True)
+    database = out_dir / DEMO_DATABASE
+    for leftover in (database, database.with_name(f"{DEMO_DATABASE}-wal"), database.with_name(f"{DEMO_DATABASE}-shm")):
+        leftover.unlink(missing_ok=True)
+    engine = make_engine(f"sqlite:///{database}")
+    try:
+        upgrade(engine)
+        with serve_directory(SNAPSHOT_DIR) as base_url:
+            demo_config = config.model_copy(update={"sources": demo_sources(base_url)})
+            collector = Collector(engine, demo_config)
+            collector.sync_sources()
+            report = asyncio.run(collector.run_cycle(on_done=on_source_done))
+        # The snapshot is collected now, so the digest covers the last 24 hours up to now.
+        end = utcnow() + timedelta(seconds=1)
+        digest, files = produce_digest(engine, demo_config, window=(end - timedelta(days=1), end), out_dir=out_dir)
+    finally:
+        engine.dispose()
+    return DemoResult(report, digest, files, database)

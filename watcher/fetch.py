@@ -1,0 +1,166 @@
+"""The one HTTP client of the veille: deadlines, size cap, redirects, conditional GET.
+
+Every failure becomes a `FetchError` whose message is French and names the URL,
+so that one misbehaving site is reported on its source and never stops a cycle.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import defaultdict
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+import httpx
+
+from watcher import __version__
+
+USER_AGENT = f"veille-action-patients/{__version__} (media monitoring of the Action Patients collective)"
+DEFAULT_DEADLINE_SECONDS = 20.0
+DEFAULT_MAX_BYTES = 8 * 1024 * 1024
+MAX_REDIRECTS = 5
+ACCEPT_FEEDS = (
+    "application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, "
+    "text/xml;q=0.9, application/json;q=0.8, text/html;q=0.5, */*;q=0.1"
+)
+
+
+class FetchError(Exception):
+    """A French, user-facing description of why a URL could not be fetched."""
+
+    def __init__(self, message: str, *, status: int | None = None, retry_after: str | None = None):
+        super().__init__(message)
+        self.status = status
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True)
+class FetchResult:
+    url: str  # after redirects
+    status: int
+    body: bytes
+    headers: httpx.Headers
+    not_modified: bool = False
+
+    @property
+    def content_type(self) -> str:
+        return self.headers.get("content-type", "")
+
+
+@dataclass
+class Fetcher:
+    """One shared async client with global and per-host concurrency limits."""
+
+    deadline_seconds: float = DEFAULT_DEADLINE_SECONDS
+    max_bytes: int = DEFAULT_MAX_BYTES
+    max_connections: int = 20
+    per_host: int = 4
+    _client: httpx.AsyncClient | None = field(default=None, init=False, repr=False)
+    _host_slots: defaultdict[str, asyncio.Semaphore] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._host_slots = defaultdict(lambda: asyncio.Semaphore(self.per_host))
+
+    async def __aenter__(self) -> Fetcher:
+        self._client = httpx.AsyncClient(
+            headers={"User-Agent": USER_AGENT, "Accept": ACCEPT_FEEDS, "Accept-Encoding": "gzip, deflate"},
+            follow_redirects=True,
+            max_redirects=MAX_REDIRECTS,
+            timeout=httpx.Timeout(self.deadline_seconds, connect=10.0),
+            limits=httpx.Limits(max_connections=self.max_connections, max_keepalive_connections=self.max_connections),
+            transport=httpx.AsyncHTTPTransport(retries=1),
+        )
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
+
+    async def get(self, url: str, *, etag: str | None = None, last_modified: str | None = None) -> FetchResult:
+        if self._client is None:
+            raise RuntimeError("Fetcher used outside of 'async with'")
+        headers = {}
+        if etag:
+            headers["If-None-Match"] = etag
+        if last_modified:
+            headers["If-Modified-Since"] = last_modified
+        host = urlsplit(url).hostname or ""
+        async with self._host_slots[host]:
+            try:
+                # httpx timeouts apply per read; the whole request gets one deadline,
+                # otherwise a server dripping a byte a second never times out.
+                async with asyncio.timeout(self.deadline_seconds):
+                    return await self._get(url, headers)
+            except TimeoutError:
+                raise FetchError(f"délai dépassé ({self.deadline_seconds:g} s) pour {url}") from None
+            except httpx.TooManyRedirects:
+                raise FetchError(f"trop de redirections (plus de {MAX_REDIRECTS}) pour {url}") from None
+            except httpx.ConnectError as exc:
+                raise FetchError(_connect_error_message(url, exc)) from None
+            except (httpx.RemoteProtocolError, httpx.ReadError) as exc:
+                raise FetchError(f"connexion interrompue par le serveur pour {url} ({exc})") from None
+            except httpx.InvalidURL:
+                raise FetchError(f"adresse invalide : {url}") from None
+            except httpx.HTTPError as exc:
+                raise FetchError(f"erreur réseau pour {url} : {exc.__class__.__name__} {exc}") from None
+
+    async def _get(self, url: str, headers: dict[str, str]) -> FetchResult:
+        assert self._client is not None
+        async with self._client.stream("GET", url, headers=headers) as response:
+            if response.status_code == 304:
+                return FetchResult(str(response.url), 304, b"", response.headers, not_modified=True)
+            if response.status_code >= 400:
+                raise FetchError(
+                    _status_message(url, response.status_code),
+                    status=response.status_code,
+                    retry_after=response.headers.get("retry-after"),
+                )
+            declared = response.headers.get("content-length")
+            if declared and declared.isdigit() and int(declared) > self.max_bytes:
+                raise FetchError(_too_large(url, self.max_bytes))
+            body = await self._read_capped(response, url)
+            return FetchResult(str(response.url), response.status_code, body, response.headers)
+
+    async def _read_capped(self, response: httpx.Response, url: str) -> bytes:
+        # iter_bytes() decompresses; counting decoded bytes caps compression bombs too.
+        chunks: list[bytes] = []
+        size = 0
+        try:
+            async for chunk in response.aiter_bytes():
+                size += len(chunk)
+                if size > self.max_bytes:
+                    raise FetchError(_too_large(url, self.max_bytes))
+                chunks.append(chunk)
+        except httpx.DecodingError:
+            raise FetchError(f"contenu compressé illisible pour {url}") from None
+        return b"".join(chunks)
+
+
+def _too_large(url: str, limit: int) -> str:
+    return f"réponse trop volumineuse (plus de {limit // (1024 * 1024)} Mo) pour {url}"
+
+
+def _status_message(url: str, status: int) -> str:
+    reasons = {
+        401: "accès refusé (authentification requise)",
+        403: "accès interdit (le site bloque peut-être les robots)",
+        404: "page introuvable",
+        410: "flux supprimé définitivement",
+        429: "trop de requêtes, le site demande de ralentir",
+        500: "erreur interne du serveur",
+        502: "passerelle en erreur",
+        503: "service indisponible",
+        504: "délai de passerelle dépassé",
+    }
+    reason = reasons.get(status, "réponse en erreur")
+    return f"HTTP {status} : {reason} pour {url}"
+
+
+def _connect_error_message(url: str, exc: Exception) -> str:
+    text = str(exc).lower()
+    if "name or service not known" in text or "nodename nor servname" in text or "getaddrinfo" in text:
+        return f"nom de domaine introuvable pour {url}"
+    if "refused" in text:
+        return f"connexion refusée pour {url}"
+    return f"connexion impossible pour {url} ({exc})"

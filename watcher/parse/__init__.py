@@ -1,0 +1,1 @@
+"""Parsers: bytes from a source -> raw entries."""

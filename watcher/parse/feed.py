@@ -1,0 +1,180 @@
+"""Feed bytes -> raw entries (RSS 0.9x/1.0/2.0, Atom 0.3/1.0 and RDF through feedparser; JSON Feed).
+
+A body that is not a feed (an HTML error page, a Cloudflare challenge, nothing
+at all) raises `ParseError`: a broken source must show as broken, never as a
+source with « 0 nouveaux articles ».
+"""
+
+from __future__ import annotations
+
+import calendar
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import feedparser
+
+from watcher.parse.errors import ParseError
+
+_HTML_START_RE = re.compile(rb"^\s*(?:<!--.*?-->\s*)*(?:<!doctype\s+html|<html|<head|<body)", re.I | re.S)
+_TITLE_RE = re.compile(rb"<title[^>]*>(.*?)</title>", re.I | re.S)
+_CLOUDFLARE_MARKERS = (b"cf-browser-verification", b"cf_chl_", b"Attention Required! | Cloudflare", b"cf-ray")
+
+
+@dataclass(frozen=True)
+class RawEntry:
+    """An entry as the source gave it, before normalisation."""
+
+    guid: str | None
+    link: str | None
+    title: str
+    summary_html: str = ""
+    content_html: str = ""
+    author: str | None = None
+    published: datetime | None = None
+    publisher: str | None = None  # the outlet behind an aggregator link (Google News <source>)
+    language: str | None = None
+
+
+@dataclass(frozen=True)
+class ParsedFeed:
+    title: str
+    language: str | None
+    entries: list[RawEntry] = field(default_factory=list)
+    ttl_minutes: int | None = None
+    warning: str | None = None  # the feed was recovered from malformed XML
+
+
+def parse_feed(body: bytes, url: str, content_type: str = "") -> ParsedFeed:
+    if not body.strip():
+        raise ParseError(f"réponse vide pour {url} (aucun flux reçu)")
+    if _looks_like_json(body, content_type):
+        return _parse_json_feed(body, url)
+    if _HTML_START_RE.match(body[:2048]):
+        raise ParseError(_html_instead_of_feed(body, url))
+    parsed = feedparser.parse(
+        body,
+        response_headers={"content-type": content_type or "application/xml", "content-location": url},
+        resolve_relative_uris=True,
+        sanitize_html=False,  # summaries are sanitised once, by normalize, with nh3
+    )
+    version = parsed.get("version")
+    if not version:
+        if _HTML_START_RE.search(body[:4096]) or b"<html" in body[:4096].lower():
+            raise ParseError(_html_instead_of_feed(body, url))
+        problem = parsed.get("bozo_exception")
+        detail = f" ({problem})" if problem else ""
+        raise ParseError(f"contenu illisible : ce n'est pas un flux RSS, Atom ou RDF{detail} pour {url}")
+    warning = None
+    if parsed.get("bozo") and not isinstance(parsed.get("bozo_exception"), feedparser.CharacterEncodingOverride):
+        warning = f"flux mal formé, récupéré en mode tolérant ({parsed.get('bozo_exception')})"
+    feed = parsed.feed
+    language = feed.get("language")
+    entries = [_entry(entry, language) for entry in parsed.entries]
+    return ParsedFeed(
+        title=feed.get("title", ""),
+        language=language,
+        entries=[entry for entry in entries if entry is not None],
+        ttl_minutes=_int_or_none(feed.get("ttl")),
+        warning=warning,
+    )
+
+
+def _entry(entry: Any, feed_language: str | None) -> RawEntry | None:
+    title = entry.get("title", "") or ""
+    link = entry.get("link")
+    if not title and not link:
+        return None
+    content_html = ""
+    if entry.get("content"):
+        content_html = max((part.get("value", "") for part in entry.content), key=len)
+    summary_html = entry.get("summary", "") or ""
+    if summary_html == content_html and len(content_html) > 600:
+        summary_html = ""  # feeds that repeat the whole article in <description>
+    source = entry.get("source") or {}
+    return RawEntry(
+        guid=entry.get("id") or None,
+        link=link,
+        title=title,
+        summary_html=summary_html,
+        content_html=content_html,
+        author=entry.get("author") or None,
+        published=_struct_to_datetime(
+            entry.get("published_parsed") or entry.get("updated_parsed") or entry.get("created_parsed")
+        ),
+        publisher=source.get("title") or None,
+        language=(entry.get("summary_detail") or {}).get("language") or feed_language,
+    )
+
+
+def _struct_to_datetime(value: Any) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return datetime.fromtimestamp(calendar.timegm(value), UTC)
+    except (OverflowError, ValueError, OSError):
+        return None
+
+
+def _int_or_none(value: Any) -> int | None:
+    try:
+        return int(str(value).strip())
+    except (TypeError, ValueError):
+        return None
+
+
+def _looks_like_json(body: bytes, content_type: str) -> bool:
+    return "json" in content_type.lower() or body.lstrip()[:1] == b"{"
+
+
+def _parse_json_feed(body: bytes, url: str) -> ParsedFeed:
+    # feedparser 6 has no JSON Feed support; the format is small enough to map directly.
+    try:
+        document = json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ParseError(f"JSON illisible pour {url} ({exc})") from None
+    if not isinstance(document, dict) or "jsonfeed.org" not in str(document.get("version", "")):
+        raise ParseError(f"ce JSON n'est pas un JSON Feed (jsonfeed.org) pour {url}")
+    language = document.get("language")
+    entries = []
+    for item in document.get("items") or []:
+        if not isinstance(item, dict):
+            continue
+        authors = item.get("authors") or ([item["author"]] if item.get("author") else [])
+        entries.append(
+            RawEntry(
+                guid=str(item.get("id")) if item.get("id") is not None else None,
+                link=item.get("url") or item.get("external_url"),
+                title=str(item.get("title") or ""),
+                summary_html=str(item.get("summary") or ""),
+                content_html=str(item.get("content_html") or item.get("content_text") or ""),
+                author=", ".join(a.get("name", "") for a in authors if isinstance(a, dict)) or None,
+                published=_iso_datetime(item.get("date_published") or item.get("date_modified")),
+                language=item.get("language") or language,
+            )
+        )
+    return ParsedFeed(title=str(document.get("title", "")), language=language, entries=entries)
+
+
+def _iso_datetime(value: Any) -> datetime | None:
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _html_instead_of_feed(body: bytes, url: str) -> str:
+    head = body[:20_000]
+    if any(marker in head for marker in _CLOUDFLARE_MARKERS):
+        return f"page de protection anti-robots (Cloudflare) au lieu d'un flux pour {url}"
+    title_match = _TITLE_RE.search(head)
+    title = ""
+    if title_match:
+        title = re.sub(r"\s+", " ", title_match.group(1).decode("utf-8", "replace")).strip()
+    shown = f" « {title[:80]} »" if title else ""
+    return f"page HTML{shown} reçue au lieu d'un flux pour {url}"

@@ -1,0 +1,92 @@
+"""`watcher run`: APScheduler ticks that claim due work from the database.
+
+APScheduler keeps only in-memory jobs (a tick and the digest cron); what is due
+lives in the store (`source.next_check_at` and leases), so a restart or a
+second process neither loses nor repeats work.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from collections.abc import Callable
+from datetime import date
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy import Engine
+
+from store.models import utcnow
+from watcher.config import Config
+from watcher.pipeline import Collector, CycleReport
+
+log = logging.getLogger(__name__)
+
+TICK_SECONDS = 30
+
+
+class Service:
+    def __init__(self, engine: Engine, config: Config, write_digest: Callable[[date], object]):
+        self.engine = engine
+        self.config = config
+        self.collector = Collector(engine, config)
+        self.write_digest = write_digest
+        self.stopping = asyncio.Event()
+        self._busy = asyncio.Lock()
+
+    async def tick(self) -> CycleReport | None:
+        if self.stopping.is_set():
+            return None
+        async with self._busy:
+            report = await self.collector.run_cycle()
+        for source in report.sources:
+            if source.error:
+                log.warning("%s : %s", source.source, source.error)
+        if report.sources:
+            log.info("cycle : %d sources, %d nouveaux articles", len(report.sources), report.new)
+        return report
+
+    async def digest(self) -> None:
+        async with self._busy:
+            today = utcnow().astimezone(self.config.digest.zone).date()
+            paths = await asyncio.to_thread(self.write_digest, today)
+            log.info("digest du %s écrit : %s", today.isoformat(), paths)
+
+    async def run(self) -> None:
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, self.stopping.set)
+        self.collector.sync_sources()
+        digest_config = self.config.digest
+        scheduler = AsyncIOScheduler(timezone=digest_config.zone)
+        scheduler.add_job(
+            self.tick,
+            IntervalTrigger(seconds=TICK_SECONDS),
+            id="collect",
+            max_instances=1,
+            coalesce=True,
+            next_run_time=utcnow(),
+        )
+        scheduler.add_job(
+            self.digest,
+            CronTrigger(hour=digest_config.time.hour, minute=digest_config.time.minute, timezone=digest_config.zone),
+            id="digest",
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=3600,
+        )
+        scheduler.start()
+        log.info("service démarré : %d sources, digest à %s", len(self.config.sources), digest_config.time)
+        try:
+            await self.stopping.wait()
+        finally:
+            log.info("arrêt demandé : fin du travail en cours…")
+            scheduler.shutdown(wait=False)
+            # Let the running cycle finish its transaction instead of cutting it off.
+            async with self._busy:
+                pass
+            for signum in (signal.SIGTERM, signal.SIGINT):
+                loop.remove_signal_handler(signum)
+            log.info("service arrêté proprement")

@@ -1,0 +1,91 @@
+"""French text analysis: tokens, elisions, folding and stems.
+
+Two views of the same text are needed downstream:
+- `folded` words keep every word (stop words included) so that a name such as
+  « Action Patients » is not confused with « l'action des patients »;
+- `stems` drop stop words and reduce words to their Snowball stem so that
+  « hôpitaux » matches « hôpital » and « grèves » matches « grève ».
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+import snowballstemmer
+
+_WORD_RE = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*", re.UNICODE)
+_ELISION_RE = re.compile(r"^(?:l|d|j|m|n|s|t|c|qu|jusqu|lorsqu|puisqu|quoiqu)['’]", re.IGNORECASE)
+_LIGATURES = str.maketrans({"œ": "oe", "Œ": "OE", "æ": "ae", "Æ": "AE", "’": "'"})
+
+STOP_WORDS = frozenset(
+    """
+    a à au aux avec ce ces cet cette d de des du elle elles en et eux il ils je la le les leur leurs
+    lui ma mais me même mes moi mon ne nos notre nous on ou où par pas pour qu que qui sa se ses son
+    sur ta te tes toi ton tu un une vos votre vous y l s c n t m j été être est sont était ont avait
+    a été fait faire plus moins très tout tous toute toutes dans sans sous entre vers chez après avant
+    depuis pendant selon comme si aussi ainsi donc car puis alors encore déjà lors dont cela ça ceci
+    celui celle ceux celles quel quelle quels quelles
+    """.split()
+)
+
+_stemmer = snowballstemmer.stemmer("french")
+
+
+def fold(text: str) -> str:
+    """Lower case, ligatures expanded, accents removed."""
+    decomposed = unicodedata.normalize("NFKD", text.translate(_LIGATURES).lower())
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
+
+
+@lru_cache(maxsize=200_000)
+def stem(word: str) -> str:
+    # Stem before folding: the Snowball rules rely on accents (« hôpitaux » -> « hôpital »).
+    return fold(_stemmer.stemWord(word.lower().translate(_LIGATURES)))
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    surface: str  # as written, without the elided article
+    folded: str
+    stem: str
+    stop: bool
+
+    @property
+    def is_acronym(self) -> bool:
+        return len(self.surface) >= 2 and self.surface.isupper() and self.surface.isalpha()
+
+
+def _split_words(text: str) -> list[str]:
+    words: list[str] = []
+    for raw in _WORD_RE.findall(text.translate(_LIGATURES)):
+        # « l'hôpital » -> « hôpital »; « aujourd'hui » keeps its apostrophe.
+        elided = _ELISION_RE.match(raw)
+        if elided and len(raw) > elided.end():
+            words.append(raw[: elided.end() - 1])
+            raw = raw[elided.end() :]
+        words.extend(part for part in raw.split("-") if part)
+    return words
+
+
+def tokenize(text: str) -> list[Token]:
+    tokens = []
+    for word in _split_words(text):
+        folded = fold(word)
+        tokens.append(Token(word, folded, stem(word), folded in _FOLDED_STOP_WORDS))
+    return tokens
+
+
+_FOLDED_STOP_WORDS = frozenset(fold(word) for word in STOP_WORDS)
+
+
+def content_stems(text: str) -> list[str]:
+    """Stems of the meaningful words, in order."""
+    return [token.stem for token in tokenize(text) if not token.stop]
+
+
+def is_mostly_upper(text: str) -> bool:
+    letters = [char for char in text if char.isalpha()]
+    return len(letters) >= 8 and sum(char.isupper() for char in letters) / len(letters) > 0.6
