@@ -42,12 +42,19 @@ _DECISION_LABELS = {"alert": "alerte", "digest": "synthèse", "drop": "écarté"
 
 
 class State:
-    config_path: Path | None = None
-    _config: Config | None = None
+    """Options of the current invocation; reset by the callback on every call."""
+
+    def __init__(self, config_path: Path | None = None):
+        self.config_path = config_path
+        self._config: Config | None = None
 
     def config(self) -> Config:
         if self._config is None:
-            self._config = load_config(self.config_path)
+            try:
+                self._config = load_config(self.config_path)
+            except ConfigError as exc:
+                errors.print(f"[bold red]Configuration invalide[/]\n{exc}", highlight=False, soft_wrap=True)
+                raise typer.Exit(2) from None
         return self._config
 
 
@@ -71,7 +78,8 @@ def main_options(
         ),
     ] = None,
 ) -> None:
-    state.config_path = config
+    global state
+    state = State(config)
 
 
 def _engine_ready() -> object:
@@ -308,13 +316,9 @@ def demo(
         console.print(f"  → {path}", highlight=False)
     preview_lines = render(digest_result, "md").splitlines()[:25]
     console.print("\n[bold]Début de la synthèse[/] :\n", highlight=False)
-    console.print("\n".join(preview_lines), markup=False, highlight=False)
+    console.print("\n".join(preview_lines), markup=False, highlight=False, soft_wrap=True)
     console.print(f"\nTerminé en {elapsed:.1f} s.", highlight=False)
 
 
 def main() -> None:
-    try:
-        app()
-    except ConfigError as exc:
-        errors.print(f"[bold red]Configuration invalide[/]\n{exc}", highlight=False, soft_wrap=True)
-        sys.exit(2)
+    app()

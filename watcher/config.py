@@ -108,9 +108,17 @@ class SourceConfig(_Strict):
         return interval
 
 
+def _requirement_groups(value: object) -> object:
+    """`requires` is a list of groups (all needed), each a list of terms (one is enough); a flat list is one group."""
+    if isinstance(value, list) and value and all(isinstance(entry, str) for entry in value):
+        return [value]
+    return value
+
+
 class TopicConfig(_Strict):
     label: Annotated[str, Field(min_length=1)]
     terms: dict[str, Annotated[int, Field(ge=-100, le=100)]]
+    requires: Annotated[list[Annotated[list[str], Field(min_length=1)]], BeforeValidator(_requirement_groups)] = []
     exclude: list[str] = []
 
     @field_validator("terms")
@@ -119,6 +127,13 @@ class TopicConfig(_Strict):
         if not any(weight > 0 for weight in terms.values()):
             raise ValueError("un thème doit avoir au moins un terme de poids positif")
         return terms
+
+    @model_validator(mode="after")
+    def _required_terms_are_terms(self) -> TopicConfig:
+        missing = [term for group in self.requires for term in group if term not in self.terms]
+        if missing:
+            raise ValueError(f"« requires » cite « {missing[0]} », qui n'est pas dans « terms »")
+        return self
 
 
 class Spokesperson(_Strict):

@@ -101,7 +101,7 @@ def plausible_date(published: datetime | None, collected_at: datetime) -> tuple[
     """The publication date, or first-seen when the feed's date is absent, absurd or in the future."""
     if published is None or published < _EARLIEST_PLAUSIBLE or published > collected_at + _FUTURE_TOLERANCE:
         return collected_at, True
-    return published, False
+    return published.astimezone(UTC), False
 
 
 def guess_language(text: str, declared: str | None) -> str | None:

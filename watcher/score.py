@@ -42,6 +42,7 @@ class Topic:
     key: str
     label: str
     terms: tuple[Term, ...]
+    required: tuple[frozenset[str], ...]  # every group needs one of its terms to match
     exclusions: tuple[tuple[str, ...], ...]
 
 
@@ -73,9 +74,6 @@ class _Segment:
     factor: float
     shouting: bool
 
-    def content(self) -> list[Token]:
-        return [token for token in self.tokens if not token.stop]
-
 
 def _find_sequence(haystack: list[str], needle: tuple[str, ...]) -> list[int]:
     size = len(needle)
@@ -99,7 +97,9 @@ class Scorer:
                 key=key,
                 label=topic.label,
                 terms=tuple(Term.compile(text, weight) for text, weight in topic.terms.items()),
-                exclusions=tuple(Term.compile(phrase, 0).stems for phrase in topic.exclude),
+                required=tuple(frozenset(group) for group in topic.requires),
+                # Exclusions keep their stop words: « en urgence » must not mask every « urgences ».
+                exclusions=tuple(tuple(token.stem for token in tokenize(phrase)) for phrase in topic.exclude),
             )
             for key, topic in config.topics.items()
         ]
@@ -125,16 +125,14 @@ class Scorer:
             _Segment(tokenize(item.title), TITLE_FACTOR, is_mostly_upper(item.title)),
             _Segment(tokenize(f"{item.summary} {item.content or ''}"), 1.0, False),
         ]
-        why: list[str] = []
         topic_scores: dict[str, int] = {}
+        reasons_by_topic: dict[str, list[str]] = {}
         for topic in self.topics:
-            score, reasons = self._score_topic(topic, segments, source)
-            topic_scores[topic.key] = score
-            why.extend(reasons)
-
-        threshold = self.config.alerts.digest_threshold
-        topics = sorted((key for key, score in topic_scores.items() if score >= threshold), key=topic_scores.get)
-        topics.reverse()
+            topic_scores[topic.key], reasons_by_topic[topic.key] = self._score_topic(topic, segments, source)
+        # Strongest theme first, in topics and in the reasons, so the first reasons explain the decision.
+        ranked = sorted(topic_scores, key=lambda key: -topic_scores[key])
+        why = [reason for key in ranked for reason in reasons_by_topic[key]]
+        topics = [key for key in ranked if topic_scores[key] >= self.config.alerts.digest_threshold]
         score = max(topic_scores.values(), default=0)
         mentions = self._find_names(self.collective_names + self.spokespeople, segments)
         member_mentions = self._find_names(self.members, segments)
@@ -146,18 +144,17 @@ class Scorer:
     ) -> tuple[int, list[str]]:
         contributions: dict[str, float] = {}
         for segment in segments:
-            content = segment.content()
-            stems = [token.stem for token in content]
-            masked = set()
+            all_stems = [token.stem for token in segment.tokens]
+            masked: set[int] = set()
             for exclusion in topic.exclusions:
-                for start in _find_sequence(stems, exclusion):
+                for start in _find_sequence(all_stems, exclusion):
                     masked.update(range(start, start + len(exclusion)))
-            visible = [stem if index not in masked else "\0" for index, stem in enumerate(stems)]
+            # A masked word leaves a hole, so the words around it do not become a phrase.
+            visible = ["\0" if i in masked else token.stem for i, token in enumerate(segment.tokens) if not token.stop]
+            acronyms = {token.surface for i, token in enumerate(segment.tokens) if i not in masked and token.is_acronym}
             for term in topic.terms:
                 if term.acronym:
-                    hit = not segment.shouting and any(
-                        token.surface == term.text and index not in masked for index, token in enumerate(content)
-                    )
+                    hit = not segment.shouting and term.text in acronyms
                 else:
                     hit = bool(_find_sequence(visible, term.stems))
                 if hit:
@@ -167,7 +164,8 @@ class Scorer:
                         contributions[term.text] = value
 
         positive = sum(value for value in contributions.values() if value > 0)
-        if positive <= 0:
+        matched = {text for text, value in contributions.items() if value > 0}
+        if positive <= 0 or not all(group & matched for group in topic.required):
             return 0, []
         reasons = [
             f"{topic.key} : « {text} » {round(value):+d}"

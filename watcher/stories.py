@@ -16,6 +16,8 @@ from datasketch import MinHash, MinHashLSH
 from watcher.text import content_stems
 
 NUM_PERM = 128
+# Stored signatures must be read back with the scheme that made them.
+MINHASH_SCHEME = "affine32"
 LSH_THRESHOLD = 0.4
 VERIFY_JACCARD = 0.5
 MIN_WORDS = 4  # below this, a shared title is too thin to call two items one story
@@ -26,17 +28,17 @@ def story_words(title: str, summary: str) -> frozenset[str]:
 
 
 def signature(words: frozenset[str]) -> MinHash:
-    minhash = MinHash(num_perm=NUM_PERM)
+    minhash = MinHash(num_perm=NUM_PERM, scheme=MINHASH_SCHEME)
     minhash.update_batch([word.encode() for word in sorted(words)])
     return minhash
 
 
 def signature_bytes(minhash: MinHash) -> bytes:
-    return minhash.hashvalues.astype(np.uint64).tobytes()
+    return minhash.hashvalues.astype(np.uint32).tobytes()
 
 
 def signature_from_bytes(blob: bytes) -> MinHash:
-    return MinHash(num_perm=NUM_PERM, hashvalues=np.frombuffer(blob, dtype=np.uint64))
+    return MinHash(num_perm=NUM_PERM, scheme=MINHASH_SCHEME, hashvalues=np.frombuffer(blob, dtype=np.uint32))
 
 
 def jaccard(left: frozenset[str], right: frozenset[str]) -> float:

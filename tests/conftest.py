@@ -1,0 +1,92 @@
+"""Shared fixtures: the corpus, a local HTTP server, databases (SQLite and PostgreSQL), a test config."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+
+from store.db import make_engine, upgrade
+from tests.localserver import LocalServer
+from watcher.config import Config, SourceConfig, load_config
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+CORPUS_DIR = Path(os.environ.get("VEILLE_CORPUS", REPO_ROOT.parent / "shared" / "corpus"))
+POSTGRES_ADMIN_URL = os.environ.get("VEILLE_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+@pytest.fixture(scope="session")
+def corpus() -> Path:
+    if not CORPUS_DIR.is_dir():
+        pytest.skip(f"shared corpus absent ({CORPUS_DIR}); set VEILLE_CORPUS to run corpus tests")
+    return CORPUS_DIR
+
+
+@pytest.fixture
+def server() -> Iterator[LocalServer]:
+    with LocalServer() as local:
+        yield local
+
+
+@pytest.fixture(scope="session")
+def real_config() -> Config:
+    """The collective's own sources.yaml: its themes and watchlist are what tests judge with."""
+    return load_config(REPO_ROOT / "sources.yaml")
+
+
+def config_with_sources(base: Config, *sources: dict[str, object]) -> Config:
+    """The real themes, watchlist and thresholds, with the given test sources."""
+    return base.model_copy(update={"sources": [SourceConfig.model_validate(source) for source in sources]})
+
+
+def _postgres_available() -> str | None:
+    try:
+        admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.execute(text("select 1"))
+        admin.dispose()
+    except Exception as exc:  # any failure means "not here", with the reason shown in the skip
+        return f"PostgreSQL indisponible ({POSTGRES_ADMIN_URL}) : {exc.__class__.__name__}"
+    return None
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """A migrated, empty database on each backend."""
+    if request.param == "sqlite":
+        engine = make_engine(f"sqlite:///{tmp_path / 'veille.db'}")
+        upgrade(engine)
+        yield engine
+        engine.dispose()
+        return
+    reason = _postgres_available()
+    if reason:
+        if os.environ.get("VEILLE_REQUIRE_POSTGRES"):
+            pytest.fail(f"{reason} alors que VEILLE_REQUIRE_POSTGRES est défini (CI)")
+        pytest.skip(reason)
+    name = f"veille_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    engine = make_engine(url)
+    try:
+        upgrade(engine)
+        yield engine
+    finally:
+        engine.dispose()
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
+def sqlite_engine(tmp_path: Path) -> Iterator[Engine]:
+    engine = make_engine(f"sqlite:///{tmp_path / 'veille.db'}")
+    upgrade(engine)
+    yield engine
+    engine.dispose()

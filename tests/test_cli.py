@@ -1,0 +1,166 @@
+"""The command-line contract, in French: collect, preview, sources, items, digest, db."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from tests.conftest import REPO_ROOT
+from tests.feeds import rss
+from tests.localserver import LocalServer
+from watcher.cli import app
+
+runner = CliRunner()
+NOW = datetime.now(UTC).replace(microsecond=0)
+
+
+@pytest.fixture
+def workspace(tmp_path: Path, server: LocalServer, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A config with two local sources, a database and an output folder under tmp_path."""
+    data = yaml.safe_load((REPO_ROOT / "sources.yaml").read_text(encoding="utf-8"))
+    data["sources"] = [
+        {"name": "Presse locale", "url": server.url("/local.xml"), "topics": ["hopital"], "interval": "15m"},
+        {"name": "Presse cassée", "url": server.url("/cassee.xml")},
+    ]
+    data["digest"]["output_dir"] = str(tmp_path / "digests")
+    config = tmp_path / "sources.yaml"
+    config.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    monkeypatch.setenv("WATCHER_CONFIG", str(config))
+    monkeypatch.setenv("WATCHER_DATABASE_URL", f"sqlite:///{tmp_path / 'veille.db'}")
+    server.route(
+        "/local.xml",
+        rss(
+            "Presse locale",
+            [
+                {
+                    "title": "Laval : les urgences fermées la nuit faute de médecins",
+                    "link": "https://presse-locale.test/laval-urgences",
+                    "description": "Le service des urgences de l'hôpital de Laval fermera la nuit, faute "
+                    "de médecins urgentistes, a annoncé l'ARS.",
+                    "published": NOW - timedelta(hours=2),
+                },
+                {
+                    "title": "Fête de la châtaigne à Mayenne",
+                    "link": "https://presse-locale.test/chataigne",
+                    "published": NOW - timedelta(hours=1),
+                },
+            ],
+        ),
+    )
+    server.route("/cassee.xml", b"", status=200)
+    return tmp_path
+
+
+def test_collect_twice_reports_zero_new_the_second_time(workspace: Path) -> None:
+    first = runner.invoke(app, ["collect"])
+    assert first.exit_code == 0, first.output
+    assert "Presse locale : 2 nouveaux, 0 mis à jour, 0 inchangés" in first.output
+    assert "Presse cassée : erreur — réponse vide" in first.output
+    assert "Cycle terminé : 2 sources, 2 nouveaux articles" in first.output
+
+    second = runner.invoke(app, ["collect"])
+    assert second.exit_code == 0, second.output
+    assert "0 nouveaux articles" in second.output
+    assert "Presse locale : inchangé" in second.output
+
+
+def test_collect_one_source_and_unknown_source(workspace: Path, server: LocalServer) -> None:
+    result = runner.invoke(app, ["collect", "--source", "Presse locale"])
+    assert result.exit_code == 0
+    assert "Presse cassée" not in result.output and server.hits["/cassee.xml"] == 0
+    unknown = runner.invoke(app, ["collect", "--source", "Le Canard"])
+    assert unknown.exit_code == 1
+    assert "source inconnue « Le Canard »" in unknown.output
+
+
+def test_items_and_digest_after_collect(workspace: Path) -> None:
+    runner.invoke(app, ["collect"])
+    listing = runner.invoke(app, ["items", "--topic", "hopital"])
+    assert listing.exit_code == 0, listing.output
+    assert "Laval" in listing.output and "châtaigne" not in listing.output
+    assert runner.invoke(app, ["items", "--topic", "inconnu"]).exit_code == 1
+
+    # The digest of day D covers D-1 07:30 → D 07:30 (Paris): pick the one that holds "now".
+    paris_now = datetime.now(ZoneInfo("Europe/Paris"))
+    day = ((paris_now - timedelta(hours=7, minutes=30)).date() + timedelta(days=1)).isoformat()
+    out = workspace / "out"
+    digest = runner.invoke(app, ["digest", "--date", day, "--out", str(out)])
+    assert digest.exit_code == 0, digest.output
+    markdown = (out / f"veille-{day}.md").read_text(encoding="utf-8")
+    assert "## Hôpital et accès aux soins (1)" in markdown
+    assert "Laval : les urgences fermées la nuit faute de médecins" in markdown
+    assert "Presse cassée — réponse vide" in markdown
+    html = (out / f"veille-{day}.html").read_text(encoding="utf-8")
+    assert "<h2" in html and "Laval" in html and "http" not in html.split("<body")[0]
+    bad_date = runner.invoke(app, ["digest", "--date", "23/11/2026"])
+    assert bad_date.exit_code == 1 and "date invalide « 23/11/2026 »" in bad_date.output
+
+
+def test_preview_json_contract(workspace: Path, tmp_path: Path) -> None:
+    items = tmp_path / "items.jsonl"
+    lines = [
+        {"url": "https://a.test/1", "title": "Grève des internes : les hôpitaux en tension", "summary": "Les "
+         "internes en médecine appellent à la grève dans les hôpitaux publics.", "source": "A",
+         "published": "2026-11-20T08:00:00+01:00"},
+        {"url": "https://b.test/2", "title": "Les internes en grève : hôpitaux publics en tension", "summary": "Les "
+         "internes en médecine appellent à la grève dans les hôpitaux publics.", "source": "B"},
+        {"url": "https://c.test/3", "title": "L'Ame sœur, un film tendre", "summary": "Une comédie romantique.",
+         "source": "C"},
+    ]  # fmt: skip
+    items.write_text("\n".join(json.dumps(line, ensure_ascii=False) for line in lines), encoding="utf-8")
+    result = runner.invoke(app, ["preview", "--json", str(items)])
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in result.output.splitlines()]
+    required = {"url", "title", "source", "published", "topics", "score", "decision", "why", "mentions",
+                "member_mentions", "story"}  # fmt: skip
+    assert all(required <= set(row) for row in rows)
+    assert rows[0]["story"] == rows[1]["story"] != rows[2]["story"]
+    assert "greve" in rows[0]["topics"] and rows[0]["decision"] in ("alert", "digest")
+    assert rows[2]["topics"] == [] and rows[2]["decision"] == "drop"
+    assert rows[0]["published"].startswith("2026-11-20T07:00:00")
+
+    table = runner.invoke(app, ["preview", str(items)])
+    assert table.exit_code == 0 and "Aperçu : 3 articles" in table.output
+
+
+def test_preview_bad_inputs_are_french_errors(workspace: Path, tmp_path: Path) -> None:
+    missing = runner.invoke(app, ["preview", str(tmp_path / "absent.xml")])
+    assert missing.exit_code == 1 and "fichier introuvable" in missing.output
+    broken = tmp_path / "items.jsonl"
+    broken.write_text('{"url": "https://a.test", "title": "ok"}\n{pas du json}\n', encoding="utf-8")
+    result = runner.invoke(app, ["preview", str(broken)])
+    assert result.exit_code == 1 and "items.jsonl, ligne 2 : JSON invalide" in result.output
+    html = tmp_path / "page.xml"
+    html.write_text("<!DOCTYPE html><html><head><title>Just a moment...</title></head></html>", encoding="utf-8")
+    result = runner.invoke(app, ["preview", str(html)])
+    assert result.exit_code == 1 and "page HTML « Just a moment... » reçue au lieu d'un flux" in result.output
+
+
+def test_sources_commands(workspace: Path, tmp_path: Path) -> None:
+    check = runner.invoke(app, ["sources", "check"])
+    assert check.exit_code == 0 and "Configuration valide : 2 sources" in check.output
+    listing = runner.invoke(app, ["sources", "list"])
+    assert listing.exit_code == 0 and "2 sources" in listing.output and "15 min" in listing.output
+    db = runner.invoke(app, ["db", "upgrade"])
+    assert db.exit_code == 0 and "Base à jour (révision 0001)" in db.output
+
+
+def test_broken_config_exits_with_french_error_and_line(tmp_path: Path) -> None:
+    text = (REPO_ROOT / "sources.yaml").read_text(encoding="utf-8")
+    data = yaml.safe_load(text)
+    first_interval = f"interval: {data['sources'][0]['interval']}"
+    broken = tmp_path / "sources.yaml"
+    broken.write_text(text.replace(first_interval, "interval: 5 minutes", 1), encoding="utf-8")
+    line = next(n for n, content in enumerate(broken.read_text().splitlines(), 1) if "5 minutes" in content)
+    result = runner.invoke(app, ["--config", str(broken), "sources", "check"])
+    assert result.exit_code == 2
+    assert (
+        f"sources.yaml, ligne {line}, sources[0].interval : durée invalide « 5 minutes »"
+        in str(result.exception or "") + result.output
+    )

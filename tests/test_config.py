@@ -1,0 +1,122 @@
+"""sources.yaml validation: the real file loads, and every mistake is reported in French with its line."""
+
+from __future__ import annotations
+
+from datetime import time, timedelta
+from pathlib import Path
+
+import pytest
+
+from watcher.config import ConfigError, load_config, parse_config
+from watcher.text import tokenize
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+MINIMAL = """\
+sources:
+  - name: Le Monde — Santé
+    url: https://www.lemonde.fr/sante/rss_full.xml
+    interval: 30m
+    topics: [hopital]
+topics:
+  hopital:
+    label: Hôpital et accès aux soins
+    terms: {hôpital: 30, urgences: 25}
+watchlist:
+  collective:
+    names: [Action Patients]
+"""
+
+
+def test_real_sources_yaml_meets_the_collectives_needs() -> None:
+    config = load_config(REPO_ROOT / "sources.yaml")
+    assert len(config.sources) >= 30
+    assert {"hopital", "greve", "ame"} <= set(config.topics)
+    assert len(config.watchlist.members) == 18
+    assert {person.name for person in config.watchlist.collective.spokespeople} >= {
+        "Danielle Vacher",
+        "Damien Dubois",
+        "Guy Bouguet",
+        "Magali Leo",
+    }
+    urls = [source.url for source in config.sources]
+    assert len(urls) == len(set(urls)), "a source is listed twice"
+    google_news = [url for url in urls if "news.google.com" in url]
+    assert len(google_news) >= 4 and all("hl=fr&gl=FR&ceid=FR:fr" in url for url in google_news)
+    assert config.digest.zone.key == "Europe/Paris"
+
+
+def test_minimal_config_gets_defaults() -> None:
+    config = parse_config(MINIMAL)
+    source = config.sources[0]
+    assert source.interval == timedelta(minutes=30)
+    assert source.enabled and not source.full_text
+    assert config.alerts.alert_threshold == 70
+    assert config.digest.time == time(7, 30)
+
+
+@pytest.mark.parametrize(
+    ("replace", "by", "expected"),
+    [
+        (
+            "interval: 30m",
+            "interval: 5 minutes",
+            "sources.yaml, ligne 4, sources[0].interval : durée invalide « 5 minutes » (exemples valides : 15m, 1h)",
+        ),
+        ("interval: 30m", "interval: 1m", "sources.yaml, ligne 4, sources[0].interval : intervalle trop court"),
+        ("    topics: [hopital]", "    topics: [hopitaux]", "thème inconnu « hopitaux »"),
+        ("    url: https://www", "    url: ftp://www", "sources.yaml, ligne 3, sources[0].url : adresse invalide"),
+        ("    interval: 30m", "    interval: 30m\n    colour: red", "ligne 5, sources[0].colour : champ inconnu"),
+        ("    terms: {hôpital: 30, urgences: 25}", "    terms: {hôpital: beaucoup}", "topics.hopital.terms.hôpital"),
+        ("    names: [Action Patients]", "    names: []", "watchlist.collective.names : la liste ne peut pas"),
+    ],
+)
+def test_errors_name_file_line_and_field_in_french(replace: str, by: str, expected: str) -> None:
+    text = MINIMAL.replace(replace, by)
+    assert text != MINIMAL
+    with pytest.raises(ConfigError) as raised:
+        parse_config(text)
+    assert expected in str(raised.value)
+
+
+def test_missing_section_and_broken_yaml() -> None:
+    with pytest.raises(ConfigError, match=r"sources\.yaml, ligne 1, watchlist : champ obligatoire manquant"):
+        parse_config(MINIMAL.split("watchlist:")[0])
+    with pytest.raises(ConfigError, match=r"sources\.yaml, ligne 3 : YAML illisible"):
+        parse_config("sources:\n  - name: a\n   url: [unclosed\n")
+    with pytest.raises(ConfigError, match="doit contenir les sections"):
+        parse_config("- juste une liste\n")
+
+
+def test_thresholds_and_times_are_checked() -> None:
+    bad_thresholds = MINIMAL + "alerts:\n  alert_threshold: 30\n  digest_threshold: 60\n"
+    with pytest.raises(ConfigError, match="digest_threshold doit être inférieur"):
+        parse_config(bad_thresholds)
+    with pytest.raises(ConfigError, match=r"digest\.time : heure invalide « 7h30 »"):
+        parse_config(MINIMAL + "digest:\n  time: 7h30\n")
+    with pytest.raises(ConfigError, match="fuseau horaire inconnu « Paris »"):
+        parse_config(MINIMAL + "digest:\n  timezone: Paris\n")
+    unquoted = parse_config(MINIMAL + "digest:\n  time: 07:30\n")  # YAML 1.1 sexagesimal
+    assert unquoted.digest.time == time(7, 30)
+
+
+def test_missing_file_and_bad_encoding(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="fichier de configuration introuvable"):
+        load_config(tmp_path / "absent.yaml")
+    latin = tmp_path / "sources.yaml"
+    latin.write_bytes(MINIMAL.replace("—", "-").encode("latin-1"))
+    with pytest.raises(ConfigError, match="pas en UTF-8"):
+        load_config(latin)
+
+
+def test_config_path_from_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "ailleurs.yaml"
+    path.write_text(MINIMAL, encoding="utf-8")
+    monkeypatch.setenv("WATCHER_CONFIG", str(path))
+    assert load_config().sources[0].name == "Le Monde — Santé"
+
+
+def test_acronym_terms_are_written_in_capitals() -> None:
+    config = load_config(REPO_ROOT / "sources.yaml")
+    acronyms = [term for term in config.topics["ame"].terms if tokenize(term)[0].is_acronym]
+    assert "AME" in acronyms

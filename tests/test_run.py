@@ -1,0 +1,68 @@
+"""`watcher run`: the service collects on its own and stops cleanly on SIGTERM and SIGINT."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import yaml
+from sqlalchemy import func
+from sqlmodel import select
+
+from store.db import make_engine, session_scope
+from store.models import FetchAttempt, Item, Source
+from tests.conftest import REPO_ROOT
+from tests.feeds import rss
+from tests.localserver import LocalServer
+
+
+@pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT])
+def test_service_collects_then_stops_cleanly(tmp_path: Path, server: LocalServer, stop_signal: int) -> None:
+    now = datetime.now(UTC)
+    server.route(
+        "/feed.xml",
+        rss("Test", [{"title": f"Article {n}", "link": f"https://t.test/{n}", "published": now - timedelta(hours=n)}
+                     for n in range(5)]),
+    )  # fmt: skip
+    data = yaml.safe_load((REPO_ROOT / "sources.yaml").read_text(encoding="utf-8"))
+    data["sources"] = [{"name": "Test", "url": server.url("/feed.xml"), "interval": "15m"}]
+    config = tmp_path / "sources.yaml"
+    config.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    database = f"sqlite:///{tmp_path / 'veille.db'}"
+    env = {**os.environ, "WATCHER_CONFIG": str(config), "WATCHER_DATABASE_URL": database, "COLUMNS": "200"}
+
+    service = subprocess.Popen(
+        [sys.executable, "-m", "watcher", "run"], cwd=tmp_path, env=env, stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    try:
+        engine = make_engine(database)
+        deadline = time.monotonic() + 30
+        stored = 0
+        while time.monotonic() < deadline and stored < 5:
+            time.sleep(0.2)
+            try:
+                with session_scope(engine) as session:
+                    stored = session.exec(select(func.count()).select_from(Item)).one()
+            except Exception:  # tables not migrated yet
+                continue
+        assert stored == 5
+        service.send_signal(stop_signal)
+        output, _ = service.communicate(timeout=30)
+    finally:
+        if service.poll() is None:
+            service.kill()
+    assert service.returncode == 0, output
+    assert "service arrêté proprement" in output
+    with session_scope(engine) as session:
+        source = session.exec(select(Source)).one()
+        assert source.lease_owner is None and source.next_check_at is not None
+        assert source.next_check_at > datetime.now(UTC) + timedelta(minutes=10)
+        assert session.exec(select(func.count()).select_from(FetchAttempt)).one() == 1
+    engine.dispose()

@@ -1,0 +1,99 @@
+"""Theme rules, mentions and decisions with the collective's own sources.yaml."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from watcher.config import Config, SourceConfig
+from watcher.normalize import Item
+from watcher.score import Judgement, Scorer
+
+NOW = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
+
+
+def _item(title: str, summary: str = "") -> Item:
+    return Item(
+        source="test", url="https://x.test/a", guid="a", title=title, summary=summary,
+        published=NOW, collected_at=NOW, content_hash="h",
+    )  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def judge(real_config: Config):
+    scorer = Scorer(real_config)
+
+    def run(title: str, summary: str = "", source: SourceConfig | None = None) -> Judgement:
+        return scorer.judge(_item(title, summary), source)
+
+    return run
+
+
+def test_emergency_closure_is_a_hospital_alert(judge) -> None:
+    result = judge("Laval : les urgences fermées la nuit faute de médecins")
+    assert result.topics == ["hopital"] and result.decision == "alert"
+    assert any("« urgences »" in reason for reason in result.why)
+
+
+def test_exclusion_with_stop_words_masks_only_its_own_phrase(judge) -> None:
+    # Regression: « en urgence » lost its stop word and masked every « urgences ».
+    closing = judge("Les urgences de l'hôpital de Mayenne fermées")
+    assert any("« urgences »" in reason for reason in closing.why)
+    climate = judge("Urgence climatique : les maires en première ligne")
+    assert not any("« urgences »" in reason for reason in climate.why)
+
+
+def test_strike_needs_a_strike_word_and_other_sectors_are_penalised(judge) -> None:
+    actors_only = judge("Les médecins urgentistes s'inquiètent", "Les médecins demandent des moyens.")
+    assert "greve" not in actors_only.topics
+    doctors = judge("Grève des médecins libéraux : les cabinets fermés le 5 décembre")
+    assert "greve" in doctors.topics and doctors.decision == "alert"
+    railway = judge("Grève à la SNCF : trafic perturbé ce week-end", "Les cheminots appellent à la grève.")
+    assert "greve" not in railway.topics and railway.decision == "drop"
+    hunger = judge("Grève de la faim d'un militant à Lyon")
+    assert "greve" not in hunger.topics
+
+
+def test_ame_acronym_is_case_aware(judge) -> None:
+    film = judge("L'Ame sœur, une comédie tendre", "Le film raconte la quête de l'âme sœur.")
+    assert film.topics == [] and film.decision == "drop"
+    reform = judge("Le Sénat vote la suppression de l'AME", "L'aide médicale d'État serait remplacée.")
+    assert "ame" in reform.topics and reform.decision == "alert"
+    shouting = judge("L'AME SŒUR AU CINÉMA CETTE SEMAINE")
+    assert "ame" not in shouting.topics
+
+
+def test_hospital_abroad_is_penalised(judge) -> None:
+    result = judge("Gaza : un hôpital bombardé, les urgences débordées")
+    assert "hopital" not in result.topics
+
+
+def test_mentions_of_the_collective_and_members(judge) -> None:
+    named = judge("Budget : le collectif Action Patients interpelle la ministre")
+    assert named.mentions == ["Action Patients"] and named.decision == "alert"
+    assert any("mention du collectif" in reason for reason in named.why)
+    spokesperson = judge("Tribune", "« Nous refusons ce recul », déclare Danielle Vacher.")
+    assert spokesperson.mentions == ["Danielle Vacher (présidente)"]
+    generic = judge("L'action des patients face à la maladie", "Des patients en action pour la recherche.")
+    assert generic.mentions == []
+    member = judge("Renaloo publie son baromètre de la greffe rénale")
+    assert member.member_mentions == ["Renaloo"] and member.mentions == []
+
+
+def test_source_weight_and_default_topics_show_in_why(judge, real_config: Config) -> None:
+    source = SourceConfig(name="Presse santé", url="https://s.test/rss", topics=["hopital"], weight=10)
+    plain = judge("Fermeture de lits à l'hôpital de Guéret")
+    weighted = judge("Fermeture de lits à l'hôpital de Guéret", source=source)
+    assert weighted.score == min(100, plain.score + 10 + 10)
+    assert "hopital : source « Presse santé » +10" in weighted.why
+    assert "hopital : thème par défaut de la source +10" in weighted.why
+
+
+def test_decision_follows_thresholds(judge, real_config: Config) -> None:
+    for title in ("Fermeture de lits à l'hôpital de Guéret", "Les patients attendent", "Ligue 1 : Lorient gagne"):
+        result = judge(title)
+        alerts = real_config.alerts
+        expected = "alert" if result.score >= alerts.alert_threshold else (
+            "digest" if result.score >= alerts.digest_threshold else "drop")  # fmt: skip
+        assert result.decision == expected
