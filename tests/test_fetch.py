@@ -223,10 +223,6 @@ def test_gzip_bomb_is_capped_on_decompressed_size(server: LocalServer) -> None:
     assert url in str(error)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: _too_large() prints limit // MiB, so any cap under 1 Mo reads « plus de 0 Mo »",
-)
 def test_too_large_message_states_a_meaningful_limit(server: LocalServer) -> None:
     url = server.route("/big.xml", b"x" * 5000)
     message = str(fetch_error(url, max_bytes=1000))
@@ -281,13 +277,6 @@ def test_connection_refused_is_a_fetch_error_naming_the_url() -> None:
     assert elapsed < 3
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "bug: _connect_error_message() looks for 'refused' in str(httpx.ConnectError), which is "
-        "« All connection attempts failed »; the message falls to « connexion impossible »"
-    ),
-)
 def test_connection_refused_says_connexion_refusee() -> None:
     url = f"http://127.0.0.1:{unused_port()}/feed.xml"
     assert "connexion refusée" in str(fetch_error(url))

@@ -86,10 +86,6 @@ def test_canonical_url_is_idempotent(url: str) -> None:
     assert canonical_url(once) == once
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: canonical_url rebuilds the netloc from urlsplit().hostname, which drops IPv6 brackets",
-)
 def test_ipv6_host_keeps_its_brackets() -> None:
     assert canonical_url("http://[2001:db8::1]:8080/flux.xml") == "http://[2001:db8::1]:8080/flux.xml"
 
@@ -136,13 +132,6 @@ def test_blocks_are_separated_by_a_space(fragment: str, expected: str) -> None:
     assert html_to_text(fragment) == expected
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "bug: html_to_text only turns closing block tags (</p>, </li>...) into spaces; "
-        "valid HTML with implicitly closed <p> (or <li>) glues paragraphs together"
-    ),
-)
 def test_unclosed_paragraphs_are_separated() -> None:
     assert html_to_text("<p>Premier paragraphe.<p>Second paragraphe.") == "Premier paragraphe. Second paragraphe."
 
@@ -297,3 +286,16 @@ def test_guess_language_declared_wins_and_is_shortened() -> None:
 
 def test_guess_language_unknown() -> None:
     assert guess_language("COVID-19 2025 ARS", None) is None
+
+
+def test_untitled_post_takes_its_first_words_as_title() -> None:
+    post = RawEntry(
+        guid="1",
+        link="https://masto.test/@a/1",
+        title="",
+        summary_html="<p>Les urgences de Laval " + "ferment la nuit. " * 20 + "</p>",
+    )
+    item = normalize(post, "Mastodon", COLLECTED_AT)
+    assert item is not None and item.title.startswith("Les urgences de Laval ferment") and item.title.endswith("…")
+    assert len(item.title) <= 121
+    assert normalize(RawEntry(guid="2", link="https://masto.test/@a/2", title=""), "Mastodon", COLLECTED_AT) is None

@@ -140,9 +140,9 @@ def test_same_url_or_same_title_and_date_are_one_item(engine: Engine, real_confi
     server.route("/b.xml", rss("Presse B", [{**NOISE, "guid": "b-9"}]))  # another outlet's copy of the same URL
     server.route("/broken.xml", rss("vide", []))
     report = _cycle(engine, _config(real_config, server))
-    by_name = {r.source: r for r in report.sources}
-    assert (by_name["Presse A"].new, by_name["Presse A"].unchanged) == (2, 2)
-    assert (by_name["Presse B"].new, by_name["Presse B"].unchanged) == (0, 1)
+    # Whichever outlet is stored first owns the shared URL; the other sees it as known.
+    assert sum(r.new for r in report.sources) == 2
+    assert sum(r.unchanged for r in report.sources) == 3
     assert _count(engine, Item) == 2
 
 

@@ -61,6 +61,11 @@ class State:
 state = State()
 
 
+def counted(count: int, singular: str, plural: str) -> str:
+    """« 1 alerte », « 3 alertes »; French uses the singular for 0 and 1."""
+    return f"{count} {singular if count <= 1 else plural}"
+
+
 def fail(message: str, code: int = 1) -> typer.Exit:
     errors.print(f"[bold red]Erreur[/] : {message}", highlight=False, soft_wrap=True)
     return typer.Exit(code)
@@ -95,9 +100,12 @@ def _print_source(report: SourceReport) -> None:
     if report.outcome == FetchOutcome.NOT_MODIFIED:
         console.print(f"[dim]=[/] {report.source} : inchangé (flux identique)", highlight=False)
         return
-    line = f"{report.new} nouveaux, {report.updated} mis à jour, {report.unchanged} inchangés"
+    line = (
+        f"{counted(report.new, 'nouveau', 'nouveaux')}, {report.updated} mis à jour, "
+        f"{counted(report.unchanged, 'inchangé', 'inchangés')}"
+    )
     if report.alerts:
-        line += f", {report.alerts} alertes en attente"
+        line += f", {counted(report.alerts, 'alerte', 'alertes')} en attente"
     mark = "[green]✓[/]" if report.new else "[dim]·[/]"
     console.print(f"{mark} {report.source} : {line}", highlight=False)
     if report.warning:
@@ -153,8 +161,9 @@ def collect(
         report = asyncio.run(collector.run_cycle(names, on_done=done))
     failed = len(report.errors)
     console.print(
-        f"\nCycle terminé : {len(report.sources)} sources, {report.new} nouveaux articles, "
-        f"{sum(r.updated for r in report.sources)} mis à jour, {failed} source{'s' if failed != 1 else ''} en erreur.",
+        f"\nCycle terminé : {counted(len(report.sources), 'source', 'sources')}, "
+        f"{counted(report.new, 'nouvel article', 'nouveaux articles')}, "
+        f"{sum(r.updated for r in report.sources)} mis à jour, {counted(failed, 'source', 'sources')} en erreur.",
         highlight=False,
     )
 
@@ -307,7 +316,7 @@ def demo(
     console.print(
         f"\n{len(report.sources)} sources collectées ({len(report.errors)} en erreur), "
         f"{report.new} articles enregistrés, regroupés en {stories} récits.\n"
-        f"Décisions : {decisions['alert']} alertes, {decisions['digest']} pour la synthèse, "
+        f"Décisions : {counted(decisions['alert'], 'alerte', 'alertes')}, {decisions['digest']} pour la synthèse, "
         f"{decisions['drop']} écartés. Alertes en attente d'envoi : {sum(r.alerts for r in report.sources)}.",
         highlight=False,
     )

@@ -7,6 +7,7 @@ so that one misbehaving site is reported on its source and never stops a cycle.
 from __future__ import annotations
 
 import asyncio
+import socket
 from collections import defaultdict
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
@@ -138,7 +139,8 @@ class Fetcher:
 
 
 def _too_large(url: str, limit: int) -> str:
-    return f"réponse trop volumineuse (plus de {limit // (1024 * 1024)} Mo) pour {url}"
+    size = f"{limit / (1024 * 1024):g} Mo" if limit >= 1024 * 1024 else f"{limit / 1024:g} Ko"
+    return f"réponse trop volumineuse (plus de {size}) pour {url}"
 
 
 def _status_message(url: str, status: int) -> str:
@@ -158,9 +160,15 @@ def _status_message(url: str, status: int) -> str:
 
 
 def _connect_error_message(url: str, exc: Exception) -> str:
+    # httpx's own message is generic; the socket error that explains it sits down the chain.
+    cause: BaseException | None = exc
+    while cause is not None:
+        if isinstance(cause, socket.gaierror):
+            return f"nom de domaine introuvable pour {url}"
+        if isinstance(cause, ConnectionRefusedError):
+            return f"connexion refusée pour {url}"
+        cause = cause.__cause__ or cause.__context__
     text = str(exc).lower()
-    if "name or service not known" in text or "nodename nor servname" in text or "getaddrinfo" in text:
+    if "name or service not known" in text or "name resolution" in text or "nodename nor servname" in text:
         return f"nom de domaine introuvable pour {url}"
-    if "refused" in text:
-        return f"connexion refusée pour {url}"
     return f"connexion impossible pour {url} ({exc})"

@@ -22,6 +22,8 @@ _EARLIEST_PLAUSIBLE = datetime(1995, 1, 1, tzinfo=UTC)
 _FUTURE_TOLERANCE = timedelta(hours=2)
 _SUMMARY_MAX_CHARS = 1200
 _WHITESPACE_RE = re.compile(r"\s+")
+# Opening and closing: valid HTML may leave <p> and <li> unclosed.
+_BLOCK_TAG_RE = re.compile(r"(?i)<\s*/?\s*(?:br|p|div|li|ul|ol|h\d|td|th|tr|blockquote|section|article)\b[^>]*>")
 _GOOGLE_NEWS_HOST = "news.google.com"
 
 _FRENCH_MARKERS = frozenset("le la les des du une est et dans pour sur avec qui que pas au aux".split())
@@ -73,6 +75,8 @@ def canonical_url(url: str) -> str:
     url = canonicalize_url(url, keep_fragments=False)
     parts = urlsplit(url)
     host = (parts.hostname or "").rstrip(".")
+    if ":" in host:  # IPv6 literal
+        host = f"[{host}]"
     port = parts.port
     if port and not ((parts.scheme == "http" and port == 80) or (parts.scheme == "https" and port == 443)):
         host = f"{host}:{port}"
@@ -85,7 +89,7 @@ def html_to_text(fragment: str) -> str:
     if not fragment:
         return ""
     # Block ends become spaces so that « <p>a</p><p>b</p> » does not read « ab ».
-    spaced = re.sub(r"(?i)<\s*(br|/p|/div|/li|/h\d)\b[^>]*>", " ", fragment)
+    spaced = _BLOCK_TAG_RE.sub(" ", fragment)
     cleaned = nh3.clean(spaced, tags=set(), attributes={}, strip_comments=True)
     return _WHITESPACE_RE.sub(" ", html.unescape(cleaned)).strip()
 
@@ -123,12 +127,13 @@ def _strip_publisher_suffix(title: str, publisher: str | None) -> str:
 
 
 def normalize(entry: RawEntry, source: str, collected_at: datetime) -> Item | None:
-    """Build an Item; None when the entry has neither a usable link nor a title."""
-    title = html_to_text(entry.title)
+    """Build an Item; None without a usable link, or without a title and any text to make one from."""
     link = (entry.link or "").strip()
     if not link.startswith(("http://", "https://")):
         guid_link = (entry.guid or "").strip()
         link = guid_link if guid_link.startswith(("http://", "https://")) else ""
+    # Posts (Mastodon, JSON Feed) often have no title: their first words stand in for it.
+    title = html_to_text(entry.title) or _shorten(html_to_text(entry.summary_html or entry.content_html), 120)
     if not link or not title:
         return None
     url = canonical_url(link)
