@@ -60,13 +60,13 @@ def workspace(tmp_path: Path, server: LocalServer, monkeypatch: pytest.MonkeyPat
 def test_collect_twice_reports_zero_new_the_second_time(workspace: Path) -> None:
     first = runner.invoke(app, ["collect"])
     assert first.exit_code == 0, first.output
-    assert "Presse locale : 2 nouveaux, 0 mis à jour, 0 inchangés" in first.output
+    assert "Presse locale : 2 nouveaux, 0 mis à jour, 0 inchangé" in first.output
     assert "Presse cassée : erreur — réponse vide" in first.output
     assert "Cycle terminé : 2 sources, 2 nouveaux articles" in first.output
 
     second = runner.invoke(app, ["collect"])
     assert second.exit_code == 0, second.output
-    assert "0 nouveaux articles" in second.output
+    assert "0 nouvel article" in second.output
     assert "Presse locale : inchangé" in second.output
 
 
