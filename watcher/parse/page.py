@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 
 import trafilatura
 from courlan import extract_links
+from courlan.filters import is_not_crawlable, type_filter
 
 from watcher.parse.errors import ParseError
 from watcher.parse.feed import RawEntry
@@ -20,24 +21,28 @@ def article_links(html: bytes | str, page_url: str) -> list[str]:
     text = html.decode("utf-8", "replace") if isinstance(html, bytes) else html
     if not text.strip():
         raise ParseError(f"page vide pour {page_url}")
-    # courlan (trafilatura's URL library) drops navigation, feeds, images and other sites.
-    links = extract_links(text, url=page_url, external_bool=False, strict=True, with_nav=False)
-    listing_path = urlsplit(page_url).path.rstrip("/")
+    # courlan (trafilatura's URL library) resolves the links; its own host filter is skipped because it
+    # refuses intranet and IP hosts, and its type filters then drop feeds, media, navigation and logins.
+    links = extract_links(text, url=page_url, external_bool=False, no_filter=True)
+    page = urlsplit(page_url)
+    listing_path = page.path.rstrip("/")
     articles = [
         link
         for link in links
-        if urlsplit(link).path.rstrip("/") not in ("", listing_path) and urlsplit(link).path.count("/") >= 1
+        if urlsplit(link).netloc == page.netloc
+        and urlsplit(link).path.rstrip("/") not in ("", listing_path)
+        and type_filter(link, strict=True)
+        and not is_not_crawlable(link)
     ]
     return sorted(articles)[:MAX_LINKS_PER_PAGE]
 
 
 def extract_article(html: bytes | str, url: str) -> RawEntry | None:
     """Title, date, author and main text of an article page; None when there is no article."""
-    document = trafilatura.bare_extraction(
-        html, url=url, include_comments=False, with_metadata=True, as_dict=True, fast=True
-    )
-    if not document:
+    extracted = trafilatura.bare_extraction(html, url=url, include_comments=False, with_metadata=True, fast=True)
+    if not extracted:
         return None
+    document = extracted.as_dict()
     text = (document.get("text") or "").strip()
     title = (document.get("title") or "").strip()
     if not title or len(text) < _ARTICLE_MIN_CHARS:
