@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.logging import RichHandler
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from sqlalchemy import Engine
 
 from store import queries
 from store.db import current_revision, database_url, make_engine, redacted, session_scope, upgrade
@@ -87,7 +88,7 @@ def main_options(
     state = State(config)
 
 
-def _engine_ready() -> object:
+def _engine_ready() -> Engine:
     engine = make_engine()
     upgrade(engine)
     return engine

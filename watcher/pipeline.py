@@ -27,7 +27,7 @@ from store.models import Item as StoredItem
 from watcher.cadence import next_check
 from watcher.config import Config, SourceConfig, SourceKind
 from watcher.fetch import Fetcher, FetchError, FetchResult
-from watcher.normalize import Item, normalize
+from watcher.normalize import Item, canonical_url, normalize
 from watcher.parse.errors import ParseError
 from watcher.parse.feed import RawEntry, parse_feed
 from watcher.parse.page import article_links, extract_article, extract_text
@@ -170,9 +170,9 @@ class Collector:
             return parsed.entries, parsed.warning
         links = await asyncio.to_thread(article_links, result.body, result.url)
         with session_scope(self.engine) as session:
-            known = queries.known_urls(session, links)
+            known = queries.known_urls(session, [canonical_url(link) for link in links])
         entries = []
-        for link in [link for link in links if link not in known][:FULL_TEXT_PER_CYCLE]:
+        for link in [link for link in links if canonical_url(link) not in known][:FULL_TEXT_PER_CYCLE]:
             try:
                 page = await fetcher.get(link)
             except FetchError as exc:
