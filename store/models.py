@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 
 from sqlalchemy import JSON, Column, DateTime, LargeBinary, TypeDecorator, UniqueConstraint
@@ -160,3 +160,68 @@ class Delivery(SQLModel, table=True):
     sent_at: datetime | None = Field(default=None, sa_column=_time_column())
     external_id: str | None = None
     last_error: str | None = None
+
+
+class VerdictValue(StrEnum):
+    PERTINENT = "pertinent"
+    HORS_SUJET = "hors_sujet"
+
+
+class Verdict(SQLModel, table=True):
+    """A person's judgement of an item for one theme; it measures the rules (`watcher rules stats`)."""
+
+    __table_args__ = (UniqueConstraint("item_id", "topic", "who", name="uq_verdict_item_topic_who"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    item_id: int = Field(foreign_key="item.id", index=True)
+    topic: str
+    verdict: str
+    who: str
+    created_at: datetime = Field(sa_column=_time_column(nullable=False))
+
+
+class TribuneStatus(StrEnum):
+    A_ETUDIER = "a_etudier"
+    EN_REDACTION = "en_redaction"
+    PUBLIEE = "publiee"
+    ABANDONNEE = "abandonnee"
+
+
+class Tribune(SQLModel, table=True):
+    """An item flagged as worth an op-ed, and the op-ed's progress."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    item_id: int = Field(foreign_key="item.id", unique=True)
+    note: str | None = None
+    status: str = Field(default=TribuneStatus.A_ETUDIER, index=True)
+    outlet: str | None = None
+    deadline: date | None = None
+    published_url: str | None = None
+    flagged_by: str
+    flagged_at: datetime = Field(sa_column=_time_column(nullable=False))
+    updated_at: datetime | None = Field(default=None, sa_column=_time_column())
+
+
+class MentionStatus(StrEnum):
+    A_VALIDER = "a_valider"
+    VALIDEE = "validee"
+    REJETEE = "rejetee"
+
+
+class PressMention(SQLModel, table=True):
+    """« On parle de nous »: an article, broadcast or interview that cites the collective."""
+
+    __tablename__ = "press_mention"
+
+    id: int | None = Field(default=None, primary_key=True)
+    item_id: int | None = Field(default=None, foreign_key="item.id", unique=True)
+    day: date = Field(index=True)
+    outlet: str
+    title: str
+    url: str | None = None
+    medium: str = "web"  # presse | radio | tv | web
+    quote: str | None = None  # the sentence that cites the collective
+    spokesperson: str | None = None
+    status: str = Field(default=MentionStatus.A_VALIDER, index=True)
+    origin: str = "auto"  # auto | manuel | tribune
+    created_at: datetime = Field(sa_column=_time_column(nullable=False))
