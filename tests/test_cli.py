@@ -9,8 +9,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import yaml
+from alembic.script import ScriptDirectory
 from typer.testing import CliRunner
 
+from store.db import MIGRATIONS_DIR
 from tests.conftest import REPO_ROOT
 from tests.feeds import rss
 from tests.localserver import LocalServer
@@ -148,7 +150,8 @@ def test_sources_commands(workspace: Path, tmp_path: Path) -> None:
     listing = runner.invoke(app, ["sources", "list"])
     assert listing.exit_code == 0 and "2 sources" in listing.output and "15 min" in listing.output
     db = runner.invoke(app, ["db", "upgrade"])
-    assert db.exit_code == 0 and "Base à jour (révision 0001)" in db.output
+    head = ScriptDirectory(str(MIGRATIONS_DIR)).get_current_head()
+    assert db.exit_code == 0 and f"Base à jour (révision {head})" in db.output
 
 
 def test_broken_config_exits_with_french_error_and_line(tmp_path: Path) -> None:
