@@ -162,7 +162,7 @@ def collect(
         report = asyncio.run(collector.run_cycle(names, on_done=done))
     failed = len(report.errors)
     console.print(
-        f"\nCycle terminé : {counted(len(report.sources), 'source', 'sources')}, "
+        f"Cycle terminé : {counted(len(report.sources), 'source', 'sources')}, "
         f"{counted(report.new, 'nouvel article', 'nouveaux articles')}, "
         f"{sum(r.updated for r in report.sources)} mis à jour, {counted(failed, 'source', 'sources')} en erreur.",
         highlight=False,
