@@ -58,9 +58,13 @@ class Fetcher:
     per_host: int = 4
     _client: httpx.AsyncClient | None = field(default=None, init=False, repr=False)
     _host_slots: defaultdict[str, asyncio.Semaphore] = field(init=False, repr=False)
+    _slots: asyncio.Semaphore = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self._host_slots = defaultdict(lambda: asyncio.Semaphore(self.per_host))
+        # Waiting for a free connection must not eat into a request's deadline: the slot
+        # is taken before the clock starts (httpx's pool would otherwise queue inside it).
+        self._slots = asyncio.Semaphore(self.max_connections)
 
     async def __aenter__(self) -> Fetcher:
         self._client = httpx.AsyncClient(
@@ -87,7 +91,7 @@ class Fetcher:
         if last_modified:
             headers["If-Modified-Since"] = last_modified
         host = urlsplit(url).hostname or ""
-        async with self._host_slots[host]:
+        async with self._host_slots[host], self._slots:
             try:
                 # httpx timeouts apply per read; the whole request gets one deadline,
                 # otherwise a server dripping a byte a second never times out.

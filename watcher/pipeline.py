@@ -20,11 +20,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from store import queries
+from store import queries, sources
 from store.db import session_scope
 from store.models import FetchOutcome, Source, utcnow
 from store.models import Item as StoredItem
-from watcher.cadence import next_check
+from watcher.cadence import freshness, next_check, retry_after
 from watcher.config import Config, SourceConfig, SourceKind
 from watcher.fetch import Fetcher, FetchError, FetchResult
 from watcher.normalize import Item, canonical_url, normalize
@@ -52,6 +52,7 @@ class SourceReport:
     error: str | None = None
     warning: str | None = None
     alerts: int = 0
+    disabled: bool = False  # the site said the feed is gone (HTTP 410)
 
 
 @dataclass
@@ -111,7 +112,7 @@ class Collector:
         """Collect the due sources (or the named ones, due or not)."""
         now = utcnow()
         with session_scope(self.engine) as session:
-            claimed = queries.claim_due_sources(session, now, self.owner, LEASE, names)
+            claimed = sources.claim_due_sources(session, now, self.owner, LEASE, names)
         report = CycleReport()
         if not claimed:
             return report
@@ -134,29 +135,65 @@ class Collector:
         return report
 
     async def _collect_source(self, source: Source, fetcher: Fetcher) -> SourceReport:
+        try:
+            return await self._collect_leased(source, fetcher)
+        except sources.LeaseLost:
+            # Our lease expired and another worker owns the source now: its result wins, ours is dropped.
+            log.warning("source %s reprise par un autre processus, résultat abandonné", source.name)
+            return SourceReport(
+                source.name, FetchOutcome.ERROR, error="bail expiré : source reprise par un autre processus"
+            )
+
+    async def _collect_leased(self, source: Source, fetcher: Fetcher) -> SourceReport:
         started = utcnow()
         spec = self.config.source(source.name)
         try:
             result = await fetcher.get(source.url, etag=source.etag, last_modified=source.last_modified)
             if result.not_modified:
-                return await self._finish(source, spec, started, FetchOutcome.NOT_MODIFIED, http_status=304)
+                hint = freshness(result.headers, utcnow())
+                return await self._finish(source, spec, started, FetchOutcome.NOT_MODIFIED, http_status=304, hint=hint)
             body_hash = hashlib.sha256(result.body).hexdigest()
             validators = (result.headers.get("etag"), result.headers.get("last-modified"), body_hash)
             if body_hash == source.body_hash:
                 return await self._finish(
-                    source, spec, started, FetchOutcome.NOT_MODIFIED, http_status=result.status, validators=validators
+                    source,
+                    spec,
+                    started,
+                    FetchOutcome.NOT_MODIFIED,
+                    http_status=result.status,
+                    validators=validators,
+                    hint=freshness(result.headers, utcnow()),
                 )
-            entries, warning = await self._entries(spec, result, fetcher)
+            entries, warning, ttl = await self._entries(spec, result, fetcher)
+            hint = freshness(result.headers, utcnow(), ttl)
             items = [item for entry in entries if (item := normalize(entry, spec.name, utcnow())) is not None]
             if spec.full_text:
                 items = await self._with_full_text(items, fetcher)
             async with self._write_lock:
-                report = await asyncio.to_thread(self._store, source, spec, items, started, result.status, validators)
+                report = await asyncio.to_thread(
+                    self._store, source, spec, items, started, result.status, validators, hint
+                )
             report.warning = warning
             return report
         except (FetchError, ParseError) as exc:
             status = exc.status if isinstance(exc, FetchError) else None
-            return await self._finish(source, spec, started, FetchOutcome.ERROR, http_status=status, error=str(exc))
+            retry = retry_after(exc.retry_after, utcnow()) if isinstance(exc, FetchError) else None
+            gone = None
+            if status == 410:
+                day = utcnow().astimezone(self.config.digest.zone).strftime("%d/%m/%Y")
+                gone = f"flux supprimé définitivement (HTTP 410) constaté le {day}"
+            return await self._finish(
+                source,
+                spec,
+                started,
+                FetchOutcome.ERROR,
+                http_status=status,
+                error=str(exc),
+                retry=retry,
+                disable_reason=gone,
+            )
+        except sources.LeaseLost:
+            raise
         except Exception as exc:  # one source's bug must not stop the cycle
             log.exception("source %s", source.name)
             message = f"erreur inattendue ({exc.__class__.__name__} : {exc})"
@@ -164,10 +201,10 @@ class Collector:
 
     async def _entries(
         self, spec: SourceConfig, result: FetchResult, fetcher: Fetcher
-    ) -> tuple[list[RawEntry], str | None]:
+    ) -> tuple[list[RawEntry], str | None, int | None]:
         if spec.kind == SourceKind.RSS:
             parsed = await asyncio.to_thread(parse_feed, result.body, result.url, result.content_type)
-            return parsed.entries, parsed.warning
+            return parsed.entries, parsed.warning, parsed.ttl_minutes
         links = await asyncio.to_thread(article_links, result.body, result.url)
         with session_scope(self.engine) as session:
             known = queries.known_urls(session, [canonical_url(link) for link in links])
@@ -183,7 +220,7 @@ class Collector:
                 entries.append(entry)
         if links and not entries and not known:
             raise ParseError(f"aucun article lisible trouvé sur la page {result.url}")
-        return entries, None
+        return entries, None, None
 
     async def _with_full_text(self, items: list[Item], fetcher: Fetcher) -> list[Item]:
         with session_scope(self.engine) as session:
@@ -213,25 +250,30 @@ class Collector:
         http_status: int | None = None,
         error: str | None = None,
         validators: tuple[str | None, str | None, str | None] | None = None,
+        hint: timedelta | None = None,
+        retry: timedelta | None = None,
+        disable_reason: str | None = None,
     ) -> SourceReport:
         errors = source.consecutive_errors + 1 if outcome == FetchOutcome.ERROR else 0
 
         def write() -> None:
             with session_scope(self.engine) as session:
-                queries.record_fetch(
+                sources.record_fetch(
                     session,
-                    source,
+                    source.id or 0,
+                    self.owner,
                     started_at=started,
                     outcome=outcome,
-                    next_check_at=next_check(utcnow(), spec.interval, errors),
+                    next_check_at=next_check(utcnow(), spec.interval, errors, hint=hint, retry=retry),
                     http_status=http_status,
                     error=error,
                     validators=validators,
+                    disable_reason=disable_reason,
                 )
 
         async with self._write_lock:
             await asyncio.to_thread(write)
-        return SourceReport(source.name, outcome, error=error)
+        return SourceReport(source.name, outcome, error=error, disabled=disable_reason is not None)
 
     # -- the transaction of one source ------------------------------------
 
@@ -243,18 +285,22 @@ class Collector:
         started: datetime,
         http_status: int,
         validators: tuple[str | None, str | None, str | None],
+        hint: timedelta | None,
     ) -> SourceReport:
         report = SourceReport(source.name, FetchOutcome.OK)
         try:
             with session_scope(self.engine) as session:
+                # Lock the source and check the lease first: a worker that lost it must not store anything.
+                sources.held_source(session, source.id or 0, self.owner)
                 for item in items:
                     self._store_item(session, source, spec, item, report)
-                queries.record_fetch(
+                sources.record_fetch(
                     session,
-                    source,
+                    source.id or 0,
+                    self.owner,
                     started_at=started,
                     outcome=FetchOutcome.OK,
-                    next_check_at=next_check(utcnow(), spec.interval),
+                    next_check_at=next_check(utcnow(), spec.interval, hint=hint),
                     http_status=http_status,
                     counts=(report.new, report.updated, report.unchanged),
                     validators=validators,
