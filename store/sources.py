@@ -122,12 +122,12 @@ def record_fetch(
     return source
 
 
-def release_leases(session: Session, owner: str) -> int:
-    """Give back every lease of `owner` (clean shutdown), so other workers need not wait for expiry."""
+def renew_leases(session: Session, owner: str, until: datetime) -> int:
+    """Extend every lease `owner` still holds (a heartbeat while its cycle runs)."""
     result = session.exec(
         update(Source)  # type: ignore[call-overload]
         .where(col(Source.lease_owner) == owner)
-        .values(lease_owner=None, lease_until=None)
+        .values(lease_until=until)
         .execution_options(synchronize_session=False)
     )
     return int(result.rowcount or 0)

@@ -9,10 +9,12 @@ processed or not at all, and its lease expires so another run retries it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import logging
 import os
 import socket
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -37,9 +39,11 @@ from watcher.stories import StoryIndex, signature, signature_bytes, signature_fr
 log = logging.getLogger(__name__)
 
 STORY_WINDOW = timedelta(hours=72)
-LEASE = timedelta(minutes=10)
+# A lease is short and renewed while the cycle runs: a crashed worker's sources come back
+# within LEASE, and a long cycle never loses them to another worker.
+LEASE = timedelta(seconds=int(os.environ.get("WATCHER_LEASE_SECONDS", "120")))
 FULL_TEXT_PER_CYCLE = 20
-SOURCE_CONCURRENCY = 16
+SOURCE_CONCURRENCY = 32  # sources in flight; network concurrency is the Fetcher's own limit
 
 
 @dataclass
@@ -69,7 +73,9 @@ class CycleReport:
 
 
 def worker_name() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
+    # The random part tells a restarted container (same hostname, same pid 1) from its dead predecessor,
+    # whose leases must expire rather than be renewed by the newcomer.
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 
 
 def source_specs(config: Config) -> list[queries.SourceSpec]:
@@ -90,11 +96,12 @@ def load_story_index(engine: Engine, now: datetime) -> StoryIndex:
 class Collector:
     """Runs cycles for one configuration against one database."""
 
-    def __init__(self, engine: Engine, config: Config, *, owner: str | None = None):
+    def __init__(self, engine: Engine, config: Config, *, owner: str | None = None, lease: timedelta = LEASE):
         self.engine = engine
         self.config = config
         self.scorer = Scorer(config)
         self.owner = owner or worker_name()
+        self.lease = lease
         self._write_lock = asyncio.Lock()  # SQLite has one writer; batches queue here
         self._story_index: StoryIndex | None = None
 
@@ -112,7 +119,7 @@ class Collector:
         """Collect the due sources (or the named ones, due or not)."""
         now = utcnow()
         with session_scope(self.engine) as session:
-            claimed = sources.claim_due_sources(session, now, self.owner, LEASE, names)
+            claimed = sources.claim_due_sources(session, now, self.owner, self.lease, names)
         report = CycleReport()
         if not claimed:
             return report
@@ -126,13 +133,37 @@ class Collector:
             if on_done is not None:
                 on_done(result)
 
-        if fetcher is None:
-            async with Fetcher() as client:
-                await asyncio.gather(*(one(source, client) for source in claimed))
-        else:
-            await asyncio.gather(*(one(source, fetcher) for source in claimed))
+        stop = asyncio.Event()
+        heartbeat = asyncio.create_task(self._keep_leases(stop))
+        try:
+            if fetcher is None:
+                async with Fetcher() as client:
+                    await asyncio.gather(*(one(source, client) for source in claimed))
+            else:
+                await asyncio.gather(*(one(source, fetcher) for source in claimed))
+        finally:
+            stop.set()
+            await heartbeat
         report.sources.sort(key=lambda r: r.source)
         return report
+
+    async def _keep_leases(self, stop: asyncio.Event) -> None:
+        """Renew this worker's leases every third of their length until the cycle ends."""
+
+        def renew() -> None:
+            with session_scope(self.engine) as session:
+                sources.renew_leases(session, self.owner, utcnow() + self.lease)
+
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), self.lease.total_seconds() / 3)
+            if stop.is_set():
+                return
+            try:
+                async with self._write_lock:
+                    await asyncio.to_thread(renew)
+            except Exception:  # a failed renewal only risks a retry elsewhere, never the cycle
+                log.exception("renouvellement des baux")
 
     async def _collect_source(self, source: Source, fetcher: Fetcher) -> SourceReport:
         try:

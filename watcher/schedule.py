@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import signal
 from collections.abc import Callable
 from datetime import date
@@ -24,7 +25,7 @@ from watcher.pipeline import Collector, CycleReport
 
 log = logging.getLogger(__name__)
 
-TICK_SECONDS = 30
+TICK_SECONDS = float(os.environ.get("WATCHER_TICK_SECONDS", "30"))
 
 
 class Service:
