@@ -117,35 +117,57 @@ class Collector:
         on_done: Callable[[SourceReport], None] | None = None,
     ) -> CycleReport:
         """Collect the due sources (or the named ones, due or not)."""
-        now = utcnow()
-        with session_scope(self.engine) as session:
-            claimed = sources.claim_due_sources(session, now, self.owner, self.lease, names)
         report = CycleReport()
-        if not claimed:
+        first = self._claim(names, None if names is not None else SOURCE_CONCURRENCY)
+        if not first:
             return report
-        self._story_index = await asyncio.to_thread(load_story_index, self.engine, now)
-        limit = asyncio.Semaphore(SOURCE_CONCURRENCY)
-
-        async def one(source: Source, client: Fetcher) -> None:
-            async with limit:
-                result = await self._collect_source(source, client)
-            report.sources.append(result)
-            if on_done is not None:
-                on_done(result)
-
+        self._story_index = await asyncio.to_thread(load_story_index, self.engine, utcnow())
         stop = asyncio.Event()
         heartbeat = asyncio.create_task(self._keep_leases(stop))
         try:
             if fetcher is None:
                 async with Fetcher() as client:
-                    await asyncio.gather(*(one(source, client) for source in claimed))
+                    await self._drain(first, names is None, client, report, on_done)
             else:
-                await asyncio.gather(*(one(source, fetcher) for source in claimed))
+                await self._drain(first, names is None, fetcher, report, on_done)
         finally:
             stop.set()
             await heartbeat
         report.sources.sort(key=lambda r: r.source)
         return report
+
+    def _claim(self, names: Sequence[str] | None, limit: int | None) -> list[Source]:
+        with session_scope(self.engine) as session:
+            return sources.claim_due_sources(session, utcnow(), self.owner, self.lease, names, limit)
+
+    async def _drain(
+        self,
+        claimed: list[Source],
+        refill: bool,
+        fetcher: Fetcher,
+        report: CycleReport,
+        on_done: Callable[[SourceReport], None] | None,
+    ) -> None:
+        """Collect the claimed sources, claiming more as slots free up.
+
+        A worker only leases what it is about to fetch, so that several workers
+        share the due sources instead of the first one taking them all.
+        """
+        running: set[asyncio.Task[SourceReport]] = set()
+        waiting = list(claimed)
+        while waiting or running:
+            while waiting and len(running) < SOURCE_CONCURRENCY:
+                running.add(asyncio.create_task(self._collect_source(waiting.pop(0), fetcher)))
+            done, running = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+            for task in done:
+                result = task.result()
+                report.sources.append(result)
+                if on_done is not None:
+                    on_done(result)
+            free = SOURCE_CONCURRENCY - len(running) - len(waiting)
+            # Claim in batches (a quarter of the slots at least) to keep the database round trips few.
+            if refill and free >= max(1, SOURCE_CONCURRENCY // 4):
+                waiting.extend(await asyncio.to_thread(self._claim, None, free))
 
     async def _keep_leases(self, stop: asyncio.Event) -> None:
         """Renew this worker's leases every third of their length until the cycle ends."""
