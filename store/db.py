@@ -43,7 +43,9 @@ def _configure_sqlite(dbapi_connection: object, _record: object) -> None:
 
 
 def _begin_sqlite(connection: Connection) -> None:
-    connection.exec_driver_sql("BEGIN")
+    # IMMEDIATE takes the write lock up front: a second writer waits (busy_timeout) instead of
+    # failing with « database is locked » when its read snapshot cannot be upgraded to a write.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def make_engine(url: str | None = None) -> Engine:

@@ -18,6 +18,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Engine
 from sqlmodel import Session
@@ -43,6 +44,7 @@ STORY_WINDOW = timedelta(hours=72)
 # within LEASE, and a long cycle never loses them to another worker.
 LEASE = timedelta(seconds=int(os.environ.get("WATCHER_LEASE_SECONDS", "120")))
 FULL_TEXT_PER_CYCLE = 20
+FINISH_BATCH = 16  # outcomes without items written together
 SOURCE_CONCURRENCY = 32  # sources in flight; network concurrency is the Fetcher's own limit
 
 
@@ -118,10 +120,13 @@ class Collector:
     ) -> CycleReport:
         """Collect the due sources (or the named ones, due or not)."""
         report = CycleReport()
+        # A fresh lock per cycle: asyncio locks belong to one event loop, and a Collector may outlive it.
+        self._write_lock = asyncio.Lock()
+        self._finished: list[dict[str, Any]] = []
         first = self._claim(names, None if names is not None else SOURCE_CONCURRENCY)
         if not first:
             return report
-        self._story_index = await asyncio.to_thread(load_story_index, self.engine, utcnow())
+        self._story_index = None
         stop = asyncio.Event()
         heartbeat = asyncio.create_task(self._keep_leases(stop))
         try:
@@ -130,6 +135,7 @@ class Collector:
                     await self._drain(first, names is None, client, report, on_done)
             else:
                 await self._drain(first, names is None, fetcher, report, on_done)
+            await self._flush_finished()
         finally:
             stop.set()
             await heartbeat
@@ -167,7 +173,8 @@ class Collector:
             free = SOURCE_CONCURRENCY - len(running) - len(waiting)
             # Claim in batches (a quarter of the slots at least) to keep the database round trips few.
             if refill and free >= max(1, SOURCE_CONCURRENCY // 4):
-                waiting.extend(await asyncio.to_thread(self._claim, None, free))
+                async with self._write_lock:
+                    waiting.extend(await asyncio.to_thread(self._claim, None, free))
 
     async def _keep_leases(self, stop: asyncio.Event) -> None:
         """Renew this worker's leases every third of their length until the cycle ends."""
@@ -308,25 +315,45 @@ class Collector:
         disable_reason: str | None = None,
     ) -> SourceReport:
         errors = source.consecutive_errors + 1 if outcome == FetchOutcome.ERROR else 0
+        self._finished.append(
+            {
+                "source_id": source.id or 0,
+                "owner": self.owner,
+                "started_at": started,
+                "outcome": outcome,
+                "next_check_at": next_check(utcnow(), spec.interval, errors, hint=hint, retry=retry),
+                "http_status": http_status,
+                "error": error,
+                "validators": validators,
+                "disable_reason": disable_reason,
+            }
+        )
+        if len(self._finished) >= FINISH_BATCH:
+            await self._flush_finished()
+        return SourceReport(source.name, outcome, error=error, disabled=disable_reason is not None)
+
+    async def _flush_finished(self) -> None:
+        """Write the pending outcomes that carry no items (unchanged, errors) in one transaction.
+
+        One transaction per unchanged source made a warm cycle wait on the database, not the
+        network. Delaying these writes is safe: until written, the lease stays, and a crash
+        only means the source is fetched again once the lease expires.
+        """
+        batch, self._finished = self._finished, []
+        if not batch:
+            return
 
         def write() -> None:
             with session_scope(self.engine) as session:
-                sources.record_fetch(
-                    session,
-                    source.id or 0,
-                    self.owner,
-                    started_at=started,
-                    outcome=outcome,
-                    next_check_at=next_check(utcnow(), spec.interval, errors, hint=hint, retry=retry),
-                    http_status=http_status,
-                    error=error,
-                    validators=validators,
-                    disable_reason=disable_reason,
-                )
+                for record in batch:
+                    try:
+                        with session.begin_nested():
+                            sources.record_fetch(session, **record)
+                    except sources.LeaseLost:
+                        log.warning("source %s reprise par un autre processus, résultat abandonné", record["source_id"])
 
         async with self._write_lock:
             await asyncio.to_thread(write)
-        return SourceReport(source.name, outcome, error=error, disabled=disable_reason is not None)
 
     # -- the transaction of one source ------------------------------------
 
@@ -341,6 +368,9 @@ class Collector:
         hint: timedelta | None,
     ) -> SourceReport:
         report = SourceReport(source.name, FetchOutcome.OK)
+        if self._story_index is None:
+            # Loaded on the first source with items: a cycle where nothing changed never pays for it.
+            self._story_index = load_story_index(self.engine, utcnow())
         try:
             with session_scope(self.engine) as session:
                 # Lock the source and check the lease first: a worker that lost it must not store anything.
@@ -359,8 +389,8 @@ class Collector:
                     validators=validators,
                 )
         except BaseException:
-            # The rolled-back items may already sit in the in-memory index.
-            self._story_index = load_story_index(self.engine, utcnow())
+            # The rolled-back items may already sit in the in-memory index: reload it before the next store.
+            self._story_index = None
             raise
         return report
 
