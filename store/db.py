@@ -9,7 +9,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
-from sqlalchemy import Engine, event
+from sqlalchemy import Connection, Engine, event, text
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, create_engine
 
@@ -36,6 +36,16 @@ def _configure_sqlite(dbapi_connection: object, _record: object) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
+    # pysqlite opens transactions itself, lazily, and not before a SAVEPOINT: a transaction whose first
+    # write is a SAVEPOINT (insert_item) was committed by its RELEASE, so a crash right after left an
+    # item without its score. SQLAlchemy takes over: no implicit transactions, an explicit BEGIN below.
+    dbapi_connection.isolation_level = None  # type: ignore[attr-defined]
+
+
+def _begin_sqlite(connection: Connection) -> None:
+    # IMMEDIATE takes the write lock up front: a second writer waits (busy_timeout) instead of
+    # failing with « database is locked » when its read snapshot cannot be upgraded to a write.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def make_engine(url: str | None = None) -> Engine:
@@ -46,6 +56,7 @@ def make_engine(url: str | None = None) -> Engine:
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
         event.listen(engine, "connect", _configure_sqlite)
+        event.listen(engine, "begin", _begin_sqlite)
         return engine
     return create_engine(url, pool_pre_ping=True)
 
@@ -69,8 +80,21 @@ def _alembic_config(engine: Engine) -> AlembicConfig:
     return config
 
 
+MIGRATION_LOCK_KEY = 5_171_999  # any constant: the advisory lock that serialises migrations
+
+
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    command.upgrade(_alembic_config(engine), revision)
+    if engine.dialect.name != "postgresql":
+        command.upgrade(_alembic_config(engine), revision)
+        return
+    # Several workers start together (docker-compose.yml) and each migrates first: one at a time.
+    with engine.connect() as lock:
+        lock.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
+        try:
+            command.upgrade(_alembic_config(engine), revision)
+        finally:
+            lock.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK_KEY})
+            lock.commit()
 
 
 def current_revision(engine: Engine) -> str | None:

@@ -77,6 +77,10 @@ class Source(SQLModel, table=True):
     last_error: str | None = None
     last_error_at: datetime | None = Field(default=None, sa_column=_time_column())
     consecutive_errors: int = 0
+    # Set when the site says the feed is gone (HTTP 410): the source is not collected
+    # again until its URL changes or someone re-enables it (`watcher sources enable`).
+    disabled_reason: str | None = None
+    disabled_at: datetime | None = Field(default=None, sa_column=_time_column())
 
 
 class FetchAttempt(SQLModel, table=True):

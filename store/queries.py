@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, update
+from sqlalchemy import func, or_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from store.models import Delivery, FetchAttempt, FetchOutcome, Item, Score, Source, Story, utcnow
+from store.models import Delivery, Item, Score, Source, Story, utcnow
 
 
 @dataclass(frozen=True)
@@ -53,6 +53,8 @@ def sync_sources(session: Session, specs: Iterable[SourceSpec], now: datetime) -
             source.consecutive_errors = 0
             source.last_error = None
             source.next_check_at = now
+            # A feed declared gone (HTTP 410) is tried again only at a new address.
+            source.disabled_reason = source.disabled_at = None
         source.kind, source.url = spec.kind, spec.url
         source.interval_seconds, source.enabled = spec.interval_seconds, spec.enabled
     for name, source in existing.items():
@@ -60,73 +62,6 @@ def sync_sources(session: Session, specs: Iterable[SourceSpec], now: datetime) -
             source.enabled = False
     session.flush()
     return {name: existing[name] for name in wanted}
-
-
-def claim_due_sources(
-    session: Session, now: datetime, owner: str, lease: timedelta, names: Sequence[str] | None = None
-) -> list[Source]:
-    """Lease the enabled sources that are due (or the named ones), so no other worker takes them."""
-    due = (
-        select(Source.id)
-        .where(col(Source.enabled))
-        .where(or_(col(Source.lease_until).is_(None), col(Source.lease_until) < now))
-    )
-    if names is None:
-        due = due.where(or_(col(Source.next_check_at).is_(None), col(Source.next_check_at) <= now))
-    else:
-        due = due.where(col(Source.name).in_(list(names)))
-    if session.get_bind().dialect.name == "postgresql":
-        due = due.with_for_update(skip_locked=True)
-    ids = list(session.exec(due).all())
-    if not ids:
-        return []
-    session.exec(
-        update(Source).where(col(Source.id).in_(ids)).values(lease_owner=owner, lease_until=now + lease)  # type: ignore[call-overload]
-    )
-    session.flush()
-    return list(session.exec(select(Source).where(col(Source.id).in_(ids)).order_by(Source.name)).all())
-
-
-def record_fetch(
-    session: Session,
-    source: Source,
-    *,
-    started_at: datetime,
-    outcome: FetchOutcome,
-    next_check_at: datetime,
-    http_status: int | None = None,
-    error: str | None = None,
-    counts: tuple[int, int, int] = (0, 0, 0),
-    validators: tuple[str | None, str | None, str | None] | None = None,
-) -> FetchAttempt:
-    """Log one fetch, release the lease and set when the source is due again."""
-    now = utcnow()
-    new, updated, unchanged = counts
-    attempt = FetchAttempt(
-        source_id=source.id or 0,
-        started_at=started_at,
-        finished_at=now,
-        outcome=outcome,
-        http_status=http_status,
-        error=error,
-        new_items=new,
-        updated_items=updated,
-        unchanged_items=unchanged,
-    )
-    session.add(attempt)
-    source = session.merge(source)
-    if outcome == FetchOutcome.ERROR:
-        source.last_error, source.last_error_at = error, now
-        source.consecutive_errors += 1
-    else:
-        source.last_success_at = now
-        source.consecutive_errors = 0
-        if validators is not None:
-            source.etag, source.last_modified, source.body_hash = validators
-    source.lease_owner = source.lease_until = None
-    source.next_check_at = next_check_at
-    session.flush()
-    return attempt
 
 
 def list_sources(session: Session) -> list[Source]:

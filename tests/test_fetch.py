@@ -8,6 +8,8 @@ import gzip
 import socket
 import threading
 import time
+import tracemalloc
+import zlib
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler
 
@@ -221,6 +223,33 @@ def test_gzip_bomb_is_capped_on_decompressed_size(server: LocalServer) -> None:
     error = fetch_error(url, max_bytes=1024 * 1024)
     assert "trop volumineuse" in str(error)
     assert url in str(error)
+
+
+def test_gzip_bomb_never_inflates_past_the_cap_in_memory(server: LocalServer) -> None:
+    # httpx inflates a whole network chunk at once: 64 KB of gzip became ~60 MB before the cap was checked.
+    bomb = gzip.compress(b"\0" * (60 * 1024 * 1024), compresslevel=9)
+    url = server.route("/bomb.xml", bomb, headers={"Content-Encoding": "gzip"})
+    tracemalloc.start()
+    try:
+        error = fetch_error(url, max_bytes=1024 * 1024, deadline_seconds=10)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert "trop volumineuse" in str(error)
+    assert peak < 8 * 1024 * 1024, f"pic mémoire {peak / 1e6:.1f} Mo"
+
+
+def test_deflate_with_and_without_zlib_header(server: LocalServer) -> None:
+    wrapped = zlib.compress(FEED)
+    raw = zlib.compressobj(wbits=-zlib.MAX_WBITS)
+    bare = raw.compress(FEED) + raw.flush()
+    assert fetch(server.route("/z.xml", wrapped, headers={"Content-Encoding": "deflate"})).body == FEED
+    assert fetch(server.route("/r.xml", bare, headers={"Content-Encoding": "deflate"})).body == FEED
+
+
+def test_unsupported_content_encoding_is_a_french_error(server: LocalServer) -> None:
+    url = server.route("/br.xml", b"\x1b\x00", headers={"Content-Encoding": "br"})
+    assert "encodage de contenu non pris en charge « br »" in str(fetch_error(url))
 
 
 def test_too_large_message_states_a_meaningful_limit(server: LocalServer) -> None:

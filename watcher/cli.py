@@ -31,7 +31,7 @@ app = typer.Typer(
     rich_markup_mode="rich",
     pretty_exceptions_enable=False,
 )
-sources_app = typer.Typer(help="Vérifier et lister les sources.", no_args_is_help=True)
+sources_app = typer.Typer(help="Vérifier, lister et surveiller les sources.", no_args_is_help=True)
 db_app = typer.Typer(help="Gérer la base de données.", no_args_is_help=True)
 app.add_typer(sources_app, name="sources")
 app.add_typer(db_app, name="db")
@@ -287,6 +287,64 @@ def sources_list() -> None:
             source.url,
         )
     console.print(table)
+
+
+@sources_app.command("health")
+def sources_health(
+    only_broken: Annotated[bool, typer.Option("--en-panne", help="N'afficher que les sources en panne.")] = False,
+) -> None:
+    """État de santé de chaque source : dernier succès, dernière erreur, rythme de publication, silence suspect."""
+    from store.health import source_health_rows
+    from watcher.health import assess_all
+
+    config = state.config()
+    engine = _engine_ready()
+    Collector(engine, config).sync_sources()
+    now = datetime.now(UTC)
+    with session_scope(engine) as session:
+        health = assess_all(source_health_rows(session, now), now, config.digest.zone)
+    shown = [h for h in health if h.broken] if only_broken else health
+    zone = config.digest.zone
+
+    def when(moment: datetime | None) -> str:
+        return moment.astimezone(zone).strftime("%d/%m/%Y %H:%M") if moment else "—"
+
+    table = Table(title=f"Santé des sources : {sum(h.broken for h in health)} en panne sur {len(health)}")
+    for column in ("Source", "État", "Dernier succès", "Erreurs", "Articles / 7 j", "Rythme", "Constat"):
+        table.add_column(column, overflow="fold")
+    styles = {"en_erreur": "red", "silencieuse": "yellow", "desactivee": "red", "en_pause": "dim"}
+    for h in shown:
+        style = styles.get(h.status, "green")
+        table.add_row(
+            h.name,
+            f"[{style}]{h.label}[/]",
+            when(h.last_success_at),
+            str(h.consecutive_errors),
+            str(int(h.items_per_week)),
+            h.rhythm,
+            h.verdict,
+        )
+    console.print(table)
+
+
+@sources_app.command("enable")
+def sources_enable(name: Annotated[str, typer.Argument(help="Nom de la source, tel que dans sources.yaml.")]) -> None:
+    """Réactiver une source désactivée parce que le site a déclaré son flux supprimé (HTTP 410)."""
+    from store.sources import enable_source
+
+    config = state.config()
+    try:
+        config.source(name)
+    except ConfigError as exc:
+        raise fail(str(exc)) from None
+    engine = _engine_ready()
+    Collector(engine, config).sync_sources()
+    with session_scope(engine) as session:
+        source = enable_source(session, name, datetime.now(UTC))
+        enabled_in_config = source is not None and source.enabled
+    console.print(f"Source « {name} » réactivée : elle sera collectée au prochain cycle.", highlight=False)
+    if not enabled_in_config:
+        console.print("[yellow]attention[/] : elle reste en pause dans sources.yaml (enabled: false).")
 
 
 @db_app.command("upgrade")

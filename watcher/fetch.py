@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import zlib
 from collections import defaultdict
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -20,6 +22,7 @@ USER_AGENT = f"veille-action-patients/{__version__} (media monitoring of the Act
 DEFAULT_DEADLINE_SECONDS = 20.0
 DEFAULT_MAX_BYTES = 8 * 1024 * 1024
 MAX_REDIRECTS = 5
+DECODE_STEP = 64 * 1024
 ACCEPT_FEEDS = (
     "application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, "
     "text/xml;q=0.9, application/json;q=0.8, text/html;q=0.5, */*;q=0.1"
@@ -58,9 +61,13 @@ class Fetcher:
     per_host: int = 4
     _client: httpx.AsyncClient | None = field(default=None, init=False, repr=False)
     _host_slots: defaultdict[str, asyncio.Semaphore] = field(init=False, repr=False)
+    _slots: asyncio.Semaphore = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self._host_slots = defaultdict(lambda: asyncio.Semaphore(self.per_host))
+        # Waiting for a free connection must not eat into a request's deadline: the slot
+        # is taken before the clock starts (httpx's pool would otherwise queue inside it).
+        self._slots = asyncio.Semaphore(self.max_connections)
 
     async def __aenter__(self) -> Fetcher:
         self._client = httpx.AsyncClient(
@@ -87,7 +94,7 @@ class Fetcher:
         if last_modified:
             headers["If-Modified-Since"] = last_modified
         host = urlsplit(url).hostname or ""
-        async with self._host_slots[host]:
+        async with self._host_slots[host], self._slots:
             try:
                 # httpx timeouts apply per read; the whole request gets one deadline,
                 # otherwise a server dripping a byte a second never times out.
@@ -112,8 +119,11 @@ class Fetcher:
             if response.status_code == 304:
                 return FetchResult(str(response.url), 304, b"", response.headers, not_modified=True)
             if response.status_code >= 400:
+                message = _status_message(url, response.status_code)
+                if await _is_bot_challenge(response):
+                    message = f"HTTP {response.status_code} : page de protection anti-robots (Cloudflare) pour {url}"
                 raise FetchError(
-                    _status_message(url, response.status_code),
+                    message,
                     status=response.status_code,
                     retry_after=response.headers.get("retry-after"),
                 )
@@ -124,18 +134,82 @@ class Fetcher:
             return FetchResult(str(response.url), response.status_code, body, response.headers)
 
     async def _read_capped(self, response: httpx.Response, url: str) -> bytes:
-        # iter_bytes() decompresses; counting decoded bytes caps compression bombs too.
         chunks: list[bytes] = []
         size = 0
         try:
-            async for chunk in response.aiter_bytes():
+            async for chunk in _decoded_chunks(response, url):
                 size += len(chunk)
                 if size > self.max_bytes:
                     raise FetchError(_too_large(url, self.max_bytes))
                 chunks.append(chunk)
-        except httpx.DecodingError:
+        except zlib.error:
             raise FetchError(f"contenu compressé illisible pour {url}") from None
         return b"".join(chunks)
+
+
+async def _decoded_chunks(response: httpx.Response, url: str) -> AsyncIterator[bytes]:
+    """The body, decompressed here in bounded steps.
+
+    httpx inflates each network chunk in one call, so a few kilobytes of gzip can
+    become tens of megabytes in memory before any cap is checked (a compression
+    bomb). Inflating with `max_length` keeps every step at most DECODE_STEP bytes.
+    """
+    codings = [c.strip() for c in response.headers.get("content-encoding", "").lower().split(",") if c.strip()]
+    codings = [c for c in codings if c != "identity"]
+    if not codings:
+        async for chunk in response.aiter_raw():
+            yield chunk
+        return
+    if len(codings) > 1 or codings[0] not in ("gzip", "x-gzip", "deflate"):
+        raise FetchError(f"encodage de contenu non pris en charge « {', '.join(codings)} » pour {url}")
+    # 32 + MAX_WBITS reads both gzip and zlib headers; some servers send raw deflate, retried below.
+    inflater = zlib.decompressobj(32 + zlib.MAX_WBITS)
+    started = False
+    async for raw in response.aiter_raw():
+        data = raw
+        if not started and codings[0] == "deflate":
+            started = True
+            try:
+                zlib.decompressobj(32 + zlib.MAX_WBITS).decompress(data[:64], 1)
+            except zlib.error:
+                inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+        while data and not inflater.eof:
+            out = inflater.decompress(data, DECODE_STEP)
+            data = inflater.unconsumed_tail
+            if out:
+                yield out
+    while not inflater.eof:
+        out = inflater.decompress(b"", DECODE_STEP)
+        if not out:
+            break
+        yield out
+
+
+_CHALLENGE_MARKERS = (
+    b"cf-browser-verification",
+    b"cf_chl_",
+    b"challenge-platform",
+    b"Attention Required! | Cloudflare",
+)
+
+
+async def _is_bot_challenge(response: httpx.Response) -> bool:
+    """Cloudflare answers robots with a 403/503 challenge page; say so rather than « accès interdit »."""
+    if response.status_code not in (403, 429, 503):
+        return False
+    if response.headers.get("cf-mitigated") == "challenge":
+        return True
+    if "cloudflare" not in response.headers.get("server", "").lower() and "cf-ray" not in response.headers:
+        return False
+    head = b""
+    try:
+        async for chunk in _decoded_chunks(response, str(response.url)):
+            head += chunk
+            if len(head) >= 16 * 1024:  # markers sit in the page's head; never read an error page whole
+                break
+    except (httpx.HTTPError, FetchError, zlib.error):
+        return False
+    return any(marker in head for marker in _CHALLENGE_MARKERS)
 
 
 def _too_large(url: str, limit: int) -> str:

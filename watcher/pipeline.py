@@ -9,22 +9,25 @@ processed or not at all, and its lease expires so another run retries it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import logging
 import os
 import socket
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from store import queries
+from store import queries, sources
 from store.db import session_scope
 from store.models import FetchOutcome, Source, utcnow
 from store.models import Item as StoredItem
-from watcher.cadence import next_check
+from watcher.cadence import freshness, next_check, retry_after
 from watcher.config import Config, SourceConfig, SourceKind
 from watcher.fetch import Fetcher, FetchError, FetchResult
 from watcher.normalize import Item, canonical_url, normalize
@@ -37,9 +40,12 @@ from watcher.stories import StoryIndex, signature, signature_bytes, signature_fr
 log = logging.getLogger(__name__)
 
 STORY_WINDOW = timedelta(hours=72)
-LEASE = timedelta(minutes=10)
+# A lease is short and renewed while the cycle runs: a crashed worker's sources come back
+# within LEASE, and a long cycle never loses them to another worker.
+LEASE = timedelta(seconds=int(os.environ.get("WATCHER_LEASE_SECONDS", "120")))
 FULL_TEXT_PER_CYCLE = 20
-SOURCE_CONCURRENCY = 16
+FINISH_BATCH = 16  # outcomes without items written together
+SOURCE_CONCURRENCY = 32  # sources in flight; network concurrency is the Fetcher's own limit
 
 
 @dataclass
@@ -52,6 +58,7 @@ class SourceReport:
     error: str | None = None
     warning: str | None = None
     alerts: int = 0
+    disabled: bool = False  # the site said the feed is gone (HTTP 410)
 
 
 @dataclass
@@ -68,7 +75,9 @@ class CycleReport:
 
 
 def worker_name() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
+    # The random part tells a restarted container (same hostname, same pid 1) from its dead predecessor,
+    # whose leases must expire rather than be renewed by the newcomer.
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 
 
 def source_specs(config: Config) -> list[queries.SourceSpec]:
@@ -89,11 +98,12 @@ def load_story_index(engine: Engine, now: datetime) -> StoryIndex:
 class Collector:
     """Runs cycles for one configuration against one database."""
 
-    def __init__(self, engine: Engine, config: Config, *, owner: str | None = None):
+    def __init__(self, engine: Engine, config: Config, *, owner: str | None = None, lease: timedelta = LEASE):
         self.engine = engine
         self.config = config
         self.scorer = Scorer(config)
         self.owner = owner or worker_name()
+        self.lease = lease
         self._write_lock = asyncio.Lock()  # SQLite has one writer; batches queue here
         self._story_index: StoryIndex | None = None
 
@@ -109,54 +119,141 @@ class Collector:
         on_done: Callable[[SourceReport], None] | None = None,
     ) -> CycleReport:
         """Collect the due sources (or the named ones, due or not)."""
-        now = utcnow()
-        with session_scope(self.engine) as session:
-            claimed = queries.claim_due_sources(session, now, self.owner, LEASE, names)
         report = CycleReport()
-        if not claimed:
+        # A fresh lock per cycle: asyncio locks belong to one event loop, and a Collector may outlive it.
+        self._write_lock = asyncio.Lock()
+        self._finished: list[dict[str, Any]] = []
+        first = self._claim(names, None if names is not None else SOURCE_CONCURRENCY)
+        if not first:
             return report
-        self._story_index = await asyncio.to_thread(load_story_index, self.engine, now)
-        limit = asyncio.Semaphore(SOURCE_CONCURRENCY)
-
-        async def one(source: Source, client: Fetcher) -> None:
-            async with limit:
-                result = await self._collect_source(source, client)
-            report.sources.append(result)
-            if on_done is not None:
-                on_done(result)
-
-        if fetcher is None:
-            async with Fetcher() as client:
-                await asyncio.gather(*(one(source, client) for source in claimed))
-        else:
-            await asyncio.gather(*(one(source, fetcher) for source in claimed))
+        self._story_index = None
+        stop = asyncio.Event()
+        heartbeat = asyncio.create_task(self._keep_leases(stop))
+        try:
+            if fetcher is None:
+                async with Fetcher() as client:
+                    await self._drain(first, names is None, client, report, on_done)
+            else:
+                await self._drain(first, names is None, fetcher, report, on_done)
+            await self._flush_finished()
+        finally:
+            stop.set()
+            await heartbeat
         report.sources.sort(key=lambda r: r.source)
         return report
 
+    def _claim(self, names: Sequence[str] | None, limit: int | None) -> list[Source]:
+        with session_scope(self.engine) as session:
+            return sources.claim_due_sources(session, utcnow(), self.owner, self.lease, names, limit)
+
+    async def _drain(
+        self,
+        claimed: list[Source],
+        refill: bool,
+        fetcher: Fetcher,
+        report: CycleReport,
+        on_done: Callable[[SourceReport], None] | None,
+    ) -> None:
+        """Collect the claimed sources, claiming more as slots free up.
+
+        A worker only leases what it is about to fetch, so that several workers
+        share the due sources instead of the first one taking them all.
+        """
+        running: set[asyncio.Task[SourceReport]] = set()
+        waiting = list(claimed)
+        while waiting or running:
+            while waiting and len(running) < SOURCE_CONCURRENCY:
+                running.add(asyncio.create_task(self._collect_source(waiting.pop(0), fetcher)))
+            done, running = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+            for task in done:
+                result = task.result()
+                report.sources.append(result)
+                if on_done is not None:
+                    on_done(result)
+            free = SOURCE_CONCURRENCY - len(running) - len(waiting)
+            # Claim in batches (a quarter of the slots at least) to keep the database round trips few.
+            if refill and free >= max(1, SOURCE_CONCURRENCY // 4):
+                async with self._write_lock:
+                    waiting.extend(await asyncio.to_thread(self._claim, None, free))
+
+    async def _keep_leases(self, stop: asyncio.Event) -> None:
+        """Renew this worker's leases every third of their length until the cycle ends."""
+
+        def renew() -> None:
+            with session_scope(self.engine) as session:
+                sources.renew_leases(session, self.owner, utcnow() + self.lease)
+
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), self.lease.total_seconds() / 3)
+            if stop.is_set():
+                return
+            try:
+                async with self._write_lock:
+                    await asyncio.to_thread(renew)
+            except Exception:  # a failed renewal only risks a retry elsewhere, never the cycle
+                log.exception("renouvellement des baux")
+
     async def _collect_source(self, source: Source, fetcher: Fetcher) -> SourceReport:
+        try:
+            return await self._collect_leased(source, fetcher)
+        except sources.LeaseLost:
+            # Our lease expired and another worker owns the source now: its result wins, ours is dropped.
+            log.warning("source %s reprise par un autre processus, résultat abandonné", source.name)
+            return SourceReport(
+                source.name, FetchOutcome.ERROR, error="bail expiré : source reprise par un autre processus"
+            )
+
+    async def _collect_leased(self, source: Source, fetcher: Fetcher) -> SourceReport:
         started = utcnow()
         spec = self.config.source(source.name)
         try:
             result = await fetcher.get(source.url, etag=source.etag, last_modified=source.last_modified)
             if result.not_modified:
-                return await self._finish(source, spec, started, FetchOutcome.NOT_MODIFIED, http_status=304)
+                hint = freshness(result.headers, utcnow())
+                return await self._finish(source, spec, started, FetchOutcome.NOT_MODIFIED, http_status=304, hint=hint)
             body_hash = hashlib.sha256(result.body).hexdigest()
             validators = (result.headers.get("etag"), result.headers.get("last-modified"), body_hash)
             if body_hash == source.body_hash:
                 return await self._finish(
-                    source, spec, started, FetchOutcome.NOT_MODIFIED, http_status=result.status, validators=validators
+                    source,
+                    spec,
+                    started,
+                    FetchOutcome.NOT_MODIFIED,
+                    http_status=result.status,
+                    validators=validators,
+                    hint=freshness(result.headers, utcnow()),
                 )
-            entries, warning = await self._entries(spec, result, fetcher)
+            entries, warning, ttl = await self._entries(spec, result, fetcher)
+            hint = freshness(result.headers, utcnow(), ttl)
             items = [item for entry in entries if (item := normalize(entry, spec.name, utcnow())) is not None]
             if spec.full_text:
                 items = await self._with_full_text(items, fetcher)
             async with self._write_lock:
-                report = await asyncio.to_thread(self._store, source, spec, items, started, result.status, validators)
+                report = await asyncio.to_thread(
+                    self._store, source, spec, items, started, result.status, validators, hint
+                )
             report.warning = warning
             return report
         except (FetchError, ParseError) as exc:
             status = exc.status if isinstance(exc, FetchError) else None
-            return await self._finish(source, spec, started, FetchOutcome.ERROR, http_status=status, error=str(exc))
+            retry = retry_after(exc.retry_after, utcnow()) if isinstance(exc, FetchError) else None
+            gone = None
+            if status == 410:
+                day = utcnow().astimezone(self.config.digest.zone).strftime("%d/%m/%Y")
+                gone = f"flux supprimé définitivement (HTTP 410) constaté le {day}"
+            return await self._finish(
+                source,
+                spec,
+                started,
+                FetchOutcome.ERROR,
+                http_status=status,
+                error=str(exc),
+                retry=retry,
+                disable_reason=gone,
+            )
+        except sources.LeaseLost:
+            raise
         except Exception as exc:  # one source's bug must not stop the cycle
             log.exception("source %s", source.name)
             message = f"erreur inattendue ({exc.__class__.__name__} : {exc})"
@@ -164,10 +261,10 @@ class Collector:
 
     async def _entries(
         self, spec: SourceConfig, result: FetchResult, fetcher: Fetcher
-    ) -> tuple[list[RawEntry], str | None]:
+    ) -> tuple[list[RawEntry], str | None, int | None]:
         if spec.kind == SourceKind.RSS:
             parsed = await asyncio.to_thread(parse_feed, result.body, result.url, result.content_type)
-            return parsed.entries, parsed.warning
+            return parsed.entries, parsed.warning, parsed.ttl_minutes
         links = await asyncio.to_thread(article_links, result.body, result.url)
         with session_scope(self.engine) as session:
             known = queries.known_urls(session, [canonical_url(link) for link in links])
@@ -183,7 +280,7 @@ class Collector:
                 entries.append(entry)
         if links and not entries and not known:
             raise ParseError(f"aucun article lisible trouvé sur la page {result.url}")
-        return entries, None
+        return entries, None, None
 
     async def _with_full_text(self, items: list[Item], fetcher: Fetcher) -> list[Item]:
         with session_scope(self.engine) as session:
@@ -213,25 +310,50 @@ class Collector:
         http_status: int | None = None,
         error: str | None = None,
         validators: tuple[str | None, str | None, str | None] | None = None,
+        hint: timedelta | None = None,
+        retry: timedelta | None = None,
+        disable_reason: str | None = None,
     ) -> SourceReport:
         errors = source.consecutive_errors + 1 if outcome == FetchOutcome.ERROR else 0
+        self._finished.append(
+            {
+                "source_id": source.id or 0,
+                "owner": self.owner,
+                "started_at": started,
+                "outcome": outcome,
+                "next_check_at": next_check(utcnow(), spec.interval, errors, hint=hint, retry=retry),
+                "http_status": http_status,
+                "error": error,
+                "validators": validators,
+                "disable_reason": disable_reason,
+            }
+        )
+        if len(self._finished) >= FINISH_BATCH:
+            await self._flush_finished()
+        return SourceReport(source.name, outcome, error=error, disabled=disable_reason is not None)
+
+    async def _flush_finished(self) -> None:
+        """Write the pending outcomes that carry no items (unchanged, errors) in one transaction.
+
+        One transaction per unchanged source made a warm cycle wait on the database, not the
+        network. Delaying these writes is safe: until written, the lease stays, and a crash
+        only means the source is fetched again once the lease expires.
+        """
+        batch, self._finished = self._finished, []
+        if not batch:
+            return
 
         def write() -> None:
             with session_scope(self.engine) as session:
-                queries.record_fetch(
-                    session,
-                    source,
-                    started_at=started,
-                    outcome=outcome,
-                    next_check_at=next_check(utcnow(), spec.interval, errors),
-                    http_status=http_status,
-                    error=error,
-                    validators=validators,
-                )
+                for record in batch:
+                    try:
+                        with session.begin_nested():
+                            sources.record_fetch(session, **record)
+                    except sources.LeaseLost:
+                        log.warning("source %s reprise par un autre processus, résultat abandonné", record["source_id"])
 
         async with self._write_lock:
             await asyncio.to_thread(write)
-        return SourceReport(source.name, outcome, error=error)
 
     # -- the transaction of one source ------------------------------------
 
@@ -243,25 +365,32 @@ class Collector:
         started: datetime,
         http_status: int,
         validators: tuple[str | None, str | None, str | None],
+        hint: timedelta | None,
     ) -> SourceReport:
         report = SourceReport(source.name, FetchOutcome.OK)
+        if self._story_index is None:
+            # Loaded on the first source with items: a cycle where nothing changed never pays for it.
+            self._story_index = load_story_index(self.engine, utcnow())
         try:
             with session_scope(self.engine) as session:
+                # Lock the source and check the lease first: a worker that lost it must not store anything.
+                sources.held_source(session, source.id or 0, self.owner)
                 for item in items:
                     self._store_item(session, source, spec, item, report)
-                queries.record_fetch(
+                sources.record_fetch(
                     session,
-                    source,
+                    source.id or 0,
+                    self.owner,
                     started_at=started,
                     outcome=FetchOutcome.OK,
-                    next_check_at=next_check(utcnow(), spec.interval),
+                    next_check_at=next_check(utcnow(), spec.interval, hint=hint),
                     http_status=http_status,
                     counts=(report.new, report.updated, report.unchanged),
                     validators=validators,
                 )
         except BaseException:
-            # The rolled-back items may already sit in the in-memory index.
-            self._story_index = load_story_index(self.engine, utcnow())
+            # The rolled-back items may already sit in the in-memory index: reload it before the next store.
+            self._story_index = None
             raise
         return report
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import signal
 from collections.abc import Callable
 from datetime import date
@@ -24,7 +25,7 @@ from watcher.pipeline import Collector, CycleReport
 
 log = logging.getLogger(__name__)
 
-TICK_SECONDS = 30
+TICK_SECONDS = float(os.environ.get("WATCHER_TICK_SECONDS", "30"))
 
 
 class Service:
@@ -55,6 +56,9 @@ class Service:
             log.info("digest du %s écrit : %s", today.isoformat(), paths)
 
     async def run(self) -> None:
+        # One line per HTTP request and two per 30 s tick drown what matters (errors, cycles) in the logs.
+        logging.getLogger("httpx").setLevel(logging.WARNING)
+        logging.getLogger("apscheduler.executors").setLevel(logging.WARNING)
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, self.stopping.set)

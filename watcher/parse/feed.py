@@ -17,6 +17,7 @@ from typing import Any
 import feedparser
 
 from watcher.parse.errors import ParseError
+from watcher.parse.xmlguard import refuse_entity_declarations
 
 _HTML_START_RE = re.compile(rb"^\s*(?:<!--.*?-->\s*)*(?:<!doctype\s+html|<html|<head|<body)", re.I | re.S)
 _TITLE_RE = re.compile(rb"<title[^>]*>(.*?)</title>", re.I | re.S)
@@ -54,6 +55,7 @@ def parse_feed(body: bytes, url: str, content_type: str = "") -> ParsedFeed:
         return _parse_json_feed(body, url)
     if _HTML_START_RE.match(body[:2048]):
         raise ParseError(_html_instead_of_feed(body, url))
+    refuse_entity_declarations(body, url)
     parsed = feedparser.parse(
         body,
         response_headers={"content-type": content_type or "application/xml", "content-location": url},
@@ -68,8 +70,12 @@ def parse_feed(body: bytes, url: str, content_type: str = "") -> ParsedFeed:
         detail = f" ({problem})" if problem else ""
         raise ParseError(f"contenu illisible : ce n'est pas un flux RSS, Atom ou RDF{detail} pour {url}")
     warning = None
-    if parsed.get("bozo") and not isinstance(parsed.get("bozo_exception"), feedparser.CharacterEncodingOverride):
-        warning = f"flux mal formé, récupéré en mode tolérant ({parsed.get('bozo_exception')})"
+    problem = parsed.get("bozo_exception")
+    if isinstance(problem, feedparser.CharacterEncodingOverride):
+        # The Sénat's feeds are the classic case: the declared charset lies, feedparser found the real one.
+        warning = f"encodage déclaré inexact : flux lu en {parsed.get('encoding')}"
+    elif parsed.get("bozo"):
+        warning = f"flux mal formé, récupéré en mode tolérant ({problem})"
     feed = parsed.feed
     language = feed.get("language")
     entries = [_entry(entry, language) for entry in parsed.entries]
