@@ -1,7 +1,7 @@
 """Slack: safe mrkdwn, Block Kit messages within Slack's limits, and the Web API client.
 
 Feed text is hostile by default: a title may carry `<!channel>` or `*bold*`.
-`mrkdwn()` neutralises both; plain_text fields are never parsed by Slack.
+`mrkdwn()` neutralises both, and every piece of feed text goes through it.
 """
 
 from __future__ import annotations
@@ -113,10 +113,11 @@ def alert_message(alert: AlertContent, zone: ZoneInfo) -> tuple[str, list[dict[s
         section(f"*{link(alert.url, clip(alert.title, 2000))}*"),
         context(f"{mrkdwn(clip(outlets, 1500))} · {when} (heure de Paris)"),
     ]
+    # Feed text goes through mrkdwn() even where plain_text would do: the payload then holds no raw `<!…>` at all.
     if alert.summary:
-        blocks.append({"type": "section", "text": plain(summary_lines(alert.summary))})
+        blocks.append(section(mrkdwn(summary_lines(alert.summary))))
     if alert.why:
-        blocks.append({"type": "context", "elements": [plain("Pourquoi : " + " · ".join(alert.why))]})
+        blocks.append(context("Pourquoi : " + mrkdwn(clip(" · ".join(alert.why), 2000))))
     blocks.append(
         {
             "type": "actions",
