@@ -161,7 +161,8 @@ def build_digest(
     """Sections in this order: « On parle de nous », each theme, Parlement, « À creuser pour une tribune ».
 
     Each story appears once: a story flagged for a tribune is listed there only;
-    otherwise a mention of the collective wins, then a parliamentary source, then its first theme.
+    otherwise a mention of the collective wins, then a parliamentary source, then its first theme
+    (a story that matches no theme is left out, parliamentary or not).
     """
     day = end.astimezone(zone).date()
     rows = queries.scored_items(session, collected_from=start, collected_to=end, decisions=("alert", "digest"))
@@ -180,10 +181,10 @@ def build_digest(
         lead = group[0]
         if any(row.score.mentions for row in group):
             key = MENTION_SECTION[0]
-        elif any(row.source.name in parliament_sources for row in group):
-            key = PARLIAMENT_SECTION[0]
         else:
             key = next((topic for topic in lead.score.topics if topic in topic_labels), "")
+            if key and any(row.source.name in parliament_sources for row in group):
+                key = PARLIAMENT_SECTION[0]
         if key:
             placed[key].append(_entry(group, zone, earlier))
 
