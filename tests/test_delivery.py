@@ -256,3 +256,40 @@ def test_unknown_channel_fails_with_a_french_reason(engine: Engine, config: Conf
     assert report.failed == 1 and report.sent == 0
     [row] = _alerts(engine)
     assert row.status == "failed" and "channel_not_found" in (row.last_error or "")
+
+
+def _cli(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "watcher", *args],
+        cwd=REPO_ROOT,
+        env={"PATH": "/usr/bin:/bin", "COLUMNS": "200", **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_cli_deliver_and_alerts_test(sqlite_engine: Engine, config: Config, slack: FakeSlack, tmp_path: Path) -> None:
+    collect_demo(sqlite_engine, config)
+    env = {
+        "WATCHER_DATABASE_URL": database_url(sqlite_engine),
+        "WATCHER_CONFIG": str(write_config(tmp_path)),
+        "SLACK_BOT_TOKEN": TOKEN,
+        "SLACK_API_URL": slack.base_url,
+    }
+    first = _cli(["deliver"], env)
+    assert first.returncode == 0, first.stderr
+    sent = len(_alerts(sqlite_engine))
+    assert f"{sent} alertes envoyées" in first.stdout
+    second = _cli(["deliver"], env)
+    assert second.returncode == 0 and "0 alerte envoyée" in second.stdout
+
+    test = _cli(["alerts", "test"], env)
+    assert test.returncode == 0, test.stderr
+    channels = configured_channels(config)
+    assert all(f"✓ {channel} : message envoyé" in test.stdout for channel in channels)
+    tests = [m for m in slack.all_messages() if "Message de test" in (m["text"] or "")]
+    assert len(tests) == len(channels)
+
+    missing = _cli(["deliver"], {**env, "SLACK_BOT_TOKEN": ""})
+    assert missing.returncode == 1 and "SLACK_BOT_TOKEN n'est pas définie" in missing.stderr

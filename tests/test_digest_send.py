@@ -41,6 +41,13 @@ def demo(engine: Engine) -> Config:
     return config
 
 
+@pytest.fixture
+def sqlite_demo(sqlite_engine: Engine) -> Config:
+    """For the tests that exercise rendering only: one backend is enough."""
+    config, _ = collect_demo(sqlite_engine, _not_weekly(load_test_config()))
+    return config
+
+
 def _flag_for_tribune(engine: Engine) -> str:
     with session_scope(engine) as session:
         item = session.get(Item, 3)
@@ -183,8 +190,8 @@ def test_two_digest_send_processes_send_one_digest(engine: Engine, demo: Config,
         assert "e-mail : déjà envoyée" in stdout or "e-mail : en cours ailleurs" in stdout
 
 
-def test_block_kit_limits_split_long_digests(engine: Engine, demo: Config, tmp_path: Path) -> None:
-    digest, _ = produce_digest(engine, demo, day=_digest_day(demo), out_dir=tmp_path)
+def test_block_kit_limits_split_long_digests(sqlite_engine: Engine, sqlite_demo: Config, tmp_path: Path) -> None:
+    digest, _ = produce_digest(sqlite_engine, sqlite_demo, day=_digest_day(sqlite_demo), out_dir=tmp_path)
     long_section = digest.sections[1]
     many = [long_section.entries[0]] * 400
     bigger = type(digest)(**{**digest.__dict__, "sections": [type(long_section)("hopital", "Hôpital", many)]})
@@ -236,14 +243,15 @@ def test_cli_send_without_smtp_says_so(tmp_path: Path) -> None:
     assert "WATCHER_SMTP_URL" in result.stderr and "n'est pas définie" in result.stderr
 
 
-def test_weekly_digest_on_the_configured_day(engine: Engine, demo: Config, tmp_path: Path) -> None:
-    weekly = demo.model_copy(update={"digest": demo.digest.model_copy(update={"weekly": True, "recipients": []})})
+def test_weekly_digest_on_the_configured_day(sqlite_engine: Engine, sqlite_demo: Config, tmp_path: Path) -> None:
+    digest_settings = sqlite_demo.digest.model_copy(update={"weekly": True, "recipients": []})
+    weekly = sqlite_demo.model_copy(update={"digest": digest_settings})
     monday = date(2026, 11, 23)
-    results = send_digests(engine, weekly, monday, owner="a", slack=None, smtp=None, out_dir=tmp_path)
+    results = send_digests(sqlite_engine, weekly, monday, owner="a", slack=None, smtp=None, out_dir=tmp_path)
     assert [digest.kind for digest, _, _ in results] == ["daily", "weekly"]
     assert results[1][0].end - results[1][0].start == timedelta(days=7)
     assert (tmp_path / "veille-hebdo-2026-11-23.md").is_file()
-    tuesday = send_digests(engine, weekly, monday + timedelta(days=1), owner="a", slack=None, smtp=None,
+    tuesday = send_digests(sqlite_engine, weekly, monday + timedelta(days=1), owner="a", slack=None, smtp=None,
                            out_dir=tmp_path)  # fmt: skip
     assert [digest.kind for digest, _, _ in tuesday] == ["daily"]
     assert isinstance(results[0][0].start, datetime)
