@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import shutil
 import socket
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from email import message_from_bytes, policy
@@ -35,13 +37,32 @@ def load_test_config(*, quiet_hours: bool = False) -> Config:
     return parse_config(config_text(quiet_hours=quiet_hours))
 
 
-def collect_demo(engine: Engine, config: Config) -> tuple[Config, CycleReport]:
-    """Collect the bundled snapshot (served on 127.0.0.1) into `engine`, as `watcher demo` does."""
+_SQLITE_TEMPLATE: dict[str, Path] = {}
+
+
+def collect_demo(engine: Engine, config: Config) -> tuple[Config, CycleReport | None]:
+    """Collect the bundled snapshot (served on 127.0.0.1) into `engine`, as `watcher demo` does.
+
+    On SQLite the first collection of the test session is kept as a template file
+    and copied into later databases (the report is then None): same rows, less time.
+    """
+    if engine.dialect.name == "sqlite" and engine.url.database and "demo" in _SQLITE_TEMPLATE:
+        target = Path(engine.url.database)
+        engine.dispose()
+        for suffix in ("-wal", "-shm"):
+            Path(f"{target}{suffix}").unlink(missing_ok=True)
+        shutil.copyfile(_SQLITE_TEMPLATE["demo"], target)
+        return config.model_copy(update={"sources": demo_sources("http://127.0.0.1:9")}), None
     with serve_directory(SNAPSHOT_DIR) as base_url:
         demo_config = config.model_copy(update={"sources": demo_sources(base_url)})
         collector = Collector(engine, demo_config)
         collector.sync_sources()
         report = asyncio.run(collector.run_cycle())
+    if engine.dialect.name == "sqlite" and engine.url.database:
+        template = Path(tempfile.mkdtemp(prefix="veille-demo-")) / "demo.db"
+        with engine.connect() as connection:  # a consistent single-file copy, WAL included
+            connection.exec_driver_sql(f"VACUUM INTO '{template}'")
+        _SQLITE_TEMPLATE["demo"] = template
     return demo_config, report
 
 
