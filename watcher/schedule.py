@@ -56,6 +56,8 @@ class Service:
                 log.warning("%s : %s", source.source, source.error)
         if report.sources:
             log.info("cycle : %d sources, %d nouveaux articles", len(report.sources), report.new)
+        if any(source.alerts for source in report.sources):
+            await self.deliver()  # new alerts go out now, not at the next dispatcher tick
         return report
 
     async def digest(self) -> None:
