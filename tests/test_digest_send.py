@@ -112,6 +112,11 @@ def test_digest_goes_out_by_email_and_slack_once(engine: Engine, demo: Config, t
         posted = slack.all_messages()
         parent = posted[0]
         assert parent["thread_ts"] is None and parent["text"] == digest.subject
+        parent_text = "\n".join(block["text"]["text"] for block in parent["blocks"])
+        counts = digest.counts
+        assert f"{counts.collected} articles collectés" in parent_text and "Flux cassé" in parent_text
+        merged = "doublon regroupé" if counts.duplicates_merged <= 1 else "doublons regroupés"
+        assert f"{counts.duplicates_merged} {merged}" in parent_text  # French singular for 0 and 1
         assert len(posted) == len(slack_messages(digest)) > 1
         assert all(reply["thread_ts"] == parent["ts"] for reply in posted[1:])
         replies = "\n".join(block["text"]["text"] for m in posted[1:] for block in m["blocks"])
