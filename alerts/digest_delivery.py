@@ -105,7 +105,7 @@ def _once(engine: Engine, digest: Digest, channel: str, owner: str, moment: date
         run = outbox.claim_digest_run(
             session, day=digest.day, kind=digest.kind, channel=channel, owner=owner, now=moment, lease=LEASE
         )
-        existing = None if run else _existing(session, digest, channel)
+        existing = None if run else outbox.find_digest_run(session, day=digest.day, kind=digest.kind, channel=channel)
     if run is None:
         if existing is not None and existing.status == DeliveryStatus.SENT:
             return DigestOutcome(channel, "already", "déjà envoyée")
@@ -141,17 +141,6 @@ def _once(engine: Engine, digest: Digest, channel: str, owner: str, moment: date
             error=None,
         )
     return DigestOutcome(channel, "sent")
-
-
-def _existing(session: Any, digest: Digest, channel: str) -> DigestRun | None:
-    return next(
-        (
-            run
-            for run in outbox.digest_runs(session)
-            if run.day == digest.day and run.kind == digest.kind and run.channel == channel
-        ),
-        None,
-    )
 
 
 def _email(digest: Digest, targets: DigestTargets, smtp: email.SmtpSettings) -> str:

@@ -241,9 +241,15 @@ def claim_digest_run(
     )
     if not result.rowcount:
         return None
+    return find_digest_run(session, day=day, kind=kind, channel=channel)
+
+
+def find_digest_run(session: Session, *, day: date, kind: str, channel: str) -> DigestRun | None:
     return session.exec(
-        select(DigestRun).where(DigestRun.day == day, DigestRun.kind == kind, DigestRun.channel == channel)
-    ).one()
+        select(DigestRun).where(
+            col(DigestRun.day) == day, col(DigestRun.kind) == kind, col(DigestRun.channel) == channel
+        )
+    ).first()
 
 
 def digest_progress(
