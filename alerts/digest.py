@@ -11,11 +11,14 @@ from zoneinfo import ZoneInfo
 from jinja2 import Environment, PackageLoader, select_autoescape
 from sqlmodel import Session
 
-from store import queries
+from alerts.slack import mrkdwn
+from store import outbox, queries
 from store.queries import ScoredItem, WindowCounts
 
 _MARKDOWN_SPECIALS = re.compile(r"[\\`*_\[\]<>|]")
 MENTION_SECTION = ("mention", "On parle de nous")
+PARLIAMENT_SECTION = ("parlement", "Parlement")
+TRIBUNE_SECTION = ("tribune", "À creuser pour une tribune")
 _FRENCH_DAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
 _FRENCH_MONTHS = (
     "janvier", "février", "mars", "avril", "mai", "juin",
@@ -43,6 +46,9 @@ class DigestEntry:
     published: str  # local time, already formatted
     mentions: list[str]
     item_count: int
+    story_id: int | None = None
+    follow_up: bool = False  # « suite »: the story was in an earlier digest
+    note: str | None = None  # tribune: why it was flagged
 
 
 @dataclass(frozen=True)
@@ -61,26 +67,47 @@ class Digest:
     sections: list[DigestSection]
     counts: WindowCounts
     failing_sources: list[tuple[str, str]] = field(default_factory=list)
+    kind: str = "daily"  # daily | weekly
 
     @property
     def title(self) -> str:
+        if self.kind == "weekly":
+            return f"Veille Action Patients — semaine jusqu'au {french_date(self.day)}"
         return f"Veille Action Patients — {french_date(self.day)}"
 
     @property
     def story_count(self) -> int:
         return sum(len(section.entries) for section in self.sections)
 
+    @property
+    def article_count(self) -> int:
+        return sum(entry.item_count for section in self.sections for entry in section.entries)
 
-def digest_window(day: date, at: time, zone: ZoneInfo) -> tuple[datetime, datetime]:
-    """The 24 hours that end on `day` at the digest time, in the collective's time zone."""
+    @property
+    def subject(self) -> str:
+        """« Veille Action Patients — lundi 23 novembre 2026 : 12 articles »."""
+        count = self.article_count
+        return f"{self.title} : {count} article{'s' if count > 1 else ''}"
+
+    @property
+    def story_ids(self) -> list[int]:
+        return [e.story_id for s in self.sections for e in s.entries if e.story_id is not None]
+
+
+def digest_window(
+    day: date, at: time, zone: ZoneInfo, length: timedelta = timedelta(days=1)
+) -> tuple[datetime, datetime]:
+    """The period (24 hours by default) that ends on `day` at the digest time, in the collective's time zone."""
     end = datetime.combine(day, at, tzinfo=zone)
-    return end - timedelta(days=1), end
+    return end - length, end
 
 
-def _entry(group: list[ScoredItem], zone: ZoneInfo) -> DigestEntry:
+def _entry(group: list[ScoredItem], zone: ZoneInfo, earlier: set[int]) -> DigestEntry:
     lead = group[0]  # the best-scored item tells the story
     outlets = list(dict.fromkeys(row.item.publisher or row.source.name for row in group))
     return DigestEntry(
+        story_id=lead.item.story_id,
+        follow_up=lead.item.story_id in earlier,
         title=lead.item.title,
         url=lead.item.url,
         summary=_short(lead.item.summary, 280),
@@ -97,29 +124,79 @@ def _short(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + "…"
 
 
+def _tribune_entries(session: Session, zone: ZoneInfo, earlier: set[int]) -> list[DigestEntry]:
+    entries = []
+    for flagged in outbox.open_tribunes(session):
+        item = flagged.item
+        outlets = outbox.story_outlets(session, item.story_id) if item.story_id else []
+        entries.append(
+            DigestEntry(
+                title=item.title,
+                url=item.url,
+                summary=_short(item.summary, 280),
+                outlets=outlets or [item.publisher or flagged.source.name],
+                score=0,
+                why=[],
+                published=item.published_at.astimezone(zone).strftime("%d/%m %H:%M"),
+                mentions=[],
+                item_count=max(1, len(outlets)),
+                story_id=item.story_id,
+                follow_up=item.story_id in earlier,
+                note=flagged.tribune.note,
+            )
+        )
+    return entries
+
+
 def build_digest(
-    session: Session, start: datetime, end: datetime, topic_labels: dict[str, str], zone: ZoneInfo
+    session: Session,
+    start: datetime,
+    end: datetime,
+    topic_labels: dict[str, str],
+    zone: ZoneInfo,
+    *,
+    parliament_sources: frozenset[str] | set[str] = frozenset(),
+    kind: str = "daily",
 ) -> Digest:
+    """Sections in this order: « On parle de nous », each theme, Parlement, « À creuser pour une tribune ».
+
+    Each story appears once: a story flagged for a tribune is listed there only;
+    otherwise a mention of the collective wins, then a parliamentary source, then its first theme
+    (a story that matches no theme is left out, parliamentary or not).
+    """
+    day = end.astimezone(zone).date()
     rows = queries.scored_items(session, collected_from=start, collected_to=end, decisions=("alert", "digest"))
     stories: dict[object, list[ScoredItem]] = {}
     for row in rows:  # already sorted by score, best first
         stories.setdefault(row.item.story_id or f"item-{row.item.id}", []).append(row)
+    flagged_ids = {f.item.story_id for f in outbox.open_tribunes(session)}
+    all_ids = [row.item.story_id for row in rows if row.item.story_id is not None]
+    earlier = outbox.stories_in_earlier_digests(session, [*all_ids, *filter(None, flagged_ids)], day)
 
-    placed: dict[str, list[DigestEntry]] = {key: [] for key in (MENTION_SECTION[0], *topic_labels)}
-    for group in stories.values():
+    order = (MENTION_SECTION[0], *topic_labels, PARLIAMENT_SECTION[0])
+    placed: dict[str, list[DigestEntry]] = {key: [] for key in order}
+    for story_key, group in stories.items():
+        if story_key in flagged_ids:
+            continue
         lead = group[0]
         if any(row.score.mentions for row in group):
             key = MENTION_SECTION[0]
         else:
             key = next((topic for topic in lead.score.topics if topic in topic_labels), "")
+            if key and any(row.source.name in parliament_sources for row in group):
+                key = PARLIAMENT_SECTION[0]
         if key:
-            placed[key].append(_entry(group, zone))
+            placed[key].append(_entry(group, zone, earlier))
 
-    labels = {MENTION_SECTION[0]: MENTION_SECTION[1], **topic_labels}
+    labels = {MENTION_SECTION[0]: MENTION_SECTION[1], **topic_labels, PARLIAMENT_SECTION[0]: PARLIAMENT_SECTION[1]}
     sections = [DigestSection(key, labels[key], entries) for key, entries in placed.items() if entries]
+    tribunes = _tribune_entries(session, zone, earlier)
+    if tribunes:
+        sections.append(DigestSection(TRIBUNE_SECTION[0], TRIBUNE_SECTION[1], tribunes))
     failing = [(source.name, source.last_error or "") for source in queries.failing_sources(session)]
     return Digest(
-        day=end.astimezone(zone).date(),
+        kind=kind,
+        day=day,
         start=start,
         end=end,
         zone=zone,
@@ -138,20 +215,31 @@ _environment = Environment(
 )
 _environment.filters["french_date"] = french_date
 _environment.filters["md"] = markdown_escape
+_environment.filters["slack"] = mrkdwn
 _environment.filters["md_url"] = lambda url: url.replace("(", "%28").replace(")", "%29").replace(" ", "%20")
 
 
 def render(digest: Digest, fmt: str) -> str:
-    """fmt: html or md."""
+    """fmt: html, md (archive), txt (the e-mail's plain-text part) or slack (mrkdwn, parts split by form feeds)."""
     template = _environment.get_template(f"digest.{fmt}.j2" if fmt != "html" else "digest.html")
     return template.render(digest=digest, local=lambda moment: moment.astimezone(digest.zone))
+
+
+def slack_parts(digest: Digest) -> list[str]:
+    """The Slack digest: the first part is the channel message, the others go in its thread."""
+    return [part.strip("\n") for part in render(digest, "slack").split("\f") if part.strip()]
+
+
+def archive_name(digest: Digest) -> str:
+    prefix = "veille-hebdo" if digest.kind == "weekly" else "veille"
+    return f"{prefix}-{digest.day.isoformat()}"
 
 
 def write_digest(digest: Digest, out_dir: Path) -> list[Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
     for fmt, suffix in (("html", "html"), ("md", "md")):
-        path = out_dir / f"veille-{digest.day.isoformat()}.{suffix}"
+        path = out_dir / f"{archive_name(digest)}.{suffix}"
         path.write_text(render(digest, fmt), encoding="utf-8")
         written.append(path)
     return written

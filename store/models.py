@@ -54,8 +54,10 @@ class FetchOutcome(StrEnum):
 
 class DeliveryStatus(StrEnum):
     PENDING = "pending"
+    SENDING = "sending"  # claimed by a dispatcher; may or may not have reached Slack yet
     SENT = "sent"
-    FAILED = "failed"
+    SKIPPED = "skipped"  # a follow-up with nothing new left to say
+    FAILED = "failed"  # a permanent refusal (unknown channel, revoked token): needs a person
 
 
 class Source(SQLModel, table=True):
@@ -164,6 +166,43 @@ class Delivery(SQLModel, table=True):
     sent_at: datetime | None = Field(default=None, sa_column=_time_column())
     external_id: str | None = None
     last_error: str | None = None
+    # Added by migration 0004 (the dispatcher): retries, claims and threads.
+    next_attempt_at: datetime | None = Field(default=None, sa_column=_time_column(index=True))
+    claim_owner: str | None = None
+    claimed_until: datetime | None = Field(default=None, sa_column=_time_column())
+    channel_id: str | None = None  # Slack's id of `channel`, known after the first call
+    outlets: list[str] | None = Field(default=None, sa_column=Column(JSON, nullable=True))  # outlets announced
+
+
+class DigestRun(SQLModel, table=True):
+    """One digest sent (or being sent) to one channel: the unique key makes « once a day » hold."""
+
+    __tablename__ = "digest_run"
+    __table_args__ = (UniqueConstraint("day", "kind", "channel", name="uq_digest_run_day_kind_channel"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    day: date
+    kind: str  # daily | weekly
+    channel: str  # "email" or a Slack channel
+    status: str = DeliveryStatus.SENDING
+    owner: str
+    claimed_until: datetime = Field(sa_column=_time_column(nullable=False))
+    parts_sent: int = 0  # Slack: messages already posted (the parent, then thread replies)
+    external_id: str | None = None  # Slack ts of the parent message, or the e-mail Message-ID
+    channel_id: str | None = None
+    story_count: int = 0
+    created_at: datetime = Field(sa_column=_time_column(nullable=False))
+    sent_at: datetime | None = Field(default=None, sa_column=_time_column())
+    last_error: str | None = None
+
+
+class DigestStory(SQLModel, table=True):
+    """Which stories a daily digest contained: a story seen in an earlier one is « suite »."""
+
+    __tablename__ = "digest_story"
+
+    day: date = Field(primary_key=True)
+    story_id: int = Field(foreign_key="story.id", primary_key=True, index=True)
 
 
 class VerdictValue(StrEnum):

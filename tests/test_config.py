@@ -120,3 +120,18 @@ def test_acronym_terms_are_written_in_capitals() -> None:
     config = load_config(REPO_ROOT / "sources.yaml")
     acronyms = [term for term in config.topics["ame"].terms if tokenize(term)[0].is_acronym]
     assert "AME" in acronyms
+
+
+def test_digest_and_alert_delivery_settings() -> None:
+    config = parse_config(
+        MINIMAL
+        + "alerts:\n  followup_interval: 1h\n"
+        + "digest:\n  recipients: [veille@ap.example]\n  weekly_window: 14d\n  sender: bot@ap.example\n"
+    )
+    assert config.alerts.followup_interval == timedelta(hours=1)
+    assert config.digest.weekly_window == timedelta(days=14) and config.digest.window == timedelta(days=1)
+    assert config.digest.recipients == ["veille@ap.example"] and config.digest.sender == "bot@ap.example"
+    with pytest.raises(ConfigError) as raised:
+        parse_config(MINIMAL + "digest:\n  recipients:\n    - pas-une-adresse\n")
+    assert "digest.recipients : adresse e-mail invalide « pas-une-adresse »" in str(raised.value)
+    assert "ligne" in str(raised.value)

@@ -72,5 +72,5 @@ def test_digest_groups_stories_and_escapes_feed_text(engine: Engine, real_config
     assert "src=" not in html and "<img" not in html  # no remote images
     markdown = render(digest, "md")
     assert "\\*urgent\\*" in markdown and "\\[clic\\]" in markdown
-    assert "Presse A, Presse B · 2 médias" in markdown or "Presse B, Presse A · 2 médias" in markdown
+    assert "2 médias : Presse A, Presse B" in markdown or "2 médias : Presse B, Presse A" in markdown
     assert "1 doublon regroupé · 1 écarté comme hors sujet" in markdown

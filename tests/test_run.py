@@ -66,3 +66,38 @@ def test_service_collects_then_stops_cleanly(tmp_path: Path, server: LocalServer
         assert source.next_check_at > datetime.now(UTC) + timedelta(minutes=10)
         assert session.exec(select(func.count()).select_from(FetchAttempt)).one() == 1
     engine.dispose()
+
+
+def test_service_delivers_alerts_to_slack(tmp_path: Path, server: LocalServer) -> None:
+    from tests.fakeslack import FakeSlack
+    from tests.test_pipeline import STRIKE
+
+    server.route("/feed.xml", rss("Presse", [{**STRIKE, "published": datetime.now(UTC) - timedelta(hours=1)}]))
+    data = yaml.safe_load((REPO_ROOT / "sources.yaml").read_text(encoding="utf-8"))
+    data["sources"] = [{"name": "Presse", "url": server.url("/feed.xml"), "interval": "15m", "topics": ["greve"]}]
+    data["alerts"].pop("quiet_hours", None)
+    data["digest"]["slack_channel"] = None
+    config = tmp_path / "sources.yaml"
+    config.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    database = f"sqlite:///{tmp_path / 'veille.db'}"
+    with FakeSlack(list(data["alerts"]["channels"].values())) as slack:
+        env = {**os.environ, "WATCHER_CONFIG": str(config), "WATCHER_DATABASE_URL": database, "COLUMNS": "200",
+               "SLACK_BOT_TOKEN": "xoxb-test", "SLACK_API_URL": slack.base_url}  # fmt: skip
+        env.pop("WATCHER_SMTP_URL", None)
+        service = subprocess.Popen(
+            [sys.executable, "-m", "watcher", "run"], cwd=tmp_path, env=env, stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT, text=True,
+        )  # fmt: skip
+        try:
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline and not slack.keys():
+                time.sleep(0.2)
+            service.send_signal(signal.SIGTERM)
+            output, _ = service.communicate(timeout=30)
+        finally:
+            if service.poll() is None:
+                service.kill()
+    assert service.returncode == 0, output
+    [message] = [m for m in slack.all_messages() if m["metadata"]]
+    assert "Grève des médecins libéraux" in message["text"]
+    assert slack.calls("chat.postMessage")[0]["channel"] == slack.channel_ids["veille-greves"]

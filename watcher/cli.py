@@ -8,7 +8,7 @@ import logging
 import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -24,6 +24,9 @@ from watcher.config import CONFIG_ENV_VAR, DEFAULT_CONFIG_PATH, Config, ConfigEr
 from watcher.pipeline import Collector, SourceReport
 from watcher.preview import PreviewInputError, preview
 
+if TYPE_CHECKING:
+    from alerts.slack import SlackSender
+
 app = typer.Typer(
     help="Veille du collectif Action Patients : presse, Parlement et institutions, collectés, triés et résumés.",
     no_args_is_help=True,
@@ -35,6 +38,8 @@ sources_app = typer.Typer(help="Vérifier, lister et surveiller les sources.", n
 db_app = typer.Typer(help="Gérer la base de données.", no_args_is_help=True)
 app.add_typer(sources_app, name="sources")
 app.add_typer(db_app, name="db")
+alerts_app = typer.Typer(help="Alertes Slack.", no_args_is_help=True)
+app.add_typer(alerts_app, name="alerts")
 
 console = Console()
 errors = Console(stderr=True)
@@ -115,15 +120,38 @@ def _print_source(report: SourceReport) -> None:
 
 @app.command()
 def run() -> None:
-    """Lancer le service : collecte à intervalle régulier et synthèse quotidienne."""
-    from watcher.digest_job import produce_digest
+    """Lancer le service : collecte à intervalle régulier, envoi des alertes et synthèse quotidienne."""
+    import os
+
+    from alerts.email import SMTP_URL_ENV_VAR, SmtpConfigError, smtp_from_environment
+    from alerts.slack import TOKEN_ENV_VAR, SlackSender
+    from watcher.delivery_job import deliver as deliver_pass
+    from watcher.digest_job import produce_digest, send_digests
+    from watcher.pipeline import worker_name
     from watcher.schedule import Service
 
     logging.basicConfig(level=logging.INFO, format="%(message)s", handlers=[RichHandler(show_path=False)])
     config = state.config()
     engine = _engine_ready()
     console.print(f"Base : {redacted(database_url())}", highlight=False)
-    service = Service(engine, config, lambda day: produce_digest(engine, config, day=day)[1])
+    owner = worker_name()
+    slack = SlackSender.from_environment() if os.environ.get(TOKEN_ENV_VAR) else None
+    smtp = None
+    if os.environ.get(SMTP_URL_ENV_VAR):
+        try:
+            smtp = smtp_from_environment()
+        except SmtpConfigError as exc:
+            raise fail(str(exc)) from None
+    if slack is None:
+        console.print(f"[yellow]{TOKEN_ENV_VAR} absent[/] : les alertes restent en attente dans la base.")
+
+    def digest_job(day: date) -> object:
+        if slack is None and smtp is None:
+            return produce_digest(engine, config, day=day)[1]
+        return send_digests(engine, config, day, owner=owner, slack=slack, smtp=smtp)
+
+    deliver = (lambda: deliver_pass(engine, config, slack, owner=owner)) if slack is not None else None
+    service = Service(engine, config, digest_job, deliver=deliver)
     asyncio.run(service.run())
 
 
@@ -206,8 +234,11 @@ def digest(
         str | None, typer.Option("--date", help="Jour de la synthèse, AAAA-MM-JJ (par défaut aujourd'hui).")
     ] = None,
     out: Annotated[Path | None, typer.Option("--out", help="Dossier de sortie (par défaut digest.output_dir).")] = None,
+    send: Annotated[
+        bool, typer.Option("--send", help="Envoyer aussi la synthèse (e-mail et Slack), une seule fois par jour.")
+    ] = False,
 ) -> None:
-    """Écrire la synthèse d'un jour (HTML et Markdown)."""
+    """Écrire la synthèse d'un jour (HTML et Markdown) et, avec --send, l'envoyer."""
     from watcher.digest_job import produce_digest
 
     config = state.config()
@@ -216,10 +247,111 @@ def digest(
     except ValueError:
         raise fail(f"date invalide « {day} » (format attendu : AAAA-MM-JJ)") from None
     engine = _engine_ready()
+    if send:
+        _send_digests(engine, config, target, out)
+        return
     result, files = produce_digest(engine, config, day=target, out_dir=out)
     console.print(f"{result.title} : {result.story_count} sujets, {result.counts.collected} articles collectés.")
     for path in files:
         console.print(f"  → {path}", highlight=False)
+
+
+_DIGEST_OUTCOMES = {"sent": "[green]envoyée[/]", "already": "déjà envoyée", "busy": "[yellow]en cours ailleurs[/]"}
+
+
+def _send_digests(engine: Engine, config: Config, target: date, out: Path | None) -> None:
+    from alerts.email import SmtpConfigError, smtp_from_environment
+    from alerts.slack import SlackConfigError, SlackSender
+    from watcher.digest_job import send_digests
+    from watcher.pipeline import worker_name
+
+    smtp = slack = None
+    if config.digest.recipients:
+        try:
+            smtp = smtp_from_environment()
+        except SmtpConfigError as exc:
+            raise fail(f"envoi par e-mail impossible : {exc}") from None
+    if config.digest.slack_channel:
+        try:
+            slack = SlackSender.from_environment()
+        except SlackConfigError as exc:
+            raise fail(f"envoi sur Slack impossible : {exc}") from None
+    results = send_digests(engine, config, target, owner=worker_name(), slack=slack, smtp=smtp, out_dir=out)
+    failed = False
+    for result, files, outcomes in results:
+        console.print(f"{result.subject} ({counted(result.story_count, 'sujet', 'sujets')})", highlight=False)
+        for path in files:
+            console.print(f"  → {path}", highlight=False)
+        for outcome in outcomes:
+            where = "e-mail" if outcome.channel == "email" else f"Slack {outcome.channel}"
+            label = _DIGEST_OUTCOMES.get(outcome.status, f"[red]échec[/] — {outcome.detail}")
+            console.print(f"  {where} : {label}", highlight=False)
+            failed = failed or outcome.status == "error"
+    if failed:
+        raise typer.Exit(1)
+
+
+def _slack_sender() -> SlackSender:
+    from alerts.slack import SlackConfigError, SlackSender
+
+    try:
+        return SlackSender.from_environment()
+    except SlackConfigError as exc:
+        raise fail(str(exc)) from None
+
+
+@app.command()
+def deliver() -> None:
+    """Une passe d'envoi des alertes en attente (Slack)."""
+    from watcher.delivery_job import deliver as deliver_pass
+    from watcher.pipeline import worker_name
+
+    config = state.config()
+    sender = _slack_sender()
+    engine = _engine_ready()
+    report = deliver_pass(engine, config, sender, owner=worker_name())
+    if report.held:
+        console.print("Heures calmes : les alertes attendent le matin.", highlight=False)
+        return
+    console.print(
+        f"{counted(report.sent, 'alerte envoyée', 'alertes envoyées')}, "
+        f"{counted(report.adopted, 'déjà publiée retrouvée', 'déjà publiées retrouvées')}, "
+        f"{report.skipped} sans nouveauté, {report.retried} à réessayer, {counted(report.failed, 'échec', 'échecs')}.",
+        highlight=False,
+    )
+    for error in report.errors:
+        errors.print(f"[yellow]attention[/] : {error}", highlight=False)
+    if report.failed:
+        raise typer.Exit(1)
+
+
+@alerts_app.command("test")
+def alerts_test() -> None:
+    """Envoyer un message de test à chaque canal Slack configuré."""
+    from alerts.slack import slack_error
+    from watcher.delivery_job import configured_channels
+
+    config = state.config()
+    sender = _slack_sender()
+    stamp = datetime.now(config.digest.zone)
+    failures = 0
+    for channel in configured_channels(config):
+        try:
+            channel_id = sender.channel_id(channel)
+            sender.post(
+                channel_id,
+                f"Message de test de la veille Action Patients ({stamp:%d/%m/%Y %H:%M}) : "
+                "ce canal reçoit bien les alertes.",
+                None,
+                f"test-{channel_id}-{stamp.timestamp():.0f}",
+            )
+            console.print(f"[green]✓[/] {channel} : message envoyé", highlight=False)
+        except Exception as exc:
+            failures += 1
+            message, _ = slack_error(exc)
+            console.print(f"[red]✗[/] {channel} : {message}", highlight=False)
+    if failures:
+        raise typer.Exit(1)
 
 
 @app.command()

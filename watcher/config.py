@@ -167,6 +167,8 @@ class AlertsConfig(_Strict):
     mention_decision: Literal["alert", "digest"] = "alert"
     channels: dict[str, str] = {"default": "#veille"}
     quiet_hours: QuietHours | None = None
+    # A story that gains outlets after its alert gets at most one thread reply per interval.
+    followup_interval: Duration = timedelta(minutes=30)
 
     @model_validator(mode="after")
     def _coherent(self) -> AlertsConfig:
@@ -187,6 +189,18 @@ class DigestConfig(_Strict):
     slack_channel: str | None = None
     recipients: list[str] = []
     output_dir: Path = Path("data/digests")
+    window: Duration = timedelta(days=1)  # what the daily digest covers, ending at `time`
+    weekly: bool = True  # also a weekly digest on `weekly_day`
+    weekly_window: Duration = timedelta(days=7)
+    sender: str = "veille@actionpatients.example"  # From: of the digest e-mails
+
+    @field_validator("recipients")
+    @classmethod
+    def _addresses(cls, recipients: list[str]) -> list[str]:
+        for address in recipients:
+            if not re.match(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$", address):
+                raise ValueError(f"adresse e-mail invalide « {address} »")
+        return recipients
 
     @field_validator("timezone")
     @classmethod

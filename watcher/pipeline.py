@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from store import queries, sources
+from store import outbox, queries, sources
 from store.db import session_scope
 from store.models import FetchOutcome, Source, utcnow
 from store.models import Item as StoredItem
@@ -419,12 +419,28 @@ class Collector:
             return
         assert self._story_index is not None
         story_id = self._story_index.find_story(words, minhash)
+        joined_existing = story_id is not None
         if story_id is None:
             story_id = queries.new_story(session, item.title, item.collected_at).id
         queries.attach_to_story(session, row, int(story_id), item.collected_at)
         self._story_index.add(row.id, story_id, words, minhash)
         report.new += 1
+        if joined_existing:
+            self._plan_followups(session, row, int(story_id), item)
         self._judge(session, row, item, spec, report)
+
+    def _plan_followups(self, session: Session, row: StoredItem, story_id: int, item: Item) -> None:
+        """Hook for alerts: a story that already had its alert gains an outlet -> a thread reply, never a new alert.
+
+        Replies are coalesced per `alerts.followup_interval` (one outbox row per story, channel and slot).
+        """
+        outbox.enqueue_followups(
+            session,
+            story_id=story_id,
+            item_id=row.id or 0,
+            now=item.collected_at,
+            interval=self.config.alerts.followup_interval,
+        )
 
     def _judge(self, session: Session, row: StoredItem, item: Item, spec: SourceConfig, report: SourceReport) -> None:
         judgement = self.scorer.judge(item, spec)

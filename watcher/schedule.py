@@ -26,16 +26,26 @@ from watcher.pipeline import Collector, CycleReport
 log = logging.getLogger(__name__)
 
 TICK_SECONDS = float(os.environ.get("WATCHER_TICK_SECONDS", "30"))
+DELIVER_SECONDS = 20
 
 
 class Service:
-    def __init__(self, engine: Engine, config: Config, write_digest: Callable[[date], object]):
+    def __init__(
+        self,
+        engine: Engine,
+        config: Config,
+        write_digest: Callable[[date], object],
+        *,
+        deliver: Callable[[], object] | None = None,
+    ):
         self.engine = engine
         self.config = config
         self.collector = Collector(engine, config)
         self.write_digest = write_digest
+        self.deliver_pass = deliver
         self.stopping = asyncio.Event()
         self._busy = asyncio.Lock()
+        self._delivering = asyncio.Lock()
 
     async def tick(self) -> CycleReport | None:
         if self.stopping.is_set():
@@ -47,6 +57,8 @@ class Service:
                 log.warning("%s : %s", source.source, source.error)
         if report.sources:
             log.info("cycle : %d sources, %d nouveaux articles", len(report.sources), report.new)
+        if any(source.alerts for source in report.sources):
+            await self.deliver()  # new alerts go out now, not at the next dispatcher tick
         return report
 
     async def digest(self) -> None:
@@ -54,6 +66,16 @@ class Service:
             today = utcnow().astimezone(self.config.digest.zone).date()
             paths = await asyncio.to_thread(self.write_digest, today)
             log.info("digest du %s écrit : %s", today.isoformat(), paths)
+
+    async def deliver(self) -> None:
+        """One outbox pass; its own lock, so a long collection cycle does not delay alerts."""
+        if self.deliver_pass is None or self.stopping.is_set():
+            return
+        async with self._delivering:
+            try:
+                await asyncio.to_thread(self.deliver_pass)
+            except Exception:  # the next tick retries; the rows stay in the outbox
+                log.exception("envoi des alertes")
 
     async def run(self) -> None:
         # One line per HTTP request and two per 30 s tick drown what matters (errors, cycles) in the logs.
@@ -81,6 +103,19 @@ class Service:
             coalesce=True,
             misfire_grace_time=3600,
         )
+        if self.deliver_pass is not None:
+            scheduler.add_job(
+                self.deliver,
+                IntervalTrigger(seconds=DELIVER_SECONDS),
+                id="deliver",
+                max_instances=1,
+                coalesce=True,
+                next_run_time=utcnow(),
+            )
+        local_now = utcnow().astimezone(digest_config.zone)
+        if local_now.time() >= digest_config.time:
+            # Catch up after a restart: the digest run is keyed by (day, channel), so an already sent one is skipped.
+            scheduler.add_job(self.digest, id="digest-catch-up", next_run_time=utcnow())
         scheduler.start()
         log.info("service démarré : %d sources, digest à %s", len(self.config.sources), digest_config.time)
         try:
@@ -89,7 +124,7 @@ class Service:
             log.info("arrêt demandé : fin du travail en cours…")
             scheduler.shutdown(wait=False)
             # Let the running cycle finish its transaction instead of cutting it off.
-            async with self._busy:
+            async with self._busy, self._delivering:
                 pass
             for signum in (signal.SIGTERM, signal.SIGINT):
                 loop.remove_signal_handler(signum)

@@ -1,0 +1,328 @@
+"""Reads and writes of the outbox (alert deliveries) and of the digest runs.
+
+Every state change is a conditional UPDATE on the row's current state, so two
+dispatchers (two `watcher run` processes, or `watcher deliver` beside one)
+can never both own a row: the loser's UPDATE matches nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import and_, or_, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from store.models import (
+    Delivery,
+    DeliveryStatus,
+    DigestRun,
+    DigestStory,
+    Item,
+    Score,
+    Source,
+    Story,
+    Tribune,
+    TribuneStatus,
+)
+
+FOLLOWUP_PREFIX = "followup:"
+
+
+# --- alerts ----------------------------------------------------------------
+
+
+def _claimable(now: datetime):  # type: ignore[no-untyped-def]
+    """Pending and due, or left « sending » by a dispatcher whose claim expired (it crashed)."""
+    return or_(
+        and_(
+            col(Delivery.status) == DeliveryStatus.PENDING,
+            or_(col(Delivery.next_attempt_at).is_(None), col(Delivery.next_attempt_at) <= now),
+        ),
+        and_(col(Delivery.status) == DeliveryStatus.SENDING, col(Delivery.claimed_until) < now),
+    )
+
+
+def due_deliveries(session: Session, now: datetime, limit: int = 200) -> list[int]:
+    """Ids of the rows a dispatcher may claim now, alerts before their follow-ups."""
+    rows = session.exec(
+        select(Delivery.id).where(_claimable(now)).order_by(col(Delivery.created_at), col(Delivery.id)).limit(limit)
+    ).all()
+    return [row for row in rows if row is not None]
+
+
+def claim_delivery(session: Session, delivery_id: int, owner: str, now: datetime, lease: timedelta) -> Delivery | None:
+    """Take the row for one send; None when another dispatcher has it or it is done."""
+    result = session.exec(  # type: ignore[call-overload]
+        update(Delivery)
+        .where(col(Delivery.id) == delivery_id)
+        .where(_claimable(now))
+        .values(
+            status=DeliveryStatus.SENDING,
+            claim_owner=owner,
+            claimed_until=now + lease,
+            attempts=Delivery.attempts + 1,
+        )
+    )
+    if not result.rowcount:
+        return None
+    row = session.get(Delivery, delivery_id, populate_existing=True)
+    return row
+
+
+def _finish(session: Session, delivery_id: int, owner: str, **values: object) -> bool:
+    """Change a row we still own; False if our claim expired and someone else took it."""
+    result = session.exec(  # type: ignore[call-overload]
+        update(Delivery)
+        .where(col(Delivery.id) == delivery_id)
+        .where(col(Delivery.status) == DeliveryStatus.SENDING)
+        .where(col(Delivery.claim_owner) == owner)
+        .values(claimed_until=None, **values)
+    )
+    return bool(result.rowcount)
+
+
+def remember_channel_id(session: Session, delivery_id: int, channel_id: str) -> None:
+    session.exec(  # type: ignore[call-overload]
+        update(Delivery).where(col(Delivery.id) == delivery_id).values(channel_id=channel_id)
+    )
+
+
+def mark_sent(
+    session: Session, delivery_id: int, owner: str, *, external_id: str, outlets: list[str], now: datetime
+) -> bool:
+    return _finish(
+        session,
+        delivery_id,
+        owner,
+        status=DeliveryStatus.SENT,
+        external_id=external_id,
+        outlets=outlets,
+        sent_at=now,
+        last_error=None,
+    )
+
+
+def mark_skipped(session: Session, delivery_id: int, owner: str, now: datetime) -> bool:
+    return _finish(session, delivery_id, owner, status=DeliveryStatus.SKIPPED, sent_at=now)
+
+
+def mark_retry(session: Session, delivery_id: int, owner: str, *, error: str, at: datetime) -> bool:
+    return _finish(session, delivery_id, owner, status=DeliveryStatus.PENDING, last_error=error, next_attempt_at=at)
+
+
+def mark_failed(session: Session, delivery_id: int, owner: str, *, error: str) -> bool:
+    return _finish(session, delivery_id, owner, status=DeliveryStatus.FAILED, last_error=error)
+
+
+@dataclass(frozen=True)
+class AlertView:
+    """What an alert message shows: the lead item, its judgement and the story's outlets so far."""
+
+    delivery: Delivery
+    item: Item
+    score: Score | None
+    source: Source
+    story: Story
+    outlets: list[str]
+
+
+def story_outlets(session: Session, story_id: int) -> list[str]:
+    """Outlets of a story's items, first seen first (publisher when the feed names it, else the source)."""
+    rows = session.exec(
+        select(Item.publisher, Source.name)
+        .join(Source, col(Source.id) == col(Item.source_id))
+        .where(col(Item.story_id) == story_id)
+        .order_by(col(Item.collected_at), col(Item.id))
+    ).all()
+    return list(dict.fromkeys(publisher or name for publisher, name in rows))
+
+
+def alert_view(session: Session, delivery: Delivery) -> AlertView:
+    item = session.get(Item, delivery.item_id)
+    story = session.get(Story, delivery.story_id)
+    if item is None or story is None:
+        raise LookupError(f"delivery {delivery.id} points at a missing item or story")
+    source = session.get(Source, item.source_id)
+    assert source is not None
+    return AlertView(delivery, item, session.get(Score, item.id), source, story, story_outlets(session, story.id or 0))
+
+
+def parent_alert(session: Session, story_id: int, channel: str) -> Delivery | None:
+    return session.exec(
+        select(Delivery).where(
+            col(Delivery.story_id) == story_id, col(Delivery.channel) == channel, col(Delivery.kind) == "alert"
+        )
+    ).first()
+
+
+def announced_outlets(session: Session, story_id: int, channel: str) -> set[str]:
+    """Outlets already shown in this channel for this story (by the alert and earlier follow-ups)."""
+    rows = session.exec(
+        select(Delivery.outlets).where(
+            col(Delivery.story_id) == story_id,
+            col(Delivery.channel) == channel,
+            col(Delivery.status) == DeliveryStatus.SENT,
+        )
+    ).all()
+    return {outlet for outlets in rows for outlet in (outlets or [])}
+
+
+def followup_kind(moment: datetime, interval: timedelta) -> tuple[str, datetime]:
+    """The follow-up slot of `moment`: one reply per story and channel per interval, sent at its end."""
+    seconds = int(interval.total_seconds())
+    start = int(moment.timestamp()) // seconds * seconds
+    slot = datetime.fromtimestamp(start, tz=moment.tzinfo)
+    return f"{FOLLOWUP_PREFIX}{slot.isoformat(timespec='minutes')}", slot + interval
+
+
+def enqueue_followups(session: Session, *, story_id: int, item_id: int, now: datetime, interval: timedelta) -> int:
+    """A new item joined a story: plan a thread reply under each of the story's alerts (coalesced per slot)."""
+    channels = session.exec(
+        select(Delivery.channel).where(
+            col(Delivery.story_id) == story_id,
+            col(Delivery.kind) == "alert",
+            col(Delivery.status) != DeliveryStatus.FAILED,
+        )
+    ).all()
+    kind, send_at = followup_kind(now, interval)
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    written = 0
+    for channel in channels:
+        statement = (
+            insert(Delivery)
+            .values(
+                story_id=story_id,
+                item_id=item_id,
+                channel=channel,
+                kind=kind,
+                status=DeliveryStatus.PENDING,
+                attempts=0,
+                created_at=now,
+                next_attempt_at=send_at,
+            )
+            .on_conflict_do_nothing()
+        )
+        written += session.exec(statement).rowcount  # type: ignore[call-overload]
+    return written
+
+
+def deliveries(session: Session) -> list[Delivery]:
+    return list(session.exec(select(Delivery).order_by(col(Delivery.id))).all())
+
+
+# --- digests ---------------------------------------------------------------
+
+
+def claim_digest_run(
+    session: Session, *, day: date, kind: str, channel: str, owner: str, now: datetime, lease: timedelta
+) -> DigestRun | None:
+    """Own the (day, kind, channel) digest, or None when it is sent or being sent by a live process.
+
+    The unique key decides between two processes starting together; a run left
+    « sending » by a crashed process is taken over once its claim expires.
+    """
+    run = DigestRun(day=day, kind=kind, channel=channel, owner=owner, claimed_until=now + lease, created_at=now)
+    try:
+        with session.begin_nested():
+            session.add(run)
+            session.flush()
+        return run
+    except IntegrityError:
+        pass
+    result = session.exec(  # type: ignore[call-overload]
+        update(DigestRun)
+        .where(col(DigestRun.day) == day, col(DigestRun.kind) == kind, col(DigestRun.channel) == channel)
+        .where(col(DigestRun.status) == DeliveryStatus.SENDING, col(DigestRun.claimed_until) < now)
+        .values(owner=owner, claimed_until=now + lease)
+    )
+    if not result.rowcount:
+        return None
+    return find_digest_run(session, day=day, kind=kind, channel=channel)
+
+
+def find_digest_run(session: Session, *, day: date, kind: str, channel: str) -> DigestRun | None:
+    return session.exec(
+        select(DigestRun).where(
+            col(DigestRun.day) == day, col(DigestRun.kind) == kind, col(DigestRun.channel) == channel
+        )
+    ).first()
+
+
+def digest_progress(
+    session: Session, run_id: int, owner: str, *, parts_sent: int, external_id: str | None, channel_id: str | None
+) -> bool:
+    result = session.exec(  # type: ignore[call-overload]
+        update(DigestRun)
+        .where(col(DigestRun.id) == run_id, col(DigestRun.owner) == owner)
+        .values(parts_sent=parts_sent, external_id=external_id, channel_id=channel_id)
+    )
+    return bool(result.rowcount)
+
+
+def finish_digest_run(
+    session: Session,
+    run_id: int,
+    owner: str,
+    *,
+    status: str,
+    now: datetime,
+    story_count: int,
+    error: str | None,
+    release: bool = False,
+) -> None:
+    """Record the end of a run; `release` lets another attempt take it over at once (after an error)."""
+    extra = {"claimed_until": now} if release else {}
+    session.exec(  # type: ignore[call-overload]
+        update(DigestRun)
+        .where(col(DigestRun.id) == run_id, col(DigestRun.owner) == owner)
+        .values(
+            **extra,
+            status=status,
+            sent_at=now if status == DeliveryStatus.SENT else None,
+            story_count=story_count,
+            last_error=error,
+        )
+    )
+
+
+def digest_runs(session: Session) -> list[DigestRun]:
+    return list(session.exec(select(DigestRun).order_by(col(DigestRun.id))).all())
+
+
+def record_digest_stories(session: Session, day: date, story_ids: Iterable[int]) -> None:
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    for story_id in set(story_ids):
+        session.exec(insert(DigestStory).values(day=day, story_id=story_id).on_conflict_do_nothing())  # type: ignore[call-overload]
+
+
+def stories_in_earlier_digests(session: Session, story_ids: Iterable[int], before: date) -> set[int]:
+    wanted = list(set(story_ids))
+    if not wanted:
+        return set()
+    rows = session.exec(
+        select(DigestStory.story_id).where(col(DigestStory.story_id).in_(wanted), col(DigestStory.day) < before)
+    ).all()
+    return set(rows)
+
+
+@dataclass(frozen=True)
+class FlaggedItem:
+    tribune: Tribune
+    item: Item
+    source: Source
+
+
+def open_tribunes(session: Session) -> list[FlaggedItem]:
+    """Items flagged for an op-ed that nobody has published or dropped yet, oldest flag first."""
+    rows = session.exec(
+        select(Tribune, Item, Source)
+        .join(Item, col(Item.id) == col(Tribune.item_id))
+        .join(Source, col(Source.id) == col(Item.source_id))
+        .where(col(Tribune.status).in_([TribuneStatus.A_ETUDIER, TribuneStatus.EN_REDACTION]))
+        .order_by(col(Tribune.flagged_at))
+    ).all()
+    return [FlaggedItem(*row) for row in rows]
