@@ -1,7 +1,7 @@
 """Outbox dispatch (claims, retries, Slack channel ids, announced outlets) and digest runs.
 
 Revision ID: 0004
-Revises: 0002
+Revises: 0005
 Create Date: 2026-11-23
 """
 
@@ -16,7 +16,7 @@ from store.models import UTCDateTime
 revision: str = "0004"
 # The brief says "0001"; main already has 0002 on top of 0001, and two heads would break
 # `upgrade(engine, "head")`. The lead re-chains migrations when merging anyway.
-down_revision: str | None = "0002"
+down_revision: str | None = "0005"
 branch_labels: Sequence[str] | None = None
 depends_on: Sequence[str] | None = None
 
