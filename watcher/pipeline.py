@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from store import parliament as parliament_store
 from store import queries
 from store.db import session_scope
 from store.models import FetchOutcome, Source, utcnow
@@ -28,11 +29,14 @@ from watcher.cadence import next_check
 from watcher.config import Config, SourceConfig, SourceKind
 from watcher.fetch import Fetcher, FetchError, FetchResult
 from watcher.normalize import Item, canonical_url, normalize
+from watcher.parliament import parliament_entries
 from watcher.parse.errors import ParseError
 from watcher.parse.feed import RawEntry, parse_feed
 from watcher.parse.page import article_links, extract_article, extract_text
+from watcher.parse.parliament import ParliamentEntry, ParliamentFields
 from watcher.score import Judgement, Scorer
 from watcher.stories import StoryIndex, signature, signature_bytes, signature_from_bytes, story_words
+from watcher.tracked import TrackedBills
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +97,7 @@ class Collector:
         self.engine = engine
         self.config = config
         self.scorer = Scorer(config)
+        self.tracked = TrackedBills(config)
         self.owner = owner or worker_name()
         self._write_lock = asyncio.Lock()  # SQLite has one writer; batches queue here
         self._story_index: StoryIndex | None = None
@@ -146,12 +151,17 @@ class Collector:
                 return await self._finish(
                     source, spec, started, FetchOutcome.NOT_MODIFIED, http_status=result.status, validators=validators
                 )
-            entries, warning = await self._entries(spec, result, fetcher)
-            items = [item for entry in entries if (item := normalize(entry, spec.name, utcnow())) is not None]
+            entries, warning = await self._entries(spec, result, fetcher, source)
+            pairs = [(item, entry) for entry in entries if (item := normalize(entry, spec.name, utcnow())) is not None]
+            items = [item for item, _ in pairs]
+            # Parliamentary entries carry typed fields; they follow their item by URL to the store.
+            typed = {item.url: e.parliament for item, e in pairs if isinstance(e, ParliamentEntry)}
             if spec.full_text:
                 items = await self._with_full_text(items, fetcher)
             async with self._write_lock:
-                report = await asyncio.to_thread(self._store, source, spec, items, started, result.status, validators)
+                report = await asyncio.to_thread(
+                    self._store, source, spec, items, started, result.status, validators, typed
+                )
             report.warning = warning
             return report
         except (FetchError, ParseError) as exc:
@@ -163,8 +173,15 @@ class Collector:
             return await self._finish(source, spec, started, FetchOutcome.ERROR, error=message)
 
     async def _entries(
-        self, spec: SourceConfig, result: FetchResult, fetcher: Fetcher
+        self, spec: SourceConfig, result: FetchResult, fetcher: Fetcher, source: Source
     ) -> tuple[list[RawEntry], str | None]:
+        if spec.kind.is_parliamentary:
+
+            async def known(guids: list[str]) -> dict[str, str | None]:
+                return await asyncio.to_thread(self._stored_outcomes, source.id or 0, guids)
+
+            entries, warning = await parliament_entries(spec, result, fetcher, known)
+            return list(entries), warning
         if spec.kind == SourceKind.RSS:
             parsed = await asyncio.to_thread(parse_feed, result.body, result.url, result.content_type)
             return parsed.entries, parsed.warning
@@ -184,6 +201,10 @@ class Collector:
         if links and not entries and not known:
             raise ParseError(f"aucun article lisible trouvé sur la page {result.url}")
         return entries, None
+
+    def _stored_outcomes(self, source_id: int, guids: list[str]) -> dict[str, str | None]:
+        with session_scope(self.engine) as session:
+            return parliament_store.stored_outcomes(session, source_id, guids)
 
     async def _with_full_text(self, items: list[Item], fetcher: Fetcher) -> list[Item]:
         with session_scope(self.engine) as session:
@@ -243,12 +264,14 @@ class Collector:
         started: datetime,
         http_status: int,
         validators: tuple[str | None, str | None, str | None],
+        typed: dict[str, ParliamentFields] | None = None,
     ) -> SourceReport:
         report = SourceReport(source.name, FetchOutcome.OK)
+        typed = typed or {}
         try:
             with session_scope(self.engine) as session:
                 for item in items:
-                    self._store_item(session, source, spec, item, report)
+                    self._store_item(session, source, spec, item, report, typed.get(item.url))
                 queries.record_fetch(
                     session,
                     source,
@@ -266,10 +289,20 @@ class Collector:
         return report
 
     def _store_item(
-        self, session: Session, source: Source, spec: SourceConfig, item: Item, report: SourceReport
+        self,
+        session: Session,
+        source: Source,
+        spec: SourceConfig,
+        item: Item,
+        report: SourceReport,
+        fields: ParliamentFields | None = None,
     ) -> None:
+        if fields is not None:
+            fields = self.tracked.label(fields, spec.name)
         existing = queries.find_existing_item(session, source.id or 0, item.guid, item.url, item.title_date_key)
         if existing is not None:
+            if fields is not None and existing.source_id == source.id:
+                self._save_fields(session, existing.id or 0, fields, spec)  # an outcome may have changed
             if existing.source_id != source.id or existing.content_hash == item.content_hash:
                 report.unchanged += 1
                 return
@@ -279,7 +312,7 @@ class Collector:
             existing.content_hash = item.content_hash
             existing.updated_at = item.collected_at
             report.updated += 1
-            self._judge(session, existing, item, spec, report)
+            self._judge(session, existing, item, spec, report, fields)
             return
 
         words = story_words(item.title, item.summary)
@@ -295,10 +328,35 @@ class Collector:
         queries.attach_to_story(session, row, int(story_id), item.collected_at)
         self._story_index.add(row.id, story_id, words, minhash)
         report.new += 1
-        self._judge(session, row, item, spec, report)
+        if fields is not None:
+            self._save_fields(session, row.id or 0, fields, spec)
+        self._judge(session, row, item, spec, report, fields)
 
-    def _judge(self, session: Session, row: StoredItem, item: Item, spec: SourceConfig, report: SourceReport) -> None:
+    def _save_fields(self, session: Session, item_id: int, fields: ParliamentFields, spec: SourceConfig) -> None:
+        dossier = self.tracked.dossier_for(fields, spec.name)
+        values = fields.as_json()
+        del values["date"]  # stored as a date, not its ISO text
+        parliament_store.save_parliament_fields(
+            session,
+            item_id,
+            **values,
+            day=fields.date,
+            bill_refs=fields.bill_refs,
+            tracked=dossier.label if dossier else None,
+        )
+
+    def _judge(
+        self,
+        session: Session,
+        row: StoredItem,
+        item: Item,
+        spec: SourceConfig,
+        report: SourceReport,
+        fields: ParliamentFields | None = None,
+    ) -> None:
         judgement = self.scorer.judge(item, spec)
+        if fields is not None:
+            judgement = self.tracked.apply(judgement, fields, spec.name)
         queries.save_score(
             session,
             row.id or 0,
