@@ -1,0 +1,139 @@
+"""The digest's « Parlement » section: typed parliamentary items, one line each.
+
+« Amendement n° 1234 (M. X, groupe Y) au PLFSS 2027 — rejeté »
+
+`parlement_entries` reads a window from the store; `render_parlement` renders
+the `_parlement.md.j2` / `_parlement.html` partials, which the main digest
+templates include with the same variable name (`parlement`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+from sqlmodel import Session
+
+from alerts.digest import markdown_escape
+from store.parliament import ParliamentRow, parliament_items
+
+KIND_LABELS = {
+    "question_ecrite": "Question écrite",
+    "amendement": "Amendement",
+    "rapport": "Rapport",
+    "texte": "Texte",
+    "compte_rendu": "Compte rendu",
+    "agenda": "Agenda",
+    "scrutin": "Scrutin",
+    "decision": "Décision",
+}
+CHAMBER_LABELS = {"an": "Assemblée nationale", "senat": "Sénat"}
+# Short bill labels take « au » / « sur le » directly (« au PLFSS 2027 », « au texte n° 139 »).
+_SHORT_BILL_RE = re.compile(r"^(?:(?:PL|PJL|PPL)\w*\b|texte n°|projet\b|proposition\b)")
+
+
+@dataclass(frozen=True)
+class ParlementEntry:
+    """What the section shows of one item; plain values, so tests and templates need no database."""
+
+    kind: str | None
+    chamber: str | None
+    author: str | None
+    group: str | None
+    bill: str | None
+    number: str | None
+    outcome: str | None
+    day: date | None
+    title: str
+    url: str
+    decision: str | None = None
+    tracked: bool = False
+
+    @property
+    def headline(self) -> str:
+        return headline(self)
+
+    @property
+    def chamber_label(self) -> str | None:
+        return CHAMBER_LABELS.get(self.chamber or "")
+
+    @property
+    def day_label(self) -> str | None:
+        return self.day.strftime("%d/%m/%Y") if self.day else None
+
+
+def _bill_phrase(kind: str | None, bill: str) -> str:
+    short = bool(_SHORT_BILL_RE.match(bill))
+    if kind == "amendement":
+        return f"au {bill}" if short else f"au texte « {bill} »"
+    if kind == "rapport":
+        return f"sur le {bill}" if short else f"sur le texte « {bill} »"
+    return f"— {bill}"
+
+
+def headline(entry: ParlementEntry) -> str:
+    """« Amendement n° 1234 (M. X, groupe Y) au PLFSS 2027 — rejeté »; unknown parts are left out."""
+    label = KIND_LABELS.get(entry.kind or "")
+    own_title = label is None or (entry.number is None and entry.kind not in ("question_ecrite", "amendement"))
+    if own_title:
+        text = entry.title  # agendas, comptes rendus: their own title says it best
+    else:
+        text = f"{label} n° {entry.number}" if entry.number else str(label)
+    who = [part for part in (entry.author, _group(entry.group)) if part]
+    if who and not own_title:
+        text += f" ({', '.join(who)})"
+    if entry.bill and entry.bill not in text:
+        text += f" {_bill_phrase(entry.kind, entry.bill)}"
+    if entry.outcome:
+        text += f" — {entry.outcome}"
+    return text
+
+
+def _group(group: str | None) -> str | None:
+    if not group:
+        return None
+    return group if group.lower().startswith("groupe") else f"groupe {group}"
+
+
+def entry_from_row(row: ParliamentRow) -> ParlementEntry:
+    fields = row.fields
+    return ParlementEntry(
+        kind=fields.kind,
+        chamber=fields.chamber,
+        author=fields.author,
+        group=fields.group,
+        bill=fields.bill,
+        number=fields.number,
+        outcome=fields.outcome,
+        day=fields.day,
+        title=row.item.title,
+        url=row.item.url,
+        decision=row.score.decision if row.score else None,
+        tracked=fields.tracked is not None,
+    )
+
+
+def parlement_entries(session: Session, start: datetime, end: datetime) -> list[ParlementEntry]:
+    """The window's parliamentary items kept for the digest or alerted: alerts, then tracked bills, then score."""
+    rows = parliament_items(session, collected_from=start, collected_to=end)
+    entries = [entry_from_row(row) for row in rows]
+    return sorted(entries, key=lambda entry: (entry.decision != "alert", not entry.tracked))
+
+
+_environment = Environment(
+    loader=PackageLoader("alerts", "templates"),
+    autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
+    trim_blocks=True,
+    lstrip_blocks=True,
+    keep_trailing_newline=True,
+)
+_environment.filters["md"] = markdown_escape
+_environment.filters["md_url"] = lambda url: url.replace("(", "%28").replace(")", "%29").replace(" ", "%20")
+
+
+def render_parlement(entries: list[ParlementEntry], fmt: str) -> str:
+    """fmt: md or html — the « Parlement » section alone."""
+    template = _environment.get_template("_parlement.md.j2" if fmt == "md" else "_parlement.html")
+    return template.render(parlement=entries)
