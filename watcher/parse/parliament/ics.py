@@ -10,6 +10,8 @@ from w3lib.url import add_or_replace_parameter
 from watcher.parse.errors import ParseError
 from watcher.parse.parliament.models import PARIS, Chamber, ParliamentEntry, ParliamentFields, ParliamentKind, clean
 
+AN_AGENDA = "https://www2.assemblee-nationale.fr/agendas/ics"  # for a file read from disk
+
 
 def _unfold(text: str) -> list[str]:
     lines: list[str] = []
@@ -80,7 +82,10 @@ def _event(event: dict[str, tuple[str, dict[str, str]]], origin: str, chamber: C
     title = summary + (f" — {when}" if when else "")
     return ParliamentEntry(
         guid=uid,
-        link=url or add_or_replace_parameter(origin, "evenement", uid),  # fragments are dropped by canonical URLs
+        link=url
+        or add_or_replace_parameter(
+            origin if origin.startswith("http") else AN_AGENDA, "evenement", uid
+        ),  # fragments are dropped by canonical URLs
         title=title,
         summary_html=" ".join(part for part in (location, description) if part),
         published=published,
