@@ -77,10 +77,9 @@ def headline(entry: ParlementEntry) -> str:
     """« Amendement n° 1234 (M. X, groupe Y) au PLFSS 2027 — rejeté »; unknown parts are left out."""
     label = KIND_LABELS.get(entry.kind or "")
     own_title = label is None or (entry.number is None and entry.kind not in ("question_ecrite", "amendement"))
-    if own_title:
-        text = entry.title  # agendas, comptes rendus: their own title says it best
-    else:
-        text = f"{label} n° {entry.number}" if entry.number else str(label)
+    # Agendas and comptes rendus: their own title says it best.
+    numbered = f"{label} n° {entry.number}" if entry.number else str(label)
+    text = entry.title if own_title else numbered
     who = [part for part in (entry.author, _group(entry.group)) if part]
     if who and not own_title:
         text += f" ({', '.join(who)})"

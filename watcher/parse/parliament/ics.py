@@ -67,6 +67,11 @@ def parse_agenda(body: bytes, origin: str, chamber: Chamber = Chamber.AN) -> lis
     return entries
 
 
+def _event_url(origin: str, uid: str) -> str:
+    """One URL per event: canonical URLs drop fragments, so a query parameter tells the events apart."""
+    return add_or_replace_parameter(origin if origin.startswith("http") else AN_AGENDA, "evenement", uid)
+
+
 def _event(event: dict[str, tuple[str, dict[str, str]]], origin: str, chamber: Chamber) -> ParliamentEntry | None:
     summary = clean(_unescape(event.get("SUMMARY", ("", {}))[0]))
     if not summary:
@@ -82,10 +87,7 @@ def _event(event: dict[str, tuple[str, dict[str, str]]], origin: str, chamber: C
     title = summary + (f" — {when}" if when else "")
     return ParliamentEntry(
         guid=uid,
-        link=url
-        or add_or_replace_parameter(
-            origin if origin.startswith("http") else AN_AGENDA, "evenement", uid
-        ),  # fragments are dropped by canonical URLs
+        link=url or _event_url(origin, uid),
         title=title,
         summary_html=" ".join(part for part in (location, description) if part),
         published=published,
