@@ -98,8 +98,14 @@ async def _nosdeputes_rss(
         if await known(guids):
             break
         page += 1
-        result = await fetcher.get(nosdeputes.page_url(url, page))
-        entries, _ = await asyncio.to_thread(nosdeputes.parse_search_rss, result.body, result.url, result.content_type)
+        try:
+            result = await fetcher.get(nosdeputes.page_url(url, page))
+            entries, _ = await asyncio.to_thread(
+                nosdeputes.parse_search_rss, result.body, result.url, result.content_type
+            )
+        except (FetchError, ParseError) as exc:  # the first pages are worth keeping
+            log.warning("page %d de la recherche ignorée : %s", page, exc)
+            break
         collected.extend(entries)
     return collected, warning
 
@@ -110,8 +116,12 @@ async def _nosdeputes_json(body: bytes, url: str, fetcher: Fetcher, known: Known
     page = 1
     while search.has_more and page < SEARCH_PAGES_PER_CYCLE:
         page += 1
-        result = await fetcher.get(nosdeputes.page_url(url, page))
-        search = await asyncio.to_thread(nosdeputes.parse_search_json, result.body, result.url)
+        try:
+            result = await fetcher.get(nosdeputes.page_url(url, page))
+            search = await asyncio.to_thread(nosdeputes.parse_search_json, result.body, result.url)
+        except (FetchError, ParseError) as exc:
+            log.warning("page %d de la recherche ignorée : %s", page, exc)
+            break
         documents.extend(search.documents)
     guids = [canonical_url(api_url) for _, _, api_url in documents]
     stored = await known(guids)

@@ -55,6 +55,16 @@ def chamber_of_site(url: str) -> Chamber | None:
     return None
 
 
+def _chamber_of_source(url: str) -> Chamber | None:
+    """The document's `source` is the chamber's own page."""
+    host = urlsplit(url).hostname or ""
+    if host.endswith("assemblee-nationale.fr"):
+        return Chamber.AN
+    if host.endswith("senat.fr"):
+        return Chamber.SENAT
+    return None
+
+
 def page_url(url: str, page: int) -> str:
     return add_or_replace_parameter(url, "page", str(page))
 
@@ -104,9 +114,9 @@ def parse_document(body: bytes, origin: str, site_url: str) -> ParliamentEntry:
     class_name, record = next(iter(document.items()))
     if not isinstance(record, dict):
         raise ParseError(f"{origin} : document NosDéputés inattendu")
-    chamber = chamber_of_site(site_url)
-    day = french_day(str(record.get("date") or ""))
     source = clean(record.get("source")) or origin
+    chamber = chamber_of_site(site_url) or _chamber_of_source(source)
+    day = french_day(str(record.get("date") or ""))
     if class_name == "amendement":
         number = clean(str(record.get("numero") or "")) or None
         author = person(str(record.get("signataires") or "").split(",")[0]) if record.get("signataires") else None
