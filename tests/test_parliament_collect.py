@@ -191,3 +191,22 @@ def test_senat_dossier_feed_in_iso_8859_15(
     assert (fields.kind, fields.chamber, fields.outcome, fields.tracked) == ("texte", "senat", "modifié", "PLFSS 2019")
     assert score.decision in ("digest", "alert")
     assert "texte suivi (PLFSS 2019) : texte → synthèse" in score.why or score.decision == "alert"
+
+
+def test_an_rss_and_agenda_ics_are_typed(engine: Engine, server: LocalServer, real_config: Config) -> None:
+    rss_url = server.route("/feeds/detail/documents-parlementaires", (FIXTURES / "an-documents.rss").read_bytes())
+    ics_url = server.route(
+        "/agendas/ics", Answer((FIXTURES / "an-agenda.ics").read_bytes(), headers={"Content-Type": "text/calendar"})
+    )
+    config = config_with_sources(
+        real_config,
+        {"name": "AN documents", "kind": "parlement_rss", "url": rss_url},
+        {"name": "AN agenda", "kind": "an_agenda_ics", "url": ics_url},
+    )
+    reports = collect(engine, config)
+    assert reports["AN documents"].new == 1 and reports["AN agenda"].new == 2
+    rows = stored(engine)
+    report, _, _ = rows["Rapport n° 1999"]
+    assert (report.kind, report.chamber, report.number, report.author) == ("rapport", "an", "1999", "M. Paul Exemple")
+    agenda = [fields for title, (fields, _, _) in rows.items() if title.startswith("Séance publique")]
+    assert [(a.kind, str(a.day)) for a in agenda] == [("agenda", "2026-11-24")]
