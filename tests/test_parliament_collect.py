@@ -170,6 +170,32 @@ def test_an_amendment_list_fetches_each_amendment(
     assert "praticiens hospitaliers" in item.summary  # scored on its exposé
     assert "hopital" in score.topics
 
+    # After the sitting the list gives another outcome: the amendment is read again and its outcome updated.
+    listing = (folder / "liste.xml").read_bytes().replace(b'sort="Retir\xc3\xa9"', b'sort="Rejet\xc3\xa9"')
+    assert listing != (folder / "liste.xml").read_bytes()
+    server.route("/15/amendements/1408/CION-SOC/liste.xml", listing)
+    collect(engine, config)
+    assert server.hits["/15/amendements/1408/CION-SOC/AS1.xml"] == 2
+    assert stored(engine)["Amendement n° AS1 au PLFSS 2019 (Article 29)"][0].outcome == "rejeté"
+    collect(engine, config)  # same list again: nothing to re-read
+    assert server.hits["/15/amendements/1408/CION-SOC/AS1.xml"] == 2
+
+
+def test_an_document_kind_reads_an_open_data_dossier(
+    engine: Engine, server: LocalServer, real_config: Config, corpus: Path
+) -> None:
+    body = (corpus / "parliament-zam/an/dossier-DLR5L15N36030-plfss2018.json").read_bytes()
+    url = server.route("/dyn/opendata/DLR5L15N36030.json", Answer(body, headers={"Content-Type": "application/json"}))
+    config = with_dossiers(
+        config_with_sources(real_config, {"name": "AN dossier PLFSS 2018", "kind": "an_document", "url": url}),
+        {"label": "PLFSS 2018", "an_dossier": "DLR5L15N36030"},
+    )
+    report = collect(engine, config)["AN dossier PLFSS 2018"]
+    assert report.error is None and report.new == 20
+    rows = stored(engine)
+    assert all(fields.tracked == "PLFSS 2018" for fields, _, _ in rows.values())
+    assert {f.number for f, _, _ in rows.values() if f.kind == "rapport"} >= {"316", "313", "77"}
+
 
 def test_senat_dossier_feed_in_iso_8859_15(
     engine: Engine, server: LocalServer, real_config: Config, corpus: Path

@@ -74,6 +74,14 @@ def test_every_corpus_amendment_parses(corpus: Path) -> None:
         assert_no_mojibake([entry])
 
 
+def test_signatories_are_unescaped_twice_when_the_author_block_is_missing(corpus: Path) -> None:
+    body = (corpus / "parliament-zam/an/1408-CION-SOC/AS1.xml").read_bytes()
+    start, end = body.index(b"<auteur>"), body.index(b"</auteur>") + len(b"</auteur>")
+    entry = parse_amendment(body[:start] + body[end:], "AS1.xml")
+    assert entry.parliament.author == "M. Aviragnet"  # from « M.&amp;#160;Aviragnet »
+    assert entry.parliament.group is None
+
+
 def test_an_written_question(corpus: Path) -> None:
     [entry] = parse(corpus / "parliament-regardscitoyens/anpy/questions/q14_14-47351QE.xml")
     assert entry.parliament.as_json() == {

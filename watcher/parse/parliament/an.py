@@ -127,7 +127,8 @@ def parse_amendment(body: bytes, origin: str, discussion: dict[str, dict[str, st
         refs.append(f"an:dossier:{_text(texte, 'idDossier')}")
 
     state = _text(root, "etat") or ""
-    result = outcome(_text(root, "sortEnSeance") or listed.get("sort")) or _STATE_OUTCOMES.get(state)
+    # The discussion list is updated as the sitting goes: its outcome wins over the amendment's own.
+    result = outcome(listed.get("sort") or _text(root, "sortEnSeance")) or _STATE_OUTCOMES.get(state)
     day = french_day(_text(root, "dateDepot"))
     pdf = _text(root, "urlPDF")
     if pdf:

@@ -75,6 +75,7 @@ class ParliamentEntry(RawEntry):
 
 _SPACES_RE = re.compile(r"\s+")
 _UPPER_WORD_RE = re.compile(r"\b([A-ZÀ-ÖØ-Þ][A-ZÀ-ÖØ-Þ'\-]+)\b")
+_NAME_PART_RE = re.compile(r"([-'])")
 _CIVILITY = ("M.", "MM.", "Mme", "Mmes")
 _BILL_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"s[ée]curit[ée] sociale\s*:\s*loi de financement rectificative (?:pour )?(\d{4})", re.I), "PLFRSS {}"),
@@ -107,7 +108,12 @@ def person(text: str | None) -> str | None:
     text = clean(text)
     if not text:
         return None
-    return _UPPER_WORD_RE.sub(lambda m: m.group(1).capitalize() if len(m.group(1)) > 1 else m.group(1), text)
+    return _UPPER_WORD_RE.sub(lambda m: _capitalize_name(m.group(1)), text)
+
+
+def _capitalize_name(word: str) -> str:
+    """« VAINQUEUR-CHRISTOPHE » → « Vainqueur-Christophe », « D'ARTAGNAN » → « D'Artagnan »."""
+    return "".join(part.capitalize() for part in _NAME_PART_RE.split(word))
 
 
 def with_civility(civility: str | None, first: str | None, last: str | None) -> str | None:
