@@ -164,7 +164,7 @@ def test_an_amendment_list_fetches_each_amendment(
     )  # fmt: skip
     report = collect(engine, config)["AN amendements PLFSS"]
     assert report.error is None and report.new == 1
-    fields, score, item = stored(engine)["Amendement n° AS1 au PLFSS 2019 (Article 29)"]
+    fields, score, item = stored(engine)["Amendement n° AS1 (Article 29)"]
     assert (fields.author, fields.group, fields.number, fields.outcome) == ("M. Joël Aviragnet", "SOC", "AS1", "retiré")
     assert fields.tracked == "PLFSS 2019"
     assert "praticiens hospitaliers" in item.summary  # scored on its exposé
@@ -176,7 +176,7 @@ def test_an_amendment_list_fetches_each_amendment(
     server.route("/15/amendements/1408/CION-SOC/liste.xml", listing)
     collect(engine, config)
     assert server.hits["/15/amendements/1408/CION-SOC/AS1.xml"] == 2
-    assert stored(engine)["Amendement n° AS1 au PLFSS 2019 (Article 29)"][0].outcome == "rejeté"
+    assert stored(engine)["Amendement n° AS1 (Article 29)"][0].outcome == "rejeté"
     collect(engine, config)  # same list again: nothing to re-read
     assert server.hits["/15/amendements/1408/CION-SOC/AS1.xml"] == 2
 

@@ -10,6 +10,7 @@ import pytest
 from watcher.parse.errors import ParseError
 from watcher.parse.parliament import ParliamentFormat, detect_format, parse_parliament
 from watcher.parse.parliament.an import parse_amendment
+from watcher.parse.parliament.models import person
 
 FIXTURES = Path(__file__).parent / "fixtures" / "parliament"
 
@@ -72,6 +73,14 @@ def test_every_corpus_amendment_parses(corpus: Path) -> None:
         assert fields.kind == "amendement" and fields.number and fields.date and fields.bill, file
         assert fields.author, file
         assert_no_mojibake([entry])
+
+
+def test_surnames_in_capitals_are_tidied_part_by_part() -> None:
+    assert person("Mme Hélène VAINQUEUR-CHRISTOPHE") == "Mme Hélène Vainqueur-Christophe"
+    assert person("MM. Jean-Marie VANLERENBERGHE, sénateur et Olivier VÉRAN") == (
+        "MM. Jean-Marie Vanlerenberghe, sénateur et Olivier Véran"
+    )
+    assert person("M. ÉBLÉ") == "M. Éblé" and person("  ") is None
 
 
 def test_signatories_are_unescaped_twice_when_the_author_block_is_missing(corpus: Path) -> None:

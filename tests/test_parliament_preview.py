@@ -70,6 +70,13 @@ def test_non_parliamentary_rows_have_null_parliament(corpus: Path) -> None:
     assert [row["parliament"]["kind"] for row in agenda] == ["agenda", "agenda"]
 
 
+def test_a_whole_an_folder_previews_with_its_discussion_list(corpus: Path) -> None:
+    rows = preview_json(*sorted((corpus / "parliament-zam/an/269").glob("*.xml")))
+    assert len(rows) == 8  # 8 amendments; liste.xml lends its labels
+    by_number = {row["parliament"]["number"]: row["parliament"] for row in rows}
+    assert by_number["177"]["group"] == "Les Républicains" and by_number["192"]["outcome"] == "non soutenu"
+
+
 def test_preview_errors_name_the_file(tmp_path: Path) -> None:
     broken = tmp_path / "AS9.xml"
     broken.write_text('<?xml version="1.0"?><amendement><numero>9', encoding="utf-8")

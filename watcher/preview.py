@@ -109,8 +109,10 @@ def _jsonl_entries(path: Path) -> list[tuple[str, RawEntry]]:
 
 
 def _parliament_entries(
-    body: bytes, origin: str, fmt: ParliamentFormat, content_type: str = ""
+    body: bytes, origin: str, fmt: ParliamentFormat, content_type: str = "", alone: bool = True
 ) -> list[tuple[str, RawEntry]]:
+    if fmt == ParliamentFormat.AN_DISCUSSION_LIST and not alone:
+        return []  # `an/<texte>/*.xml`: the list only lends its group labels to the amendments beside it
     try:
         entries, _ = parse_parliament(body, origin, fmt, content_type)
     except ParseError as exc:
@@ -120,10 +122,10 @@ def _parliament_entries(
     return [(_PARLIAMENT_SOURCES[fmt], entry) for entry in entries]
 
 
-def _feed_entries(body: bytes, origin: str, content_type: str = "") -> list[tuple[str, RawEntry]]:
+def _feed_entries(body: bytes, origin: str, content_type: str = "", alone: bool = True) -> list[tuple[str, RawEntry]]:
     fmt = detect_format(body, origin)
     if fmt is not None:
-        return _parliament_entries(body, origin, fmt, content_type)
+        return _parliament_entries(body, origin, fmt, content_type, alone)
     try:
         parsed = parse_feed(body, origin, content_type)
     except ParseError as exc:
@@ -132,7 +134,7 @@ def _feed_entries(body: bytes, origin: str, content_type: str = "") -> list[tupl
     return [(name, entry) for entry in parsed.entries]
 
 
-async def _read_input(spec: str, fetcher: Fetcher) -> list[tuple[str, RawEntry]]:
+async def _read_input(spec: str, fetcher: Fetcher, alone: bool = True) -> list[tuple[str, RawEntry]]:
     if spec.startswith(("http://", "https://")):
         try:
             result = await fetcher.get(spec)
@@ -148,7 +150,7 @@ async def _read_input(spec: str, fetcher: Fetcher) -> list[tuple[str, RawEntry]]
         body = path.read_bytes()
     except OSError as exc:
         raise PreviewInputError(f"{spec} : fichier illisible ({exc.strerror})") from None
-    return _feed_entries(body, str(path))
+    return _feed_entries(body, str(path), alone=alone)
 
 
 def preview(inputs: list[str], config: Config) -> list[PreviewRow]:
@@ -156,7 +158,7 @@ def preview(inputs: list[str], config: Config) -> list[PreviewRow]:
 
     async def read_all() -> list[list[tuple[str, RawEntry]]]:
         async with Fetcher() as fetcher:
-            return [await _read_input(spec, fetcher) for spec in inputs]
+            return [await _read_input(spec, fetcher, alone=len(inputs) == 1) for spec in inputs]
 
     collected_at = utcnow()
     scorer = Scorer(config)

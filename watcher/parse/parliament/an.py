@@ -119,7 +119,8 @@ def parse_amendment(body: bytes, origin: str, discussion: dict[str, dict[str, st
         author = person(unescape_twice(signatories).split(",")[0]) if signatories else None
     group = clean(listed.get("auteurGroupe")) or group_for(_text(auteur, "groupeTribunId"))
 
-    bill = bill_label(_text(texte, "titreCourt"), _text(texte, "libelleDossier"), listed.get("titre"))
+    # The dossier's name reads better than the text's short title in capitals when no pattern applies.
+    bill = bill_label(_text(texte, "libelleDossier"), _text(texte, "titreCourt"), listed.get("titre"))
     legislature = _text(texte, "numeroLegislature") or ""
     bibard = _text(texte, "numBibard") or listed.get("bibard")
     refs = [f"an:texte:{bibard}"] if bibard else []
@@ -136,7 +137,9 @@ def parse_amendment(body: bytes, origin: str, discussion: dict[str, dict[str, st
     else:
         url = f"{AN_SITE}/{legislature}/amendements/{bibard}/AN/{_text(root, 'numero')}.asp"
     article = _text(root, "division/titre")
-    title = f"Amendement n° {number}" + (f" au {bill}" if bill else "") + (f" ({article})" if article else "")
+    # The bill stays out of the title: « PLFSS » in every one of a PLFSS's 2,000 amendment titles would
+    # score them all as hospital news. It is in the typed fields and the Parlement section shows it.
+    title = f"Amendement n° {number}" + (f" ({article})" if article else "")
     fields = ParliamentFields(
         kind=ParliamentKind.AMENDEMENT,
         chamber=Chamber.AN,

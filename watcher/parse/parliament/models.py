@@ -113,6 +113,8 @@ def person(text: str | None) -> str | None:
 
 def _capitalize_name(word: str) -> str:
     """« VAINQUEUR-CHRISTOPHE » → « Vainqueur-Christophe », « D'ARTAGNAN » → « D'Artagnan »."""
+    if word == "MM":  # « MM. » (messieurs) is a civility, not a name
+        return word
     return "".join(part.capitalize() for part in _NAME_PART_RE.split(word))
 
 
