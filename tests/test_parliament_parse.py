@@ -11,6 +11,7 @@ from watcher.parse.errors import ParseError
 from watcher.parse.parliament import ParliamentFormat, detect_format, parse_parliament
 from watcher.parse.parliament.an import parse_amendment
 from watcher.parse.parliament.models import person
+from watcher.parse.parliament.nosdeputes import parse_search_json
 
 FIXTURES = Path(__file__).parent / "fixtures" / "parliament"
 
@@ -205,3 +206,20 @@ def test_errors_are_french_and_name_the_file(corpus: Path, tmp_path: Path) -> No
     csv.write_bytes("sep=\r\nNuméro\tAuteur\tSort\r\n1\tM. X\r\n".encode("iso-8859-1"))
     with pytest.raises(ParseError, match=r"jeu\.csv, ligne 3 : 2 colonnes au lieu de 3"):
         parse(csv)
+
+
+def test_nosdeputes_search_json_as_published_and_as_valid_json() -> None:
+    published = (FIXTURES / "nosdeputes-search-p1.json").read_bytes().replace(b"{base}", b"https://www.nosdeputes.fr")
+    page = parse_search_json(published, "p1")
+    assert page.has_more and page.last_result == 21
+    assert page.documents[0] == ("Amendement", 99001, "https://www.nosdeputes.fr/api/document/Amendement/99001/json")
+    valid = (
+        b'{"start": 1, "end": 1, "last_result": 1, "results": [{"document_type": "QuestionEcrite", '
+        b'"document_id": 7, "document_url": "https://www.nosdeputes.fr/api/document/QuestionEcrite/7/json"}]}'
+    )
+    assert parse_search_json(valid, "v").documents == [
+        ("QuestionEcrite", 7, "https://www.nosdeputes.fr/api/document/QuestionEcrite/7/json")
+    ]
+    assert parse_search_json(b"", "vide").documents == []
+    with pytest.raises(ParseError, match="recherche NosDéputés illisible"):
+        parse_search_json(b"<html>maintenance</html>", "https://www.nosdeputes.fr/recherche/x?format=json")
