@@ -147,6 +147,8 @@ def test_senat_feed_entries_are_typed(corpus: Path) -> None:
     assert entries["Scrutin public n°35 du 1er décembre 2017"].kind == "scrutin"
     assert entries["Compte rendu intégral de la séance du 1er décembre 2017"].kind == "compte_rendu"
     assert entries["Amendements déposés sur le texte n°121"].kind == "amendement"
+    cmp_text = next(e for e in parse(corpus / "parliament-zam/senat/doslegplfss2020.xml") if e.title == "Texte n° 133")
+    assert cmp_text.link == "https://www.senat.fr/leg/pjl19-133.html"  # the feed links it as « pjl19-133.html »
 
 
 def test_senat_amendment_csv_in_iso_8859_1(corpus: Path) -> None:

@@ -8,7 +8,7 @@ M. X, … »); the fields are read from that pattern and stay null otherwise.
 from __future__ import annotations
 
 import re
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from urllib.parse import urlsplit
 
 from watcher.parse.feed import ParsedFeed, RawEntry, parse_feed
@@ -43,6 +43,9 @@ _AUTHOR_RE = re.compile(
 )
 _DOSSIER_ID_RE = re.compile(r"/(?:dossierleg|dossier-legislatif)/([\w-]+)\.html")
 _FEED_DOSSIER_RE = re.compile(r"dosleg([\w-]+)\.xml")
+# Commission mixte paritaire texts are linked as bare « pjl19-133.html »: the page lives under /leg/.
+_BARE_SENAT_TEXT_RE = re.compile(r"(?:^|/)((?:pjl|ppl|tas|pjlf)\d{2}-\d+\.html)$")
+SENAT_LEG = "https://www.senat.fr/leg/"
 
 
 def chamber_of(text: str) -> Chamber | None:
@@ -110,7 +113,21 @@ def parse_dossier_feed(body: bytes, url: str, content_type: str = "") -> tuple[l
         dossier_id = _DOSSIER_ID_RE.search(body[:4000].decode("latin-1"))
     if dossier_id:
         refs = (f"senat:dossier:{dossier_id.group(1)}",)
-    return typed_feed(parsed, url, bill=bill, refs=refs), parsed.warning
+    entries = [
+        replace(entry, link=_senat_text_link(entry.link)) for entry in typed_feed(parsed, url, bill=bill, refs=refs)
+    ]
+    return entries, parsed.warning
+
+
+def _senat_text_link(link: str | None) -> str | None:
+    if not link or "/leg/" in link:
+        return link
+    match = _BARE_SENAT_TEXT_RE.search(link)
+    if match and (not link.startswith("http") or "senat.fr" not in link):
+        return SENAT_LEG + match.group(1)
+    if match and "/dossier-legislatif/rss/" in link:  # resolved against the feed's own address
+        return SENAT_LEG + match.group(1)
+    return link
 
 
 def parse_parliament_feed(body: bytes, url: str, content_type: str = "") -> tuple[list[ParliamentEntry], str | None]:
