@@ -70,6 +70,14 @@ def test_non_parliamentary_rows_have_null_parliament(corpus: Path) -> None:
     assert [row["parliament"]["kind"] for row in agenda] == ["agenda", "agenda"]
 
 
+def test_chamber_rss_is_recognised_from_its_channel_link() -> None:
+    [row] = preview_json(FIXTURES / "an-documents.rss")
+    assert row["parliament"] == {
+        "kind": "rapport", "chamber": "an", "author": "M. Paul Exemple", "group": None, "bill": None,
+        "number": "1999", "outcome": None, "date": "2026-10-21",
+    }  # fmt: skip
+
+
 def test_a_whole_an_folder_previews_with_its_discussion_list(corpus: Path) -> None:
     rows = preview_json(*sorted((corpus / "parliament-zam/an/269").glob("*.xml")))
     assert len(rows) == 8  # 8 amendments; liste.xml lends its labels

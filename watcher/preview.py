@@ -41,6 +41,7 @@ _PARLIAMENT_SOURCES = {
     ParliamentFormat.SENAT_AMENDMENTS_CSV: "Sénat — amendements",
     ParliamentFormat.AGENDA_ICS: "Assemblée nationale — agenda",
     ParliamentFormat.NOSDEPUTES_RSS: "NosDéputés",
+    ParliamentFormat.CHAMBER_RSS: "Parlement — flux",
 }
 
 

@@ -34,6 +34,7 @@ class ParliamentFormat(StrEnum):
     SENAT_AMENDMENTS_CSV = "senat_amendments_csv"
     AGENDA_ICS = "agenda_ics"
     NOSDEPUTES_RSS = "nosdeputes_rss"
+    CHAMBER_RSS = "chamber_rss"  # an AN or Sénat feed (documents, comptes rendus, textes, rapports)
 
 
 _XML_ROOT_RE = re.compile(rb"^\s*(?:<\?xml[^>]*\?>\s*)?(?:<!--.*?-->\s*)*<([A-Za-z][\w:.-]*)", re.S)
@@ -54,6 +55,10 @@ def detect_format(body: bytes, name: str = "") -> ParliamentFormat | None:
         return ParliamentFormat.SENAT_DOSSIER_FEED
     if tag in (b"rss", b"feed") and re.search(rb"nos(?:deputes|senateurs)\.fr", head):
         return ParliamentFormat.NOSDEPUTES_RSS
+    if tag in (b"rss", b"feed", b"rdf:RDF") and re.search(
+        rb"<link[^>]*>?\s*https?://(?:www2?\.)?(?:assemblee-nationale|senat)\.fr", head
+    ):
+        return ParliamentFormat.CHAMBER_RSS
     if head.lstrip().startswith(b"{") and b'"dossierParlementaire"' in head:
         return ParliamentFormat.AN_DOSSIER
     if head.lstrip(b"\xef\xbb\xbf").lstrip().startswith(b"BEGIN:VCALENDAR"):
@@ -96,4 +101,6 @@ def parse_parliament(
         return senat.parse_amendments_csv(body, origin), None
     if fmt == ParliamentFormat.AGENDA_ICS:
         return ics.parse_agenda(body, origin), None
+    if fmt == ParliamentFormat.CHAMBER_RSS:
+        return feeds.parse_parliament_feed(body, origin, content_type)
     return nosdeputes.parse_search_rss(body, origin, content_type)
