@@ -11,6 +11,7 @@ import asyncio
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import Engine
 from sqlmodel import select
 
@@ -19,6 +20,7 @@ from store.db import session_scope
 from store.models import Item, ParliamentItem, Score, utcnow
 from tests.conftest import config_with_sources
 from tests.localserver import Answer, LocalServer
+from watcher import parliament
 from watcher.config import Config, DossierConfig
 from watcher.parse.parliament.nosdeputes import page_url
 from watcher.pipeline import Collector
@@ -179,6 +181,25 @@ def test_an_amendment_list_fetches_each_amendment(
     assert stored(engine)["Amendement n° AS1 (Article 29)"][0].outcome == "rejeté"
     collect(engine, config)  # same list again: nothing to re-read
     assert server.hits["/15/amendements/1408/CION-SOC/AS1.xml"] == 2
+
+
+def test_a_long_amendment_list_is_fetched_a_batch_per_cycle(
+    engine: Engine, server: LocalServer, real_config: Config, corpus: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(parliament, "AN_AMENDMENTS_PER_CYCLE", 2)
+    folder = corpus / "parliament-zam/an/269"
+    for path in folder.glob("*.xml"):
+        server.route(f"/14/amendements/4072/AN/{path.name}", path.read_bytes())
+    url = server.url("/14/amendements/4072/AN/liste.xml")
+    config = config_with_sources(real_config, {"name": "AN PLFSS 2017", "kind": "an_amendements", "url": url})
+    assert collect(engine, config)["AN PLFSS 2017"].new == 2
+    assert collect(engine, config)["AN PLFSS 2017"].new == 2  # the same list: the next two
+    assert collect(engine, config)["AN PLFSS 2017"].new == 1  # 5 amendments listed
+    assert collect(engine, config)["AN PLFSS 2017"].new == 0
+    assert sum(server.hits[f"/14/amendements/4072/AN/{n}.xml"] for n in (177, 270, 723, 135, 192)) == 5
+    groups = {fields.number: fields.group for fields, _, _ in stored(engine).values()}
+    assert groups == {"177": "Les Républicains", "270": "Les Républicains", "723": None, "135": None,
+                      "192": "Les Républicains"}  # fmt: skip
 
 
 def test_an_document_kind_reads_an_open_data_dossier(

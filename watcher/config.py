@@ -84,6 +84,11 @@ class SourceKind(StrEnum):
     def is_parliamentary(self) -> bool:
         return self not in (SourceKind.RSS, SourceKind.PAGE)
 
+    @property
+    def follows_documents(self) -> bool:
+        """A list of documents fetched one by one, a batch per cycle (see watcher/parliament.py)."""
+        return self in (SourceKind.AN_AMENDEMENTS, SourceKind.NOSDEPUTES)
+
 
 class SourceCategory(StrEnum):
     PRESSE = "presse"

@@ -2,8 +2,10 @@
 
 `Collector._entries` hands parliamentary kinds here. Lists that point at
 documents (an AN `liste.xml`, a NosDéputés JSON search) cost one request per new
-document, so each cycle fetches at most `DOCUMENTS_PER_CYCLE` of them and the
-next cycle continues; search pages stop at the first page holding a known item.
+document, so each cycle fetches a bounded number of them and the next cycle
+continues: up to `AN_AMENDMENTS_PER_CYCLE` from the AN (a PLFSS has some 2,000
+amendments), `DOCUMENTS_PER_CYCLE` from NosDéputés (a volunteer-run site); search
+pages stop at the first page holding a known item.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from watcher.parse.parliament import ParliamentEntry, an, detect_format, feeds, 
 log = logging.getLogger(__name__)
 
 DOCUMENTS_PER_CYCLE = 40
+AN_AMENDMENTS_PER_CYCLE = 200  # fetched concurrently, within the fetcher's per-host limit
 SEARCH_PAGES_PER_CYCLE = 5
 
 # guids (canonical) → those already stored for this source, with their stored outcome
@@ -68,15 +71,18 @@ async def _an_amendments(body: bytes, url: str, fetcher: Fetcher, known: KnownGu
         for guid, attrs in wanted.items()
         if guid not in stored or ((attrs.get("sort") or None) and stored[guid] != _lower_first(attrs.get("sort")))
     ]
-    entries = []
-    for guid in todo[:DOCUMENTS_PER_CYCLE]:
+
+    async def one(guid: str) -> ParliamentEntry | None:
         try:
             page = await fetcher.get(guid)
             entry = await asyncio.to_thread(an.parse_amendment, page.body, page.url, discussion)
         except (FetchError, ParseError) as exc:
             log.warning("amendement ignoré : %s", exc)
-            continue
-        entries.append(replace(entry, guid=guid))
+            return None
+        return replace(entry, guid=guid)
+
+    fetched = await asyncio.gather(*(one(guid) for guid in todo[:AN_AMENDMENTS_PER_CYCLE]))
+    entries = [entry for entry in fetched if entry is not None]
     if todo and not entries:
         raise ParseError(f"aucun amendement lisible parmi les {len(todo)} listés dans {url}")
     return entries

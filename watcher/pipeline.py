@@ -142,12 +142,18 @@ class Collector:
         started = utcnow()
         spec = self.config.source(source.name)
         try:
-            result = await fetcher.get(source.url, etag=source.etag, last_modified=source.last_modified)
+            # A list whose documents are fetched a batch per cycle must be read again even when unchanged.
+            revalidate = not spec.kind.follows_documents
+            result = await fetcher.get(
+                source.url,
+                etag=source.etag if revalidate else None,
+                last_modified=source.last_modified if revalidate else None,
+            )
             if result.not_modified:
                 return await self._finish(source, spec, started, FetchOutcome.NOT_MODIFIED, http_status=304)
             body_hash = hashlib.sha256(result.body).hexdigest()
             validators = (result.headers.get("etag"), result.headers.get("last-modified"), body_hash)
-            if body_hash == source.body_hash:
+            if revalidate and body_hash == source.body_hash:
                 return await self._finish(
                     source, spec, started, FetchOutcome.NOT_MODIFIED, http_status=result.status, validators=validators
                 )
