@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -11,8 +11,10 @@ from zoneinfo import ZoneInfo
 from jinja2 import Environment, PackageLoader, select_autoescape
 from sqlmodel import Session
 
+from alerts.parlement import ParlementEntry, entry_from_row
 from alerts.slack import mrkdwn
 from store import outbox, queries
+from store.parliament import parliament_items
 from store.queries import ScoredItem, WindowCounts
 
 _MARKDOWN_SPECIALS = re.compile(r"[\\`*_\[\]<>|]")
@@ -49,6 +51,7 @@ class DigestEntry:
     story_id: int | None = None
     follow_up: bool = False  # « suite »: the story was in an earlier digest
     note: str | None = None  # tribune: why it was flagged
+    parlement: ParlementEntry | None = None  # typed parliamentary fields; the title is then its headline
 
 
 @dataclass(frozen=True)
@@ -120,6 +123,12 @@ def _entry(group: list[ScoredItem], zone: ZoneInfo, earlier: set[int]) -> Digest
     )
 
 
+def parlement_entry(entry: DigestEntry, typed: ParlementEntry) -> DigestEntry:
+    """« Amendement n° 1234 (M. X, groupe Y) au PLFSS 2027 — rejeté » as the title; the document's own title below."""
+    title = typed.headline
+    return replace(entry, title=title, summary="" if typed.title == title else typed.title, parlement=typed)
+
+
 def _short(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + "…"
 
@@ -173,21 +182,39 @@ def build_digest(
     all_ids = [row.item.story_id for row in rows if row.item.story_id is not None]
     earlier = outbox.stories_in_earlier_digests(session, [*all_ids, *filter(None, flagged_ids)], day)
 
+    typed = {
+        row.item.id: entry_from_row(row)
+        for row in parliament_items(session, collected_from=start, collected_to=end, decisions=None)
+    }
     order = (MENTION_SECTION[0], *topic_labels, PARLIAMENT_SECTION[0])
     placed: dict[str, list[DigestEntry]] = {key: [] for key in order}
     for story_key, group in stories.items():
         if story_key in flagged_ids:
             continue
         lead = group[0]
+        lead_typed = typed.get(lead.item.id)
         if any(row.score.mentions for row in group):
             key = MENTION_SECTION[0]
+        elif lead_typed is not None:
+            # A tracked bill's text may match no theme and still belong to the digest.
+            key = PARLIAMENT_SECTION[0]
         else:
             key = next((topic for topic in lead.score.topics if topic in topic_labels), "")
             if key and any(row.source.name in parliament_sources for row in group):
                 key = PARLIAMENT_SECTION[0]
         if key:
-            placed[key].append(_entry(group, zone, earlier))
+            entry = _entry(group, zone, earlier)
+            if key == PARLIAMENT_SECTION[0] and lead_typed is not None:
+                entry = parlement_entry(entry, lead_typed)
+            placed[key].append(entry)
 
+    # Alerts, then tracked bills, first in Parlement: a tracked bill's amendment can be urgent with a modest score.
+    placed[PARLIAMENT_SECTION[0]].sort(
+        key=lambda entry: (
+            not (entry.parlement and entry.parlement.decision == "alert"),
+            not (entry.parlement and entry.parlement.tracked),
+        )
+    )
     labels = {MENTION_SECTION[0]: MENTION_SECTION[1], **topic_labels, PARLIAMENT_SECTION[0]: PARLIAMENT_SECTION[1]}
     sections = [DigestSection(key, labels[key], entries) for key, entries in placed.items() if entries]
     tribunes = _tribune_entries(session, zone, earlier)

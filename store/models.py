@@ -268,3 +268,21 @@ class PressMention(SQLModel, table=True):
     status: str = Field(default=MentionStatus.A_VALIDER, index=True)
     origin: str = "auto"  # auto | manuel | tribune
     created_at: datetime = Field(sa_column=_time_column(nullable=False))
+
+
+class ParliamentItem(SQLModel, table=True):
+    """The parliamentary fields of an item (question, amendment, report, text, compte rendu, agenda)."""
+
+    __tablename__ = "parliament_item"
+
+    item_id: int = Field(foreign_key="item.id", primary_key=True)
+    kind: str | None = Field(default=None, index=True)
+    chamber: str | None = None
+    author: str | None = None
+    group: str | None = None
+    bill: str | None = Field(default=None, index=True)
+    number: str | None = None
+    outcome: str | None = None
+    day: date | None = None
+    bill_refs: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    tracked: str | None = Field(default=None, index=True)  # the label of the tracked dossier it belongs to

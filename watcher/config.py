@@ -71,6 +71,23 @@ class _Strict(BaseModel):
 class SourceKind(StrEnum):
     RSS = "rss"
     PAGE = "page"
+    # Parliament (watcher/parse/parliament): typed items with author, group, bill, number, outcome.
+    PARLEMENT_RSS = "parlement_rss"  # AN or Sénat chamber-wide RSS (documents, comptes rendus, textes)
+    SENAT_DOSSIER = "senat_dossier"  # a Sénat per-bill feed, dossier-legislatif/rss/dosleg<id>.xml
+    SENAT_AMENDEMENTS_CSV = "senat_amendements_csv"  # amendements/<session>/<n>/jeu_complet_….csv
+    AN_AMENDEMENTS = "an_amendements"  # the liste.xml of a text; each new amendment's XML is fetched
+    AN_DOCUMENT = "an_document"  # one AN open-data document: dossier JSON, amendment or question XML
+    AN_AGENDA_ICS = "an_agenda_ics"  # the AN agenda in iCalendar
+    NOSDEPUTES = "nosdeputes"  # NosDéputés / NosSénateurs search, format=rss or json, with paging
+
+    @property
+    def is_parliamentary(self) -> bool:
+        return self not in (SourceKind.RSS, SourceKind.PAGE)
+
+    @property
+    def follows_documents(self) -> bool:
+        """A list of documents fetched one by one, a batch per cycle (see watcher/parliament.py)."""
+        return self in (SourceKind.AN_AMENDEMENTS, SourceKind.NOSDEPUTES)
 
 
 class SourceCategory(StrEnum):
@@ -223,12 +240,75 @@ class DigestConfig(_Strict):
         return ZoneInfo(self.timezone)
 
 
+_AN_DOSSIER_RE = re.compile(r"^(?:DLR5L\d+N)?\d+$")
+_SENAT_DOSSIER_RE = re.compile(r"^[a-z][a-z0-9-]+$")
+_SENAT_TEXT_RE = re.compile(r"^\d{4}-\d{4}/\d+$")
+
+
+class DossierConfig(_Strict):
+    """A tracked bill: every amendment, report and text on it is collected, scored and labelled with it."""
+
+    label: Annotated[str, Field(min_length=1)]  # as the digest shows it: « PLFSS 2027 »
+    an_dossier: str | None = None  # AN dossier: open-data uid (DLR5L17N51234) or its number (51234)
+    an_textes: list[int] = []  # AN text numbers (numBibard) the amendments are tabled on
+    senat_dossier: str | None = None  # Sénat dossier id as in its URL: plfss2027, pjl22-304
+    senat_textes: list[str] = []  # Sénat texts as session/number: 2026-2027/120
+    sources: list[str] = []  # sources whose every item is on this bill (per-bill feeds, amendment lists)
+    alert_topics: list[str] = ["ame"]  # a tracked-bill amendment matching one of these themes is an alert
+
+    @field_validator("an_dossier")
+    @classmethod
+    def _an_dossier(cls, value: str | None) -> str | None:
+        if value is not None and not _AN_DOSSIER_RE.match(value):
+            raise ValueError(f"identifiant de dossier AN invalide « {value} » (exemples : DLR5L15N36030, 36030)")
+        return value
+
+    @field_validator("senat_dossier")
+    @classmethod
+    def _senat_dossier(cls, value: str | None) -> str | None:
+        if value is not None and not _SENAT_DOSSIER_RE.match(value):
+            raise ValueError(f"identifiant de dossier Sénat invalide « {value} » (exemples : plfss2027, pjl22-304)")
+        return value
+
+    @field_validator("senat_textes")
+    @classmethod
+    def _senat_texts(cls, values: list[str]) -> list[str]:
+        for value in values:
+            if not _SENAT_TEXT_RE.match(value):
+                raise ValueError(
+                    f"texte du Sénat invalide « {value} » (format session/numéro, exemple : 2019-2020/139)"
+                )
+        return values
+
+    @model_validator(mode="after")
+    def _identified(self) -> DossierConfig:
+        if not (self.an_dossier or self.an_textes or self.senat_dossier or self.senat_textes or self.sources):
+            raise ValueError(
+                f"le dossier « {self.label} » n'a aucun identifiant (an_dossier, an_textes, senat_dossier, "
+                "senat_textes ou sources)"
+            )
+        return self
+
+    def refs(self) -> set[str]:
+        """The identifiers parsers attach to parliamentary items (`bill_refs`)."""
+        refs = {f"an:texte:{number}" for number in self.an_textes}
+        refs |= {f"senat:texte:{text}" for text in self.senat_textes}
+        if self.an_dossier:
+            refs.add(f"an:dossier:{self.an_dossier}")
+            if match := re.search(r"(\d+)$", self.an_dossier):
+                refs.add(f"an:dossier:{match.group(1)}")
+        if self.senat_dossier:
+            refs.add(f"senat:dossier:{self.senat_dossier}")
+        return refs
+
+
 class Config(_Strict):
     sources: list[SourceConfig]
     topics: dict[str, TopicConfig]
     watchlist: Watchlist
     alerts: AlertsConfig = AlertsConfig()
     digest: DigestConfig = DigestConfig()
+    dossiers: list[DossierConfig] = []
 
     @model_validator(mode="after")
     def _cross_references(self) -> Config:
@@ -244,6 +324,17 @@ class Config(_Strict):
                     f"la source « {source.name} » cite un thème inconnu « {unknown[0]} » "
                     f"(thèmes définis : {', '.join(sorted(known))})"
                 )
+        labels: set[str] = set()
+        for dossier in self.dossiers:
+            if dossier.label in labels:
+                raise ValueError(f"deux dossiers portent le même libellé « {dossier.label} »")
+            labels.add(dossier.label)
+            unknown = [name for name in dossier.sources if name not in seen]
+            if unknown:
+                raise ValueError(f"le dossier « {dossier.label} » cite une source inconnue « {unknown[0]} »")
+            unknown = [t for t in dossier.alert_topics if t not in known]
+            if unknown:
+                raise ValueError(f"le dossier « {dossier.label} » cite un thème inconnu « {unknown[0]} »")
         return self
 
     def source(self, name: str) -> SourceConfig:

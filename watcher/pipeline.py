@@ -24,6 +24,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from store import outbox, queries, sources
+from store import parliament as parliament_store
 from store.db import session_scope
 from store.models import FetchOutcome, Source, utcnow
 from store.models import Item as StoredItem
@@ -31,11 +32,14 @@ from watcher.cadence import freshness, next_check, retry_after
 from watcher.config import Config, SourceConfig, SourceKind
 from watcher.fetch import Fetcher, FetchError, FetchResult
 from watcher.normalize import Item, canonical_url, normalize
+from watcher.parliament import parliament_entries
 from watcher.parse.errors import ParseError
 from watcher.parse.feed import RawEntry, parse_feed
 from watcher.parse.page import article_links, extract_article, extract_text
+from watcher.parse.parliament import ParliamentEntry, ParliamentFields
 from watcher.score import Judgement, Scorer
 from watcher.stories import StoryIndex, signature, signature_bytes, signature_from_bytes, story_words
+from watcher.tracked import TrackedBills
 
 log = logging.getLogger(__name__)
 
@@ -102,6 +106,7 @@ class Collector:
         self.engine = engine
         self.config = config
         self.scorer = Scorer(config)
+        self.tracked = TrackedBills(config)
         self.owner = owner or worker_name()
         self.lease = lease
         self._write_lock = asyncio.Lock()  # SQLite has one writer; batches queue here
@@ -208,13 +213,19 @@ class Collector:
         started = utcnow()
         spec = self.config.source(source.name)
         try:
-            result = await fetcher.get(source.url, etag=source.etag, last_modified=source.last_modified)
+            # A list whose documents are fetched a batch per cycle must be read again even when unchanged.
+            revalidate = not spec.kind.follows_documents
+            result = await fetcher.get(
+                source.url,
+                etag=source.etag if revalidate else None,
+                last_modified=source.last_modified if revalidate else None,
+            )
             if result.not_modified:
                 hint = freshness(result.headers, utcnow())
                 return await self._finish(source, spec, started, FetchOutcome.NOT_MODIFIED, http_status=304, hint=hint)
             body_hash = hashlib.sha256(result.body).hexdigest()
             validators = (result.headers.get("etag"), result.headers.get("last-modified"), body_hash)
-            if body_hash == source.body_hash:
+            if revalidate and body_hash == source.body_hash:
                 return await self._finish(
                     source,
                     spec,
@@ -224,14 +235,17 @@ class Collector:
                     validators=validators,
                     hint=freshness(result.headers, utcnow()),
                 )
-            entries, warning, ttl = await self._entries(spec, result, fetcher)
+            entries, warning, ttl = await self._entries(spec, result, fetcher, source)
             hint = freshness(result.headers, utcnow(), ttl)
-            items = [item for entry in entries if (item := normalize(entry, spec.name, utcnow())) is not None]
+            pairs = [(item, entry) for entry in entries if (item := normalize(entry, spec.name, utcnow())) is not None]
+            items = [item for item, _ in pairs]
+            # Parliamentary entries carry typed fields; they follow their item by URL to the store.
+            typed = {item.url: e.parliament for item, e in pairs if isinstance(e, ParliamentEntry)}
             if spec.full_text:
                 items = await self._with_full_text(items, fetcher)
             async with self._write_lock:
                 report = await asyncio.to_thread(
-                    self._store, source, spec, items, started, result.status, validators, hint
+                    self._store, source, spec, items, started, result.status, validators, hint, typed
                 )
             report.warning = warning
             return report
@@ -260,8 +274,15 @@ class Collector:
             return await self._finish(source, spec, started, FetchOutcome.ERROR, error=message)
 
     async def _entries(
-        self, spec: SourceConfig, result: FetchResult, fetcher: Fetcher
+        self, spec: SourceConfig, result: FetchResult, fetcher: Fetcher, source: Source
     ) -> tuple[list[RawEntry], str | None, int | None]:
+        if spec.kind.is_parliamentary:
+
+            async def known(guids: list[str]) -> dict[str, str | None]:
+                return await asyncio.to_thread(self._stored_outcomes, source.id or 0, guids)
+
+            entries, warning = await parliament_entries(spec, result, fetcher, known)
+            return list(entries), warning, None
         if spec.kind == SourceKind.RSS:
             parsed = await asyncio.to_thread(parse_feed, result.body, result.url, result.content_type)
             return parsed.entries, parsed.warning, parsed.ttl_minutes
@@ -281,6 +302,10 @@ class Collector:
         if links and not entries and not known:
             raise ParseError(f"aucun article lisible trouvé sur la page {result.url}")
         return entries, None, None
+
+    def _stored_outcomes(self, source_id: int, guids: list[str]) -> dict[str, str | None]:
+        with session_scope(self.engine) as session:
+            return parliament_store.stored_outcomes(session, source_id, guids)
 
     async def _with_full_text(self, items: list[Item], fetcher: Fetcher) -> list[Item]:
         with session_scope(self.engine) as session:
@@ -366,8 +391,10 @@ class Collector:
         http_status: int,
         validators: tuple[str | None, str | None, str | None],
         hint: timedelta | None,
+        typed: dict[str, ParliamentFields] | None = None,
     ) -> SourceReport:
         report = SourceReport(source.name, FetchOutcome.OK)
+        typed = typed or {}
         if self._story_index is None:
             # Loaded on the first source with items: a cycle where nothing changed never pays for it.
             self._story_index = load_story_index(self.engine, utcnow())
@@ -376,7 +403,7 @@ class Collector:
                 # Lock the source and check the lease first: a worker that lost it must not store anything.
                 sources.held_source(session, source.id or 0, self.owner)
                 for item in items:
-                    self._store_item(session, source, spec, item, report)
+                    self._store_item(session, source, spec, item, report, typed.get(item.url))
                 sources.record_fetch(
                     session,
                     source.id or 0,
@@ -395,10 +422,20 @@ class Collector:
         return report
 
     def _store_item(
-        self, session: Session, source: Source, spec: SourceConfig, item: Item, report: SourceReport
+        self,
+        session: Session,
+        source: Source,
+        spec: SourceConfig,
+        item: Item,
+        report: SourceReport,
+        fields: ParliamentFields | None = None,
     ) -> None:
+        if fields is not None:
+            fields = self.tracked.label(fields, spec.name)
         existing = queries.find_existing_item(session, source.id or 0, item.guid, item.url, item.title_date_key)
         if existing is not None:
+            if fields is not None and existing.source_id == source.id:
+                self._save_fields(session, existing.id or 0, fields, spec)  # an outcome may have changed
             if existing.source_id != source.id or existing.content_hash == item.content_hash:
                 report.unchanged += 1
                 return
@@ -408,7 +445,7 @@ class Collector:
             existing.content_hash = item.content_hash
             existing.updated_at = item.collected_at
             report.updated += 1
-            self._judge(session, existing, item, spec, report)
+            self._judge(session, existing, item, spec, report, fields)
             return
 
         words = story_words(item.title, item.summary)
@@ -427,7 +464,9 @@ class Collector:
         report.new += 1
         if joined_existing:
             self._plan_followups(session, row, int(story_id), item)
-        self._judge(session, row, item, spec, report)
+        if fields is not None:
+            self._save_fields(session, row.id or 0, fields, spec)
+        self._judge(session, row, item, spec, report, fields)
 
     def _plan_followups(self, session: Session, row: StoredItem, story_id: int, item: Item) -> None:
         """Hook for alerts: a story that already had its alert gains an outlet -> a thread reply, never a new alert.
@@ -442,8 +481,31 @@ class Collector:
             interval=self.config.alerts.followup_interval,
         )
 
-    def _judge(self, session: Session, row: StoredItem, item: Item, spec: SourceConfig, report: SourceReport) -> None:
+    def _save_fields(self, session: Session, item_id: int, fields: ParliamentFields, spec: SourceConfig) -> None:
+        dossier = self.tracked.dossier_for(fields, spec.name)
+        values = fields.as_json()
+        del values["date"]  # stored as a date, not its ISO text
+        parliament_store.save_parliament_fields(
+            session,
+            item_id,
+            **values,
+            day=fields.date,
+            bill_refs=fields.bill_refs,
+            tracked=dossier.label if dossier else None,
+        )
+
+    def _judge(
+        self,
+        session: Session,
+        row: StoredItem,
+        item: Item,
+        spec: SourceConfig,
+        report: SourceReport,
+        fields: ParliamentFields | None = None,
+    ) -> None:
         judgement = self.scorer.judge(item, spec)
+        if fields is not None:
+            judgement = self.tracked.apply(judgement, fields, spec.name)
         queries.save_score(
             session,
             row.id or 0,

@@ -1,4 +1,11 @@
-"""Score inputs without storing anything: feed files, URLs or JSON-lines files of items."""
+"""Score inputs without storing anything: feed files, URLs, JSON-lines files of items, parliamentary documents.
+
+Parliamentary documents (AN amendment or question XML, AN dossier JSON, Sénat
+per-bill feeds and amendment CSV, agendas in ICS, NosDéputés search RSS) are
+recognised from their content; their rows carry a `parliament` object with
+`kind`, `chamber`, `author`, `group`, `bill`, `number`, `outcome`, `date`
+(null when unknown). Other rows have `"parliament": null`.
+"""
 
 from __future__ import annotations
 
@@ -15,8 +22,27 @@ from watcher.fetch import Fetcher, FetchError
 from watcher.normalize import Item, normalize
 from watcher.parse.errors import ParseError
 from watcher.parse.feed import RawEntry, parse_feed
+from watcher.parse.parliament import (
+    ParliamentEntry,
+    ParliamentFields,
+    ParliamentFormat,
+    detect_format,
+    parse_parliament,
+)
 from watcher.score import Judgement, Scorer
 from watcher.stories import StoryIndex, signature, story_words
+from watcher.tracked import TrackedBills
+
+_PARLIAMENT_SOURCES = {
+    ParliamentFormat.AN_AMENDMENT: "Assemblée nationale — amendements",
+    ParliamentFormat.AN_QUESTION: "Assemblée nationale — questions écrites",
+    ParliamentFormat.AN_DOSSIER: "Assemblée nationale — dossiers législatifs",
+    ParliamentFormat.SENAT_DOSSIER_FEED: "Sénat — dossiers législatifs",
+    ParliamentFormat.SENAT_AMENDMENTS_CSV: "Sénat — amendements",
+    ParliamentFormat.AGENDA_ICS: "Assemblée nationale — agenda",
+    ParliamentFormat.NOSDEPUTES_RSS: "NosDéputés",
+    ParliamentFormat.CHAMBER_RSS: "Parlement — flux",
+}
 
 
 class PreviewInputError(Exception):
@@ -28,6 +54,7 @@ class PreviewRow:
     item: Item
     judgement: Judgement
     story: str
+    parliament: ParliamentFields | None = None
 
     def as_json(self) -> dict[str, Any]:
         item, judgement = self.item, self.judgement
@@ -46,6 +73,7 @@ class PreviewRow:
             "mentions": judgement.mentions,
             "member_mentions": judgement.member_mentions,
             "story": self.story,
+            "parliament": self.parliament.as_json() if self.parliament else None,
         }
 
 
@@ -81,7 +109,24 @@ def _jsonl_entries(path: Path) -> list[tuple[str, RawEntry]]:
     return entries
 
 
-def _feed_entries(body: bytes, origin: str, content_type: str = "") -> list[tuple[str, RawEntry]]:
+def _parliament_entries(
+    body: bytes, origin: str, fmt: ParliamentFormat, content_type: str = "", alone: bool = True
+) -> list[tuple[str, RawEntry]]:
+    if fmt == ParliamentFormat.AN_DISCUSSION_LIST and not alone:
+        return []  # `an/<texte>/*.xml`: the list only lends its group labels to the amendments beside it
+    try:
+        entries, _ = parse_parliament(body, origin, fmt, content_type)
+    except ParseError as exc:
+        raise PreviewInputError(str(exc)) from None
+    if not entries:
+        raise PreviewInputError(f"{origin} : aucun document parlementaire lisible dans ce fichier")
+    return [(_PARLIAMENT_SOURCES[fmt], entry) for entry in entries]
+
+
+def _feed_entries(body: bytes, origin: str, content_type: str = "", alone: bool = True) -> list[tuple[str, RawEntry]]:
+    fmt = detect_format(body, origin)
+    if fmt is not None:
+        return _parliament_entries(body, origin, fmt, content_type, alone)
     try:
         parsed = parse_feed(body, origin, content_type)
     except ParseError as exc:
@@ -90,7 +135,7 @@ def _feed_entries(body: bytes, origin: str, content_type: str = "") -> list[tupl
     return [(name, entry) for entry in parsed.entries]
 
 
-async def _read_input(spec: str, fetcher: Fetcher) -> list[tuple[str, RawEntry]]:
+async def _read_input(spec: str, fetcher: Fetcher, alone: bool = True) -> list[tuple[str, RawEntry]]:
     if spec.startswith(("http://", "https://")):
         try:
             result = await fetcher.get(spec)
@@ -102,7 +147,11 @@ async def _read_input(spec: str, fetcher: Fetcher) -> list[tuple[str, RawEntry]]
         raise PreviewInputError(f"{spec} : fichier introuvable")
     if path.suffix.lower() == ".jsonl":
         return _jsonl_entries(path)
-    return _feed_entries(path.read_bytes(), str(path))
+    try:
+        body = path.read_bytes()
+    except OSError as exc:
+        raise PreviewInputError(f"{spec} : fichier illisible ({exc.strerror})") from None
+    return _feed_entries(body, str(path), alone=alone)
 
 
 def preview(inputs: list[str], config: Config) -> list[PreviewRow]:
@@ -110,10 +159,11 @@ def preview(inputs: list[str], config: Config) -> list[PreviewRow]:
 
     async def read_all() -> list[list[tuple[str, RawEntry]]]:
         async with Fetcher() as fetcher:
-            return [await _read_input(spec, fetcher) for spec in inputs]
+            return [await _read_input(spec, fetcher, alone=len(inputs) == 1) for spec in inputs]
 
     collected_at = utcnow()
     scorer = Scorer(config)
+    tracked = TrackedBills(config)
     sources = {source.name: source for source in config.sources}
     index = StoryIndex()
     story_of_key: dict[str, str] = {}
@@ -130,5 +180,10 @@ def preview(inputs: list[str], config: Config) -> list[PreviewRow]:
             story = f"s{len(set(story_of_key.values())) + 1}"
         story_of_key.setdefault(item.url, str(story))
         index.add(item.url, story, words, minhash)
-        rows.append(PreviewRow(item, scorer.judge(item, source), str(story)))
+        judgement = scorer.judge(item, source)
+        fields = None
+        if isinstance(entry, ParliamentEntry):
+            fields = tracked.label(entry.parliament, source_name)
+            judgement = tracked.apply(judgement, entry.parliament, source_name)
+        rows.append(PreviewRow(item, judgement, str(story), fields))
     return rows
