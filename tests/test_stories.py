@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from watcher.stories import StoryIndex, signature, signature_bytes, signature_from_bytes, story_words
+from datetime import UTC, datetime
+
+from watcher.stories import StoryIndex, signature, signature_bytes, signature_from_bytes, story_doc, story_words
+
+AT = datetime(2026, 11, 20, 8, tzinfo=UTC)
 
 WIRE = (
     "Grève des médecins libéraux : les cabinets fermés du 1er au 7 décembre",
@@ -25,13 +29,11 @@ SIMILAR_OTHER_TOWN = (
 
 
 def _add(index: StoryIndex, key: str, story: str, text: tuple[str, str]) -> None:
-    words = story_words(*text)
-    index.add(key, story, words, signature(words))
+    index.add(key, story, story_doc(*text, AT))
 
 
 def _find(index: StoryIndex, text: tuple[str, str]) -> object:
-    words = story_words(*text)
-    return index.find_story(words, signature(words))
+    return index.find_story(story_doc(*text, AT))
 
 
 def test_retitled_wire_copy_joins_the_story() -> None:
@@ -59,5 +61,5 @@ def test_signature_round_trips_through_storage() -> None:
     restored = signature_from_bytes(signature_bytes(original))
     assert restored.jaccard(original) == 1.0
     index = StoryIndex()
-    index.add("a", "s1", words, restored)
+    index.add("a", "s1", story_doc(*WIRE, AT, restored))
     assert _find(index, RETITLED) == "s1"
