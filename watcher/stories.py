@@ -37,10 +37,11 @@ MIN_WORDS = 4  # below this, a shared title is too thin to call two items one st
 WINDOW = timedelta(hours=72)
 MAX_ITEMS = 200_000
 # Stage 2 thresholds, set on the development set (bench/relevance.py).
-EVENT_COSINE = 0.30
-EVENT_SHARED_WEIGHT = 5.0  # sum of the IDF of the named entities and dates both items share
+EVENT_COSINE = 0.40
+EVENT_SHARED_WEIGHT = 10.0  # sum of the IDF of the named entities and dates both items share
 MAX_POSTING = 300  # a term carried by more items than this is too common to propose candidates
 MAX_CANDIDATES = 40
+IDF_MIN_DOCS = 1000
 TITLE_REPEAT = 2  # title words weigh twice in the TF-IDF vector
 ENTITY_REPEAT = 2
 
@@ -110,7 +111,9 @@ class StoryDoc:
     terms: Counter[str]  # stems (title repeated), entities and dates, with counts
     entities: frozenset[str]  # named entities, dates and numbers
     dates: frozenset[str]
+    title_dates: frozenset[str]
     kicker: frozenset[str]
+    title_words: frozenset[str]  # folded words of the title
     at: datetime
 
 
@@ -125,7 +128,11 @@ def story_doc(title: str, summary: str, at: datetime, minhash: MinHash | None = 
         terms[stem_] += TITLE_REPEAT
     for entity in entities:
         terms[entity] += ENTITY_REPEAT
-    return StoryDoc(words, minhash or signature(words), terms, entities, dates, _kicker(title), at)
+    title_dates = frozenset(_dates(title))
+    title_words = frozenset(token.folded for token in tokenize(title) if not token.stop)
+    return StoryDoc(
+        words, minhash or signature(words), terms, entities, dates, title_dates, _kicker(title), title_words, at
+    )
 
 
 @dataclass
@@ -173,7 +180,9 @@ class StoryIndex:
             member = self._members[key]
             similarity = jaccard(doc.words, member.doc.words)
             # Ties are broken on the key so that the result does not depend on set order.
-            if similarity >= VERIFY_JACCARD and (best is None or (similarity, str(key)) > best[:2]):
+            if similarity < VERIFY_JACCARD or _different_dates(doc, member.doc):
+                continue  # two strike days announced in the same words are still two events
+            if best is None or (similarity, str(key)) > best[:2]:
                 best = (similarity, str(key), member.story)
         if best is not None:
             return best[2]
@@ -203,7 +212,9 @@ class StoryIndex:
         return best[2] if best else None
 
     def _idf(self, term: str, total: int) -> float:
-        return math.log((total + 1) / (self._df.get(term, 0) + 1)) + 1.0
+        # A quiet window (a few dozen items) must not make every word look common: the collection is
+        # taken as at least IDF_MIN_DOCS items, so a word seen in one or two items stays rare.
+        return math.log((max(total, IDF_MIN_DOCS) + 1) / (self._df.get(term, 0) + 1)) + 1.0
 
     def _cosine(self, left: Counter[str], right: Counter[str], total: int) -> float:
         def vector(terms: Counter[str]) -> dict[str, float]:
@@ -238,11 +249,23 @@ class StoryIndex:
                 del self._df[term]
 
 
+def _different_dates(left: StoryDoc, right: StoryDoc) -> bool:
+    # The date a title announces is the event's; a follow-up may recall the previous day in its lead.
+    if left.title_dates and right.title_dates:
+        return not left.title_dates & right.title_dates
+    return bool(left.dates and right.dates and not left.dates & right.dates)
+
+
 def _conflict(left: StoryDoc, right: StoryDoc) -> bool:
     """Two items that name different places in their kicker, or different dates, are different events."""
-    if left.kicker and right.kicker and not left.kicker & right.kicker:
-        return True
-    return bool(left.dates and right.dates and not left.dates & right.dates)
+    # « Mayenne : à Laval, … » and « Laval : … » name the same town, so a kicker found in the other title agrees.
+    different_places = (
+        left.kicker
+        and right.kicker
+        and not left.kicker & right.kicker
+        and not (left.kicker & right.title_words or right.kicker & left.title_words)
+    )
+    return bool(different_places) or _different_dates(left, right)
 
 
 def assign_stories(docs: Iterable[tuple[Hashable, StoryDoc]]) -> dict[Hashable, Hashable]:
