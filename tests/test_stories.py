@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from watcher.stories import StoryIndex, signature, signature_bytes, signature_from_bytes, story_doc, story_words
 
@@ -63,3 +63,53 @@ def test_signature_round_trips_through_storage() -> None:
     index = StoryIndex()
     index.add("a", "s1", story_doc(*WIRE, AT, restored))
     assert _find(index, RETITLED) == "s1"
+
+
+# --- stage 2: same event within the window ------------------------------------------------------
+
+ANNOUNCEMENT = (
+    "Hôpital de Laval : l'ARS annonce la fermeture nocturne des urgences dès lundi",
+    "Faute d'urgentistes, l'agence régionale de santé des Pays de la Loire ferme les urgences du centre "
+    "hospitalier de Laval la nuit ; le maire, Florian Bercault, dénonce « un abandon ».",
+)
+REACTION = (
+    "Urgences fermées la nuit à Laval : Florian Bercault réclame un moratoire à l'ARS",
+    "Le maire de Laval demande au ministre de revenir sur la fermeture nocturne décidée par l'agence "
+    "régionale de santé des Pays de la Loire, qui invoque le manque d'urgentistes.",
+)
+STRIKE_DAY_ONE = (
+    "Grève des infirmiers libéraux le 5 mars : cabinets fermés dans toute la France",
+    "Les syndicats d'infirmiers libéraux appellent à fermer les cabinets contre la baisse des indemnités.",
+)
+STRIKE_DAY_TWO = (
+    "Grève des infirmiers libéraux le 12 mars : cabinets fermés dans toute la France",
+    "Les syndicats d'infirmiers libéraux appellent à fermer les cabinets contre la baisse des indemnités.",
+)
+
+
+def test_a_follow_up_with_other_words_joins_its_event() -> None:
+    index = StoryIndex()
+    index.add("a", "s1", story_doc(*ANNOUNCEMENT, AT))
+    index.add("b", "s2", story_doc(*OTHER_TOWN, AT))
+    assert index.find_story(story_doc(*REACTION, AT + timedelta(hours=20))) == "s1"
+
+
+def test_a_follow_up_after_the_window_starts_a_new_story() -> None:
+    index = StoryIndex()
+    index.add("a", "s1", story_doc(*ANNOUNCEMENT, AT))
+    assert index.find_story(story_doc(*REACTION, AT + timedelta(hours=80))) is None
+    assert len(index) == 0  # the old item left the window: memory does not grow with history
+
+
+def test_two_strike_days_in_the_same_words_stay_apart() -> None:
+    index = StoryIndex()
+    index.add("a", "s1", story_doc(*STRIKE_DAY_ONE, AT))
+    assert index.find_story(story_doc(*STRIKE_DAY_TWO, AT + timedelta(hours=2))) is None
+
+
+def test_index_size_is_capped() -> None:
+    index = StoryIndex(max_items=3)
+    for number in range(5):
+        index.add(f"k{number}", f"s{number}", story_doc(f"Titre {number} urgences hôpital Laval", f"Texte {number} "
+                                                         "fermeture nuit médecins", AT))  # fmt: skip
+    assert len(index) == 3

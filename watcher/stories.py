@@ -15,6 +15,7 @@ stored items of the window after a restart, which gives the same answers.
 
 from __future__ import annotations
 
+import heapq
 import math
 import re
 from collections import Counter, deque
@@ -39,7 +40,7 @@ MAX_ITEMS = 200_000
 # Stage 2 thresholds, set on the development set (bench/relevance.py).
 EVENT_COSINE = 0.40
 EVENT_SHARED_WEIGHT = 10.0  # sum of the IDF of the named entities and dates both items share
-MAX_POSTING = 300  # a term carried by more items than this is too common to propose candidates
+MAX_POSTING = 100  # a term carried by more items than this is too common to propose candidates
 MAX_CANDIDATES = 40
 IDF_MIN_DOCS = 1000
 TITLE_REPEAT = 2  # title words weigh twice in the TF-IDF vector
@@ -57,8 +58,12 @@ def story_words(title: str, summary: str) -> frozenset[str]:
     return frozenset(content_stems(f"{title} {summary}"))
 
 
+# Drawing the permutations is most of a MinHash's cost; they depend only on the seed, so they are shared.
+_PERMUTATIONS = MinHash(num_perm=NUM_PERM, scheme=MINHASH_SCHEME).permutations
+
+
 def signature(words: frozenset[str]) -> MinHash:
-    minhash = MinHash(num_perm=NUM_PERM, scheme=MINHASH_SCHEME)
+    minhash = MinHash(num_perm=NUM_PERM, scheme=MINHASH_SCHEME, permutations=_PERMUTATIONS)
     minhash.update_batch([word.encode() for word in sorted(words)])
     return minhash
 
@@ -68,7 +73,12 @@ def signature_bytes(minhash: MinHash) -> bytes:
 
 
 def signature_from_bytes(blob: bytes) -> MinHash:
-    return MinHash(num_perm=NUM_PERM, scheme=MINHASH_SCHEME, hashvalues=np.frombuffer(blob, dtype=np.uint32))
+    return MinHash(
+        num_perm=NUM_PERM,
+        scheme=MINHASH_SCHEME,
+        hashvalues=np.frombuffer(blob, dtype=np.uint32),
+        permutations=_PERMUTATIONS,
+    )
 
 
 def jaccard(left: frozenset[str], right: frozenset[str]) -> float:
@@ -77,18 +87,21 @@ def jaccard(left: frozenset[str], right: frozenset[str]) -> float:
     return len(left & right) / len(left | right)
 
 
-def _entities(text: str) -> set[str]:
-    """Capitalised words that do not open a sentence, and acronyms: people, places, institutions."""
+def _analyse(text: str) -> tuple[list[str], set[str]]:
+    """Content stems in order, and named entities: capitalised words that do not open a sentence, and acronyms."""
+    stems: list[str] = []
     found: set[str] = set()
     for chunk in _SENTENCE_RE.split(text):
-        tokens = tokenize(chunk)
-        for position, token in enumerate(tokens):
-            if token.stop or len(token.surface) < 2 or not token.surface[0].isupper():
+        for position, token in enumerate(tokenize(chunk)):
+            if token.stop:
+                continue
+            stems.append(token.stem)
+            if len(token.surface) < 2 or not token.surface[0].isupper():
                 continue
             if position == 0 and not token.is_acronym:
                 continue  # any word opens a sentence with a capital
             found.add("e:" + token.folded)
-    return found
+    return stems, found
 
 
 def _dates(text: str) -> set[str]:
@@ -118,13 +131,15 @@ class StoryDoc:
 
 
 def story_doc(title: str, summary: str, at: datetime, minhash: MinHash | None = None) -> StoryDoc:
-    words = story_words(title, summary)
+    title_stems, title_entities = _analyse(title)
+    summary_stems, summary_entities = _analyse(summary)
+    words = frozenset(title_stems) | frozenset(summary_stems)  # the same set as story_words()
     text = f"{title}. {summary}"
     dates = frozenset(_dates(text))
     numbers = {"n:" + re.sub(r"\D", "", number) for number in _NUMBER_RE.findall(text)}
-    entities = frozenset(_entities(title) | _entities(summary) | dates | numbers)
-    terms: Counter[str] = Counter(content_stems(summary))
-    for stem_ in content_stems(title):
+    entities = frozenset(title_entities | summary_entities | dates | numbers)
+    terms: Counter[str] = Counter(summary_stems)
+    for stem_ in title_stems:
         terms[stem_] += TITLE_REPEAT
     for entity in entities:
         terms[entity] += ENTITY_REPEAT
@@ -196,7 +211,7 @@ class StoryIndex:
             if posting and len(posting) <= MAX_POSTING:
                 for key in posting:
                     shared_counts[key] += 1
-        candidates = sorted(shared_counts.items(), key=lambda pair: (-pair[1], str(pair[0])))[:MAX_CANDIDATES]
+        candidates = heapq.nsmallest(MAX_CANDIDATES, shared_counts.items(), key=lambda pair: (-pair[1], str(pair[0])))
         best: tuple[float, str, Hashable] | None = None
         for key, _count in candidates:
             member = self._members[key]

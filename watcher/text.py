@@ -36,6 +36,11 @@ _stemmer = snowballstemmer.stemmer("french")
 USES_PYSTEMMER = type(_stemmer).__module__ == "Stemmer"
 
 
+@lru_cache(maxsize=200_000)
+def _fold_word(word: str) -> str:
+    return fold(word)
+
+
 def fold(text: str) -> str:
     """Lower case, ligatures expanded, accents removed."""
     decomposed = unicodedata.normalize("NFKD", text.translate(_LIGATURES).lower())
@@ -96,7 +101,7 @@ def _split_words(text: str) -> list[str]:
 def tokenize(text: str) -> list[Token]:
     tokens = []
     for word in _split_words(text):
-        folded = fold(word)
+        folded = _fold_word(word)
         tokens.append(Token(word, folded, stem(word), folded in _FOLDED_STOP_WORDS))
     return tokens
 
