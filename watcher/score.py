@@ -25,6 +25,7 @@ from watcher.text import Token, fold, is_mostly_upper, stem, tokenize
 TITLE_FACTOR = 1.5
 DEFAULT_TOPIC_BONUS = 10
 _DECISION_RANK = {"drop": 0, "digest": 1, "alert": 2}
+_DECISION_FRENCH = {"drop": "écarté", "digest": "synthèse", "alert": "alerte"}
 # Words that turn « Action patients » into the name of an event or product, not the collective.
 _EVENT_NOUNS = frozenset(
     fold(word)
@@ -340,5 +341,5 @@ class Scorer:
             decision = "digest"
         if mentions and _DECISION_RANK[alerts.mention_decision] > _DECISION_RANK[decision]:
             decision = alerts.mention_decision
-            why.append(f"mention du collectif ({', '.join(mentions)}) → {decision}")
+            why.append(f"mention du collectif ({', '.join(mentions)}) → {_DECISION_FRENCH[decision]}")
         return decision

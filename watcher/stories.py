@@ -38,8 +38,8 @@ MIN_WORDS = 4  # below this, a shared title is too thin to call two items one st
 WINDOW = timedelta(hours=72)
 MAX_ITEMS = 200_000
 # Stage 2 thresholds, set on the development set (bench/relevance.py).
-EVENT_COSINE = 0.40
-EVENT_SHARED_WEIGHT = 10.0  # sum of the IDF of the named entities and dates both items share
+EVENT_COSINE = 0.25
+EVENT_SHARED_WEIGHT = 16.0  # IDF sum of shared names and dates: two rare ones, one is not enough
 MAX_POSTING = 100  # a term carried by more items than this is too common to propose candidates
 MAX_CANDIDATES = 40
 IDF_MIN_DOCS = 1000
