@@ -171,6 +171,17 @@ def main() -> int:
                     kind = "FP" if predicted[i] else "FN"
                     print(f"    {kind} {judgements[i].topic_scores.get(label, '-')!s:>4} {case.item.title[:90]}")
                     print(f"           {'; '.join(r for r in judgements[i].why if r.startswith(label))[:160]}")
+    # Calibration: what share of the items in each score band the group would call relevant.
+    digest, alert = config.alerts.digest_threshold, config.alerts.alert_threshold
+    bands = ((0, digest - 1), (digest, alert - 1), (alert, 100))
+    print("calibration (share labelled relevant per score band, items in band):")
+    for label in ("hopital", "greve", "ame"):
+        cells = []
+        for low, high in bands:
+            inside = [c for c, j in zip(cases, judgements, strict=True) if low <= j.topic_scores[label] <= high]
+            share = sum(c.labels[label] for c in inside) / len(inside) if inside else 0.0
+            cells.append(f"{low}-{high}: {share:.2f} ({len(inside)})")
+        print(f"  {label:<8} " + "   ".join(cells))
     truth_story = {case.key: case.story for case in cases}
     ordered = sorted(cases, key=lambda c: (c.item.published, c.key))
     predicted_story = assign_stories(

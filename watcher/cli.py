@@ -246,10 +246,11 @@ def items(
     with session_scope(engine) as session:
         rows = queries.scored_items(session, collected_from=start, topic=topic, limit=limit)
     table = Table(title=f"{len(rows)} articles")
-    for column in ("Publié", "Source", "Score", "Décision", "Thèmes", "Titre"):
+    for column in ("N°", "Publié", "Source", "Score", "Décision", "Thèmes", "Titre"):
         table.add_column(column, overflow="fold")
     for row in rows:
         table.add_row(
+            str(row.item.id),  # what `watcher verdict` takes
             row.item.published_at.astimezone(config.digest.zone).strftime("%d/%m/%Y %H:%M"),
             row.item.publisher or row.source.name,
             str(row.score.score),
