@@ -120,15 +120,15 @@ def attach_to_story(session: Session, item: Item, story_id: int, seen_at: dateti
     story.last_seen_at = max(story.last_seen_at, seen_at)
 
 
-def recent_story_members(session: Session, since: datetime) -> list[tuple[int, int, str, str, bytes | None]]:
-    """(item id, story id, title, summary, minhash) of the items first seen since `since`."""
+def recent_story_members(session: Session, since: datetime) -> list[tuple[int, int, str, str, bytes | None, datetime]]:
+    """(item id, story id, title, summary, minhash, published) of the items first seen since `since`."""
     rows = session.exec(
-        select(Item.id, Item.story_id, Item.title, Item.summary, Item.minhash)
+        select(Item.id, Item.story_id, Item.title, Item.summary, Item.minhash, Item.published_at)
         .where(col(Item.collected_at) >= since)
         .where(col(Item.story_id).is_not(None))
         .order_by(col(Item.id))
     ).all()
-    return [(row[0] or 0, row[1] or 0, row[2], row[3], row[4]) for row in rows]
+    return [(row[0] or 0, row[1] or 0, row[2], row[3], row[4], row[5]) for row in rows]
 
 
 def save_score(session: Session, item_id: int, **judgement: Any) -> Score:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from watcher.stories import StoryIndex, signature, signature_bytes, signature_from_bytes, story_words
+from datetime import UTC, datetime, timedelta
+
+from watcher.stories import StoryIndex, signature, signature_bytes, signature_from_bytes, story_doc, story_words
+
+AT = datetime(2026, 11, 20, 8, tzinfo=UTC)
 
 WIRE = (
     "Grève des médecins libéraux : les cabinets fermés du 1er au 7 décembre",
@@ -25,13 +29,11 @@ SIMILAR_OTHER_TOWN = (
 
 
 def _add(index: StoryIndex, key: str, story: str, text: tuple[str, str]) -> None:
-    words = story_words(*text)
-    index.add(key, story, words, signature(words))
+    index.add(key, story, story_doc(*text, AT))
 
 
 def _find(index: StoryIndex, text: tuple[str, str]) -> object:
-    words = story_words(*text)
-    return index.find_story(words, signature(words))
+    return index.find_story(story_doc(*text, AT))
 
 
 def test_retitled_wire_copy_joins_the_story() -> None:
@@ -59,5 +61,55 @@ def test_signature_round_trips_through_storage() -> None:
     restored = signature_from_bytes(signature_bytes(original))
     assert restored.jaccard(original) == 1.0
     index = StoryIndex()
-    index.add("a", "s1", words, restored)
+    index.add("a", "s1", story_doc(*WIRE, AT, restored))
     assert _find(index, RETITLED) == "s1"
+
+
+# --- stage 2: same event within the window ------------------------------------------------------
+
+ANNOUNCEMENT = (
+    "Hôpital de Laval : l'ARS annonce la fermeture nocturne des urgences dès lundi",
+    "Faute d'urgentistes, l'agence régionale de santé des Pays de la Loire ferme les urgences du centre "
+    "hospitalier de Laval la nuit ; le maire, Florian Bercault, dénonce « un abandon ».",
+)
+REACTION = (
+    "Urgences fermées la nuit à Laval : Florian Bercault réclame un moratoire à l'ARS",
+    "Le maire de Laval demande au ministre de revenir sur la fermeture nocturne décidée par l'agence "
+    "régionale de santé des Pays de la Loire, qui invoque le manque d'urgentistes.",
+)
+STRIKE_DAY_ONE = (
+    "Grève des infirmiers libéraux le 5 mars : cabinets fermés dans toute la France",
+    "Les syndicats d'infirmiers libéraux appellent à fermer les cabinets contre la baisse des indemnités.",
+)
+STRIKE_DAY_TWO = (
+    "Grève des infirmiers libéraux le 12 mars : cabinets fermés dans toute la France",
+    "Les syndicats d'infirmiers libéraux appellent à fermer les cabinets contre la baisse des indemnités.",
+)
+
+
+def test_a_follow_up_with_other_words_joins_its_event() -> None:
+    index = StoryIndex()
+    index.add("a", "s1", story_doc(*ANNOUNCEMENT, AT))
+    index.add("b", "s2", story_doc(*OTHER_TOWN, AT))
+    assert index.find_story(story_doc(*REACTION, AT + timedelta(hours=20))) == "s1"
+
+
+def test_a_follow_up_after_the_window_starts_a_new_story() -> None:
+    index = StoryIndex()
+    index.add("a", "s1", story_doc(*ANNOUNCEMENT, AT))
+    assert index.find_story(story_doc(*REACTION, AT + timedelta(hours=80))) is None
+    assert len(index) == 0  # the old item left the window: memory does not grow with history
+
+
+def test_two_strike_days_in_the_same_words_stay_apart() -> None:
+    index = StoryIndex()
+    index.add("a", "s1", story_doc(*STRIKE_DAY_ONE, AT))
+    assert index.find_story(story_doc(*STRIKE_DAY_TWO, AT + timedelta(hours=2))) is None
+
+
+def test_index_size_is_capped() -> None:
+    index = StoryIndex(max_items=3)
+    for number in range(5):
+        index.add(f"k{number}", f"s{number}", story_doc(f"Titre {number} urgences hôpital Laval", f"Texte {number} "
+                                                         "fermeture nuit médecins", AT))  # fmt: skip
+    assert len(index) == 3

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -17,12 +18,13 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from sqlalchemy import Engine
 
-from store import queries
+from store import queries, verdicts
 from store.db import current_revision, database_url, make_engine, redacted, session_scope, upgrade
 from store.models import FetchOutcome
 from watcher.config import CONFIG_ENV_VAR, DEFAULT_CONFIG_PATH, Config, ConfigError, load_config
 from watcher.pipeline import Collector, SourceReport
 from watcher.preview import PreviewInputError, preview
+from watcher.rules_stats import rule_stats
 
 if TYPE_CHECKING:
     from alerts.slack import SlackSender
@@ -36,10 +38,12 @@ app = typer.Typer(
 )
 sources_app = typer.Typer(help="Vérifier, lister et surveiller les sources.", no_args_is_help=True)
 db_app = typer.Typer(help="Gérer la base de données.", no_args_is_help=True)
+rules_app = typer.Typer(help="Mesurer les règles de pertinence.", no_args_is_help=True)
 app.add_typer(sources_app, name="sources")
 app.add_typer(db_app, name="db")
 alerts_app = typer.Typer(help="Alertes Slack.", no_args_is_help=True)
 app.add_typer(alerts_app, name="alerts")
+app.add_typer(rules_app, name="rules")
 
 console = Console()
 errors = Console(stderr=True)
@@ -374,10 +378,11 @@ def items(
     with session_scope(engine) as session:
         rows = queries.scored_items(session, collected_from=start, topic=topic, limit=limit)
     table = Table(title=f"{len(rows)} articles")
-    for column in ("Publié", "Source", "Score", "Décision", "Thèmes", "Titre"):
+    for column in ("N°", "Publié", "Source", "Score", "Décision", "Thèmes", "Titre"):
         table.add_column(column, overflow="fold")
     for row in rows:
         table.add_row(
+            str(row.item.id),  # what `watcher verdict` takes
             row.item.published_at.astimezone(config.digest.zone).strftime("%d/%m/%Y %H:%M"),
             row.item.publisher or row.source.name,
             str(row.score.score),
@@ -386,6 +391,59 @@ def items(
             row.item.title,
         )
     console.print(table)
+
+
+@app.command("verdict")
+def verdict_command(
+    item: Annotated[int, typer.Argument(help="Numéro de l'article (voir « watcher items »).", show_default=False)],
+    topic: Annotated[str, typer.Option("--topic", help="Clé du thème (hopital, greve, ame…).", show_default=False)],
+    yes: Annotated[bool, typer.Option("--yes", help="L'article est pertinent pour ce thème.")] = False,
+    no: Annotated[bool, typer.Option("--no", help="L'article est hors sujet pour ce thème.")] = False,
+    who: Annotated[str | None, typer.Option("--who", help="Votre nom (par défaut $USER).")] = None,
+) -> None:
+    """Donner son avis sur un article pour un thème : pertinent (--yes) ou hors sujet (--no)."""
+    config = state.config()
+    if topic not in config.topics:
+        raise fail(f"thème inconnu « {topic} » (thèmes : {', '.join(config.topics)})")
+    if yes == no:
+        raise fail("indiquez soit --yes (pertinent), soit --no (hors sujet)")
+    author = who or os.environ.get("USER") or "cli"
+    value = "pertinent" if yes else "hors_sujet"
+    engine = _engine_ready()
+    try:
+        with session_scope(engine) as session:
+            changed = verdicts.record_verdict(session, item_id=item, topic=topic, verdict=value, who=author)
+    except verdicts.UnknownItemError:
+        raise fail(f"article n° {item} introuvable (voir « watcher items »)") from None
+    label = "pertinent" if yes else "hors sujet"
+    if changed:
+        console.print(f"Avis enregistré : article n° {item}, thème {topic} → {label} (par {author}).", highlight=False)
+    else:
+        console.print(f"Avis inchangé : article n° {item}, thème {topic} → {label} (par {author}).", highlight=False)
+
+
+@rules_app.command("stats")
+def rules_stats_command() -> None:
+    """Pour chaque règle : déclenchements, et précision mesurée sur les avis donnés."""
+    engine = _engine_ready()
+    with session_scope(engine) as session:
+        stats = rule_stats(verdicts.scored_reasons(session), verdicts.verdicts(session))
+    if not stats:
+        console.print("Aucune règle déclenchée pour l'instant : lancez « watcher collect ».")
+        return
+    table = Table(title="Règles : déclenchements et précision d'après les avis")
+    for column in ("Thème", "Règle", "Déclenchements", "Avis", "Précision"):
+        table.add_column(column, overflow="fold")
+    for rule in stats:
+        precision = "—" if rule.precision is None else f"{rule.precision:.0%}".replace("%", " %")
+        name = f"« {rule.rule} »" + (" (pénalité)" if rule.penalty else "")
+        table.add_row(rule.topic, name, str(rule.hits), str(rule.judged), precision)
+    console.print(table)
+    console.print(
+        "Précision : part des avis qui donnent raison à la règle (pertinent pour un terme, "
+        "hors sujet pour une pénalité).",
+        highlight=False,
+    )
 
 
 @sources_app.command("check")

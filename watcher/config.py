@@ -137,6 +137,10 @@ class TopicConfig(_Strict):
     terms: dict[str, Annotated[int, Field(ge=-100, le=100)]]
     requires: Annotated[list[Annotated[list[str], Field(min_length=1)]], BeforeValidator(_requirement_groups)] = []
     exclude: list[str] = []
+    # Added to the score when the item is set abroad (see `places`): -100 keeps it out.
+    abroad: Annotated[int, Field(ge=-100, le=0)] = 0
+    # A single matched term weighing less than this cannot carry an item to the digest on its own.
+    corroboration: Annotated[int, Field(ge=0, le=100)] = 0
 
     @field_validator("terms")
     @classmethod
@@ -302,10 +306,20 @@ class DossierConfig(_Strict):
         return refs
 
 
+class PlacesConfig(_Strict):
+    """France-versus-abroad signals: names of places and peoples, matched on stems like terms."""
+
+    abroad: list[str] = []
+    france: list[str] = []
+    # Phrases masked before looking for France: « comme en France » does not bring a story home.
+    ignore: list[str] = []
+
+
 class Config(_Strict):
     sources: list[SourceConfig]
     topics: dict[str, TopicConfig]
     watchlist: Watchlist
+    places: PlacesConfig = PlacesConfig()
     alerts: AlertsConfig = AlertsConfig()
     digest: DigestConfig = DigestConfig()
     dossiers: list[DossierConfig] = []

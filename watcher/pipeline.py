@@ -38,7 +38,7 @@ from watcher.parse.feed import RawEntry, parse_feed
 from watcher.parse.page import article_links, extract_article, extract_text
 from watcher.parse.parliament import ParliamentEntry, ParliamentFields
 from watcher.score import Judgement, Scorer
-from watcher.stories import StoryIndex, signature, signature_bytes, signature_from_bytes, story_words
+from watcher.stories import StoryIndex, signature_bytes, signature_from_bytes, story_doc
 from watcher.tracked import TrackedBills
 
 log = logging.getLogger(__name__)
@@ -93,9 +93,11 @@ def source_specs(config: Config) -> list[queries.SourceSpec]:
 def load_story_index(engine: Engine, now: datetime) -> StoryIndex:
     index = StoryIndex()
     with session_scope(engine) as session:
-        for item_id, story_id, title, summary, blob in queries.recent_story_members(session, now - STORY_WINDOW):
-            words = story_words(title, summary)
-            index.add(item_id, story_id, words, signature_from_bytes(blob) if blob else signature(words))
+        for item_id, story_id, title, summary, blob, published in queries.recent_story_members(
+            session, now - STORY_WINDOW
+        ):
+            minhash = signature_from_bytes(blob) if blob else None
+            index.add(item_id, story_id, story_doc(title, summary, published, minhash))
     return index
 
 
@@ -448,19 +450,18 @@ class Collector:
             self._judge(session, existing, item, spec, report, fields)
             return
 
-        words = story_words(item.title, item.summary)
-        minhash = signature(words)
-        row = queries.insert_item(session, _stored(item, source.id or 0, signature_bytes(minhash)))
+        doc = story_doc(item.title, item.summary, item.published)
+        row = queries.insert_item(session, _stored(item, source.id or 0, signature_bytes(doc.minhash)))
         if row is None:
             report.unchanged += 1
             return
         assert self._story_index is not None
-        story_id = self._story_index.find_story(words, minhash)
+        story_id = self._story_index.find_story(doc)
         joined_existing = story_id is not None
         if story_id is None:
             story_id = queries.new_story(session, item.title, item.collected_at).id
         queries.attach_to_story(session, row, int(story_id), item.collected_at)
-        self._story_index.add(row.id, story_id, words, minhash)
+        self._story_index.add(row.id, story_id, doc)
         report.new += 1
         if joined_existing:
             self._plan_followups(session, row, int(story_id), item)

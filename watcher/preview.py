@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from store.models import utcnow
-from watcher.config import Config, SourceConfig
+from watcher.config import Config
 from watcher.fetch import Fetcher, FetchError
 from watcher.normalize import Item, normalize
 from watcher.parse.errors import ParseError
@@ -30,7 +30,7 @@ from watcher.parse.parliament import (
     parse_parliament,
 )
 from watcher.score import Judgement, Scorer
-from watcher.stories import StoryIndex, signature, story_words
+from watcher.stories import assign_stories, story_doc
 from watcher.tracked import TrackedBills
 
 _PARLIAMENT_SOURCES = {
@@ -165,25 +165,29 @@ def preview(inputs: list[str], config: Config) -> list[PreviewRow]:
     scorer = Scorer(config)
     tracked = TrackedBills(config)
     sources = {source.name: source for source in config.sources}
-    index = StoryIndex()
-    story_of_key: dict[str, str] = {}
-    rows: list[PreviewRow] = []
+    items: list[Item] = []
+    entries: list[RawEntry] = []
     for source_name, entry in (pair for batch in asyncio.run(read_all()) for pair in batch):
         item = normalize(entry, source_name, collected_at)
-        if item is None:
-            continue
-        source: SourceConfig | None = sources.get(source_name)
-        words = story_words(item.title, item.summary)
-        minhash = signature(words)
-        story = story_of_key.get(item.url) or index.find_story(words, minhash)
-        if story is None:
-            story = f"s{len(set(story_of_key.values())) + 1}"
-        story_of_key.setdefault(item.url, str(story))
-        index.add(item.url, story, words, minhash)
-        judgement = scorer.judge(item, source)
+        if item is not None:
+            items.append(item)
+            entries.append(entry)
+    # Stories are built in publication order (ties: input order), so that the result does not depend on
+    # which input came first; the same URL in two inputs is one item.
+    order = sorted(range(len(items)), key=lambda i: (items[i].published, i))
+    docs = {}
+    for i in order:
+        docs.setdefault(items[i].url, story_doc(items[i].title, items[i].summary, items[i].published))
+    story_of_url = assign_stories(docs.items())
+    names: dict[object, str] = {}
+    for url in docs:
+        names.setdefault(story_of_url[url], f"s{len(names) + 1}")
+    rows = []
+    for item, entry in zip(items, entries, strict=True):
+        judgement = scorer.judge(item, sources.get(item.source))
         fields = None
         if isinstance(entry, ParliamentEntry):
-            fields = tracked.label(entry.parliament, source_name)
-            judgement = tracked.apply(judgement, entry.parliament, source_name)
-        rows.append(PreviewRow(item, judgement, str(story), fields))
+            fields = tracked.label(entry.parliament, item.source)
+            judgement = tracked.apply(judgement, entry.parliament, item.source)
+        rows.append(PreviewRow(item, judgement, names[story_of_url[item.url]], fields))
     return rows

@@ -1,12 +1,17 @@
 """Theme rules, mentions and the decision, each with the reasons shown to the group.
 
-Rules come from the `topics` and `watchlist` sections of sources.yaml:
+Rules come from the `topics`, `places` and `watchlist` sections of sources.yaml:
 - a term matches on French stems (« hôpitaux » finds « hôpital »), a
   multi-word term matches as a phrase, and a term in CAPITALS (« AME »)
   matches only the acronym written in capitals, never « âme »;
 - `exclude` phrases are masked before matching, so « urgence climatique »
   never counts as « urgence »;
-- a title match weighs 1.5×; each term counts once; a topic scores at most 100.
+- `requires` groups must match in the title or the lead (the summary), not
+  only deep in the full text: a strike needs a health actor up front;
+- an item set abroad (a foreign place in the title, or in the lead without a
+  French one) gets the topic's `abroad` penalty; « comme en France » is masked
+  first, so it never brings a foreign hospital home;
+- a title match weighs 1.5×; each term counts once; a topic scores 0 to 100.
 """
 
 from __future__ import annotations
@@ -15,11 +20,27 @@ from dataclasses import dataclass, field
 
 from watcher.config import Config, SourceConfig
 from watcher.normalize import Item
-from watcher.text import Token, is_mostly_upper, tokenize
+from watcher.text import Token, fold, is_mostly_upper, stem, tokenize
 
 TITLE_FACTOR = 1.5
 DEFAULT_TOPIC_BONUS = 10
 _DECISION_RANK = {"drop": 0, "digest": 1, "alert": 2}
+_DECISION_FRENCH = {"drop": "écarté", "digest": "synthèse", "alert": "alerte"}
+# Words that turn « Action patients » into the name of an event or product, not the collective.
+_EVENT_NOUNS = frozenset(
+    fold(word)
+    for word in "salon forum journée journées festival semaine prix opération campagne événement évènement "
+    "édition rencontres trophées concours congrès colloque programme application appli label émission "
+    "film livre podcast".split()
+)
+# How far (in words) a role or the collective may sit from a spokesperson's name.
+_CUE_DISTANCE = 12
+_SPEECH_STEMS = frozenset(
+    stem(word)
+    for word in "déclare estime explique prévient affirme souligne dénonce réclame plaide regrette rappelle insiste "
+    "ajoute indique selon assure juge alerte martèle confie témoigne interpelle demande".split()
+)
+_QUOTE_MARKS = ("«", "»", '"', "“", "”")
 
 
 @dataclass(frozen=True)
@@ -42,8 +63,10 @@ class Topic:
     key: str
     label: str
     terms: tuple[Term, ...]
-    required: tuple[frozenset[str], ...]  # every group needs one of its terms to match
+    required: tuple[frozenset[str], ...]  # every group needs one of its terms in the title or lead
     exclusions: tuple[tuple[str, ...], ...]
+    abroad: int
+    corroboration: int
 
 
 @dataclass(frozen=True)
@@ -53,6 +76,7 @@ class Name:
     label: str
     words: tuple[str, ...]
     acronym: str | None  # the name itself when it must match in capitals only
+    role: tuple[str, ...] = ()  # stems of a spokesperson's role
 
 
 @dataclass
@@ -68,11 +92,13 @@ class Judgement:
 
 @dataclass
 class _Segment:
-    """Title or body, analysed once and shared by every rule."""
+    """Title, lead or full text, analysed once and shared by every rule."""
 
+    text: str
     tokens: list[Token]
     factor: float
     shouting: bool
+    up_front: bool  # title or lead: where required context must appear
 
 
 def _find_sequence(haystack: list[str], needle: tuple[str, ...]) -> list[int]:
@@ -85,6 +111,16 @@ def _find_sequence(haystack: list[str], needle: tuple[str, ...]) -> list[int]:
         for index, value in enumerate(haystack[: len(haystack) - size + 1])
         if value == first and tuple(haystack[index : index + size]) == needle
     ]
+
+
+def _phrases(texts: list[str]) -> list[tuple[str, tuple[str, ...], bool]]:
+    """(text, stems, capitalised): a place written with a capital only matches a capitalised word (« Tours »)."""
+    compiled = []
+    for text in texts:
+        stems = tuple(token.stem for token in tokenize(text) if not token.stop)
+        if stems:
+            compiled.append((text, stems, text[:1].isupper()))
+    return compiled
 
 
 class Scorer:
@@ -100,13 +136,19 @@ class Scorer:
                 required=tuple(frozenset(group) for group in topic.requires),
                 # Exclusions keep their stop words: « en urgence » must not mask every « urgences ».
                 exclusions=tuple(tuple(token.stem for token in tokenize(phrase)) for phrase in topic.exclude),
+                abroad=topic.abroad,
+                corroboration=topic.corroboration,
             )
             for key, topic in config.topics.items()
         ]
+        places = config.places
+        self.abroad_places = _phrases(places.abroad)
+        self.france_places = _phrases(places.france)
+        self.ignored_places = [tuple(token.stem for token in tokenize(text)) for text in places.ignore]
         collective = config.watchlist.collective
         self.collective_names = [self._name(name, "Action Patients") for name in collective.names]
         self.spokespeople = [
-            self._name(person.name, f"{person.name} ({person.role})") for person in collective.spokespeople
+            self._name(person.name, f"{person.name} ({person.role})", person.role) for person in collective.spokespeople
         ]
         self.members = [
             self._name(alias, member.name)
@@ -115,34 +157,75 @@ class Scorer:
         ]
 
     @staticmethod
-    def _name(text: str, label: str) -> Name:
+    def _name(text: str, label: str, role: str = "") -> Name:
         tokens = tokenize(text)
         acronym = tokens[0].surface if len(tokens) == 1 and tokens[0].is_acronym else None
-        return Name(label, tuple(token.folded for token in tokens), acronym)
+        role_stems = tuple(token.stem for token in tokenize(role) if not token.stop)
+        return Name(label, tuple(token.folded for token in tokens), acronym, role_stems)
 
     def judge(self, item: Item, source: SourceConfig | None = None) -> Judgement:
         segments = [
-            _Segment(tokenize(item.title), TITLE_FACTOR, is_mostly_upper(item.title)),
-            _Segment(tokenize(f"{item.summary} {item.content or ''}"), 1.0, False),
+            _Segment(item.title, tokenize(item.title), TITLE_FACTOR, is_mostly_upper(item.title), True),
+            _Segment(item.summary, tokenize(item.summary), 1.0, False, True),
         ]
+        if item.content:
+            segments.append(_Segment(item.content, tokenize(item.content), 1.0, False, False))
+        abroad_reason = self._abroad(segments[0], segments[1])
         topic_scores: dict[str, int] = {}
         reasons_by_topic: dict[str, list[str]] = {}
         for topic in self.topics:
-            topic_scores[topic.key], reasons_by_topic[topic.key] = self._score_topic(topic, segments, source)
+            topic_scores[topic.key], reasons_by_topic[topic.key] = self._score_topic(
+                topic, segments, source, abroad_reason
+            )
         # Strongest theme first, in topics and in the reasons, so the first reasons explain the decision.
         ranked = sorted(topic_scores, key=lambda key: -topic_scores[key])
         why = [reason for key in ranked for reason in reasons_by_topic[key]]
         topics = [key for key in ranked if topic_scores[key] >= self.config.alerts.digest_threshold]
         score = max(topic_scores.values(), default=0)
-        mentions = self._find_names(self.collective_names + self.spokespeople, segments)
-        member_mentions = self._find_names(self.members, segments)
+        member_mentions = self._find_members(segments)
+        mentions = self._find_collective(segments) + self._find_spokespeople(segments, member_mentions)
+        mentions = list(dict.fromkeys(mentions))
         decision = self._decide(score, mentions, why)
         return Judgement(topics, score, decision, why, mentions, member_mentions, topic_scores)
 
+    # --- France versus abroad -------------------------------------------------
+
+    def _places_in(self, segment: _Segment, places: list[tuple[str, tuple[str, ...], bool]], mask: bool) -> list[str]:
+        stems = [token.stem for token in segment.tokens]
+        if mask:
+            for phrase in self.ignored_places:
+                for start in _find_sequence(stems, phrase):
+                    stems[start : start + len(phrase)] = ["\0"] * len(phrase)
+        kept = [(value, token) for value, token in zip(stems, segment.tokens, strict=True) if not token.stop]
+        visible = [value for value, _token in kept]
+        found = []
+        for text, phrase, capitalised in places:
+            starts = _find_sequence(visible, phrase)
+            if any(not capitalised or kept[start][1].surface[:1].isupper() for start in starts):
+                found.append(text)
+        return found
+
+    def _abroad(self, title: _Segment, lead: _Segment) -> str | None:
+        """The foreign place an item is set in, or None when it is (or may be) in France."""
+        if not self.abroad_places:
+            return None
+        for segment in (title, lead):
+            foreign = self._places_in(segment, self.abroad_places, mask=False)
+            home = self._places_in(segment, self.france_places, mask=True)
+            if home:
+                return None
+            if foreign:
+                return foreign[0]
+        return None
+
+    # --- themes -------------------------------------------------------------
+
     def _score_topic(
-        self, topic: Topic, segments: list[_Segment], source: SourceConfig | None
+        self, topic: Topic, segments: list[_Segment], source: SourceConfig | None, abroad: str | None
     ) -> tuple[int, list[str]]:
-        contributions: dict[str, float] = {}
+        contributions: dict[tuple[str, ...], tuple[str, float]] = {}
+        up_front: set[str] = set()
+        matched: set[str] = set()
         for segment in segments:
             all_stems = [token.stem for token in segment.tokens]
             masked: set[int] = set()
@@ -158,20 +241,36 @@ class Scorer:
                 else:
                     hit = bool(_find_sequence(visible, term.stems))
                 if hit:
+                    if segment.up_front:
+                        up_front.add(term.text)
                     value = term.weight * (segment.factor if term.weight > 0 else 1.0)
-                    previous = contributions.get(term.text)
-                    if previous is None or abs(value) > abs(previous):
-                        contributions[term.text] = value
+                    # Terms that stem alike (« hôpital », « hôpitaux ») are one rule and count once.
+                    previous = contributions.get(term.stems)
+                    if previous is None or abs(value) > abs(previous[1]):
+                        contributions[term.stems] = (term.text, value)
+                    matched.add(term.text)
 
-        positive = sum(value for value in contributions.values() if value > 0)
-        matched = {text for text, value in contributions.items() if value > 0}
-        if positive <= 0 or not all(group & matched for group in topic.required):
+        positive = sum(value for _text, value in contributions.values() if value > 0)
+        if positive <= 0:
             return 0, []
+        missing = [group for group in topic.required if not group & up_front]
+        if missing:
+            example = sorted(missing[0])[0]
+            return 0, [f"{topic.key} : contexte requis absent du titre et du chapô (ex. « {example} ») → 0"]
         reasons = [
             f"{topic.key} : « {text} » {round(value):+d}"
-            for text, value in sorted(contributions.items(), key=lambda pair: -abs(pair[1]))
+            for text, value in sorted(contributions.values(), key=lambda pair: (-abs(pair[1]), pair[0]))
         ]
-        raw = sum(contributions.values())
+        raw = sum(value for _text, value in contributions.values())
+        positives = [(text, weight) for text, weight in contributions.values() if weight > 0]
+        cap = self.config.alerts.digest_threshold - 1
+        if len(positives) == 1 and topic.corroboration and positives[0][1] < topic.corroboration and raw > cap:
+            # One weak clue (« hôpital » in passing) is not a hospital story: it stays below the digest.
+            reasons.append(f"{topic.key} : un seul indice, note plafonnée à {cap}")
+            raw = cap
+        if abroad is not None and topic.abroad:
+            raw += topic.abroad
+            reasons.append(f"{topic.key} : à l'étranger (« {abroad} ») {topic.abroad:+d}")
         if source is not None:
             if source.weight:
                 raw += source.weight
@@ -181,19 +280,55 @@ class Scorer:
                 reasons.append(f"{topic.key} : thème par défaut de la source {DEFAULT_TOPIC_BONUS:+d}")
         return max(0, min(100, round(raw))), reasons
 
+    # --- mentions -----------------------------------------------------------
+
     @staticmethod
-    def _find_names(names: list[Name], segments: list[_Segment]) -> list[str]:
+    def _positions(name: Name, segment: _Segment) -> list[int]:
+        if name.acronym:
+            if segment.shouting:
+                return []
+            return [i for i, token in enumerate(segment.tokens) if token.surface == name.acronym]
+        return _find_sequence([token.folded for token in segment.tokens], name.words)
+
+    def _find_members(self, segments: list[_Segment]) -> list[str]:
         found: list[str] = []
-        for name in names:
-            if name.label in found:
-                continue
+        for name in self.members:
+            if name.label not in found and any(self._positions(name, segment) for segment in segments):
+                found.append(name.label)
+        return found
+
+    def _collective_at(self, segment: _Segment) -> list[int]:
+        """Where the collective is named, leaving out events or products called « Action patients »."""
+        positions: list[int] = []
+        for name in self.collective_names:
+            for start in self._positions(name, segment):
+                before = {token.folded for token in segment.tokens[max(0, start - 3) : start]}
+                if not before & _EVENT_NOUNS:
+                    positions.append(start)
+        return sorted(set(positions))
+
+    def _find_collective(self, segments: list[_Segment]) -> list[str]:
+        return ["Action Patients"] if any(self._collective_at(segment) for segment in segments) else []
+
+    def _find_spokespeople(self, segments: list[_Segment], members: list[str]) -> list[str]:
+        """A spokesperson counts in that role only: role or collective nearby, or quoted in an item on the collective
+        and not in another association's name."""
+        collective_named = any(self._collective_at(segment) for segment in segments)
+        found: list[str] = []
+        for person in self.spokespeople:
             for segment in segments:
-                if name.acronym:
-                    hit = not segment.shouting and any(t.surface == name.acronym for t in segment.tokens)
-                else:
-                    hit = bool(_find_sequence([token.folded for token in segment.tokens], name.words))
-                if hit:
-                    found.append(name.label)
+                for start in self._positions(person, segment):
+                    window = segment.tokens[max(0, start - _CUE_DISTANCE) : start + len(person.words) + _CUE_DISTANCE]
+                    stems = [token.stem for token in window if not token.stop]
+                    collective_near = "collectif" in {token.folded for token in window} or bool(
+                        self._collective_at(_Segment("", window, 1.0, False, False))
+                    )
+                    role_near = bool(person.role) and bool(_find_sequence(stems, person.role))
+                    quoted = any(mark in segment.text for mark in _QUOTE_MARKS) or bool(set(stems) & _SPEECH_STEMS)
+                    if collective_near or (role_near and not members) or (quoted and (collective_named or not members)):
+                        found.append(person.label)
+                        break
+                if person.label in found:
                     break
         return found
 
@@ -206,5 +341,5 @@ class Scorer:
             decision = "digest"
         if mentions and _DECISION_RANK[alerts.mention_decision] > _DECISION_RANK[decision]:
             decision = alerts.mention_decision
-            why.append(f"mention du collectif ({', '.join(mentions)}) → {decision}")
+            why.append(f"mention du collectif ({', '.join(mentions)}) → {_DECISION_FRENCH[decision]}")
         return decision

@@ -1,19 +1,32 @@
-"""Near-duplicate search: the same story told by several outlets.
+"""Stories: one news event as the press tells it, across outlets, re-titles and follow-ups.
 
-MinHash + LSH (datasketch) finds candidates among recent items; each candidate
-is verified by the exact Jaccard similarity of content words, because a false
-merge would hide a different event from the group.
+Two stages, precision first (a false merge hides a different event from the group):
+1. near-duplicates: MinHash + LSH (datasketch) on content stems, every candidate
+   verified by the exact Jaccard similarity;
+2. same event within a time window (72 h): what two items share — named people,
+   places and institutions, dates, rare terms — weighed by TF-IDF cosine over the
+   window, with vetoes for different places in the kicker (« Laval : » vs
+   « Vire : ») and different dates (two strike days).
+
+The index holds only the items of the window (older ones are evicted as time
+moves on, and `max_items` caps it), so memory is bounded; it is rebuilt from the
+stored items of the window after a restart, which gives the same answers.
 """
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+import heapq
+import math
+import re
+from collections import Counter, deque
+from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 import numpy as np
 from datasketch import MinHash, MinHashLSH
 
-from watcher.text import content_stems
+from watcher.text import content_stems, fold, tokenize
 
 NUM_PERM = 128
 # Stored signatures must be read back with the scheme that made them.
@@ -22,13 +35,35 @@ LSH_THRESHOLD = 0.4
 VERIFY_JACCARD = 0.5
 MIN_WORDS = 4  # below this, a shared title is too thin to call two items one story
 
+WINDOW = timedelta(hours=72)
+MAX_ITEMS = 200_000
+# Stage 2 thresholds, set on the development set (bench/relevance.py).
+EVENT_COSINE = 0.25
+EVENT_SHARED_WEIGHT = 16.0  # IDF sum of shared names and dates: two rare ones, one is not enough
+MAX_POSTING = 100  # a term carried by more items than this is too common to propose candidates
+MAX_CANDIDATES = 40
+IDF_MIN_DOCS = 1000
+TITLE_REPEAT = 2  # title words weigh twice in the TF-IDF vector
+ENTITY_REPEAT = 2
+
+_MONTHS = "janvier fevrier mars avril mai juin juillet aout septembre octobre novembre decembre".split()
+_DATE_RE = re.compile(r"\b(1er|[0-3]?\d)\s+(" + "|".join(_MONTHS) + r")\b")
+_NUMBER_RE = re.compile(r"\b\d[\d  ]{1,}\d\b|\b\d{2,}\b")
+# « Laval : les urgences… » — the place or actor a French title opens with.
+_KICKER_RE = re.compile(r"^\s*([^:«»\"]{2,40}?)\s+:\s")
+_SENTENCE_RE = re.compile(r"[.!?:;«»\"()\[\]]|\s[-–—]\s")
+
 
 def story_words(title: str, summary: str) -> frozenset[str]:
     return frozenset(content_stems(f"{title} {summary}"))
 
 
+# Drawing the permutations is most of a MinHash's cost; they depend only on the seed, so they are shared.
+_PERMUTATIONS = MinHash(num_perm=NUM_PERM, scheme=MINHASH_SCHEME).permutations
+
+
 def signature(words: frozenset[str]) -> MinHash:
-    minhash = MinHash(num_perm=NUM_PERM, scheme=MINHASH_SCHEME)
+    minhash = MinHash(num_perm=NUM_PERM, scheme=MINHASH_SCHEME, permutations=_PERMUTATIONS)
     minhash.update_batch([word.encode() for word in sorted(words)])
     return minhash
 
@@ -38,7 +73,12 @@ def signature_bytes(minhash: MinHash) -> bytes:
 
 
 def signature_from_bytes(blob: bytes) -> MinHash:
-    return MinHash(num_perm=NUM_PERM, scheme=MINHASH_SCHEME, hashvalues=np.frombuffer(blob, dtype=np.uint32))
+    return MinHash(
+        num_perm=NUM_PERM,
+        scheme=MINHASH_SCHEME,
+        hashvalues=np.frombuffer(blob, dtype=np.uint32),
+        permutations=_PERMUTATIONS,
+    )
 
 
 def jaccard(left: frozenset[str], right: frozenset[str]) -> float:
@@ -47,37 +87,208 @@ def jaccard(left: frozenset[str], right: frozenset[str]) -> float:
     return len(left & right) / len(left | right)
 
 
+def _analyse(text: str) -> tuple[list[str], set[str]]:
+    """Content stems in order, and named entities: capitalised words that do not open a sentence, and acronyms."""
+    stems: list[str] = []
+    found: set[str] = set()
+    for chunk in _SENTENCE_RE.split(text):
+        for position, token in enumerate(tokenize(chunk)):
+            if token.stop:
+                continue
+            stems.append(token.stem)
+            if len(token.surface) < 2 or not token.surface[0].isupper():
+                continue
+            if position == 0 and not token.is_acronym:
+                continue  # any word opens a sentence with a capital
+            found.add("e:" + token.folded)
+    return stems, found
+
+
+def _dates(text: str) -> set[str]:
+    return {f"d:{day.replace('1er', '1')}-{month}" for day, month in _DATE_RE.findall(fold(text))}
+
+
+def _kicker(title: str) -> frozenset[str]:
+    match = _KICKER_RE.match(title)
+    if not match:
+        return frozenset()
+    return frozenset(token.folded for token in tokenize(match.group(1)) if not token.stop)
+
+
+@dataclass(frozen=True)
+class StoryDoc:
+    """What the two stages compare, computed once per item."""
+
+    words: frozenset[str]
+    minhash: MinHash
+    terms: Counter[str]  # stems (title repeated), entities and dates, with counts
+    entities: frozenset[str]  # named entities, dates and numbers
+    dates: frozenset[str]
+    title_dates: frozenset[str]
+    kicker: frozenset[str]
+    title_words: frozenset[str]  # folded words of the title
+    at: datetime
+
+
+def story_doc(title: str, summary: str, at: datetime, minhash: MinHash | None = None) -> StoryDoc:
+    title_stems, title_entities = _analyse(title)
+    summary_stems, summary_entities = _analyse(summary)
+    words = frozenset(title_stems) | frozenset(summary_stems)  # the same set as story_words()
+    text = f"{title}. {summary}"
+    dates = frozenset(_dates(text))
+    numbers = {"n:" + re.sub(r"\D", "", number) for number in _NUMBER_RE.findall(text)}
+    entities = frozenset(title_entities | summary_entities | dates | numbers)
+    terms: Counter[str] = Counter(summary_stems)
+    for stem_ in title_stems:
+        terms[stem_] += TITLE_REPEAT
+    for entity in entities:
+        terms[entity] += ENTITY_REPEAT
+    title_dates = frozenset(_dates(title))
+    title_words = frozenset(token.folded for token in tokenize(title) if not token.stop)
+    return StoryDoc(
+        words, minhash or signature(words), terms, entities, dates, title_dates, _kicker(title), title_words, at
+    )
+
+
 @dataclass
 class _Member:
     story: Hashable
-    words: frozenset[str]
+    doc: StoryDoc
 
 
 class StoryIndex:
-    """Recent items, searchable by near-duplicate text; keys are item keys, values story ids."""
+    """Recent items, searchable by near-duplicate text and by shared event; values are story ids."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, window: timedelta = WINDOW, max_items: int = MAX_ITEMS) -> None:
+        self.window = window
+        self.max_items = max_items
         self._lsh = MinHashLSH(threshold=LSH_THRESHOLD, num_perm=NUM_PERM)
         self._members: dict[Hashable, _Member] = {}
+        self._order: deque[tuple[datetime, Hashable]] = deque()  # insertion order, for eviction
+        self._postings: dict[str, dict[Hashable, None]] = {}
+        self._df: Counter[str] = Counter()
+        self._latest: datetime | None = None
 
     def __len__(self) -> int:
         return len(self._members)
 
-    def add(self, key: Hashable, story: Hashable, words: frozenset[str], minhash: MinHash) -> None:
-        if key in self._members or len(words) < MIN_WORDS:
+    def add(self, key: Hashable, story: Hashable, doc: StoryDoc) -> None:
+        if key in self._members or len(doc.words) < MIN_WORDS:
             return
-        self._lsh.insert(key, minhash)
-        self._members[key] = _Member(story, words)
+        self._evict(doc.at)
+        self._lsh.insert(key, doc.minhash)
+        self._members[key] = _Member(story, doc)
+        self._order.append((doc.at, key))
+        for term in doc.terms:
+            self._df[term] += 1
+            self._postings.setdefault(term, {})[key] = None
+        while len(self._members) > self.max_items:
+            self._remove(self._order.popleft()[1])
 
-    def find_story(self, words: frozenset[str], minhash: MinHash) -> Hashable | None:
-        """The story of the most similar verified near-duplicate, if any."""
-        if len(words) < MIN_WORDS:
+    def find_story(self, doc: StoryDoc) -> Hashable | None:
+        """The story of the closest verified near-duplicate, else of the closest same-event item."""
+        if len(doc.words) < MIN_WORDS:
             return None
+        self._evict(doc.at)
         best: tuple[float, str, Hashable] | None = None
-        for key in self._lsh.query(minhash):
+        for key in self._lsh.query(doc.minhash):
             member = self._members[key]
-            similarity = jaccard(words, member.words)
+            similarity = jaccard(doc.words, member.doc.words)
             # Ties are broken on the key so that the result does not depend on set order.
-            if similarity >= VERIFY_JACCARD and (best is None or (similarity, str(key)) > best[:2]):
+            if similarity < VERIFY_JACCARD or _different_dates(doc, member.doc):
+                continue  # two strike days announced in the same words are still two events
+            if best is None or (similarity, str(key)) > best[:2]:
+                best = (similarity, str(key), member.story)
+        if best is not None:
+            return best[2]
+        return self._same_event(doc)
+
+    def _same_event(self, doc: StoryDoc) -> Hashable | None:
+        total = len(self._members) + 1
+        shared_counts: Counter[Hashable] = Counter()
+        for term in doc.terms:
+            posting = self._postings.get(term)
+            if posting and len(posting) <= MAX_POSTING:
+                for key in posting:
+                    shared_counts[key] += 1
+        candidates = heapq.nsmallest(MAX_CANDIDATES, shared_counts.items(), key=lambda pair: (-pair[1], str(pair[0])))
+        best: tuple[float, str, Hashable] | None = None
+        for key, _count in candidates:
+            member = self._members[key]
+            other = member.doc
+            if abs(other.at - doc.at) > self.window or _conflict(doc, other):
+                continue
+            shared_weight = sum(self._idf(term, total) for term in doc.entities & other.entities)
+            if shared_weight < EVENT_SHARED_WEIGHT:
+                continue
+            similarity = self._cosine(doc.terms, other.terms, total)
+            if similarity >= EVENT_COSINE and (best is None or (similarity, str(key)) > best[:2]):
                 best = (similarity, str(key), member.story)
         return best[2] if best else None
+
+    def _idf(self, term: str, total: int) -> float:
+        # A quiet window (a few dozen items) must not make every word look common: the collection is
+        # taken as at least IDF_MIN_DOCS items, so a word seen in one or two items stays rare.
+        return math.log((max(total, IDF_MIN_DOCS) + 1) / (self._df.get(term, 0) + 1)) + 1.0
+
+    def _cosine(self, left: Counter[str], right: Counter[str], total: int) -> float:
+        def vector(terms: Counter[str]) -> dict[str, float]:
+            return {term: count * self._idf(term, total) for term, count in terms.items()}
+
+        a, b = vector(left), vector(right)
+        dot = sum(value * b[term] for term, value in a.items() if term in b)
+        norm = math.sqrt(sum(v * v for v in a.values())) * math.sqrt(sum(v * v for v in b.values()))
+        return dot / norm if norm else 0.0
+
+    def _evict(self, at: datetime) -> None:
+        """Forget the items that left the window: the index never grows with history."""
+        # The newest time seen leads: an old item found late must not empty the index.
+        self._latest = at if self._latest is None else max(self._latest, at)
+        horizon = self._latest - self.window
+        while self._order and self._order[0][0] < horizon:
+            self._remove(self._order.popleft()[1])
+
+    def _remove(self, key: Hashable) -> None:
+        member = self._members.pop(key, None)
+        if member is None:
+            return
+        self._lsh.remove(key)
+        for term in member.doc.terms:
+            posting = self._postings.get(term)
+            if posting is not None:
+                posting.pop(key, None)
+                if not posting:
+                    del self._postings[term]
+            self._df[term] -= 1
+            if self._df[term] <= 0:
+                del self._df[term]
+
+
+def _different_dates(left: StoryDoc, right: StoryDoc) -> bool:
+    # The date a title announces is the event's; a follow-up may recall the previous day in its lead.
+    if left.title_dates and right.title_dates:
+        return not left.title_dates & right.title_dates
+    return bool(left.dates and right.dates and not left.dates & right.dates)
+
+
+def _conflict(left: StoryDoc, right: StoryDoc) -> bool:
+    """Two items that name different places in their kicker, or different dates, are different events."""
+    # « Mayenne : à Laval, … » and « Laval : … » name the same town, so a kicker found in the other title agrees.
+    different_places = (
+        left.kicker
+        and right.kicker
+        and not left.kicker & right.kicker
+        and not (left.kicker & right.title_words or right.kicker & left.title_words)
+    )
+    return bool(different_places) or _different_dates(left, right)
+
+
+def assign_stories(docs: Iterable[tuple[Hashable, StoryDoc]]) -> dict[Hashable, Hashable]:
+    """Story of every (key, doc) taken in order: a new story is named after its first key."""
+    index = StoryIndex()
+    stories: dict[Hashable, Hashable] = {}
+    for key, doc in docs:
+        story = index.find_story(doc)
+        stories[key] = key if story is None else story
+        index.add(key, stories[key], doc)
+    return stories

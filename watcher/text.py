@@ -32,6 +32,13 @@ STOP_WORDS = frozenset(
 )
 
 _stemmer = snowballstemmer.stemmer("french")
+# snowballstemmer hands the work to PyStemmer (C) when it is installed; it is a declared dependency.
+USES_PYSTEMMER = type(_stemmer).__module__ == "Stemmer"
+
+
+@lru_cache(maxsize=200_000)
+def _fold_word(word: str) -> str:
+    return fold(word)
 
 
 def fold(text: str) -> str:
@@ -40,10 +47,31 @@ def fold(text: str) -> str:
     return "".join(char for char in decomposed if not unicodedata.combining(char))
 
 
+# Words whose Snowball stem collides with an unrelated word: « urgentiste » would be « urgent ».
+_WORD_STEMS = {
+    "urgentiste": "urgentist",
+    "urgentistes": "urgentist",
+    "généraliste": "generalist",  # not « général »
+    "généralistes": "generalist",
+    "generaliste": "generalist",
+    "generalistes": "generalist",
+}
+# Stems that differ between gender or number, or with and without accents (« infirmieres » typed
+# without accents stems to « infirmier », « infirmières » to « infirmi »): one stem for all.
+_STEM_ALIASES = {"etranger": "etrang", "etrangere": "etrang"}
+
+
 @lru_cache(maxsize=200_000)
 def stem(word: str) -> str:
+    lowered = word.lower().translate(_LIGATURES)
+    if lowered in _WORD_STEMS:
+        return _WORD_STEMS[lowered]
     # Stem before folding: the Snowball rules rely on accents (« hôpitaux » -> « hôpital »).
-    return fold(_stemmer.stemWord(word.lower().translate(_LIGATURES)))
+    stemmed = fold(_stemmer.stemWord(lowered))
+    stemmed = _STEM_ALIASES.get(stemmed, stemmed)
+    if stemmed.endswith("ier") and len(stemmed) > 5:
+        stemmed = stemmed[:-2]  # infirmier/infirmi, hospitalier/hospitali, ambulancier/ambulanci
+    return stemmed
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +101,7 @@ def _split_words(text: str) -> list[str]:
 def tokenize(text: str) -> list[Token]:
     tokens = []
     for word in _split_words(text):
-        folded = fold(word)
+        folded = _fold_word(word)
         tokens.append(Token(word, folded, stem(word), folded in _FOLDED_STOP_WORDS))
     return tokens
 

@@ -1,0 +1,213 @@
+"""Relevance on the development set: precision, recall and F1 per label, pairwise story figures.
+
+    python bench/relevance.py [--config sources.yaml] [--errors]
+
+The labels live in bench/devset/ (corpus links and labels only; the press text is read from
+the shared corpus at run time, $VEILLE_CORPUS or ../shared/corpus). self-written.jsonl holds
+a few hard cases written by the team (AME, mentions), clearly marked as such.
+Each figure is printed beside a naive keyword matcher (what Google Alerts gives).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import re
+import sys
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from itertools import combinations
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from watcher.config import load_config  # noqa: E402
+from watcher.normalize import Item, normalize  # noqa: E402
+from watcher.parse.feed import RawEntry, parse_feed  # noqa: E402
+from watcher.score import Scorer  # noqa: E402
+from watcher.stories import assign_stories, signature, story_doc, story_words  # noqa: E402
+from watcher.text import fold  # noqa: E402
+
+DEVSET = REPO / "bench" / "devset"
+CORPUS = Path(os.environ.get("VEILLE_CORPUS", REPO.parent / "shared" / "corpus"))
+LABELS = ("hopital", "greve", "ame", "mention")
+COLLECTED = datetime(2026, 11, 23, tzinfo=UTC)
+
+# The naive baseline: any keyword anywhere, case and accents ignored.
+NAIVE = {
+    "hopital": r"\bhopita|\burgences\b|\bsoignants?\b|\bdeserts? medicaux\b",
+    "greve": r"\bgreve",
+    "ame": r"\bame\b|aide medicale",
+    "mention": r"action patients|action des patients|\bvacher\b|damien dubois|guy bouguet|magali leo",
+}
+
+
+@dataclass
+class Case:
+    key: str
+    item: Item
+    labels: dict[str, bool]
+    story: str
+
+
+def _item(url: str, title: str, summary: str, published: datetime | None, source: str) -> Item | None:
+    entry = RawEntry(guid=url, link=url, title=title, summary_html=summary, published=published)
+    return normalize(entry, source, COLLECTED)
+
+
+def _labels(row: dict[str, str]) -> dict[str, bool]:
+    return {label: row[label] == "1" for label in LABELS}
+
+
+def load_cases() -> list[Case]:
+    cases: list[Case] = []
+    lemonde = CORPUS / "lemonde-rss-2022" / "lemonde-2022-headlines-labelled.csv"
+    with lemonde.open(encoding="utf-8") as handle:
+        texts = {row["link"]: row for row in csv.DictReader(handle)}
+    with (DEVSET / "lemonde-2022.csv").open(encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            text = texts[row["link"]]
+            published = datetime.fromisoformat(text["pubDate"])
+            item = _item(row["link"], text["title"], text["description"], published, "Le Monde")
+            if item:
+                cases.append(Case(row["link"], item, _labels(row), row["story"] and "lm-" + row["story"]))
+    feeds: dict[str, dict[str, RawEntry]] = {}
+    with (DEVSET / "rss-fr-press-2025.csv").open(encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            if row["feed"] not in feeds:
+                path = CORPUS / "rss-fr-press-2025" / "feeds" / row["feed"]
+                parsed = parse_feed(path.read_bytes(), str(path))
+                feeds[row["feed"]] = {entry.link or "": entry for entry in parsed.entries}
+            entry = feeds[row["feed"]][row["link"]]
+            item = normalize(entry, row["feed"], COLLECTED)
+            if item:
+                cases.append(Case(row["link"], item, _labels(row), row["story"] and "rss-" + row["story"]))
+    for line in (DEVSET / "self-written.jsonl").read_text(encoding="utf-8").splitlines():
+        record = json.loads(line)
+        published = datetime.fromisoformat(record["published"])
+        item = _item(record["url"], record["title"], record["summary"], published, record["source"])
+        labels = {label: bool(record[label]) for label in LABELS}
+        if item:
+            cases.append(Case(record["url"], item, labels, record["story"] and "self-" + record["story"]))
+    return cases
+
+
+def prf(predicted: list[bool], truth: list[bool]) -> tuple[float, float, float, int]:
+    tp = sum(p and t for p, t in zip(predicted, truth, strict=True))
+    fp = sum(p and not t for p, t in zip(predicted, truth, strict=True))
+    fn = sum(t and not p for p, t in zip(predicted, truth, strict=True))
+    precision = tp / (tp + fp) if tp + fp else 1.0
+    recall = tp / (tp + fn) if tp + fn else 1.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return precision, recall, f1, tp + fn
+
+
+def pairwise(predicted: dict[str, Hashable], truth: dict[str, str]) -> tuple[float, float, int]:
+    """Pairs of items put in one story: precision and recall against the labelled stories."""
+    keys = sorted(predicted)
+    tp = fp = fn = 0
+    for left, right in combinations(keys, 2):
+        same_predicted = predicted[left] == predicted[right]
+        same_true = bool(truth[left]) and truth[left] == truth[right]
+        tp += same_predicted and same_true
+        fp += same_predicted and not same_true
+        fn += same_true and not same_predicted
+    return (tp / (tp + fp) if tp + fp else 1.0), (tp / (tp + fn) if tp + fn else 1.0), tp + fn
+
+
+def naive_stories(cases: list[Case]) -> dict[str, Hashable]:
+    """Baseline: stage 1 only (near-duplicates), what most readers offer."""
+    from watcher.stories import StoryIndex
+
+    index = StoryIndex()
+    stories: dict[str, Hashable] = {}
+    for case in sorted(cases, key=lambda c: (c.item.published, c.key)):
+        doc = story_doc(case.item.title, case.item.summary, case.item.published)
+        words = story_words(case.item.title, case.item.summary)
+        found = None
+        for key in index._lsh.query(signature(words)):  # stage 1 only: verified near-duplicates
+            if len(words & index._members[key].doc.words) / len(words | index._members[key].doc.words) >= 0.5:
+                found = index._members[key].story
+                break
+        stories[case.key] = found if found is not None else case.key
+        index.add(case.key, stories[case.key], doc)
+    return stories
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--config", default=str(REPO / "sources.yaml"))
+    parser.add_argument("--errors", action="store_true", help="list the misjudged items")
+    args = parser.parse_args()
+    if not (CORPUS / "lemonde-rss-2022").is_dir() or not (CORPUS / "rss-fr-press-2025").is_dir():
+        print(f"corpus partagé absent ({CORPUS}) : définissez VEILLE_CORPUS pour lancer ce banc d'essai.")
+        return 0
+    config = load_config(Path(args.config))
+    scorer = Scorer(config)
+    cases = load_cases()
+    judgements = [scorer.judge(case.item, None) for case in cases]
+    ours: dict[str, Callable[[int], bool]] = {
+        label: (lambda i, label=label: label in judgements[i].topics) for label in ("hopital", "greve", "ame")
+    }
+    ours["mention"] = lambda i: bool(judgements[i].mentions)
+    self_written = sum(case.key.startswith("https://exemple.invalid/") for case in cases)
+    print(f"Development set: {len(cases)} items ({self_written} self-written), corpus {CORPUS}")
+    print(f"{'label':<9}{'n':>5}   {'ours P':>7}{'R':>7}{'F1':>7}   {'keyword P':>10}{'R':>7}{'F1':>7}")
+    for label in LABELS:
+        truth = [case.labels[label] for case in cases]
+        predicted = [ours[label](i) for i in range(len(cases))]
+        pattern = re.compile(NAIVE[label])
+        naive = [bool(pattern.search(fold(f"{c.item.title} {c.item.summary}"))) for c in cases]
+        p, r, f, n = prf(predicted, truth)
+        np_, nr, nf, _ = prf(naive, truth)
+        print(f"{label:<9}{n:>5}   {p:>7.3f}{r:>7.3f}{f:>7.3f}   {np_:>10.3f}{nr:>7.3f}{nf:>7.3f}")
+        if args.errors:
+            for i, case in enumerate(cases):
+                if predicted[i] != truth[i]:
+                    kind = "FP" if predicted[i] else "FN"
+                    print(f"    {kind} {judgements[i].topic_scores.get(label, '-')!s:>4} {case.item.title[:90]}")
+                    print(f"           {'; '.join(r for r in judgements[i].why if r.startswith(label))[:160]}")
+    # Calibration: what share of the items in each score band the group would call relevant.
+    digest, alert = config.alerts.digest_threshold, config.alerts.alert_threshold
+    bands = ((0, digest - 1), (digest, alert - 1), (alert, 100))
+    print("calibration (share labelled relevant per score band, items in band):")
+    for label in ("hopital", "greve", "ame"):
+        cells = []
+        for low, high in bands:
+            inside = [c for c, j in zip(cases, judgements, strict=True) if low <= j.topic_scores[label] <= high]
+            share = sum(c.labels[label] for c in inside) / len(inside) if inside else 0.0
+            cells.append(f"{low}-{high}: {share:.2f} ({len(inside)})")
+        print(f"  {label:<8} " + "   ".join(cells))
+    truth_story = {case.key: case.story for case in cases}
+    ordered = sorted(cases, key=lambda c: (c.item.published, c.key))
+    predicted_story = assign_stories(
+        (c.key, story_doc(c.item.title, c.item.summary, c.item.published)) for c in ordered
+    )
+    p, r, n = pairwise(predicted_story, truth_story)
+    np_, nr, _ = pairwise(naive_stories(cases), truth_story)
+    print(f"{'stories':<9}{n:>5}   {p:>7.3f}{r:>7.3f}{'':>7}   {np_:>10.3f}{nr:>7.3f}")
+    print("  (stories: n = labelled same-story pairs; P/R over pairs; baseline = near-duplicates only)")
+    if args.errors:
+        by_story: dict[Hashable, list[Case]] = {}
+        for case in ordered:
+            by_story.setdefault(predicted_story[case.key], []).append(case)
+        for group in by_story.values():
+            labels = {case.story for case in group}
+            if len(group) > 1 and (len(labels) > 1 or "" in labels):
+                print("    merged: " + " | ".join(f"[{c.story}] {c.item.title[:60]}" for c in group))
+        truth_groups: dict[str, list[Case]] = {}
+        for case in ordered:
+            if case.story:
+                truth_groups.setdefault(case.story, []).append(case)
+        for name, group in truth_groups.items():
+            if len({predicted_story[c.key] for c in group}) > 1:
+                print(f"    split {name}: " + " | ".join(c.item.title[:50] for c in group))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

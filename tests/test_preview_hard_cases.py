@@ -1,0 +1,37 @@
+"""`watcher preview --json` on the hard cases of issue #3 (bench/hard-cases/hard-cases.jsonl, written by the team)."""
+
+from __future__ import annotations
+
+import json
+
+from typer.testing import CliRunner
+
+from tests.conftest import REPO_ROOT
+from watcher.cli import app
+
+HARD_CASES = REPO_ROOT / "bench" / "hard-cases" / "hard-cases.jsonl"
+
+
+def _rows() -> dict[str, dict[str, object]]:
+    config = str(REPO_ROOT / "sources.yaml")
+    result = CliRunner().invoke(app, ["--config", config, "preview", "--json", str(HARD_CASES)])
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in result.output.splitlines() if line.strip()]
+    return {str(row["url"]).rsplit("/", 1)[-1]: row for row in rows}
+
+
+def test_hard_cases() -> None:
+    rows = _rows()
+    assert rows["sncf"]["topics"] == [] and rows["sncf"]["decision"] == "drop"  # a strike in another sector
+    assert "hopital" not in rows["quebec"]["topics"]  # a hospital abroad, « comme en France » in the lead
+    assert any("à l'étranger" in reason for reason in rows["quebec"]["why"])  # type: ignore[union-attr]
+    assert rows["ame-soeur"]["topics"] == [] and rows["ame-soeur"]["decision"] == "drop"
+    assert rows["action-des-patients"]["mentions"] == [] and rows["action-des-patients"]["decision"] == "drop"
+    assert rows["laval"]["story"] == rows["laval-retitre"]["story"]  # a re-titled article joins its story
+    assert rows["vire"]["story"] != rows["laval"]["story"]  # another town's closure stays apart
+    assert rows["laval"]["decision"] == "alert" and rows["laval"]["topics"] == ["hopital"]
+    assert rows["collectif"]["mentions"] == ["Action Patients"] and rows["collectif"]["member_mentions"] == ["Renaloo"]
+
+
+def test_preview_is_deterministic() -> None:
+    assert _rows() == _rows()

@@ -1,0 +1,118 @@
+"""The collective's definitions applied by the rules of sources.yaml: the hard cases of issue #3."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from watcher.config import Config
+from watcher.normalize import Item
+from watcher.score import Judgement, Scorer
+
+NOW = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
+
+
+@pytest.fixture(scope="module")
+def judge(real_config: Config):
+    scorer = Scorer(real_config)
+
+    def run(title: str, summary: str = "", content: str | None = None) -> Judgement:
+        item = Item(
+            source="test", url="https://x.test/a", guid="a", title=title, summary=summary,
+            published=NOW, collected_at=NOW, content_hash="h", content=content,
+        )  # fmt: skip
+        return scorer.judge(item, None)
+
+    return run
+
+
+def test_hospital_abroad_is_not_rescued_by_comme_en_france(judge) -> None:
+    quebec = judge("Au Québec, les urgences débordent", "Comme en France, les hôpitaux de Montréal ferment des lits.")
+    assert "hopital" not in quebec.topics
+    assert "hopital : à l'étranger (« Québec ») -100" in quebec.why
+    home = judge("Laval : les urgences fermées la nuit", "Le centre hospitalier réoriente les patients vers le Samu.")
+    assert "hopital" in home.topics and not any("étranger" in reason for reason in home.why)
+
+
+def test_foreign_place_in_the_lead_only_counts_without_a_french_one(judge) -> None:
+    abroad = judge("Les urgences débordent", "A Madrid, les hôpitaux publics manquent de médecins.")
+    assert "hopital" not in abroad.topics
+    both = judge("Les urgences débordent", "A Lyon comme à Madrid, les hôpitaux manquent de médecins.")
+    assert "hopital" in both.topics
+
+
+def test_strike_needs_a_health_actor_in_title_or_lead(judge) -> None:
+    deep = judge("Grève reconduite jeudi", "Le mouvement se poursuit.", content="Les infirmiers du CHU sont mobilisés.")
+    assert "greve" not in deep.topics
+    assert any(reason.startswith("greve : contexte requis absent") for reason in deep.why)
+    lead = judge("Grève reconduite jeudi", "Les infirmiers du CHU de Rennes poursuivent le mouvement.")
+    assert "greve" in lead.topics
+
+
+def test_strike_in_another_sector_and_abroad(judge) -> None:
+    railway = judge("Grève à la SNCF : les soignants en retard", "Les contrôleurs perturbent les trains régionaux.")
+    assert "greve" not in railway.topics
+    nhs = judge("Royaume-Uni : les infirmières du NHS en grève", "Le syndicat appelle à 48 heures d'arrêt.")
+    assert "greve" not in nhs.topics
+
+
+def test_one_passing_clue_stays_below_the_digest(judge, real_config: Config) -> None:
+    passing = judge("Une chanteuse populaire est morte", "Elle s'est éteinte à l'hôpital samedi.")
+    assert passing.topic_scores["hopital"] < real_config.alerts.digest_threshold
+    artist = judge("Un artiste face aux impensés de l'hôpital")
+    assert artist.topic_scores["hopital"] == real_config.alerts.digest_threshold - 1
+    assert any("un seul indice" in reason for reason in artist.why)
+    strong = judge("Déserts médicaux : la Creuse manque de généralistes")
+    assert "hopital" in strong.topics
+
+
+def test_terms_that_stem_alike_count_once(judge) -> None:
+    result = judge("Hôpital : les hôpitaux débordés")
+    assert len([reason for reason in result.why if "« hôpita" in reason]) == 1
+
+
+def test_ame_other_acronyms_and_lookalikes(judge) -> None:
+    mayors = judge("L'AME élit son nouveau président", "L'association des maires de l'Essonne (AME) a voté.")
+    assert "ame" not in mayors.topics
+    film = judge("« L'Âme sœur » : un amour impossible", "Ressortie du film de Fredi Murer.")
+    assert film.topics == []
+    dying = judge("Aide médicale à mourir : le débat reprend", "Les députés examinent le texte.")
+    assert "ame" not in dying.topics
+    reform = judge(
+        "AME : le gouvernement veut une aide médicale d'urgence", "Un panier de soins réduit pour les sans-papiers."
+    )
+    assert "ame" in reform.topics and reform.decision == "alert"
+
+
+@pytest.mark.parametrize(
+    ("title", "summary"),
+    [
+        ("L'action des patients, un levier", "Des patients en action pour la recherche."),
+        ("Le salon « Action patients » revient à Lyon", "La troisième édition de l'événement."),
+        ("Un collectif de patients réclame la transparence", "Le collectif n'a pas souhaité être nommé."),
+        ("France Assos Santé demande un débat", "L'union des associations d'usagers juge la mesure injuste."),
+        ("Renaloo alerte sur les greffes", "L'association de patients s'inquiète."),
+        ("Le milieu Damien Dubois prolonge à Guingamp", "Le joueur a signé jusqu'en 2029."),
+        ("L'ANDAR lance une campagne", "Sa présidente, Danielle Vacher, veut alerter les médecins."),
+    ],
+)
+def test_generic_phrases_events_and_other_roles_are_not_mentions(judge, title: str, summary: str) -> None:
+    assert judge(title, summary).mentions == []
+
+
+@pytest.mark.parametrize(
+    ("title", "summary", "expected"),
+    [
+        ("LE COLLECTIF ACTION PATIENTS INTERPELLE", "", "Action Patients"),
+        ("Franchises : le collectif action patients dénonce", "", "Action Patients"),
+        ("Déserts médicaux", "« On ne peut plus attendre », estime Damien Dubois, secrétaire général du collectif.",
+         "Damien Dubois (secrétaire général)"),
+        ("Accès aux soins", "Pour Magali Leo, coordinatrice, les malades se perdent.", "Magali Leo (coordinatrice)"),
+    ],
+)  # fmt: skip
+def test_the_collective_and_its_spokespeople_in_role_are_mentions(
+    judge, title: str, summary: str, expected: str
+) -> None:
+    result = judge(title, summary)
+    assert expected in result.mentions and result.decision == "alert"

@@ -1,0 +1,75 @@
+"""Stories in the database: same answers after a restart, first seen, outlets and item count (SQLite, PostgreSQL)."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import Engine
+from sqlmodel import select
+
+from store.db import session_scope
+from store.models import Item, Story
+from store.stories import story_outlets
+from tests.conftest import config_with_sources
+from tests.feeds import rss
+from tests.localserver import LocalServer
+from watcher.config import Config
+from watcher.pipeline import Collector
+
+NOW = datetime.now(UTC).replace(microsecond=0)
+ANNOUNCEMENT = {
+    "title": "Hôpital de Laval : l'ARS annonce la fermeture nocturne des urgences dès lundi",
+    "link": "https://presse-a.test/laval-urgences",
+    "description": "Faute d'urgentistes, l'agence régionale de santé des Pays de la Loire ferme les urgences du "
+    "centre hospitalier de Laval la nuit ; le maire, Florian Bercault, dénonce « un abandon ».",
+    "published": NOW - timedelta(hours=6),
+}
+RETITLED = {
+    **ANNOUNCEMENT,
+    "title": "Laval : les urgences de l'hôpital fermées la nuit à partir de lundi",
+    "link": "https://presse-b.test/mayenne/laval-urgences-nuit",
+    "published": NOW - timedelta(hours=5),
+}
+REACTION = {
+    "title": "Urgences fermées la nuit à Laval : Florian Bercault réclame un moratoire à l'ARS",
+    "link": "https://presse-b.test/mayenne/bercault-moratoire",
+    "description": "Le maire de Laval demande au ministre de revenir sur la fermeture nocturne décidée par "
+    "l'agence régionale de santé des Pays de la Loire, qui invoque le manque d'urgentistes.",
+    "published": NOW - timedelta(hours=1),
+}
+OTHER_TOWN = {
+    "title": "Vire : les urgences fermées ce week-end faute de médecins",
+    "link": "https://presse-b.test/calvados/vire-urgences",
+    "description": "Le centre hospitalier de Vire, dans le Calvados, réoriente les patients vers Caen.",
+    "published": NOW - timedelta(hours=1),
+}
+
+
+def _cycle(engine: Engine, config: Config, names: list[str]) -> None:
+    collector = Collector(engine, config)  # a new collector each time: the process restarted
+    collector.sync_sources()
+    asyncio.run(collector.run_cycle(names))
+
+
+def test_stories_survive_a_restart(engine: Engine, real_config: Config, server: LocalServer) -> None:
+    server.route("/a.xml", rss("Presse A", [ANNOUNCEMENT]))
+    server.route("/b.xml", rss("Presse B", [RETITLED, REACTION, OTHER_TOWN]))
+    config = config_with_sources(
+        real_config,
+        {"name": "Presse A", "url": server.url("/a.xml")},
+        {"name": "Presse B", "url": server.url("/b.xml")},
+    )
+    _cycle(engine, config, ["Presse A"])
+    _cycle(engine, config, ["Presse B"])
+
+    with session_scope(engine) as session:
+        items = {item.url: item for item in session.exec(select(Item)).all()}
+        first = items[ANNOUNCEMENT["link"]]
+        assert items[RETITLED["link"]].story_id == first.story_id  # re-titled copy: stage 1
+        assert items[REACTION["link"]].story_id == first.story_id  # same-event follow-up: stage 2
+        assert items[OTHER_TOWN["link"]].story_id != first.story_id  # another town's closure
+        story = session.get(Story, first.story_id)
+        assert story is not None and story.item_count == 3
+        assert story.first_seen_at == first.collected_at
+        assert story_outlets(session, story.id or 0) == ["Presse A", "Presse B"]

@@ -1,0 +1,33 @@
+"""French analysis: folding, elisions, stop words, Snowball stems (PyStemmer) and their quirks."""
+
+from __future__ import annotations
+
+from watcher.text import USES_PYSTEMMER, content_stems, fold, stem, tokenize
+
+
+def test_pystemmer_backs_snowball() -> None:
+    assert USES_PYSTEMMER
+
+
+def test_folding_expands_ligatures_and_drops_accents() -> None:
+    assert fold("Œuvre sœur Hôpital ÉTÉ") == "oeuvre soeur hopital ete"
+
+
+def test_elisions_are_split_and_stop_words_flagged() -> None:
+    tokens = tokenize("L'hôpital d'Orléans qu'on ferme, aujourd'hui")
+    assert [t.surface for t in tokens][:4] == ["L", "hôpital", "d", "Orléans"]
+    assert "aujourd'hui" in [t.surface for t in tokens]
+    assert content_stems("l'hôpital et les urgences") == ["hopital", "urgenc"]
+
+
+def test_gender_number_and_accent_variants_share_a_stem() -> None:
+    # Snowball alone gives « infirmier » for the unaccented plural and « infirmi » for the others.
+    variants = {stem(word) for word in ("infirmier", "infirmiers", "infirmière", "infirmières", "INFIRMIERES")}
+    assert len(variants) == 1
+    assert stem("hôpitaux") == stem("hôpital")
+    assert stem("étrangers") == stem("étranger") == stem("étrangère")
+
+
+def test_colliding_stems_are_kept_apart() -> None:
+    assert stem("urgentistes") != stem("urgente")
+    assert stem("généralistes") != stem("général")

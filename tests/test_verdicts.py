@@ -1,0 +1,118 @@
+"""Human verdicts (SQLite and PostgreSQL) and the commands `watcher verdict` and `watcher rules stats`."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+from sqlmodel import select
+from typer.testing import CliRunner
+
+from store import queries
+from store.db import make_engine, session_scope, upgrade
+from store.models import Item, Source, Verdict
+from store.verdicts import UnknownItemError, record_verdict, scored_reasons, verdicts
+from watcher.cli import app
+from watcher.rules_stats import rule_stats
+
+NOW = datetime(2026, 11, 20, 8, tzinfo=UTC)
+runner = CliRunner()
+
+
+def _item(session, number: int, why: list[str]) -> int:  # type: ignore[no-untyped-def]
+    source = session.exec(select(Source)).first()
+    if source is None:
+        source = Source(name="Presse", kind="rss", url="https://p.test/rss", interval_seconds=900)
+        session.add(source)
+        session.flush()
+    item = Item(
+        source_id=source.id, guid=f"g{number}", url=f"https://p.test/{number}", title=f"Article {number}",
+        published_at=NOW, collected_at=NOW, title_date_key=f"k{number}", content_hash="h",
+    )  # fmt: skip
+    session.add(item)
+    session.flush()
+    queries.save_score(session, item.id or 0, score=80, decision="alert", topics=["hopital"], why=why,
+                       mentions=[], member_mentions=[])  # fmt: skip
+    return item.id or 0
+
+
+def test_record_verdict_is_an_idempotent_upsert(engine: Engine) -> None:
+    with session_scope(engine) as session:
+        item_id = _item(session, 1, ["hopital : « urgences » +45"])
+    with session_scope(engine) as session:
+        assert record_verdict(session, item_id=item_id, topic="hopital", verdict="pertinent", who="alice")
+    with session_scope(engine) as session:
+        assert not record_verdict(session, item_id=item_id, topic="hopital", verdict="pertinent", who="alice")
+        assert record_verdict(session, item_id=item_id, topic="hopital", verdict="hors_sujet", who="alice")
+        assert record_verdict(session, item_id=item_id, topic="hopital", verdict="pertinent", who="bob")
+        assert record_verdict(session, item_id=item_id, topic="greve", verdict="hors_sujet", who="alice")
+    with session_scope(engine) as session:
+        rows = {(v.topic, v.who): v.verdict for v in session.exec(select(Verdict)).all()}
+        expected = {
+            ("hopital", "alice"): "hors_sujet",
+            ("hopital", "bob"): "pertinent",
+            ("greve", "alice"): "hors_sujet",
+        }
+        assert rows == expected
+        with pytest.raises(UnknownItemError):
+            record_verdict(session, item_id=9999, topic="hopital", verdict="pertinent", who="alice")
+        with pytest.raises(ValueError):
+            record_verdict(session, item_id=item_id, topic="hopital", verdict="peut-être", who="alice")
+
+
+def test_rule_precision_counts_penalties_the_other_way(engine: Engine) -> None:
+    with session_scope(engine) as session:
+        good = _item(session, 1, ["hopital : « urgences » +45", "hopital : « EHPAD » -30"])
+        bad = _item(session, 2, ["hopital : « urgences » +45", "greve : contexte requis absent (ex. « grève ») → 0"])
+        _item(session, 3, ["hopital : « urgences » +45"])
+        record_verdict(session, item_id=good, topic="hopital", verdict="pertinent", who="a")
+        record_verdict(session, item_id=bad, topic="hopital", verdict="hors_sujet", who="a")
+    with session_scope(engine) as session:
+        stats = {(s.topic, s.rule): s for s in rule_stats(scored_reasons(session), verdicts(session))}
+    urgences = stats[("hopital", "urgences")]
+    assert (urgences.hits, urgences.judged, urgences.precision) == (3, 2, 0.5)
+    ehpad = stats[("hopital", "EHPAD")]
+    assert ehpad.penalty and ehpad.precision == 0.0  # the penalty fired on an item judged pertinent
+    assert ("greve", "grève") not in stats
+
+
+@pytest.fixture
+def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Engine:
+    monkeypatch.setenv("WATCHER_DATABASE_URL", f"sqlite:///{tmp_path / 'veille.db'}")
+    engine = make_engine()
+    upgrade(engine)
+    return engine
+
+
+def test_verdict_and_rules_stats_commands(database: Engine) -> None:
+    with session_scope(database) as session:
+        item_id = _item(session, 1, ["hopital : « urgences » +45"])
+    first = runner.invoke(app, ["verdict", str(item_id), "--topic", "hopital", "--yes", "--who", "alice"])
+    assert first.exit_code == 0, first.output
+    assert f"Avis enregistré : article n° {item_id}, thème hopital → pertinent (par alice)." in first.output
+    again = runner.invoke(app, ["verdict", str(item_id), "--topic", "hopital", "--yes", "--who", "alice"])
+    assert "Avis inchangé" in again.output
+    stats = runner.invoke(app, ["rules", "stats"])
+    assert stats.exit_code == 0, stats.output
+    assert "« urgences »" in stats.output and "100 %" in stats.output
+
+
+def test_verdict_errors_are_french(database: Engine) -> None:
+    unknown_topic = runner.invoke(app, ["verdict", "1", "--topic", "sncf", "--yes"])
+    assert unknown_topic.exit_code == 1 and "thème inconnu « sncf »" in unknown_topic.output
+    both = runner.invoke(app, ["verdict", "1", "--topic", "hopital", "--yes", "--no"])
+    assert both.exit_code == 1 and "soit --yes (pertinent), soit --no (hors sujet)" in both.output
+    missing = runner.invoke(app, ["verdict", "42", "--topic", "hopital", "--no"])
+    assert missing.exit_code == 1 and "article n° 42 introuvable" in missing.output
+
+
+def test_user_defaults_to_the_environment(database: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    with session_scope(database) as session:
+        item_id = _item(session, 1, [])
+    monkeypatch.setenv("USER", "camille")
+    result = runner.invoke(app, ["verdict", str(item_id), "--topic", "ame", "--no"])
+    assert "hors sujet (par camille)" in result.output
+    with session_scope(database) as session:
+        assert session.exec(select(Verdict.who)).one() == "camille"
