@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import shutil
+import sqlite3
 import socket
 import tempfile
 from collections.abc import Iterator
@@ -60,8 +61,9 @@ def collect_demo(engine: Engine, config: Config) -> tuple[Config, CycleReport | 
         report = asyncio.run(collector.run_cycle())
     if engine.dialect.name == "sqlite" and engine.url.database:
         template = Path(tempfile.mkdtemp(prefix="veille-demo-")) / "demo.db"
-        with engine.connect() as connection:  # a consistent single-file copy, WAL included
-            connection.exec_driver_sql(f"VACUUM INTO '{template}'")
+        # A consistent single-file copy, WAL included; VACUUM cannot run inside the store's BEGIN IMMEDIATE.
+        with sqlite3.connect(engine.url.database) as connection:
+            connection.execute(f"VACUUM INTO '{template}'")
         _SQLITE_TEMPLATE["demo"] = template
     return demo_config, report
 

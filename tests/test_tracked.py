@@ -8,7 +8,7 @@ from tests.conftest import config_with_sources
 from watcher.config import Config, DossierConfig
 from watcher.normalize import Item
 from watcher.parse.parliament import Chamber, ParliamentFields, ParliamentKind
-from watcher.score import Scorer
+from watcher.score import Judgement, Scorer
 from watcher.tracked import TrackedBills
 
 NOW = datetime(2026, 11, 23, 8, tzinfo=UTC)
@@ -30,8 +30,8 @@ def fields(kind: ParliamentKind, *refs: str) -> ParliamentFields:
 
 def test_ame_amendment_on_a_tracked_bill_becomes_an_alert(real_config: Config) -> None:
     config = tracked_config(real_config)
-    judgement = Scorer(config).judge(item("Amendement n° 12", "Recentrer l'AME sur l'essentiel."))
-    assert judgement.decision != "alert" and judgement.topic_scores["ame"] > 0
+    # The rule is judged on its own: an AME amendment the scorer left below the alert threshold.
+    judgement = Judgement(["ame"], 55, "digest", ["ame : « AME » +45"], [], [], {"hopital": 0, "greve": 0, "ame": 55})
     raised = TrackedBills(config).apply(judgement, fields(ParliamentKind.AMENDEMENT, "an:texte:1999"), None)
     assert raised.decision == "alert"
     assert raised.why[0] == "texte suivi (PLFSS 2027) : amendement AME → alerte"

@@ -504,8 +504,10 @@ class Collector:
         report: SourceReport,
         fields: ParliamentFields | None = None,
     ) -> None:
-        judgement = self.scorer.judge(item, spec)
-        if fields is not None:
+        if fields is None:
+            judgement = self.scorer.judge(item, spec)
+        else:
+            judgement = self.scorer.judge(item, spec, self.tracked.context(fields, spec.name))
             judgement = self.tracked.apply(judgement, fields, spec.name)
         queries.save_score(
             session,

@@ -184,10 +184,13 @@ def preview(inputs: list[str], config: Config) -> list[PreviewRow]:
         names.setdefault(story_of_url[url], f"s{len(names) + 1}")
     rows = []
     for item, entry in zip(items, entries, strict=True):
-        judgement = scorer.judge(item, sources.get(item.source))
         fields = None
         if isinstance(entry, ParliamentEntry):
             fields = tracked.label(entry.parliament, item.source)
+            context = tracked.context(entry.parliament, item.source)
+            judgement = scorer.judge(item, sources.get(item.source), context)
             judgement = tracked.apply(judgement, entry.parliament, item.source)
+        else:
+            judgement = scorer.judge(item, sources.get(item.source))
         rows.append(PreviewRow(item, judgement, names[story_of_url[item.url]], fields))
     return rows

@@ -163,7 +163,10 @@ class Scorer:
         role_stems = tuple(token.stem for token in tokenize(role) if not token.stop)
         return Name(label, tuple(token.folded for token in tokens), acronym, role_stems)
 
-    def judge(self, item: Item, source: SourceConfig | None = None) -> Judgement:
+    def judge(
+        self, item: Item, source: SourceConfig | None = None, context: frozenset[str] = frozenset()
+    ) -> Judgement:
+        """`context`: themes whose required context is given by where the item comes from (a tracked bill)."""
         segments = [
             _Segment(item.title, tokenize(item.title), TITLE_FACTOR, is_mostly_upper(item.title), True),
             _Segment(item.summary, tokenize(item.summary), 1.0, False, True),
@@ -175,7 +178,7 @@ class Scorer:
         reasons_by_topic: dict[str, list[str]] = {}
         for topic in self.topics:
             topic_scores[topic.key], reasons_by_topic[topic.key] = self._score_topic(
-                topic, segments, source, abroad_reason
+                topic, segments, source, abroad_reason, topic.key in context
             )
         # Strongest theme first, in topics and in the reasons, so the first reasons explain the decision.
         ranked = sorted(topic_scores, key=lambda key: -topic_scores[key])
@@ -221,7 +224,12 @@ class Scorer:
     # --- themes -------------------------------------------------------------
 
     def _score_topic(
-        self, topic: Topic, segments: list[_Segment], source: SourceConfig | None, abroad: str | None
+        self,
+        topic: Topic,
+        segments: list[_Segment],
+        source: SourceConfig | None,
+        abroad: str | None,
+        context_given: bool = False,
     ) -> tuple[int, list[str]]:
         contributions: dict[tuple[str, ...], tuple[str, float]] = {}
         up_front: set[str] = set()
@@ -253,7 +261,7 @@ class Scorer:
         positive = sum(value for _text, value in contributions.values() if value > 0)
         if positive <= 0:
             return 0, []
-        missing = [group for group in topic.required if not group & up_front]
+        missing = [] if context_given else [group for group in topic.required if not group & up_front]
         if missing:
             example = sorted(missing[0])[0]
             return 0, [f"{topic.key} : contexte requis absent du titre et du chapô (ex. « {example} ») → 0"]

@@ -39,6 +39,13 @@ class TrackedBills:
         dossier = self.dossier_for(fields, source_name)
         return fields.with_bill(dossier.label) if dossier else fields
 
+    def context(self, fields: ParliamentFields, source_name: str | None) -> frozenset[str]:
+        """Themes a tracked bill's amendment is about by nature: « AME » in a PLFSS amendment needs no other context."""
+        dossier = self.dossier_for(fields, source_name)
+        if dossier is None or fields.kind != ParliamentKind.AMENDEMENT:
+            return frozenset()
+        return frozenset(dossier.alert_topics)
+
     def apply(self, judgement: Judgement, fields: ParliamentFields, source_name: str | None) -> Judgement:
         dossier = self.dossier_for(fields, source_name)
         if dossier is None:
