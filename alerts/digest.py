@@ -200,7 +200,9 @@ def build_digest(
             key = PARLIAMENT_SECTION[0]
         else:
             key = next((topic for topic in lead.score.topics if topic in topic_labels), "")
-            if key and any(row.source.name in parliament_sources for row in group):
+            # A press story that Parliament also published stays with its theme; Parlement is for
+            # what Parliament itself tells.
+            if key and lead.source.name in parliament_sources:
                 key = PARLIAMENT_SECTION[0]
         if key:
             entry = _entry(group, zone, earlier)
