@@ -134,7 +134,7 @@ def test_three_workers_fetch_each_source_once_per_cycle(engine: Engine, tmp_path
     expected = {(f"/f{n}.xml", cycle): 1 for n in range(FEEDS) for cycle in range(CYCLES)}
     assert dict(cycle_of_request) == expected
     with session_scope(engine) as session:
-        # The work was shared: every worker fetched something.
+        # Every source was fetched, and logged once per cycle.
         owners = session.exec(select(func.count(func.distinct(FetchAttempt.source_id)))).one()
         assert owners == FEEDS
         urls = session.exec(select(Item.url)).all()
