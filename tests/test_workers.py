@@ -25,9 +25,11 @@ from sqlmodel import col, select
 
 from store.db import session_scope
 from store.models import Delivery, FetchAttempt, Item, Score, Source
-from tests.conftest import REPO_ROOT
+from tests.conftest import REPO_ROOT, config_with_sources
 from tests.feeds import rss
 from tests.localserver import Answer, LocalServer
+from watcher.config import Config
+from watcher.pipeline import Collector
 
 FEEDS = 100
 CYCLES = 3
@@ -129,7 +131,7 @@ def test_three_workers_fetch_each_source_once_per_cycle(engine: Engine, tmp_path
             if worker.poll() is None:
                 worker.kill()
     outputs = [log.read_text(encoding="utf-8") for log in logs]
-    assert [worker.returncode for worker in workers] == [0] * WORKERS, outputs
+    assert [worker.returncode for worker in workers] == [0] * WORKERS, "\n".join(outputs)
 
     # Each (source, cycle) fetched exactly once, across all workers.
     expected = {(f"/f{n}.xml", cycle): 1 for n in range(FEEDS) for cycle in range(CYCLES)}
@@ -150,3 +152,28 @@ def test_three_workers_fetch_each_source_once_per_cycle(engine: Engine, tmp_path
         leased = select(func.count()).select_from(Source).where(col(Source.lease_owner).is_not(None))
         assert session.exec(leased).one() == 0
     assert sum("service arrêté proprement" in output for output in outputs) == WORKERS, outputs
+
+
+@pytest.mark.parametrize("engine", ["postgresql"], indirect=True)
+def test_workers_starting_together_sync_the_sources_once(engine: Engine, real_config: Config) -> None:
+    specs = [{"name": f"Presse {n}", "url": f"https://p{n}.test/"} for n in range(50)]
+    config = config_with_sources(real_config, *specs)
+    start = threading.Barrier(4)
+    failures: list[BaseException] = []
+
+    def start_worker() -> None:
+        collector = Collector(engine, config)
+        start.wait()
+        try:
+            collector.sync_sources()
+        except BaseException as exc:  # collected for the assertion below
+            failures.append(exc)
+
+    threads = [threading.Thread(target=start_worker) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    with session_scope(engine) as session:
+        assert session.exec(select(func.count()).select_from(Source)).one() == 50

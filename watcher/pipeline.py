@@ -109,6 +109,7 @@ class Collector:
 
     def sync_sources(self) -> None:
         with session_scope(self.engine) as session:
+            sources.serialise_sync(session)
             queries.sync_sources(session, source_specs(self.config), utcnow())
 
     async def run_cycle(
