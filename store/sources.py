@@ -12,10 +12,22 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, or_, update
+from sqlalchemy import and_, or_, text, update
 from sqlmodel import Session, col, select
 
 from store.models import FetchAttempt, FetchOutcome, Source, utcnow
+
+SYNC_LOCK_KEY = 5_172_005  # any constant: the advisory lock of the configuration sync
+
+
+def serialise_sync(session: Session) -> None:
+    """Hold, until the transaction ends, the right to sync sources with the configuration.
+
+    Workers started together on an empty PostgreSQL would otherwise all insert the same
+    sources and all but one die on the unique name. SQLite's BEGIN IMMEDIATE already serialises.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.exec(text("SELECT pg_advisory_xact_lock(:key)"), params={"key": SYNC_LOCK_KEY})  # type: ignore[call-overload]
 
 
 class LeaseLost(Exception):

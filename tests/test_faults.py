@@ -11,24 +11,30 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gzip
+import os
 import socket
 import struct
+import tempfile
 import threading
 import tracemalloc
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler
+from pathlib import Path
 
 import pytest
+import yaml
 from sqlalchemy import Engine, func
 from sqlmodel import select
+from typer.testing import CliRunner
 
 from store.db import session_scope
 from store.models import Item, Source
-from tests.conftest import config_with_sources
+from tests.conftest import REPO_ROOT, config_with_sources
 from tests.feeds import rss
 from tests.localserver import Answer, LocalServer
+from watcher.cli import app
 from watcher.config import Config
 from watcher.fetch import Fetcher
 from watcher.pipeline import Collector, CycleReport
@@ -277,6 +283,10 @@ def test_a_410_disables_the_source_until_someone_re_enables_it(
     # The configuration sync (every start of `watcher run`) does not silently bring it back.
     assert _run(engine, config).sources == []
     assert server.hits["/gone"] == 1
+    assert _collect_output(engine, config) == (
+        "– Disparu : ignorée, désactivée (flux supprimé définitivement (HTTP 410)) ; "
+        '« watcher sources enable "Disparu" » pour la reprendre'
+    )
     # A new address does.
     server.route("/moved.xml", rss("Déplacé", HEALTHY["Sain A"]))
     moved = config_with_sources(real_config, {"name": "Disparu", "url": server.url("/moved.xml"), "interval": "5m"})
@@ -290,6 +300,19 @@ def test_a_410_disables_the_source_until_someone_re_enables_it(
         assert enable_source(session, "Disparu", datetime.now(UTC)) is not None
     server.route("/moved.xml", rss("Déplacé", HEALTHY["Sain B"]))
     assert _run(engine, moved).sources[0].new == 3
+
+
+def _collect_output(engine: Engine, config: Config) -> str:
+    """`watcher collect --source Disparu` on the same database: the line it prints about the source."""
+    folder = Path(tempfile.mkdtemp())
+    path = folder / "sources.yaml"
+    data = yaml.safe_load((REPO_ROOT / "sources.yaml").read_text(encoding="utf-8"))
+    data["sources"] = [{"name": s.name, "url": s.url, "interval": "5m"} for s in config.sources]
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    env = {"WATCHER_CONFIG": str(path), "WATCHER_DATABASE_URL": engine.url.render_as_string(hide_password=False)}
+    result = CliRunner().invoke(app, ["collect", "--source", "Disparu"], env={**os.environ, **env, "COLUMNS": "300"})
+    assert result.exit_code == 0, result.output
+    return next(line for line in result.output.splitlines() if "Disparu" in line).strip()
 
 
 def test_wrong_declared_charset_is_read_right_and_flagged(

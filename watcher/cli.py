@@ -192,6 +192,16 @@ def collect(
             _print_source(report)
 
         report = asyncio.run(collector.run_cycle(names, on_done=done))
+    skipped = sorted(set(names) - {r.source for r in report.sources})
+    if skipped:
+        with session_scope(engine) as session:
+            gone = {s.name: s.disabled_reason for s in queries.list_sources(session) if s.disabled_reason}
+        for name in skipped:
+            if name in gone:
+                why = f'désactivée ({gone[name]}) ; « watcher sources enable "{name}" » pour la reprendre'
+            else:
+                why = "en cours de collecte par un autre processus"
+            console.print(f"[yellow]–[/] {name} : ignorée, {why}", highlight=False)
     failed = len(report.errors)
     console.print(
         f"Cycle terminé : {counted(len(report.sources), 'source', 'sources')}, "

@@ -116,6 +116,7 @@ class Collector:
 
     def sync_sources(self) -> None:
         with session_scope(self.engine) as session:
+            sources.serialise_sync(session)
             queries.sync_sources(session, source_specs(self.config), utcnow())
 
     async def run_cycle(
@@ -254,10 +255,7 @@ class Collector:
         except (FetchError, ParseError) as exc:
             status = exc.status if isinstance(exc, FetchError) else None
             retry = retry_after(exc.retry_after, utcnow()) if isinstance(exc, FetchError) else None
-            gone = None
-            if status == 410:
-                day = utcnow().astimezone(self.config.digest.zone).strftime("%d/%m/%Y")
-                gone = f"flux supprimé définitivement (HTTP 410) constaté le {day}"
+            gone = "flux supprimé définitivement (HTTP 410)" if status == 410 else None
             return await self._finish(
                 source,
                 spec,
