@@ -332,3 +332,7 @@ def demo(
 
 def main() -> None:
     app()
+
+
+# The coordinator's commands (flag, tribunes, mentions, search, export, OPML) register themselves on `app`.
+from watcher import desk_cli  # noqa: E402, F401
