@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 from sqlmodel import select
 
-from store.db import make_engine, session_scope
+from store.db import session_scope
 from store.models import Item, Source, utcnow
 from store.search import HIGHLIGHT_END, HIGHLIGHT_START
 from tests.deskdata import HOSPITALS, LAVAL, MENTION, NOISE, collect
 from tests.localserver import LocalServer
 from watcher.config import Config
-from watcher.demo.runner import run_demo
 from watcher.search import SearchQueryError, catch_up, index_items, query_phrases, search
 
 
@@ -98,23 +95,3 @@ def test_items_stored_before_the_index_are_caught_up(sqlite_engine: Engine) -> N
 def test_an_empty_query_is_refused_in_french(sqlite_engine: Engine) -> None:
     with pytest.raises(SearchQueryError, match="rien à chercher dans « les »"):
         search(sqlite_engine, "les")
-
-
-def test_search_on_the_demo_data(real_config: Config, tmp_path: Path) -> None:
-    """Must show: « urgences fermées » on the demo snapshot, with and without accents."""
-    result = run_demo(real_config, tmp_path)
-    engine = make_engine(f"sqlite:///{result.database}")
-    try:
-        with_accents = search(engine, "urgences fermées")
-        without = search(engine, "urgences fermees")
-        with session_scope(engine) as session:
-            indexed = session.execute(text("SELECT count(*) FROM item_search")).scalar_one()
-            items = session.execute(text("SELECT count(*) FROM item")).scalar_one()
-    finally:
-        engine.dispose()
-    assert indexed == items  # the pipeline indexed every item it stored
-    assert [hit.item.id for hit in with_accents] == [hit.item.id for hit in without]
-    titles = [hit.item.title for hit in with_accents]
-    assert "Laval : les urgences fermées la nuit faute de médecins" in titles
-    assert "Mayenne : les urgences de Laval fermées la nuit pendant deux semaines" in titles
-    assert all(HIGHLIGHT_START in hit.snippet or HIGHLIGHT_START in hit.item.title for hit in with_accents)

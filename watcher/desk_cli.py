@@ -74,11 +74,12 @@ def flag(
     except desk.DeskError as exc:
         raise base.fail(str(exc)) from None
     if created:
-        base.console.print(f"Article {item} ajouté aux tribunes (statut : {status}).", highlight=False)
+        message = f"Article {item} ajouté aux tribunes (statut : {status})."
     else:
-        base.console.print(
-            f"Article {item} déjà dans les tribunes (statut : {status}), note mise à jour.", highlight=False
+        message = f"Article {item} déjà dans les tribunes (statut : {status})" + (
+            ", note mise à jour." if note else "."
         )
+    base.console.print(message, highlight=False, soft_wrap=True)
 
 
 @tribunes_app.callback(invoke_without_command=True)
@@ -142,9 +143,11 @@ def tribunes_set(
             mention_id = mention.id if mention else None
     except desk.DeskError as exc:
         raise base.fail(str(exc)) from None
-    base.console.print(f"Tribune de l'article {item} : {label}.", highlight=False)
+    base.console.print(f"Tribune de l'article {item} : {label}.", highlight=False, soft_wrap=True)
     if mention_id is not None:
-        base.console.print(f"Inscrite au registre « On parle de nous » (n° {mention_id}).", highlight=False)
+        base.console.print(
+            f"Inscrite au registre « On parle de nous » (n° {mention_id}).", highlight=False, soft_wrap=True
+        )
 
 
 # --- the press register ----------------------------------------------------
@@ -222,7 +225,9 @@ def mentions_add(
             ),
         )
         number = mention.id
-    base.console.print(f"Parution n° {number} ajoutée au registre : {outlet}, {_fr_date(when)}.", highlight=False)
+    base.console.print(
+        f"Parution n° {number} ajoutée au registre : {outlet}, {_fr_date(when)}.", highlight=False, soft_wrap=True
+    )
 
 
 def _decide(mention_id: int, status: str) -> None:
@@ -235,9 +240,9 @@ def _decide(mention_id: int, status: str) -> None:
         title = mention.title
     label = desk.MENTION_LABELS[status]  # type: ignore[index]
     if changed:
-        base.console.print(f"Parution n° {mention_id} {label} : {title}", highlight=False)
+        base.console.print(f"Parution n° {mention_id} {label} : {title}", highlight=False, soft_wrap=True)
     else:
-        base.console.print(f"Parution n° {mention_id} déjà {label}.", highlight=False)
+        base.console.print(f"Parution n° {mention_id} déjà {label}.", highlight=False, soft_wrap=True)
 
 
 @mentions_app.command("validate")
@@ -278,7 +283,9 @@ def mentions_export(
         sys.stdout.write(content)
         return
     base.console.print(
-        f"Registre {year} : {base.counted(len(rows), 'parution', 'parutions')} → {path}", highlight=False
+        f"Registre {year} : {base.counted(len(rows), 'parution', 'parutions')} → {path}",
+        highlight=False,
+        soft_wrap=True,
     )
 
 
@@ -307,7 +314,9 @@ def search(
         hits = run_search(engine, query, since=start, topic=topic, source=source, limit=limit)
     except SearchQueryError as exc:
         raise base.fail(str(exc)) from None
-    base.console.print(f"{base.counted(len(hits), 'résultat', 'résultats')} pour « {query} »", highlight=False)
+    base.console.print(
+        f"{base.counted(len(hits), 'résultat', 'résultats')} pour « {query} »", highlight=False, soft_wrap=True
+    )
     for number, hit in enumerate(hits, start=1):
         published = hit.item.published_at.astimezone(config.digest.zone).strftime("%d/%m/%Y")
         score = f", score {hit.score.score}" if hit.score else ""
@@ -315,10 +324,11 @@ def search(
             f"\n[bold]{number}. {escape(hit.item.title)}[/]\n"
             f"   {escape(hit.item.publisher or hit.source.name)}, {published}{score} — article {hit.item.id}",
             highlight=False,
+            soft_wrap=True,
         )
         if hit.snippet:
-            base.console.print(f"   {_highlighted(hit.snippet)}", highlight=False)
-        base.console.print(f"   [dim]{escape(hit.item.url)}[/]", highlight=False)
+            base.console.print(f"   {_highlighted(hit.snippet)}", highlight=False, soft_wrap=True)
+        base.console.print(f"   [dim]{escape(hit.item.url)}[/]", highlight=False, soft_wrap=True)
 
 
 @export_app.command("items")
@@ -348,7 +358,7 @@ def export_items(
         sys.stdout.write(content)
         return
     out.write_text(content, encoding="utf-8", newline="")
-    base.console.print(f"{base.counted(len(views), 'article', 'articles')} → {out}", highlight=False)
+    base.console.print(f"{base.counted(len(views), 'article', 'articles')} → {out}", highlight=False, soft_wrap=True)
 
 
 # --- sources as OPML -------------------------------------------------------
@@ -369,7 +379,9 @@ def sources_export_opml(
         sys.stdout.buffer.write(data)
         return
     out.write_bytes(data)
-    base.console.print(f"{base.counted(len(config.sources), 'source', 'sources')} → {out}", highlight=False)
+    base.console.print(
+        f"{base.counted(len(config.sources), 'source', 'sources')} → {out}", highlight=False, soft_wrap=True
+    )
 
 
 @base.sources_app.command("import-opml")
@@ -383,13 +395,14 @@ def sources_import_opml(
     except opml.OpmlError as exc:
         raise base.fail(str(exc)) from None
     for source in report.added:
-        base.console.print(f"[green]+[/] {escape(source.name)} ({source.url})", highlight=False)
+        base.console.print(f"[green]+[/] {escape(source.name)} ({source.url})", highlight=False, soft_wrap=True)
     for name, why in report.skipped:
-        base.console.print(f"[dim]=[/] {escape(name)} : {why}", highlight=False)
+        base.console.print(f"[dim]=[/] {escape(name)} : {why}", highlight=False, soft_wrap=True)
     for name, what in report.notes:
-        base.console.print(f"[yellow]![/] {escape(name)} : {what}", highlight=False)
+        base.console.print(f"[yellow]![/] {escape(name)} : {what}", highlight=False, soft_wrap=True)
     base.console.print(
         f"{base.counted(len(report.added), 'source ajoutée', 'sources ajoutées')} à {_config_path()}, "
         f"{base.counted(len(report.skipped), 'ignorée', 'ignorées')}.",
         highlight=False,
+        soft_wrap=True,
     )
