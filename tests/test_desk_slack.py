@@ -150,26 +150,30 @@ def test_a_click_delivered_twice_is_stored_once_and_the_message_shows_it(
     assert state["elements"][0]["text"].startswith("✅ Pertinent — par @marie, ")
 
 
-def test_second_person_and_changed_mind_replace_the_state_block(
-    desk: tuple[Engine, dict[str, int]], slack: FakeSlack, listener: DeskListener
-) -> None:
+def test_second_person_and_changed_mind_replace_the_state_block(desk: tuple[Engine, dict[str, int]]) -> None:
     engine, ids = desk
     item_id = ids[LAVAL["link"]]
-    slack.push(envelope("env-1", block_actions("pertinent", item_id)))
-    slack.wait(lambda: listener.handled == 1 and len(slack.acks) == 1)
-    slack.push(envelope("env-2", block_actions("hors_sujet", item_id, user="paul", action_ts="1732353130.1")))
-    slack.wait(lambda: listener.handled == 2 and len(slack.acks) == 2)
-    slack.push(envelope("env-3", block_actions("hors_sujet", item_id, action_ts="1732353140.1")))
-    slack.wait(lambda: listener.handled == 3 and len(slack.acks) == 3)
+    clicks = [
+        block_actions("pertinent", item_id),
+        block_actions("hors_sujet", item_id, user="paul", action_ts="1732353130.1"),
+        block_actions("hors_sujet", item_id, action_ts="1732353140.1"),
+    ]
+    blocks = ALERT_BLOCKS
+    for click in clicks:
+        click["message"]["blocks"] = blocks  # each click comes from the message as last updated
+        with session_scope(engine) as session:
+            outcome = interactions.handle(session, click)
+        assert outcome.changed and outcome.update is not None
+        blocks = outcome.update["blocks"]
 
     with session_scope(engine) as session:
         latest = {(v.who, v.verdict) for v in session.exec(select(Verdict)).all()}
     assert latest == {("@marie", "hors_sujet"), ("@paul", "hors_sujet")}
-    last = slack.calls_to("chat.update")[-1]
-    blocks = last["blocks"] if isinstance(last["blocks"], list) else json.loads(last["blocks"])
+    assert blocks[:2] == ALERT_BLOCKS
     state = [block for block in blocks if block.get("block_id") == interactions.STATE_BLOCK_ID]
-    assert len(state) == 1  # replaced, not appended again
+    assert len(state) == 1 and len(blocks) == 3  # replaced, not appended again
     texts = [element["text"] for element in state[0]["elements"]]
+    # One line per person, their latest word, oldest first.
     assert [text.split(",")[0] for text in texts] == ["🚫 Hors sujet — par @paul", "🚫 Hors sujet — par @marie"]
 
 
