@@ -106,6 +106,8 @@ def _prepare_register(tmp_path: Path) -> None:
         "https://www.liberation.fr/tribune-urgences",
         "--title",
         "« Les urgences ne peuvent pas fermer la nuit »",
+        "--date",
+        "2026-11-24",
     )
 
 
@@ -114,7 +116,8 @@ def test_register_exported_from_the_demo_data(demo_db: Path, tmp_path: Path) -> 
 
     markdown = _run("mentions", "export", "--year", "2026", "--format", "md")
     assert markdown.startswith("# On parle de nous — 2026\n")
-    assert "## Novembre 2026 (4)" in markdown  # 3 validated, plus the tribune published today (November)
+    assert "## Novembre 2026 (4)" in markdown  # 3 validated, plus the tribune published on 24 November
+    assert "- **24/11** — *Libération* (presse écrite) : [« Les urgences ne peuvent pas fermer la nuit »]" in markdown
     assert "## Décembre 2026 (1)" in markdown
     assert "*France Inter* (radio)" in markdown
     assert "Danielle Vacher, présidente du collectif Action Patients" in markdown
@@ -162,7 +165,9 @@ def test_register_exported_from_the_demo_data(demo_db: Path, tmp_path: Path) -> 
     assert list(values[0]) == rows[0]
     assert values[1][0] == "Novembre 2026" and sheet["A2"].font.bold  # the month heading
     entries = [row for row in values[1:] if row[1] is not None]
-    assert [list(row) for row in entries] == [[cell or None for cell in row] for row in rows[1:]]
+    assert sheet["B3"].number_format == "DD/MM/YYYY"
+    as_text = [[row[0], row[1].strftime("%d/%m/%Y"), *row[2:]] for row in entries]
+    assert as_text == [[cell or None for cell in row] for row in rows[1:]]
     assert any(row[0] == "Décembre 2026" and row[1] is None for row in values)
 
 

@@ -94,6 +94,7 @@ def set_tribune(
     deadline: date | None = None,
     url: str | None = None,
     title: str | None = None,
+    published_on: date | None = None,
 ) -> tuple[Tribune, PressMention | None]:
     """Update a tribune; a published one enters the press register (validated, origin « tribune »)."""
     tribune = desk.tribune_for(session, item_id)
@@ -109,13 +110,13 @@ def set_tribune(
     if not tribune.outlet:
         raise DeskError("une tribune publiée doit indiquer son média : ajoutez --outlet")
     view = desk.item_view(session, item_id)
-    today = utcnow().astimezone(config.digest.zone).date()
+    day = published_on or utcnow().astimezone(config.digest.zone).date()
     subject = view.item.title if view else ""
     mention, created = desk.add_mention(
         session,
         PressMention(
             tribune_id=tribune.id,
-            day=today,
+            day=day,
             outlet=tribune.outlet,
             title=title or f"Tribune du collectif : {subject}",
             url=tribune.published_url,
@@ -128,6 +129,8 @@ def set_tribune(
     if not created:  # published again with new details: the register follows
         mention.outlet = tribune.outlet
         mention.url = tribune.published_url or mention.url
+        if published_on:
+            mention.day = published_on
         if title:
             mention.title = title
         session.flush()

@@ -127,17 +127,28 @@ def tribunes_set(
     deadline: Annotated[str | None, typer.Option("--deadline", help="Échéance, AAAA-MM-JJ.")] = None,
     url: Annotated[str | None, typer.Option("--url", help="Adresse de la tribune publiée.")] = None,
     title: Annotated[str | None, typer.Option("--title", help="Titre de la tribune publiée (registre).")] = None,
+    published: Annotated[
+        str | None, typer.Option("--date", help="Jour de parution, AAAA-MM-JJ (par défaut aujourd'hui).")
+    ] = None,
 ) -> None:
     """Faire avancer une tribune ; une tribune publiée entre au registre « On parle de nous »."""
-    if not any((status, outlet, deadline, url, title)):
+    if not any((status, outlet, deadline, url, title, published)):
         raise base.fail("rien à changer : indiquez --status, --outlet, --deadline ou --url")
-    due = _day(deadline, "--deadline")
+    due, published_on = _day(deadline, "--deadline"), _day(published, "--date")
     try:
         code = desk.tribune_status(status) if status else None
         engine = base._engine_ready()
         with session_scope(engine) as session:
             tribune, mention = desk.set_tribune(
-                session, item, base.state.config(), status=code, outlet=outlet, deadline=due, url=url, title=title
+                session,
+                item,
+                base.state.config(),
+                status=code,
+                outlet=outlet,
+                deadline=due,
+                url=url,
+                title=title,
+                published_on=published_on,
             )
             label = desk.TRIBUNE_LABELS.get(tribune.status, tribune.status)  # type: ignore[call-overload]
             mention_id = mention.id if mention else None

@@ -172,12 +172,14 @@ def register_xlsx(mentions: Sequence[PressMention], year: int, path: Path) -> No
         cell.font = Font(bold=True)
     sheet.freeze_panes = "A2"
     current = None
-    for row in register_rows(mentions):
+    ordered = sorted(mentions, key=lambda m: (m.day, m.id or 0))
+    for mention, row in zip(ordered, register_rows(ordered), strict=True):
         if row[0] != current:
             current = row[0]
             sheet.append([f"{current[0].upper()}{current[1:]}"])
             sheet.cell(row=sheet.max_row, column=1).font = Font(bold=True)
-        sheet.append(row)
+        sheet.append([row[0], mention.day, *row[2:]])  # a real date: Excel sorts and filters it
+        sheet.cell(row=sheet.max_row, column=2).number_format = "DD/MM/YYYY"
         link = row[REGISTER_COLUMNS.index("Lien")]
         if link:
             cell = sheet.cell(row=sheet.max_row, column=REGISTER_COLUMNS.index("Lien") + 1)
