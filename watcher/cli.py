@@ -334,5 +334,6 @@ def main() -> None:
     app()
 
 
-# The coordinator's commands (flag, tribunes, mentions, search, export, OPML) register themselves on `app`.
-from watcher import desk_cli  # noqa: E402, F401
+# The coordinator's commands (flag, tribunes, mentions) and those over the archive (search, export, OPML)
+# register themselves on `app`.
+from watcher import archive_cli, desk_cli  # noqa: E402, F401
