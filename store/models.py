@@ -268,6 +268,22 @@ class PressMention(SQLModel, table=True):
     status: str = Field(default=MentionStatus.A_VALIDER, index=True)
     origin: str = "auto"  # auto | manuel | tribune
     created_at: datetime = Field(sa_column=_time_column(nullable=False))
+    tribune_id: int | None = Field(default=None, foreign_key="tribune.id", unique=True)  # origin « tribune »
+    decided_by: str | None = None  # who added, validated or rejected it by hand
+    decided_at: datetime | None = Field(default=None, sa_column=_time_column())
+
+
+class DeskClick(SQLModel, table=True):
+    """One Slack button click, kept once: Socket Mode may deliver the same envelope twice."""
+
+    __tablename__ = "desk_click"
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(unique=True)  # who + action + Slack's action_ts: the same click always has the same key
+    item_id: int = Field(foreign_key="item.id", index=True)
+    action: str
+    who: str
+    clicked_at: datetime = Field(sa_column=_time_column(nullable=False))
 
 
 class ParliamentItem(SQLModel, table=True):

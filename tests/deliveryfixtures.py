@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import shutil
-import sqlite3
 import socket
+import sqlite3
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager

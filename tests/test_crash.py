@@ -166,9 +166,7 @@ def test_kill_9_during_a_cycle_loses_and_duplicates_nothing(
         # The outbox: exactly one pending row per alerting story and channel, none twice.
         alert_items = session.exec(select(func.count()).select_from(Score).where(Score.decision == "alert")).one()
         # Thread replies (kind « followup:… ») may join an alerted story; alerts stay one per story and channel.
-        deliveries = session.exec(
-            select(Delivery.story_id, Delivery.channel).where(Delivery.kind == "alert")
-        ).all()
+        deliveries = session.exec(select(Delivery.story_id, Delivery.channel).where(Delivery.kind == "alert")).all()
         assert alert_items > 0 and len(deliveries) == len(set(deliveries)) > 0
         # Every source finished: no lease left behind, one successful fetch each.
         for source in session.exec(select(Source)).all():

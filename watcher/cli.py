@@ -590,3 +590,8 @@ def demo(
 
 def main() -> None:
     app()
+
+
+# The coordinator's commands (flag, tribunes, mentions) and those over the archive (search, export, OPML)
+# register themselves on `app`.
+from watcher import archive_cli, desk_cli  # noqa: E402, F401

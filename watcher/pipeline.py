@@ -28,6 +28,7 @@ from store import parliament as parliament_store
 from store.db import session_scope
 from store.models import FetchOutcome, Source, utcnow
 from store.models import Item as StoredItem
+from watcher import mentions, search
 from watcher.cadence import freshness, next_check, retry_after
 from watcher.config import Config, SourceConfig, SourceKind
 from watcher.fetch import Fetcher, FetchError, FetchResult
@@ -517,6 +518,9 @@ class Collector:
             mentions=judgement.mentions,
             member_mentions=judgement.member_mentions,
         )
+        search.index_items(session, [row])
+        if judgement.mentions:
+            mentions.register_item(session, row, item.outlet, self.config)
         if judgement.decision == "alert" and row.story_id is not None:
             for channel in self.alert_channels(judgement):
                 if queries.enqueue_delivery(session, story_id=row.story_id, item_id=row.id or 0, channel=channel):

@@ -21,6 +21,7 @@ from sqlalchemy import Engine
 
 from store.models import utcnow
 from watcher.config import Config
+from watcher.desk import start_listener
 from watcher.pipeline import Collector, CycleReport
 
 log = logging.getLogger(__name__)
@@ -117,12 +118,15 @@ class Service:
             # Catch up after a restart: the digest run is keyed by (day, channel), so an already sent one is skipped.
             scheduler.add_job(self.digest, id="digest-catch-up", next_run_time=utcnow())
         scheduler.start()
+        listener = await asyncio.to_thread(start_listener, self.engine, self.config)  # Slack buttons, if configured
         log.info("service démarré : %d sources, digest à %s", len(self.config.sources), digest_config.time)
         try:
             await self.stopping.wait()
         finally:
             log.info("arrêt demandé : fin du travail en cours…")
             scheduler.shutdown(wait=False)
+            if listener is not None:
+                listener.close()
             # Let the running cycle finish its transaction instead of cutting it off.
             async with self._busy, self._delivering:
                 pass

@@ -163,9 +163,7 @@ class Scorer:
         role_stems = tuple(token.stem for token in tokenize(role) if not token.stop)
         return Name(label, tuple(token.folded for token in tokens), acronym, role_stems)
 
-    def judge(
-        self, item: Item, source: SourceConfig | None = None, context: frozenset[str] = frozenset()
-    ) -> Judgement:
+    def judge(self, item: Item, source: SourceConfig | None = None, context: frozenset[str] = frozenset()) -> Judgement:
         """`context`: themes whose required context is given by where the item comes from (a tracked bill)."""
         segments = [
             _Segment(item.title, tokenize(item.title), TITLE_FACTOR, is_mostly_upper(item.title), True),

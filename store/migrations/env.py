@@ -4,6 +4,7 @@ from alembic import context
 from sqlmodel import SQLModel
 
 import store.models  # noqa: F401  (registers the tables on SQLModel.metadata)
+from store.search import is_search_object
 
 engine = context.config.attributes["engine"]
 
@@ -13,6 +14,7 @@ with engine.connect() as connection:
         target_metadata=SQLModel.metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_name=lambda name, kind, _parents: not (kind == "table" and is_search_object(name)),
     )
     with context.begin_transaction():
         context.run_migrations()

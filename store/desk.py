@@ -1,0 +1,208 @@
+"""The coordinator's desk: Slack clicks, the tribune list and the « On parle de nous » register."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import extract
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from store.models import (
+    DeskClick,
+    Item,
+    MentionStatus,
+    PressMention,
+    Score,
+    Source,
+    Tribune,
+    TribuneStatus,
+    Verdict,
+    utcnow,
+)
+
+
+def _insert(session: Session):  # type: ignore[no-untyped-def]
+    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+
+
+# --- clicks ----------------------------------------------------------------
+
+
+def record_click(session: Session, *, key: str, item_id: int, action: str, who: str) -> bool:
+    """Keep a click once; False when this very click (same key) was already stored."""
+    statement = (
+        _insert(session)(DeskClick)
+        .values(key=key, item_id=item_id, action=action, who=who, clicked_at=utcnow())
+        .on_conflict_do_nothing()
+        .returning(col(DeskClick.id))
+    )
+    # RETURNING, not rowcount: through the ORM session psycopg reports rowcount -1 for this statement.
+    return session.exec(statement).first() is not None  # type: ignore[call-overload]
+
+
+# --- items -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ItemView:
+    item: Item
+    source: Source
+    score: Score | None
+
+
+def item_view(session: Session, item_id: int) -> ItemView | None:
+    row = session.exec(
+        select(Item, Source, Score)
+        .join(Source, col(Source.id) == col(Item.source_id))
+        .join(Score, col(Score.item_id) == col(Item.id), isouter=True)
+        .where(col(Item.id) == item_id)
+    ).first()
+    return ItemView(*row) if row else None
+
+
+def items_published(session: Session, start: datetime | None, end: datetime | None) -> list[ItemView]:
+    """Items published in [start, end), oldest first, for exports."""
+    query = (
+        select(Item, Source, Score)
+        .join(Source, col(Source.id) == col(Item.source_id))
+        .join(Score, col(Score.item_id) == col(Item.id), isouter=True)
+        .order_by(col(Item.published_at), col(Item.id))
+    )
+    if start is not None:
+        query = query.where(col(Item.published_at) >= start)
+    if end is not None:
+        query = query.where(col(Item.published_at) < end)
+    return [ItemView(*row) for row in session.exec(query).all()]
+
+
+def verdicts_of(session: Session, item_id: int) -> list[Verdict]:
+    return list(
+        session.exec(select(Verdict).where(col(Verdict.item_id) == item_id).order_by(col(Verdict.created_at))).all()
+    )
+
+
+# --- tribunes --------------------------------------------------------------
+
+
+def flag_tribune(session: Session, *, item_id: int, who: str, note: str | None = None) -> tuple[Tribune, bool]:
+    """Flag an item for an op-ed; a second flag keeps the first (and its author). True when created."""
+    tribune = session.exec(select(Tribune).where(col(Tribune.item_id) == item_id)).first()
+    if tribune is not None:
+        if note and note != tribune.note:
+            tribune.note = note
+            tribune.updated_at = utcnow()
+            session.flush()
+        return tribune, False
+    statement = (
+        _insert(session)(Tribune)
+        .values(item_id=item_id, note=note, status=TribuneStatus.A_ETUDIER, flagged_by=who, flagged_at=utcnow())
+        .on_conflict_do_nothing()
+        .returning(col(Tribune.id))
+    )
+    created = session.exec(statement).first() is not None  # type: ignore[call-overload]
+    tribune = session.exec(select(Tribune).where(col(Tribune.item_id) == item_id)).one()
+    return tribune, created
+
+
+def tribune_for(session: Session, item_id: int) -> Tribune | None:
+    return session.exec(select(Tribune).where(col(Tribune.item_id) == item_id)).first()
+
+
+def tribunes(session: Session, status: str | None = None) -> list[tuple[Tribune, Item]]:
+    query = (
+        select(Tribune, Item)
+        .join(Item, col(Item.id) == col(Tribune.item_id))
+        .order_by(col(Tribune.deadline).is_(None), col(Tribune.deadline), col(Tribune.flagged_at))
+    )
+    if status is not None:
+        query = query.where(col(Tribune.status) == status)
+    return [(tribune, item) for tribune, item in session.exec(query).all()]
+
+
+def update_tribune(
+    session: Session,
+    tribune: Tribune,
+    *,
+    status: str | None = None,
+    outlet: str | None = None,
+    deadline: date | None = None,
+    published_url: str | None = None,
+    note: str | None = None,
+) -> Tribune:
+    for name, value in (
+        ("status", status),
+        ("outlet", outlet),
+        ("deadline", deadline),
+        ("published_url", published_url),
+        ("note", note),
+    ):
+        if value is not None:
+            setattr(tribune, name, value)
+    tribune.updated_at = utcnow()
+    session.flush()
+    return tribune
+
+
+# --- the press register ----------------------------------------------------
+
+
+def mention_for_item(session: Session, item_id: int) -> PressMention | None:
+    return session.exec(select(PressMention).where(col(PressMention.item_id) == item_id)).first()
+
+
+def mention_for_tribune(session: Session, tribune_id: int) -> PressMention | None:
+    return session.exec(select(PressMention).where(col(PressMention.tribune_id) == tribune_id)).first()
+
+
+def add_mention(session: Session, mention: PressMention) -> tuple[PressMention, bool]:
+    """Add an entry; an item or a tribune is registered once. True when created."""
+    if mention.item_id is not None:
+        key = col(PressMention.item_id) == mention.item_id
+    elif mention.tribune_id is not None:
+        key = col(PressMention.tribune_id) == mention.tribune_id
+    else:  # entered by hand: nothing to deduplicate on
+        session.add(mention)
+        session.flush()
+        return mention, True
+    existing = session.exec(select(PressMention).where(key)).first()
+    if existing is not None:
+        return existing, False
+    try:
+        with session.begin_nested():
+            session.add(mention)
+            session.flush()
+    except IntegrityError:  # a concurrent writer registered it between the check and the insert
+        return session.exec(select(PressMention).where(key)).one(), False
+    return mention, True
+
+
+def set_mention_status(session: Session, mention: PressMention, status: str, who: str) -> bool:
+    """Validate or reject; True when the status changed."""
+    if mention.status == status:
+        return False
+    mention.status = status
+    mention.decided_by = who
+    mention.decided_at = utcnow()
+    session.flush()
+    return True
+
+
+def get_mention(session: Session, mention_id: int) -> PressMention | None:
+    return session.get(PressMention, mention_id)
+
+
+def mentions(session: Session, *, status: str | None = None, year: int | None = None) -> list[PressMention]:
+    query = select(PressMention).order_by(col(PressMention.day), col(PressMention.id))
+    if status is not None:
+        query = query.where(col(PressMention.status) == status)
+    if year is not None:
+        query = query.where(extract("year", col(PressMention.day)) == year)
+    return list(session.exec(query).all())
+
+
+def register_statuses(include_pending: bool) -> list[str]:
+    """What goes into the annual report: validated entries, and those awaiting review if asked."""
+    return [MentionStatus.VALIDEE, MentionStatus.A_VALIDER] if include_pending else [MentionStatus.VALIDEE]

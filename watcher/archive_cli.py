@@ -1,0 +1,147 @@
+"""Commands over the archive: search, export items, sources export-opml/import-opml.
+
+Registered on the `watcher` application by watcher/cli.py; each command calls one library function.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+
+from store import desk as store_desk
+from store.db import session_scope
+from store.search import HIGHLIGHT_END, HIGHLIGHT_START
+from watcher import cli as base
+from watcher import exports, opml
+from watcher.config import CONFIG_ENV_VAR, DEFAULT_CONFIG_PATH
+from watcher.desk_cli import parse_day, start_of_day
+from watcher.search import SearchQueryError
+from watcher.search import search as run_search
+
+export_app = typer.Typer(help="Exporter les articles.", no_args_is_help=True)
+base.app.add_typer(export_app, name="export")
+
+
+# --- search and exports ----------------------------------------------------
+
+
+def _highlighted(snippet: str) -> str:
+    return escape(snippet).replace(HIGHLIGHT_START, "[bold yellow]").replace(HIGHLIGHT_END, "[/]")
+
+
+@base.app.command()
+def search(
+    query: Annotated[str, typer.Argument(help="Mots à chercher ; « entre guillemets » pour une expression.")],
+    since: Annotated[str | None, typer.Option("--since", help="Publiés depuis ce jour (AAAA-MM-JJ).")] = None,
+    topic: Annotated[str | None, typer.Option("--topic", help="Clé du thème (hopital, greve, ame…).")] = None,
+    source: Annotated[str | None, typer.Option("--source", help="Nom exact de la source.")] = None,
+    limit: Annotated[int, typer.Option("--limit", min=1, help="Nombre maximum de résultats.")] = 20,
+) -> None:
+    """Chercher dans le texte de tous les articles (sans tenir compte des accents, sur les racines des mots)."""
+    config = base.state.config()
+    if topic is not None and topic not in config.topics:
+        raise base.fail(f"thème inconnu « {topic} » (thèmes : {', '.join(config.topics)})")
+    start = start_of_day(parse_day(since, "--since"))
+    engine = base._engine_ready()
+    try:
+        hits = run_search(engine, query, since=start, topic=topic, source=source, limit=limit)
+    except SearchQueryError as exc:
+        raise base.fail(str(exc)) from None
+    base.console.print(
+        f"{base.counted(len(hits), 'résultat', 'résultats')} pour « {query} »", highlight=False, soft_wrap=True
+    )
+    for number, hit in enumerate(hits, start=1):
+        published = hit.item.published_at.astimezone(config.digest.zone).strftime("%d/%m/%Y")
+        score = f", score {hit.score.score}" if hit.score else ""
+        base.console.print(
+            f"\n[bold]{number}. {escape(hit.item.title)}[/]\n"
+            f"   {escape(hit.item.publisher or hit.source.name)}, {published}{score} — article {hit.item.id}",
+            highlight=False,
+            soft_wrap=True,
+        )
+        if hit.snippet:
+            base.console.print(f"   {_highlighted(hit.snippet)}", highlight=False, soft_wrap=True)
+        base.console.print(f"   [dim]{escape(hit.item.url)}[/]", highlight=False, soft_wrap=True)
+
+
+@export_app.command("items")
+def export_items(
+    since: Annotated[str | None, typer.Option("--since", help="Publiés depuis ce jour inclus (AAAA-MM-JJ).")] = None,
+    until: Annotated[str | None, typer.Option("--until", help="Jusqu'à ce jour inclus (AAAA-MM-JJ).")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="csv ou json.")] = "csv",
+    sep: Annotated[str, typer.Option("--sep", help="Séparateur CSV.")] = ",",
+    out: Annotated[Path | None, typer.Option("--out", help="Fichier de sortie (sinon la sortie standard).")] = None,
+) -> None:
+    """Exporter les articles d'une période, avec leur note et leurs thèmes."""
+    if fmt not in ("csv", "json"):
+        raise base.fail(f"--format : format inconnu « {fmt} » (attendu : csv ou json)")
+    if len(sep) != 1:
+        raise base.fail(f"--sep : un seul caractère attendu, reçu « {sep} »")
+    start, last = parse_day(since, "--since"), parse_day(until, "--until")
+    if start and last and last < start:
+        raise base.fail(f"--until ({last.isoformat()}) est avant --since ({start.isoformat()})")
+    zone = base.state.config().digest.zone
+    engine = base._engine_ready()
+    with session_scope(engine) as session:
+        views = store_desk.items_published(
+            session, start_of_day(start), start_of_day(last + timedelta(days=1)) if last else None
+        )
+    content = exports.items_json(views, zone) if fmt == "json" else exports.items_csv(views, zone, sep)
+    if out is None:
+        sys.stdout.write(content)
+        return
+    out.write_text(content, encoding="utf-8", newline="")
+    base.console.print(f"{base.counted(len(views), 'article', 'articles')} → {out}", highlight=False, soft_wrap=True)
+
+
+# --- sources as OPML -------------------------------------------------------
+
+
+def _config_path() -> Path:
+    return Path(base.state.config_path or os.environ.get(CONFIG_ENV_VAR) or DEFAULT_CONFIG_PATH)
+
+
+@base.sources_app.command("export-opml")
+def sources_export_opml(
+    out: Annotated[Path | None, typer.Option("--out", help="Fichier OPML (sinon la sortie standard).")] = None,
+) -> None:
+    """Exporter les sources en OPML, pour un lecteur de flux."""
+    config = base.state.config()
+    data = opml.export_opml(config)
+    if out is None:
+        sys.stdout.buffer.write(data)
+        return
+    out.write_bytes(data)
+    base.console.print(
+        f"{base.counted(len(config.sources), 'source', 'sources')} → {out}", highlight=False, soft_wrap=True
+    )
+
+
+@base.sources_app.command("import-opml")
+def sources_import_opml(
+    file: Annotated[Path, typer.Argument(help="Fichier OPML exporté d'un lecteur de flux (Feedly, Miniflux…).")],
+) -> None:
+    """Ajouter à sources.yaml les flux d'un fichier OPML (ceux déjà suivis sont ignorés)."""
+    base.state.config()  # a broken sources.yaml is reported before anything is read
+    try:
+        report = opml.import_opml(_config_path(), file)
+    except opml.OpmlError as exc:
+        raise base.fail(str(exc)) from None
+    for source in report.added:
+        base.console.print(f"[green]+[/] {escape(source.name)} ({source.url})", highlight=False, soft_wrap=True)
+    for name, why in report.skipped:
+        base.console.print(f"[dim]=[/] {escape(name)} : {why}", highlight=False, soft_wrap=True)
+    for name, what in report.notes:
+        base.console.print(f"[yellow]![/] {escape(name)} : {what}", highlight=False, soft_wrap=True)
+    base.console.print(
+        f"{base.counted(len(report.added), 'source ajoutée', 'sources ajoutées')} à {_config_path()}, "
+        f"{base.counted(len(report.skipped), 'ignorée', 'ignorées')}.",
+        highlight=False,
+        soft_wrap=True,
+    )

@@ -1,0 +1,157 @@
+"""The coordinator's desk from the command line and in `watcher run`: tribunes and the press register."""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from datetime import date
+
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from alerts.socket_listener import DeskListener
+from store import desk
+from store.models import MentionStatus, PressMention, Tribune, TribuneStatus, utcnow
+from watcher.config import Config
+from watcher.text import fold
+
+log = logging.getLogger(__name__)
+
+APP_TOKEN_ENV_VAR = "SLACK_APP_TOKEN"
+BOT_TOKEN_ENV_VAR = "SLACK_BOT_TOKEN"
+API_URL_ENV_VAR = "SLACK_API_URL"
+
+TRIBUNE_LABELS = {
+    TribuneStatus.A_ETUDIER: "à étudier",
+    TribuneStatus.EN_REDACTION: "en rédaction",
+    TribuneStatus.PUBLIEE: "publiée",
+    TribuneStatus.ABANDONNEE: "abandonnée",
+}
+MENTION_LABELS = {
+    MentionStatus.A_VALIDER: "à valider",
+    MentionStatus.VALIDEE: "validée",
+    MentionStatus.REJETEE: "rejetée",
+}
+MEDIUM_LABELS = {"presse": "presse écrite", "radio": "radio", "tv": "télévision", "web": "web"}
+ORIGIN_LABELS = {"auto": "détectée", "manuel": "ajoutée à la main", "tribune": "tribune du collectif"}
+
+
+class DeskError(ValueError):
+    """A desk command that cannot be done, phrased in French."""
+
+
+def _code(text: str) -> str:
+    return re.sub(r"[\s_-]+", "_", fold(text).strip())
+
+
+def tribune_status(text: str) -> str:
+    """« à étudier », « a etudier », « a_etudier » → a_etudier."""
+    wanted = _code(text)
+    for code in TribuneStatus:
+        if wanted == code.value:
+            return code.value
+    choices = ", ".join(f"« {label} »" for label in TRIBUNE_LABELS.values())
+    raise DeskError(f"statut de tribune inconnu « {text} » (attendu : {choices})")
+
+
+def mention_status(text: str) -> str:
+    wanted = _code(text)
+    for code in MentionStatus:
+        if wanted == code.value:
+            return code.value
+    choices = ", ".join(f"« {label} »" for label in MENTION_LABELS.values())
+    raise DeskError(f"statut inconnu « {text} » (attendu : {choices})")
+
+
+def medium(text: str) -> str:
+    wanted = _code(text)
+    aliases = {"television": "tv", "presse_ecrite": "presse", "internet": "web"}
+    wanted = aliases.get(wanted, wanted)
+    if wanted not in MEDIUM_LABELS:
+        raise DeskError(f"type de média inconnu « {text} » (attendu : presse, radio, tv ou web)")
+    return wanted
+
+
+def default_who() -> str:
+    """Who acts from the command line: the system user."""
+    return os.environ.get("USER") or os.environ.get("USERNAME") or "ligne de commande"
+
+
+def flag(session: Session, item_id: int, *, note: str | None, who: str) -> tuple[Tribune, bool]:
+    if desk.item_view(session, item_id) is None:
+        raise DeskError(f"article {item_id} introuvable (voir « watcher items » ou « watcher search »)")
+    return desk.flag_tribune(session, item_id=item_id, who=who, note=note)
+
+
+def set_tribune(
+    session: Session,
+    item_id: int,
+    config: Config,
+    *,
+    status: str | None = None,
+    outlet: str | None = None,
+    deadline: date | None = None,
+    url: str | None = None,
+    title: str | None = None,
+    published_on: date | None = None,
+) -> tuple[Tribune, PressMention | None]:
+    """Update a tribune; a published one enters the press register (validated, origin « tribune »)."""
+    tribune = desk.tribune_for(session, item_id)
+    if tribune is None:
+        raise DeskError(
+            f"l'article {item_id} n'est pas dans la liste des tribunes (« watcher flag {item_id} --tribune »)"
+        )
+    if url is not None and not re.match(r"^https?://\S+$", url):
+        raise DeskError(f"adresse invalide « {url} » (elle doit commencer par http:// ou https://)")
+    desk.update_tribune(session, tribune, status=status, outlet=outlet, deadline=deadline, published_url=url)
+    if tribune.status != TribuneStatus.PUBLIEE:
+        return tribune, None
+    if not tribune.outlet:
+        raise DeskError("une tribune publiée doit indiquer son média : ajoutez --outlet")
+    view = desk.item_view(session, item_id)
+    day = published_on or utcnow().astimezone(config.digest.zone).date()
+    subject = view.item.title if view else ""
+    mention, created = desk.add_mention(
+        session,
+        PressMention(
+            tribune_id=tribune.id,
+            day=day,
+            outlet=tribune.outlet,
+            title=title or f"Tribune du collectif : {subject}",
+            url=tribune.published_url,
+            medium="presse",
+            status=MentionStatus.VALIDEE,
+            origin="tribune",
+            created_at=utcnow(),
+        ),
+    )
+    if not created:  # published again with new details: the register follows
+        mention.outlet = tribune.outlet
+        mention.url = tribune.published_url or mention.url
+        if published_on:
+            mention.day = published_on
+        if title:
+            mention.title = title
+        session.flush()
+    return tribune, mention
+
+
+def start_listener(engine: Engine, config: Config) -> DeskListener | None:
+    """The Slack button listener of `watcher run`, when SLACK_APP_TOKEN is set."""
+    app_token = os.environ.get(APP_TOKEN_ENV_VAR)
+    if not app_token:
+        return None
+    bot_token = os.environ.get(BOT_TOKEN_ENV_VAR)
+    if not bot_token:
+        log.warning("%s est défini mais pas %s : boutons Slack désactivés", APP_TOKEN_ENV_VAR, BOT_TOKEN_ENV_VAR)
+        return None
+    listener = DeskListener(
+        engine,
+        app_token=app_token,
+        bot_token=bot_token,
+        base_url=os.environ.get(API_URL_ENV_VAR),
+        zone=config.digest.zone,
+    )
+    listener.start()
+    return listener

@@ -1,0 +1,209 @@
+"""Exports: the items of a period (CSV, JSON) and the « On parle de nous » register (Markdown, CSV, XLSX).
+
+CSV files start with a UTF-8 BOM so that Excel reads the accents right; LibreOffice ignores it.
+French Excel expects `;` between fields, hence the separator option.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Sequence
+from itertools import groupby
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+
+from store.desk import ItemView
+from store.models import PressMention
+from watcher.desk import MEDIUM_LABELS, MENTION_LABELS, ORIGIN_LABELS
+
+MONTHS = (
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+)
+BOM = "\ufeff"
+
+ITEM_FIELDS = (
+    "id",
+    "published",
+    "collected",
+    "source",
+    "outlet",
+    "title",
+    "url",
+    "summary",
+    "score",
+    "decision",
+    "topics",
+    "mentions",
+    "member_mentions",
+    "story",
+)
+REGISTER_COLUMNS = ("Mois", "Date", "Média", "Type", "Titre", "Lien", "Citation", "Porte-parole", "Statut", "Origine")
+
+
+class ExportError(ValueError):
+    """An export that cannot be written, phrased in French."""
+
+
+# --- items -----------------------------------------------------------------
+
+
+def item_record(view: ItemView, zone: ZoneInfo) -> dict[str, Any]:
+    item, score = view.item, view.score
+    return {
+        "id": item.id,
+        "published": item.published_at.astimezone(zone).isoformat(),
+        "collected": item.collected_at.astimezone(zone).isoformat(),
+        "source": view.source.name,
+        "outlet": item.publisher or view.source.name,
+        "title": item.title,
+        "url": item.url,
+        "summary": item.summary,
+        "score": score.score if score else None,
+        "decision": score.decision if score else None,
+        "topics": list(score.topics) if score else [],
+        "mentions": list(score.mentions) if score else [],
+        "member_mentions": list(score.member_mentions) if score else [],
+        "story": item.story_id,
+    }
+
+
+def items_json(views: Sequence[ItemView], zone: ZoneInfo) -> str:
+    """A JSON array of objects with the field names of `watcher preview --json`."""
+    return json.dumps([item_record(view, zone) for view in views], ensure_ascii=False, indent=2) + "\n"
+
+
+def items_csv(views: Sequence[ItemView], zone: ZoneInfo, separator: str = ",") -> str:
+    out = io.StringIO()
+    out.write(BOM)
+    writer = csv.DictWriter(out, fieldnames=ITEM_FIELDS, delimiter=separator, lineterminator="\r\n")
+    writer.writeheader()
+    for view in views:
+        record = item_record(view, zone)
+        for name in ("topics", "mentions", "member_mentions"):
+            record[name] = ", ".join(record[name])
+        writer.writerow(record)
+    return out.getvalue()
+
+
+# --- the register ----------------------------------------------------------
+
+
+def month_label(mention: PressMention) -> str:
+    return f"{MONTHS[mention.day.month - 1]} {mention.day.year}"
+
+
+def register_rows(mentions: Sequence[PressMention]) -> list[list[str]]:
+    return [
+        [
+            month_label(m),
+            m.day.strftime("%d/%m/%Y"),
+            m.outlet,
+            MEDIUM_LABELS.get(m.medium, m.medium),
+            m.title,
+            m.url or "",
+            m.quote or "",
+            m.spokesperson or "",
+            MENTION_LABELS.get(m.status, m.status),  # type: ignore[call-overload]
+            ORIGIN_LABELS.get(m.origin, m.origin),
+        ]
+        for m in sorted(mentions, key=lambda m: (m.day, m.id or 0))
+    ]
+
+
+def _by_month(mentions: Sequence[PressMention]) -> list[tuple[str, list[PressMention]]]:
+    ordered = sorted(mentions, key=lambda m: (m.day, m.id or 0))
+    return [(label, list(group)) for label, group in groupby(ordered, key=month_label)]
+
+
+def register_markdown(mentions: Sequence[PressMention], year: int) -> str:
+    lines = [f"# On parle de nous — {year}", ""]
+    if not mentions:
+        lines.append("Aucune parution enregistrée pour cette année.")
+        return "\n".join(lines) + "\n"
+    lines.append(f"{len(mentions)} parution{'s' if len(mentions) > 1 else ''} citant le collectif.")
+    for label, group in _by_month(mentions):
+        lines += ["", f"## {label[0].upper()}{label[1:]} ({len(group)})", ""]
+        for m in group:
+            title = f"[{m.title}]({m.url})" if m.url else m.title
+            line = f"- **{m.day.strftime('%d/%m')}** — *{m.outlet}* ({MEDIUM_LABELS.get(m.medium, m.medium)}) : {title}"
+            if m.spokesperson:
+                line += f" — porte-parole : {m.spokesperson}"
+            lines.append(line)
+            if m.quote:
+                lines.append(f"  > {m.quote}")
+    return "\n".join(lines) + "\n"
+
+
+def register_csv(mentions: Sequence[PressMention], separator: str = ";") -> str:
+    out = io.StringIO()
+    out.write(BOM)
+    writer = csv.writer(out, delimiter=separator, lineterminator="\r\n")
+    writer.writerow(REGISTER_COLUMNS)
+    writer.writerows(register_rows(mentions))
+    return out.getvalue()
+
+
+def register_xlsx(mentions: Sequence[PressMention], year: int, path: Path) -> None:
+    """One sheet, one row per entry, a month column and a bold month heading before each month."""
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.title = f"On parle de nous {year}"
+    sheet.append(list(REGISTER_COLUMNS))
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    sheet.freeze_panes = "A2"
+    current = None
+    ordered = sorted(mentions, key=lambda m: (m.day, m.id or 0))
+    for mention, row in zip(ordered, register_rows(ordered), strict=True):
+        if row[0] != current:
+            current = row[0]
+            sheet.append([f"{current[0].upper()}{current[1:]}"])
+            sheet.cell(row=sheet.max_row, column=1).font = Font(bold=True)
+        sheet.append([row[0], mention.day, *row[2:]])  # a real date: Excel sorts and filters it
+        sheet.cell(row=sheet.max_row, column=2).number_format = "DD/MM/YYYY"
+        link = row[REGISTER_COLUMNS.index("Lien")]
+        if link:
+            cell = sheet.cell(row=sheet.max_row, column=REGISTER_COLUMNS.index("Lien") + 1)
+            cell.hyperlink = link
+    for index, width in enumerate((16, 11, 26, 14, 60, 40, 80, 24, 11, 20), start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    workbook.save(path)
+
+
+def write_register(
+    mentions: Sequence[PressMention], year: int, fmt: str, out: Path | None, separator: str = ";"
+) -> tuple[Path | None, str | None]:
+    """Write to `out` (or return the text for stdout); XLSX always needs a file."""
+    if fmt == "xlsx":
+        target = out or Path(f"on-parle-de-nous-{year}.xlsx")
+        register_xlsx(mentions, year, target)
+        return target, None
+    if fmt == "md":
+        content = register_markdown(mentions, year)
+    elif fmt == "csv":
+        content = register_csv(mentions, separator)
+    else:
+        raise ExportError(f"format inconnu « {fmt} » (attendu : md, csv ou xlsx)")
+    if out is None:
+        return None, content
+    out.write_text(content, encoding="utf-8", newline="")
+    return out, None
