@@ -157,8 +157,9 @@ def enqueue_delivery(session: Session, *, story_id: int, item_id: int, channel: 
     }
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(Delivery).values(**values).on_conflict_do_nothing()
-    return bool(session.exec(statement).rowcount)  # type: ignore[call-overload]
+    # RETURNING, not rowcount: psycopg reports -1 for a skipped ON CONFLICT insert.
+    statement = insert(Delivery).values(**values).on_conflict_do_nothing().returning(Delivery.id)
+    return session.exec(statement).first() is not None  # type: ignore[call-overload]
 
 
 # --- reading for people ----------------------------------------------------

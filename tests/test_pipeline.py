@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Engine, func
 from sqlmodel import select
 
+from store import queries
 from store.db import session_scope
 from store.models import Delivery, FetchAttempt, Item, Score, Source, Story
 from tests.conftest import config_with_sources
@@ -169,3 +170,18 @@ def test_future_and_absurd_dates_fall_back_to_first_seen(
         for item in session.exec(select(Item)).all():
             assert item.published_estimated
             assert abs(item.published_at - item.collected_at) < timedelta(seconds=1)
+
+
+def test_enqueue_reports_a_conflict_as_nothing_written(engine: Engine, real_config: Config, server: LocalServer) -> None:
+    # Regression: on PostgreSQL the driver reports rowcount -1 for INSERT … ON CONFLICT DO NOTHING,
+    # which read as « written » and inflated the count of pending alerts.
+    server.route("/a.xml", rss("Presse A", [STRIKE]))
+    server.route("/b.xml", rss("Presse B", []))
+    server.route("/broken.xml", rss("vide", []))
+    _cycle(engine, _config(real_config, server))
+    with session_scope(engine) as session:
+        item = session.exec(select(Item)).one()
+        assert item.story_id is not None
+        first = queries.enqueue_delivery(session, story_id=item.story_id, item_id=item.id or 0, channel="#essai")
+        again = queries.enqueue_delivery(session, story_id=item.story_id, item_id=item.id or 0, channel="#essai")
+    assert (first, again) == (True, False)
