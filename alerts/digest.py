@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -70,6 +72,8 @@ class Digest:
     sections: list[DigestSection]
     counts: WindowCounts
     failing_sources: list[tuple[str, str]] = field(default_factory=list)
+    # « Sources en panne »: failing, silent or disabled sources, each with a French verdict (watcher.health).
+    broken_sources: Sequence[Any] = ()
     kind: str = "daily"  # daily | weekly
 
     @property
@@ -166,6 +170,7 @@ def build_digest(
     *,
     parliament_sources: frozenset[str] | set[str] = frozenset(),
     kind: str = "daily",
+    broken_sources: Sequence[Any] = (),
 ) -> Digest:
     """Sections in this order: « On parle de nous », each theme, Parlement, « À creuser pour une tribune ».
 
@@ -232,6 +237,7 @@ def build_digest(
         sections=sections,
         counts=queries.window_counts(session, start, end),
         failing_sources=failing,
+        broken_sources=broken_sources,
     )
 
 

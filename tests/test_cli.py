@@ -97,7 +97,7 @@ def test_items_and_digest_after_collect(workspace: Path) -> None:
     markdown = (out / f"veille-{day}.md").read_text(encoding="utf-8")
     assert "## Hôpital et accès aux soins (1)" in markdown
     assert "Laval : les urgences fermées la nuit faute de médecins" in markdown
-    assert "Presse cassée — réponse vide" in markdown
+    assert "Presse cassée (en erreur) — 1 échec de suite (jamais collectée avec succès) : réponse vide" in markdown
     html = (out / f"veille-{day}.html").read_text(encoding="utf-8")
     assert "<h2" in html and "Laval" in html and "http" not in html.split("<body")[0]
     bad_date = runner.invoke(app, ["digest", "--date", "23/11/2026"])

@@ -34,7 +34,7 @@ def test_demo_runs_to_completion(tmp_path: Path) -> None:
     markdown = digests[0].read_text(encoding="utf-8")
     for heading in ("## On parle de nous", "## Hôpital et accès aux soins", "## Grèves en santé", "## Aide médicale"):
         assert heading in markdown
-    assert "Sources en erreur (1)" in markdown
+    assert "Sources en panne (1)" in markdown
     # Hard negatives of the snapshot stay out of the digest.
     for noise in ("SNCF", "L'Âme sœur", "El-Fasher"):
         assert noise not in markdown.split("---")[0], noise

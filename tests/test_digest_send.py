@@ -76,7 +76,7 @@ def test_digest_sections_order_labels_and_formats(engine: Engine, demo: Config, 
              "## À creuser pour une tribune"]  # fmt: skip
     positions = [markdown.index(heading) for heading in order]
     assert positions == sorted(positions)
-    assert "**nouveau**" in markdown and "regroupé" in markdown and "Sources en erreur (1)" in markdown
+    assert "**nouveau**" in markdown and "regroupé" in markdown and "Sources en panne (1)" in markdown
     assert "[nouveau]" in text and "<" not in text.replace("<<", "")
     assert "nouveau</span>" in html and "src=" not in html and "http://" not in html.split("<body")[0]
     assert {path.suffix for path in files} == {".html", ".md"}

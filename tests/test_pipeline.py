@@ -172,7 +172,9 @@ def test_future_and_absurd_dates_fall_back_to_first_seen(
             assert abs(item.published_at - item.collected_at) < timedelta(seconds=1)
 
 
-def test_enqueue_reports_a_conflict_as_nothing_written(engine: Engine, real_config: Config, server: LocalServer) -> None:
+def test_enqueue_reports_a_conflict_as_nothing_written(
+    engine: Engine, real_config: Config, server: LocalServer
+) -> None:
     # Regression: on PostgreSQL the driver reports rowcount -1 for INSERT … ON CONFLICT DO NOTHING,
     # which read as « written » and inflated the count of pending alerts.
     server.route("/a.xml", rss("Presse A", [STRIKE]))

@@ -13,9 +13,12 @@ from alerts.digest_delivery import DigestOutcome, DigestTargets, send_digest
 from alerts.slack import SlackSender
 from store import outbox
 from store.db import session_scope
+from store.health import source_health_rows
 from store.models import utcnow
 from watcher.config import Config, SourceCategory
+from watcher.health import HealthStatus, assess_all
 
+BROKEN = frozenset({HealthStatus.FAILING, HealthStatus.STALE, HealthStatus.DISABLED})
 _WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
 
 
@@ -44,6 +47,8 @@ def produce_digest(
         window = digest_window(day, settings.time, settings.zone, length)
     labels = {key: topic.label for key, topic in config.topics.items()}
     with session_scope(engine) as session:
+        now = utcnow()
+        health = assess_all(source_health_rows(session, now), now, settings.zone)
         digest = build_digest(
             session,
             window[0],
@@ -52,6 +57,7 @@ def produce_digest(
             settings.zone,
             parliament_sources=parliament_sources(config),
             kind=kind,
+            broken_sources=[source for source in health if source.status in BROKEN],
         )
         if kind == "daily":
             outbox.record_digest_stories(session, digest.day, digest.story_ids)
