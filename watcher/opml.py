@@ -53,12 +53,14 @@ def export_opml(config: Config, title: str = "Sources de la veille — Action Pa
         if category not in folders:
             folders[category] = etree.SubElement(body, "outline", text=category, title=category)
         outline = etree.SubElement(folders[category], "outline", text=source.name, title=source.name)
-        if source.kind == SourceKind.RSS:
-            outline.set("type", "rss")
-            outline.set("xmlUrl", source.url)
-        else:
+        if source.kind == SourceKind.PAGE:
             outline.set("type", "link")
             outline.set("url", source.url)
+        else:  # RSS and the parliamentary kinds are feeds or data documents read at an address
+            outline.set("type", "rss")
+            outline.set("xmlUrl", source.url)
+        # Feed readers know only rss and link; the exact kind travels in our namespace.
+        outline.set(f"{_V}kind", source.kind.value)
         outline.set(f"{_V}interval", _duration(source.interval))
         outline.set(f"{_V}topics", " ".join(source.topics))
         outline.set(f"{_V}weight", str(source.weight))
@@ -99,7 +101,7 @@ def read_opml(data: bytes, filename: str = "sources.opml") -> list[OpmlSource]:
         name = (outline.get("title") or outline.get("text") or urlsplit(url).hostname or url).strip()
         fields: dict[str, Any] = {
             "name": name,
-            "kind": SourceKind.RSS if outline.get("xmlUrl") else SourceKind.PAGE,
+            "kind": outline.get(f"{_V}kind") or (SourceKind.RSS if outline.get("xmlUrl") else SourceKind.PAGE),
             "url": url.strip(),
             "category": _category(folder),
         }
