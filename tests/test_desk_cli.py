@@ -33,7 +33,8 @@ def ids(tmp_path: Path, server: LocalServer, monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setenv("WATCHER_CONFIG", str(config))
     monkeypatch.setenv("WATCHER_DATABASE_URL", f"sqlite:///{tmp_path / 'veille.db'}")
     monkeypatch.setenv("USER", "magali")
-    monkeypatch.setattr(base.console, "width", 250)  # tables on one line per row
+    # Tables on one line per row; an env var, because setting console.width would outlive the test.
+    monkeypatch.setenv("COLUMNS", "250")
     server.route("/desk.xml", rss("Presse du bureau", list(ENTRIES)))
     assert runner.invoke(app, ["collect"]).exit_code == 0
     with session_scope(make_engine()) as session:
