@@ -18,7 +18,6 @@ from tests.conftest import REPO_ROOT
 from tests.deskdata import ENTRIES, LAVAL, MENTION
 from tests.feeds import rss
 from tests.localserver import LocalServer
-from watcher import cli as base
 from watcher.cli import app
 
 runner = CliRunner()
