@@ -9,6 +9,7 @@ from datetime import date, datetime
 from sqlmodel import Session, col, select
 
 from store.models import Item, ParliamentItem, Score, Source
+from store.queries import within
 
 
 def save_parliament_fields(
@@ -89,12 +90,7 @@ def parliament_items(
         .join(Score, col(Score.item_id) == col(Item.id), isouter=True)
         .order_by(col(Score.score).desc(), col(Item.published_at).desc(), col(Item.id))
     )
-    if collected_from is not None:
-        query = query.where(col(Item.collected_at) >= collected_from)
-    if collected_to is not None:
-        query = query.where(col(Item.collected_at) < collected_to)
-    if decisions is not None:
-        query = query.where(col(Score.decision).in_(list(decisions)))
+    query = within(query, collected_from, collected_to, decisions)
     if tracked_only:
         query = query.where(col(ParliamentItem.tracked).is_not(None))
     return [ParliamentRow(*row) for row in session.exec(query).all()]

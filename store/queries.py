@@ -11,6 +11,7 @@ from sqlalchemy import func, or_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import Select
 
 from store.models import Delivery, Item, Score, Source, Story, utcnow
 
@@ -165,6 +166,19 @@ def enqueue_delivery(session: Session, *, story_id: int, item_id: int, channel: 
 # --- reading for people ----------------------------------------------------
 
 
+def within(
+    query: Select, collected_from: datetime | None, collected_to: datetime | None, decisions: Sequence[str] | None
+) -> Select:
+    """Restrict a query joining Item and Score to a collection window and to some decisions."""
+    if collected_from is not None:
+        query = query.where(col(Item.collected_at) >= collected_from)
+    if collected_to is not None:
+        query = query.where(col(Item.collected_at) < collected_to)
+    if decisions is not None:
+        query = query.where(col(Score.decision).in_(list(decisions)))
+    return query
+
+
 @dataclass(frozen=True)
 class ScoredItem:
     item: Item
@@ -189,12 +203,7 @@ def scored_items(
         .join(Story, col(Story.id) == col(Item.story_id), isouter=True)
         .order_by(col(Score.score).desc(), col(Item.published_at).desc(), col(Item.id))
     )
-    if collected_from is not None:
-        query = query.where(col(Item.collected_at) >= collected_from)
-    if collected_to is not None:
-        query = query.where(col(Item.collected_at) < collected_to)
-    if decisions is not None:
-        query = query.where(col(Score.decision).in_(list(decisions)))
+    query = within(query, collected_from, collected_to, decisions)
     rows = [ScoredItem(*row) for row in session.exec(query).all()]
     if topic is not None:
         # Topics are a JSON list; filtering in Python keeps one query for SQLite and PostgreSQL.
