@@ -153,10 +153,6 @@ def mention_for_item(session: Session, item_id: int) -> PressMention | None:
     return session.exec(select(PressMention).where(col(PressMention.item_id) == item_id)).first()
 
 
-def mention_for_tribune(session: Session, tribune_id: int) -> PressMention | None:
-    return session.exec(select(PressMention).where(col(PressMention.tribune_id) == tribune_id)).first()
-
-
 def add_mention(session: Session, mention: PressMention) -> tuple[PressMention, bool]:
     """Add an entry; an item or a tribune is registered once. True when created."""
     if mention.item_id is not None:

@@ -80,7 +80,6 @@ def parliament_items(
     collected_from: datetime | None = None,
     collected_to: datetime | None = None,
     decisions: Sequence[str] | None = ("alert", "digest"),
-    tracked_only: bool = False,
 ) -> list[ParliamentRow]:
     """The typed parliamentary items of a window, best decision first, then newest."""
     query = (
@@ -91,6 +90,4 @@ def parliament_items(
         .order_by(col(Score.score).desc(), col(Item.published_at).desc(), col(Item.id))
     )
     query = within(query, collected_from, collected_to, decisions)
-    if tracked_only:
-        query = query.where(col(ParliamentItem.tracked).is_not(None))
     return [ParliamentRow(*row) for row in session.exec(query).all()]
