@@ -15,7 +15,7 @@ from sqlmodel import Session
 
 from alerts.parlement import ParlementEntry, entry_from_row
 from alerts.slack import mrkdwn
-from store import outbox, queries
+from store import outbox, queries, stories
 from store.parliament import parliament_items
 from store.queries import ScoredItem, WindowCounts
 
@@ -141,7 +141,7 @@ def _tribune_entries(session: Session, zone: ZoneInfo, earlier: set[int]) -> lis
     entries = []
     for flagged in outbox.open_tribunes(session):
         item = flagged.item
-        outlets = outbox.story_outlets(session, item.story_id) if item.story_id else []
+        outlets = stories.story_outlets(session, item.story_id) if item.story_id else []
         entries.append(
             DigestEntry(
                 title=item.title,

@@ -28,6 +28,7 @@ from store.models import (
     Tribune,
     TribuneStatus,
 )
+from store.stories import story_outlets
 
 FOLLOWUP_PREFIX = "followup:"
 
@@ -128,17 +129,6 @@ class AlertView:
     source: Source
     story: Story
     outlets: list[str]
-
-
-def story_outlets(session: Session, story_id: int) -> list[str]:
-    """Outlets of a story's items, first seen first (publisher when the feed names it, else the source)."""
-    rows = session.exec(
-        select(Item.publisher, Source.name)
-        .join(Source, col(Source.id) == col(Item.source_id))
-        .where(col(Item.story_id) == story_id)
-        .order_by(col(Item.collected_at), col(Item.id))
-    ).all()
-    return list(dict.fromkeys(publisher or name for publisher, name in rows))
 
 
 def alert_view(session: Session, delivery: Delivery) -> AlertView:

@@ -6,10 +6,12 @@ import logging
 import os
 import re
 from datetime import date
+from typing import Any
 
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from alerts.slack import API_URL_ENV_VAR, TOKEN_ENV_VAR
 from alerts.socket_listener import DeskListener
 from store import desk
 from store.models import MentionStatus, PressMention, Tribune, TribuneStatus, utcnow
@@ -19,8 +21,6 @@ from watcher.text import fold
 log = logging.getLogger(__name__)
 
 APP_TOKEN_ENV_VAR = "SLACK_APP_TOKEN"
-BOT_TOKEN_ENV_VAR = "SLACK_BOT_TOKEN"
-API_URL_ENV_VAR = "SLACK_API_URL"
 
 TRIBUNE_LABELS = {
     TribuneStatus.A_ETUDIER: "à étudier",
@@ -45,23 +45,22 @@ def _code(text: str) -> str:
     return re.sub(r"[\s_-]+", "_", fold(text).strip())
 
 
-def tribune_status(text: str) -> str:
+def _status(text: str, labels: dict[Any, str], what: str) -> str:
     """« à étudier », « a etudier », « a_etudier » → a_etudier."""
     wanted = _code(text)
-    for code in TribuneStatus:
+    for code in labels:
         if wanted == code.value:
             return code.value
-    choices = ", ".join(f"« {label} »" for label in TRIBUNE_LABELS.values())
-    raise DeskError(f"statut de tribune inconnu « {text} » (attendu : {choices})")
+    choices = ", ".join(f"« {label} »" for label in labels.values())
+    raise DeskError(f"{what} inconnu « {text} » (attendu : {choices})")
+
+
+def tribune_status(text: str) -> str:
+    return _status(text, TRIBUNE_LABELS, "statut de tribune")
 
 
 def mention_status(text: str) -> str:
-    wanted = _code(text)
-    for code in MentionStatus:
-        if wanted == code.value:
-            return code.value
-    choices = ", ".join(f"« {label} »" for label in MENTION_LABELS.values())
-    raise DeskError(f"statut inconnu « {text} » (attendu : {choices})")
+    return _status(text, MENTION_LABELS, "statut")
 
 
 def medium(text: str) -> str:
@@ -142,9 +141,9 @@ def start_listener(engine: Engine, config: Config) -> DeskListener | None:
     app_token = os.environ.get(APP_TOKEN_ENV_VAR)
     if not app_token:
         return None
-    bot_token = os.environ.get(BOT_TOKEN_ENV_VAR)
+    bot_token = os.environ.get(TOKEN_ENV_VAR)
     if not bot_token:
-        log.warning("%s est défini mais pas %s : boutons Slack désactivés", APP_TOKEN_ENV_VAR, BOT_TOKEN_ENV_VAR)
+        log.warning("%s est défini mais pas %s : boutons Slack désactivés", APP_TOKEN_ENV_VAR, TOKEN_ENV_VAR)
         return None
     listener = DeskListener(
         engine,
