@@ -137,9 +137,11 @@ def _short(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + "…"
 
 
-def _tribune_entries(session: Session, zone: ZoneInfo, earlier: set[int]) -> list[DigestEntry]:
+def _tribune_entries(
+    session: Session, flagged_items: list[outbox.FlaggedItem], zone: ZoneInfo, earlier: set[int]
+) -> list[DigestEntry]:
     entries = []
-    for flagged in outbox.open_tribunes(session):
+    for flagged in flagged_items:
         item = flagged.item
         outlets = stories.story_outlets(session, item.story_id) if item.story_id else []
         entries.append(
@@ -183,7 +185,8 @@ def build_digest(
     stories: dict[object, list[ScoredItem]] = {}
     for row in rows:  # already sorted by score, best first
         stories.setdefault(row.item.story_id or f"item-{row.item.id}", []).append(row)
-    flagged_ids = {f.item.story_id for f in outbox.open_tribunes(session)}
+    flagged_items = outbox.open_tribunes(session)
+    flagged_ids = {f.item.story_id for f in flagged_items}
     all_ids = [row.item.story_id for row in rows if row.item.story_id is not None]
     earlier = outbox.stories_in_earlier_digests(session, [*all_ids, *filter(None, flagged_ids)], day)
 
@@ -224,7 +227,7 @@ def build_digest(
     )
     labels = {MENTION_SECTION[0]: MENTION_SECTION[1], **topic_labels, PARLIAMENT_SECTION[0]: PARLIAMENT_SECTION[1]}
     sections = [DigestSection(key, labels[key], entries) for key, entries in placed.items() if entries]
-    tribunes = _tribune_entries(session, zone, earlier)
+    tribunes = _tribune_entries(session, flagged_items, zone, earlier)
     if tribunes:
         sections.append(DigestSection(TRIBUNE_SECTION[0], TRIBUNE_SECTION[1], tribunes))
     failing = [(source.name, source.last_error or "") for source in queries.failing_sources(session)]
