@@ -99,18 +99,33 @@ class _Segment:
     factor: float
     shouting: bool
     up_front: bool  # title or lead: where required context must appear
+    stems: list[str] = field(init=False)
+    folded: list[str] = field(init=False)
+    content_stems: list[str] = field(init=False)  # stop words left out, what terms match on
+    acronyms: list[tuple[int, str]] = field(init=False)  # (position, as written)
+    words: frozenset[str] = field(init=False)  # every stem and folded word, to skip the rules that cannot match
+
+    def __post_init__(self) -> None:
+        self.stems = [token.stem for token in self.tokens]
+        self.folded = [token.folded for token in self.tokens]
+        self.content_stems = [token.stem for token in self.tokens if not token.stop]
+        self.acronyms = [(i, token.surface) for i, token in enumerate(self.tokens) if token.is_acronym]
+        self.words = frozenset(self.stems) | frozenset(self.folded)
 
 
 def _find_sequence(haystack: list[str], needle: tuple[str, ...]) -> list[int]:
     size = len(needle)
     if not size:
         return []
-    first = needle[0]
-    return [
-        index
-        for index, value in enumerate(haystack[: len(haystack) - size + 1])
-        if value == first and tuple(haystack[index : index + size]) == needle
-    ]
+    first, starts, index = needle[0], [], -1
+    stop = len(haystack) - size + 1
+    while True:
+        try:
+            index = haystack.index(first, index + 1, stop)  # the scan runs in C: most rules match nowhere
+        except ValueError:
+            return starts
+        if size == 1 or tuple(haystack[index : index + size]) == needle:
+            starts.append(index)
 
 
 def _phrases(texts: list[str]) -> list[tuple[str, tuple[str, ...], bool]]:
@@ -192,15 +207,18 @@ class Scorer:
     # --- France versus abroad -------------------------------------------------
 
     def _places_in(self, segment: _Segment, places: list[tuple[str, tuple[str, ...], bool]], mask: bool) -> list[str]:
-        stems = [token.stem for token in segment.tokens]
+        stems = list(segment.stems)
         if mask:
             for phrase in self.ignored_places:
-                for start in _find_sequence(stems, phrase):
-                    stems[start : start + len(phrase)] = ["\0"] * len(phrase)
+                if phrase[0] in segment.words:
+                    for start in _find_sequence(stems, phrase):
+                        stems[start : start + len(phrase)] = ["\0"] * len(phrase)
         kept = [(value, token) for value, token in zip(stems, segment.tokens, strict=True) if not token.stop]
         visible = [value for value, _token in kept]
         found = []
         for text, phrase, capitalised in places:
+            if phrase[0] not in segment.words:
+                continue
             starts = _find_sequence(visible, phrase)
             if any(not capitalised or kept[start][1].surface[:1].isupper() for start in starts):
                 found.append(text)
@@ -233,19 +251,23 @@ class Scorer:
         up_front: set[str] = set()
         matched: set[str] = set()
         for segment in segments:
-            all_stems = [token.stem for token in segment.tokens]
             masked: set[int] = set()
             for exclusion in topic.exclusions:
-                for start in _find_sequence(all_stems, exclusion):
-                    masked.update(range(start, start + len(exclusion)))
-            # A masked word leaves a hole, so the words around it do not become a phrase.
-            visible = ["\0" if i in masked else token.stem for i, token in enumerate(segment.tokens) if not token.stop]
-            acronyms = {token.surface for i, token in enumerate(segment.tokens) if i not in masked and token.is_acronym}
+                if exclusion and exclusion[0] in segment.words:
+                    for start in _find_sequence(segment.stems, exclusion):
+                        masked.update(range(start, start + len(exclusion)))
+            visible = segment.content_stems
+            if masked:
+                # A masked word leaves a hole, so the words around it do not become a phrase.
+                tokens = enumerate(segment.tokens)
+                visible = ["\0" if i in masked else token.stem for i, token in tokens if not token.stop]
+            acronyms = {surface for i, surface in segment.acronyms if i not in masked}
             for term in topic.terms:
                 if term.acronym:
                     hit = not segment.shouting and term.text in acronyms
                 else:
-                    hit = bool(_find_sequence(visible, term.stems))
+                    possible = bool(term.stems) and term.stems[0] in segment.words
+                    hit = possible and bool(_find_sequence(visible, term.stems))
                 if hit:
                     if segment.up_front:
                         up_front.add(term.text)
@@ -294,7 +316,9 @@ class Scorer:
             if segment.shouting:
                 return []
             return [i for i, token in enumerate(segment.tokens) if token.surface == name.acronym]
-        return _find_sequence([token.folded for token in segment.tokens], name.words)
+        if not name.words or name.words[0] not in segment.words:
+            return []
+        return _find_sequence(segment.folded, name.words)
 
     def _find_members(self, segments: list[_Segment]) -> list[str]:
         found: list[str] = []

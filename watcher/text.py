@@ -99,14 +99,17 @@ def _split_words(text: str) -> list[str]:
 
 
 def tokenize(text: str) -> list[Token]:
-    tokens = []
-    for word in _split_words(text):
-        folded = _fold_word(word)
-        tokens.append(Token(word, folded, stem(word), folded in _FOLDED_STOP_WORDS))
-    return tokens
+    return [_token(word) for word in _split_words(text)]
 
 
 _FOLDED_STOP_WORDS = frozenset(fold(word) for word in STOP_WORDS)
+
+
+@lru_cache(maxsize=200_000)
+def _token(word: str) -> Token:
+    # Tokens are immutable, so one per distinct word serves every text: the press repeats its vocabulary.
+    folded = _fold_word(word)
+    return Token(word, folded, stem(word), folded in _FOLDED_STOP_WORDS)
 
 
 def content_stems(text: str) -> list[str]:
