@@ -7,9 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_
+from sqlalchemy import bindparam, case, func, insert, or_, text, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import Select
 
@@ -72,20 +71,74 @@ def list_sources(session: Session) -> list[Source]:
 # --- items and stories -----------------------------------------------------
 
 
-def find_existing_item(session: Session, source_id: int, guid: str, url: str, title_date_key: str) -> Item | None:
-    """The stored item that is « the same »: same guid in the source, same URL, or same title and date."""
-    return session.exec(
-        select(Item)
-        .where(
+@dataclass
+class KnownItem:
+    """What deduplication needs of a stored item."""
+
+    id: int
+    source_id: int
+    guid: str
+    url: str
+    title_date_key: str
+    content_hash: str
+    content: str | None
+    author: str | None
+    story_id: int | None
+
+
+class KnownItems:
+    """The stored items a batch of incoming items may repeat, read in one query.
+
+    « The same » item is the same guid in the source, the same URL, or the same title
+    and date in the source; of several, the oldest. Items stored during the batch are
+    added, so a feed that lists an article twice stores it once.
+    """
+
+    def __init__(self, source_id: int, rows: Iterable[KnownItem]) -> None:
+        self.source_id = source_id
+        self._by_guid: dict[str, KnownItem] = {}
+        self._by_url: dict[str, KnownItem] = {}
+        self._by_title_date: dict[str, KnownItem] = {}
+        for row in sorted(rows, key=lambda row: row.id, reverse=True):  # the oldest wins each key
+            self.add(row)
+
+    def add(self, row: KnownItem) -> None:
+        self._by_url[row.url] = row
+        if row.source_id == self.source_id:
+            self._by_guid[row.guid] = row
+            self._by_title_date[row.title_date_key] = row
+
+    def find(self, guid: str, url: str, title_date_key: str) -> KnownItem | None:
+        found = [
+            row
+            for row in (self._by_guid.get(guid), self._by_url.get(url), self._by_title_date.get(title_date_key))
+            if row is not None
+        ]
+        return min(found, key=lambda row: row.id) if found else None
+
+
+_IN_CHUNK = 300  # bound parameters per IN list, well under SQLite's limit
+
+
+def known_items(session: Session, source_id: int, keys: Sequence[tuple[str, str, str]]) -> KnownItems:
+    """The stored items matching any (guid, url, title_date_key) of a batch, for `KnownItems.find`."""
+    rows: dict[int, KnownItem] = {}
+    for start in range(0, len(keys), _IN_CHUNK):
+        chunk = keys[start : start + _IN_CHUNK]
+        same_source = col(Item.source_id) == source_id
+        query = select(
+            Item.id, Item.source_id, Item.guid, Item.url, Item.title_date_key, Item.content_hash,
+            Item.content, Item.author, Item.story_id,
+        ).where(
             or_(
-                (col(Item.source_id) == source_id) & (col(Item.guid) == guid),
-                col(Item.url) == url,
-                (col(Item.source_id) == source_id) & (col(Item.title_date_key) == title_date_key),
+                same_source & col(Item.guid).in_([guid for guid, _url, _key in chunk]),
+                col(Item.url).in_([url for _guid, url, _key in chunk]),
+                same_source & col(Item.title_date_key).in_([key for _guid, _url, key in chunk]),
             )
-        )
-        .order_by(col(Item.id))
-        .limit(1)
-    ).first()
+        )  # fmt: skip
+        for row in session.exec(query).all():
+            rows[row[0] or 0] = KnownItem(row[0] or 0, *row[1:])
+    return KnownItems(source_id, rows.values())
 
 
 def known_urls(session: Session, urls: Sequence[str]) -> set[str]:
@@ -94,31 +147,69 @@ def known_urls(session: Session, urls: Sequence[str]) -> set[str]:
     return set(session.exec(select(Item.url).where(col(Item.url).in_(list(urls)))).all())
 
 
-def insert_item(session: Session, item: Item) -> Item | None:
-    """Insert, or None when a concurrent worker stored the same item first."""
-    try:
-        with session.begin_nested():
-            session.add(item)
-            session.flush()
-    except IntegrityError:
-        return None
-    return item
+def _dialect_insert(session: Session) -> Any:
+    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
 
 
-def new_story(session: Session, title: str, seen_at: datetime) -> Story:
-    story = Story(title=title, first_seen_at=seen_at, last_seen_at=seen_at, item_count=0)
-    session.add(story)
-    session.flush()
-    return story
+def reserve_ids(session: Session, table: type[Item] | type[Story], count: int) -> list[int]:
+    """Ids for rows about to be inserted, known before the insert so a batch can refer to them.
+
+    PostgreSQL draws them from the table's sequence; on SQLite the transaction holds the
+    only write lock (BEGIN IMMEDIATE), so the ids after the largest are free.
+    """
+    if count <= 0:
+        return []
+    name = table.__tablename__
+    if session.get_bind().dialect.name == "postgresql":
+        drawn = session.execute(
+            text(f"SELECT nextval(pg_get_serial_sequence('{name}', 'id')) FROM generate_series(1, :count)"),
+            {"count": count},
+        )
+        return [int(value) for value in drawn.scalars()]
+    largest = session.execute(text(f"SELECT coalesce(max(id), 0) FROM {name}")).scalar_one()
+    return list(range(int(largest) + 1, int(largest) + 1 + count))
 
 
-def attach_to_story(session: Session, item: Item, story_id: int, seen_at: datetime) -> None:
-    story = session.get(Story, story_id, with_for_update=True)
-    if story is None:
-        raise LookupError(f"story {story_id} does not exist")
-    item.story_id = story_id
-    story.item_count += 1
-    story.last_seen_at = max(story.last_seen_at, seen_at)
+# Built once: building a statement costs more than running it, and a cold cycle inserts thousands of rows.
+_INSERT_ITEMS = {
+    name: dialect.insert(Item).on_conflict_do_nothing().returning(Item.id)
+    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
+}
+_GROW_STORY = (
+    update(Story)
+    .where(col(Story.id) == bindparam("story_id"))
+    .values(
+        item_count=col(Story.item_count) + bindparam("added"),
+        last_seen_at=case(
+            (col(Story.last_seen_at) < bindparam("seen_at"), bindparam("seen_at")), else_=col(Story.last_seen_at)
+        ),
+    )
+)
+
+
+def insert_items(session: Session, rows: Sequence[dict[str, Any]]) -> set[int]:
+    """Insert items (each row with its reserved id); the ids written, without those another worker stored first."""
+    if not rows:
+        return set()
+    result = session.execute(_INSERT_ITEMS[session.get_bind().dialect.name], list(rows))
+    return {int(item_id) for item_id in result.scalars()}
+
+
+def update_item(session: Session, id: int, **values: Any) -> None:
+    session.exec(update(Item).where(col(Item.id) == id).values(**values))  # type: ignore[call-overload]
+
+
+def open_stories(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """New stories, each with its reserved id, title, first and last seen times and item count."""
+    if rows:
+        session.execute(insert(Story), list(rows))
+
+
+def grow_stories(session: Session, growth: Sequence[tuple[int, int, datetime]]) -> None:
+    """(story id, items added, last seen): one statement per story, so concurrent workers cannot lose a count."""
+    if growth:
+        params = [{"story_id": story, "added": added, "seen_at": seen} for story, added, seen in growth]
+        session.connection().execute(_GROW_STORY, params)
 
 
 def recent_story_members(session: Session, since: datetime) -> list[tuple[int, int, str, str, bytes | None, datetime]]:
@@ -132,17 +223,13 @@ def recent_story_members(session: Session, since: datetime) -> list[tuple[int, i
     return [(row[0] or 0, row[1] or 0, row[2], row[3], row[4], row[5]) for row in rows]
 
 
-def save_score(session: Session, item_id: int, **judgement: Any) -> Score:
-    score = session.get(Score, item_id)
-    if score is None:
-        score = Score(item_id=item_id, scored_at=utcnow(), **judgement)
-        session.add(score)
-    else:
-        for name, value in judgement.items():
-            setattr(score, name, value)
-        score.scored_at = utcnow()
-    session.flush()
-    return score
+def save_scores(session: Session, judgements: Sequence[dict[str, Any]]) -> None:
+    """Write the judgements of a batch (each a dict of Score's fields); a re-scored item's judgement is replaced."""
+    if not judgements:
+        return
+    statement = _dialect_insert(session)(Score)
+    replaced = {name: statement.excluded[name] for name in judgements[0] if name != "item_id"}
+    session.execute(statement.on_conflict_do_update(index_elements=["item_id"], set_=replaced), list(judgements))
 
 
 def enqueue_delivery(session: Session, *, story_id: int, item_id: int, channel: str, kind: str = "alert") -> bool:
@@ -156,10 +243,8 @@ def enqueue_delivery(session: Session, *, story_id: int, item_id: int, channel: 
         "attempts": 0,
         "created_at": utcnow(),
     }
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     # RETURNING, not rowcount: psycopg reports -1 for a skipped ON CONFLICT insert.
-    statement = insert(Delivery).values(**values).on_conflict_do_nothing().returning(Delivery.id)
+    statement = _dialect_insert(session)(Delivery).values(**values).on_conflict_do_nothing().returning(Delivery.id)
     return session.exec(statement).first() is not None  # type: ignore[call-overload]
 
 

@@ -21,7 +21,6 @@ import yaml
 from sqlalchemy import Engine, func, text
 from sqlmodel import col, select
 
-from store import queries
 from store.db import session_scope
 from store.models import Delivery, FetchAttempt, Item, Score, Source, Story
 from tests.conftest import REPO_ROOT
@@ -186,6 +185,7 @@ def test_a_transaction_opened_by_a_savepoint_is_still_rolled_back_whole(engine: 
         collected_at=NOW, title_date_key="k", content_hash="h",
     )  # fmt: skip
     with pytest.raises(RuntimeError), session_scope(engine) as session:
-        assert queries.insert_item(session, item) is not None  # its SAVEPOINT is the transaction's first write
+        with session.begin_nested():  # the transaction's first write is a SAVEPOINT
+            session.add(item)
         raise RuntimeError("crash before the score is written")
     assert _count(engine, Item) == 0

@@ -33,8 +33,10 @@ def _item(session, number: int, why: list[str]) -> int:  # type: ignore[no-untyp
     )  # fmt: skip
     session.add(item)
     session.flush()
-    queries.save_score(session, item.id or 0, score=80, decision="alert", topics=["hopital"], why=why,
-                       mentions=[], member_mentions=[])  # fmt: skip
+    queries.save_scores(session, [{
+        "item_id": item.id, "score": 80, "decision": "alert", "topics": ["hopital"], "why": why,
+        "mentions": [], "member_mentions": [], "scored_at": NOW,
+    }])  # fmt: skip
     return item.id or 0
 
 

@@ -21,14 +21,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine
-from sqlmodel import Session
 
-from store import outbox, queries, sources
 from store import parliament as parliament_store
+from store import queries, sources
 from store.db import session_scope
 from store.models import FetchOutcome, Source, utcnow
-from store.models import Item as StoredItem
-from watcher import mentions, search
+from watcher.batch import SourceBatch
 from watcher.cadence import freshness, next_check, retry_after
 from watcher.config import Config, SourceConfig, SourceKind
 from watcher.fetch import Fetcher, FetchError, FetchResult
@@ -38,8 +36,8 @@ from watcher.parse.errors import ParseError
 from watcher.parse.feed import RawEntry, parse_feed
 from watcher.parse.page import article_links, extract_article, extract_text
 from watcher.parse.parliament import ParliamentEntry, ParliamentFields
-from watcher.score import Judgement, Scorer
-from watcher.stories import StoryIndex, signature_bytes, signature_from_bytes, story_doc
+from watcher.score import Scorer
+from watcher.stories import StoryIndex, signature_from_bytes, story_doc
 from watcher.tracked import TrackedBills
 
 log = logging.getLogger(__name__)
@@ -403,8 +401,16 @@ class Collector:
             with session_scope(self.engine) as session:
                 # Lock the source and check the lease first: a worker that lost it must not store anything.
                 sources.held_source(session, source.id or 0, self.owner)
-                for item in items:
-                    self._store_item(session, source, spec, item, report, typed.get(item.url))
+                batch = SourceBatch(
+                    session, self.config, self.scorer, self.tracked, self._story_index, source.id or 0, spec
+                )
+                counts = batch.store(items, typed)
+                report.new, report.updated, report.unchanged, report.alerts = (
+                    counts.new,
+                    counts.updated,
+                    counts.unchanged,
+                    counts.alerts,
+                )
                 sources.record_fetch(
                     session,
                     source.id or 0,
@@ -421,134 +427,3 @@ class Collector:
             self._story_index = None
             raise
         return report
-
-    def _store_item(
-        self,
-        session: Session,
-        source: Source,
-        spec: SourceConfig,
-        item: Item,
-        report: SourceReport,
-        fields: ParliamentFields | None = None,
-    ) -> None:
-        if fields is not None:
-            fields = self.tracked.label(fields, spec.name)
-        existing = queries.find_existing_item(session, source.id or 0, item.guid, item.url, item.title_date_key)
-        if existing is not None:
-            if fields is not None and existing.source_id == source.id:
-                self._save_fields(session, existing.id or 0, fields, spec)  # an outcome may have changed
-            if existing.source_id != source.id or existing.content_hash == item.content_hash:
-                report.unchanged += 1
-                return
-            existing.title, existing.summary = item.title, item.summary
-            existing.content = item.content or existing.content
-            existing.author = item.author or existing.author
-            existing.content_hash = item.content_hash
-            existing.updated_at = item.collected_at
-            report.updated += 1
-            self._judge(session, existing, item, spec, report, fields)
-            return
-
-        doc = story_doc(item.title, item.summary, item.published)
-        row = queries.insert_item(session, _stored(item, source.id or 0, signature_bytes(doc.minhash)))
-        if row is None:
-            report.unchanged += 1
-            return
-        assert self._story_index is not None
-        story_id = self._story_index.find_story(doc)
-        joined_existing = story_id is not None
-        if story_id is None:
-            story_id = queries.new_story(session, item.title, item.collected_at).id
-        queries.attach_to_story(session, row, int(story_id), item.collected_at)
-        self._story_index.add(row.id, story_id, doc)
-        report.new += 1
-        if joined_existing:
-            self._plan_followups(session, row, int(story_id), item)
-        if fields is not None:
-            self._save_fields(session, row.id or 0, fields, spec)
-        self._judge(session, row, item, spec, report, fields)
-
-    def _plan_followups(self, session: Session, row: StoredItem, story_id: int, item: Item) -> None:
-        """Hook for alerts: a story that already had its alert gains an outlet -> a thread reply, never a new alert.
-
-        Replies are coalesced per `alerts.followup_interval` (one outbox row per story, channel and slot).
-        """
-        outbox.enqueue_followups(
-            session,
-            story_id=story_id,
-            item_id=row.id or 0,
-            now=item.collected_at,
-            interval=self.config.alerts.followup_interval,
-        )
-
-    def _save_fields(self, session: Session, item_id: int, fields: ParliamentFields, spec: SourceConfig) -> None:
-        dossier = self.tracked.dossier_for(fields, spec.name)
-        values = fields.as_json()
-        del values["date"]  # stored as a date, not its ISO text
-        parliament_store.save_parliament_fields(
-            session,
-            item_id,
-            **values,
-            day=fields.date,
-            bill_refs=fields.bill_refs,
-            tracked=dossier.label if dossier else None,
-        )
-
-    def _judge(
-        self,
-        session: Session,
-        row: StoredItem,
-        item: Item,
-        spec: SourceConfig,
-        report: SourceReport,
-        fields: ParliamentFields | None = None,
-    ) -> None:
-        if fields is None:
-            judgement = self.scorer.judge(item, spec)
-        else:
-            judgement = self.scorer.judge(item, spec, self.tracked.context(fields, spec.name))
-            judgement = self.tracked.apply(judgement, fields, spec.name)
-        queries.save_score(
-            session,
-            row.id or 0,
-            score=judgement.score,
-            decision=judgement.decision,
-            topics=judgement.topics,
-            why=judgement.why,
-            mentions=judgement.mentions,
-            member_mentions=judgement.member_mentions,
-        )
-        search.index_items(session, [row])
-        if judgement.mentions:
-            mentions.register_item(session, row, item.outlet, self.config)
-        if judgement.decision == "alert" and row.story_id is not None:
-            for channel in self.alert_channels(judgement):
-                if queries.enqueue_delivery(session, story_id=row.story_id, item_id=row.id or 0, channel=channel):
-                    report.alerts += 1
-
-    def alert_channels(self, judgement: Judgement) -> list[str]:
-        alerts = self.config.alerts
-        channels = {alerts.channel_for(topic) for topic in judgement.topics}
-        if judgement.mentions:
-            channels.add(alerts.channel_for("mention"))
-        return sorted(channels or {alerts.channel_for("default")})
-
-
-def _stored(item: Item, source_id: int, minhash: bytes) -> StoredItem:
-    return StoredItem(
-        source_id=source_id,
-        guid=item.guid,
-        url=item.url,
-        title=item.title,
-        summary=item.summary,
-        content=item.content,
-        author=item.author,
-        publisher=item.publisher,
-        published_at=item.published,
-        published_estimated=item.published_estimated,
-        language=item.language,
-        collected_at=item.collected_at,
-        title_date_key=item.title_date_key,
-        content_hash=item.content_hash,
-        minhash=minhash,
-    )

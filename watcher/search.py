@@ -42,21 +42,24 @@ def query_phrases(query: str) -> list[list[str]]:
     return [phrase for phrase in phrases if phrase]
 
 
-def index_entry(item: Item) -> store_search.IndexEntry:
-    body = f"{item.summary or ''} {item.content or ''}".strip()
+def entry(item_id: int, title: str, summary: str | None, content: str | None) -> store_search.IndexEntry:
+    """The search row of an item (the pipeline writes it when it judges the item)."""
+    body = f"{summary or ''} {content or ''}".strip()
     return store_search.IndexEntry(
-        item_id=item.id or 0,
-        title=item.title,
+        item_id=item_id,
+        title=title,
         body=body,
-        title_stems=" ".join(search_stems(item.title)),
+        title_stems=" ".join(search_stems(title)),
         body_stems=" ".join(search_stems(body)),
     )
 
 
 def index_items(session: Session, items: Iterable[Item]) -> None:
-    """Keep the search index of these items current (the pipeline calls it when it judges an item)."""
+    """Keep the search index of these stored items current."""
     if store_search.maintained_by_store(session):
-        store_search.index_items(session, [index_entry(item) for item in items])
+        store_search.index_items(
+            session, [entry(item.id or 0, item.title, item.summary, item.content) for item in items]
+        )
 
 
 def catch_up(engine: Engine) -> int:

@@ -185,6 +185,11 @@ class StoryIndex:
         while len(self._members) > self.max_items:
             self._remove(self._order.popleft()[1])
 
+    def discard(self, keys: Iterable[Hashable]) -> None:
+        """Forget items that were not stored after all (their transaction was rolled back)."""
+        for key in keys:
+            self._remove(key)
+
     def find_story(self, doc: StoryDoc) -> Hashable | None:
         """The story of the closest verified near-duplicate, else of the closest same-event item."""
         if len(doc.words) < MIN_WORDS:

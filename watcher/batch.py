@@ -1,0 +1,299 @@
+"""The items of one source, inside its one transaction: deduplicated, grouped into stories, judged, stored.
+
+A batch is planned in memory, then written in a few statements: the stored items it
+may repeat are read in one query, the new items and stories get their ids reserved up
+front, and items, stories, scores and search rows are each written in one go. Ten ORM
+round trips per item had a cold cycle wait on SQLite rather than on the network.
+
+Alerts and thread replies keep the order of the feed: an item that joins a story
+planned earlier in the batch gets its thread reply under that story's alert.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlmodel import Session
+
+from store import outbox, queries
+from store import parliament as parliament_store
+from store import search as store_search
+from store.models import Item as StoredItem
+from store.models import Story, utcnow
+from watcher import mentions, search
+from watcher.config import Config, SourceConfig
+from watcher.normalize import Item
+from watcher.parse.parliament import ParliamentFields
+from watcher.score import Judgement, Scorer
+from watcher.stories import StoryIndex, signature_bytes, story_doc
+from watcher.tracked import TrackedBills
+
+MAX_ATTEMPTS = 3
+
+
+@dataclass
+class StoredCounts:
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    alerts: int = 0
+
+
+@dataclass
+class _Judged:
+    """An item stored or changed in this batch, waiting for its judgement."""
+
+    item_id: int
+    story_id: int | None
+    item: Item
+    content: str | None  # as stored: an earlier full text is kept when the feed no longer carries it
+    fields: ParliamentFields | None
+    joined: bool = False  # a new item in a story that existed before it: a thread reply, never a new alert
+
+
+class _Conflict(Exception):
+    """Another worker stored some of the batch's items first: the batch is planned again."""
+
+    def __init__(self) -> None:
+        super().__init__("des articles de ce flux ont été enregistrés au même moment par un autre processus")
+
+
+@dataclass
+class _Plan:
+    items: list[dict[str, object]] = field(default_factory=list)
+    stories: dict[int, dict[str, object]] = field(default_factory=dict)  # opened in this batch
+    growth: dict[int, tuple[int, datetime]] = field(default_factory=dict)  # stories that existed before
+    updates: list[dict[str, object]] = field(default_factory=list)  # changed items
+    fields: list[tuple[int, ParliamentFields]] = field(default_factory=list)
+    judged: list[_Judged] = field(default_factory=list)
+    indexed: list[int] = field(default_factory=list)  # item ids added to the story index
+    counts: StoredCounts = field(default_factory=StoredCounts)
+
+
+@dataclass
+class SourceBatch:
+    """Stores the items of one source; `store` is called once, inside the source's transaction."""
+
+    session: Session
+    config: Config
+    scorer: Scorer
+    tracked: TrackedBills
+    stories: StoryIndex
+    source_id: int
+    spec: SourceConfig
+
+    def store(self, items: list[Item], typed: dict[str, ParliamentFields]) -> StoredCounts:
+        labelled = [(item, self._label(typed.get(item.url))) for item in items]
+        keys = [(item.guid, item.url, item.title_date_key) for item in items]
+        for attempt in range(1, MAX_ATTEMPTS + 1):
+            known = queries.known_items(self.session, self.source_id, keys)
+            plan = self._plan(labelled, known)
+            try:
+                with self.session.begin_nested():
+                    self._write(plan)
+            except _Conflict:
+                self.stories.discard(plan.indexed)
+                if attempt == MAX_ATTEMPTS:
+                    raise
+                continue
+            break
+        self._judge_all(plan)
+        return plan.counts
+
+    def _label(self, fields: ParliamentFields | None) -> ParliamentFields | None:
+        return None if fields is None else self.tracked.label(fields, self.spec.name)
+
+    # --- planning, in memory -------------------------------------------------
+
+    def _plan(self, labelled: list[tuple[Item, ParliamentFields | None]], known: queries.KnownItems) -> _Plan:
+        plan = _Plan()
+        fresh = sum(known.find(item.guid, item.url, item.title_date_key) is None for item, _fields in labelled)
+        item_ids = iter(queries.reserve_ids(self.session, StoredItem, fresh))
+        story_ids = iter(queries.reserve_ids(self.session, Story, fresh))
+        for item, fields in labelled:
+            existing = known.find(item.guid, item.url, item.title_date_key)
+            if existing is None:
+                self._plan_new(plan, item, fields, known, next(item_ids), story_ids)
+            else:
+                self._plan_known(plan, item, fields, existing)
+        return plan
+
+    def _plan_known(
+        self, plan: _Plan, item: Item, fields: ParliamentFields | None, existing: queries.KnownItem
+    ) -> None:
+        if fields is not None and existing.source_id == self.source_id:
+            plan.fields.append((existing.id, fields))  # an outcome may have changed
+        if existing.source_id != self.source_id or existing.content_hash == item.content_hash:
+            plan.counts.unchanged += 1
+            return
+        existing.content = item.content or existing.content
+        existing.author = item.author or existing.author
+        existing.content_hash = item.content_hash
+        plan.updates.append(
+            {
+                "id": existing.id,
+                "title": item.title,
+                "summary": item.summary,
+                "content": existing.content,
+                "author": existing.author,
+                "content_hash": item.content_hash,
+                "updated_at": item.collected_at,
+            }
+        )
+        plan.counts.updated += 1
+        plan.judged.append(_Judged(existing.id, existing.story_id, item, existing.content, fields))
+
+    def _plan_new(
+        self,
+        plan: _Plan,
+        item: Item,
+        fields: ParliamentFields | None,
+        known: queries.KnownItems,
+        item_id: int,
+        story_ids: Iterator[int],
+    ) -> None:
+        doc = story_doc(item.title, item.summary, item.published)
+        found = self.stories.find_story(doc)
+        if found is None:
+            story_id = next(story_ids)
+            plan.stories[story_id] = {
+                "id": story_id,
+                "title": item.title,
+                "first_seen_at": item.collected_at,
+                "last_seen_at": item.collected_at,
+                "item_count": 1,
+            }
+        else:
+            story_id = int(found)
+            opened = plan.stories.get(story_id)
+            if opened is not None:
+                opened["item_count"] = int(opened["item_count"]) + 1  # type: ignore[call-overload]
+            else:
+                added, seen = plan.growth.get(story_id, (0, item.collected_at))
+                plan.growth[story_id] = (added + 1, max(seen, item.collected_at))
+        plan.items.append(_row(item, item_id, self.source_id, story_id, signature_bytes(doc.minhash)))
+        self.stories.add(item_id, story_id, doc)
+        plan.indexed.append(item_id)
+        known.add(
+            queries.KnownItem(
+                item_id, self.source_id, item.guid, item.url, item.title_date_key, item.content_hash,
+                item.content, item.author, story_id,
+            )
+        )  # fmt: skip
+        plan.counts.new += 1
+        if fields is not None:
+            plan.fields.append((item_id, fields))
+        plan.judged.append(_Judged(item_id, story_id, item, item.content, fields, joined=found is not None))
+
+    # --- writing ---------------------------------------------------------------
+
+    def _write(self, plan: _Plan) -> None:
+        queries.open_stories(self.session, list(plan.stories.values()))
+        written = queries.insert_items(self.session, plan.items)
+        if len(written) < len(plan.items):
+            raise _Conflict
+        queries.grow_stories(self.session, [(story, added, seen) for story, (added, seen) in plan.growth.items()])
+        for values in plan.updates:
+            queries.update_item(self.session, **values)  # type: ignore[arg-type]
+        for item_id, fields in plan.fields:
+            self._save_fields(item_id, fields)
+
+    def _save_fields(self, item_id: int, fields: ParliamentFields) -> None:
+        dossier = self.tracked.dossier_for(fields, self.spec.name)
+        values = fields.as_json()
+        del values["date"]  # stored as a date, not its ISO text
+        parliament_store.save_parliament_fields(
+            self.session,
+            item_id,
+            **values,
+            day=fields.date,
+            bill_refs=fields.bill_refs,
+            tracked=dossier.label if dossier else None,
+        )
+
+    # --- judging -----------------------------------------------------------------
+
+    def _judge(self, judged: _Judged) -> Judgement:
+        if judged.fields is None:
+            return self.scorer.judge(judged.item, self.spec)
+        judgement = self.scorer.judge(judged.item, self.spec, self.tracked.context(judged.fields, self.spec.name))
+        return self.tracked.apply(judgement, judged.fields, self.spec.name)
+
+    def _judge_all(self, plan: _Plan) -> None:
+        # A feed may list an article twice, the second time changed: its last state is the one judged.
+        latest = {judged.item_id: judged for judged in plan.judged}
+        judgements = [(judged, self._judge(judged)) for judged in latest.values()]
+        scored_at = utcnow()
+        queries.save_scores(
+            self.session,
+            [
+                {
+                    "item_id": judged.item_id,
+                    "score": judgement.score,
+                    "decision": judgement.decision,
+                    "topics": judgement.topics,
+                    "why": judgement.why,
+                    "mentions": judgement.mentions,
+                    "member_mentions": judgement.member_mentions,
+                    "scored_at": scored_at,
+                }
+                for judged, judgement in judgements
+            ],
+        )
+        if store_search.maintained_by_store(self.session):
+            store_search.index_items(
+                self.session,
+                [search.entry(j.item_id, j.item.title, j.item.summary, j.content) for j, _judgement in judgements],
+            )
+        for judged, judgement in judgements:
+            if judged.joined:
+                # A story that already had its alert gains an outlet: a thread reply, never a new alert.
+                outbox.enqueue_followups(
+                    self.session,
+                    story_id=judged.story_id or 0,
+                    item_id=judged.item_id,
+                    now=judged.item.collected_at,
+                    interval=self.config.alerts.followup_interval,
+                )
+            if judgement.mentions:
+                row = self.session.get(StoredItem, judged.item_id)
+                if row is not None:
+                    mentions.register_item(self.session, row, judged.item.outlet, self.config)
+            if judgement.decision == "alert" and judged.story_id is not None:
+                for channel in alert_channels(self.config, judgement):
+                    if queries.enqueue_delivery(
+                        self.session, story_id=judged.story_id, item_id=judged.item_id, channel=channel
+                    ):
+                        plan.counts.alerts += 1
+
+
+def alert_channels(config: Config, judgement: Judgement) -> list[str]:
+    alerts = config.alerts
+    channels = {alerts.channel_for(topic) for topic in judgement.topics}
+    if judgement.mentions:
+        channels.add(alerts.channel_for("mention"))
+    return sorted(channels or {alerts.channel_for("default")})
+
+
+def _row(item: Item, item_id: int, source_id: int, story_id: int, minhash: bytes) -> dict[str, object]:
+    return {
+        "id": item_id,
+        "source_id": source_id,
+        "story_id": story_id,
+        "guid": item.guid,
+        "url": item.url,
+        "title": item.title,
+        "summary": item.summary,
+        "content": item.content,
+        "author": item.author,
+        "publisher": item.publisher,
+        "published_at": item.published,
+        "published_estimated": item.published_estimated,
+        "language": item.language,
+        "collected_at": item.collected_at,
+        "title_date_key": item.title_date_key,
+        "content_hash": item.content_hash,
+        "minhash": minhash,
+    }
