@@ -15,10 +15,6 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from openpyxl import Workbook
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
-
 from store.desk import ItemView
 from store.models import PressMention
 from watcher.desk import MEDIUM_LABELS, MENTION_LABELS, ORIGIN_LABELS
@@ -163,6 +159,11 @@ def register_csv(mentions: Sequence[PressMention], separator: str = ";") -> str:
 
 def register_xlsx(mentions: Sequence[PressMention], year: int, path: Path) -> None:
     """One sheet, one row per entry, a month column and a bold month heading before each month."""
+    # Imported here: openpyxl weighs on the memory of `watcher run`, which never writes a spreadsheet.
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
     workbook = Workbook()
     sheet = workbook.active
     assert sheet is not None

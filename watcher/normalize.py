@@ -7,6 +7,7 @@ import html
 import re
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from functools import cached_property
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 import nh3
@@ -48,7 +49,7 @@ class Item:
     publisher: str | None = None
     language: str | None = None
 
-    @property
+    @cached_property
     def title_date_key(self) -> str:
         day = "" if self.published_estimated else self.published.date().isoformat()
         return hashlib.sha1(f"{fold(self.title)}|{day}".encode()).hexdigest()

@@ -17,6 +17,7 @@ Rules come from the `topics`, `places` and `watchlist` sections of sources.yaml:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from watcher.config import Config, SourceConfig
 from watcher.normalize import Item
@@ -68,6 +69,26 @@ class Topic:
     abroad: int
     corroboration: int
 
+    @cached_property
+    def _terms_by_first_stem(self) -> dict[str, tuple[int, ...]]:
+        positions: dict[str, list[int]] = {}
+        for index, term in enumerate(self.terms):
+            if not term.acronym and term.stems:
+                positions.setdefault(term.stems[0], []).append(index)
+        return {stem: tuple(indexes) for stem, indexes in positions.items()}
+
+    @cached_property
+    def _acronym_terms(self) -> tuple[int, ...]:
+        return tuple(index for index, term in enumerate(self.terms) if term.acronym)
+
+    def candidates(self, words: frozenset[str]) -> list[Term]:
+        """The terms that may match a text holding these words, in rule order: the others cannot."""
+        by_stem = self._terms_by_first_stem
+        indexes = set(self._acronym_terms)
+        for word in words & by_stem.keys():
+            indexes.update(by_stem[word])
+        return [self.terms[index] for index in sorted(indexes)]
+
 
 @dataclass(frozen=True)
 class Name:
@@ -101,6 +122,7 @@ class _Segment:
     up_front: bool  # title or lead: where required context must appear
     stems: list[str] = field(init=False)
     folded: list[str] = field(init=False)
+    content_tokens: list[Token] = field(init=False)
     content_stems: list[str] = field(init=False)  # stop words left out, what terms match on
     acronyms: list[tuple[int, str]] = field(init=False)  # (position, as written)
     words: frozenset[str] = field(init=False)  # every stem and folded word, to skip the rules that cannot match
@@ -108,7 +130,8 @@ class _Segment:
     def __post_init__(self) -> None:
         self.stems = [token.stem for token in self.tokens]
         self.folded = [token.folded for token in self.tokens]
-        self.content_stems = [token.stem for token in self.tokens if not token.stop]
+        self.content_tokens = [token for token in self.tokens if not token.stop]
+        self.content_stems = [token.stem for token in self.content_tokens]
         self.acronyms = [(i, token.surface) for i, token in enumerate(self.tokens) if token.is_acronym]
         self.words = frozenset(self.stems) | frozenset(self.folded)
 
@@ -128,14 +151,30 @@ def _find_sequence(haystack: list[str], needle: tuple[str, ...]) -> list[int]:
             starts.append(index)
 
 
-def _phrases(texts: list[str]) -> list[tuple[str, tuple[str, ...], bool]]:
-    """(text, stems, capitalised): a place written with a capital only matches a capitalised word (« Tours »)."""
-    compiled = []
-    for text in texts:
-        stems = tuple(token.stem for token in tokenize(text) if not token.stop)
-        if stems:
-            compiled.append((text, stems, text[:1].isupper()))
-    return compiled
+_Place = tuple[str, tuple[str, ...], bool]
+
+
+class _Places:
+    """(text, stems, capitalised) phrases, looked up by their first stem: of hundreds, a text holds a few."""
+
+    def __init__(self, texts: list[str]) -> None:
+        # A place written with a capital only matches a capitalised word (« Tours »).
+        self.phrases: list[_Place] = []
+        for text in texts:
+            stems = tuple(token.stem for token in tokenize(text) if not token.stop)
+            if stems:
+                self.phrases.append((text, stems, text[:1].isupper()))
+        self._by_first_stem: dict[str, list[int]] = {}
+        for index, (_text, stems, _capitalised) in enumerate(self.phrases):
+            self._by_first_stem.setdefault(stems[0], []).append(index)
+
+    def __bool__(self) -> bool:
+        return bool(self.phrases)
+
+    def candidates(self, words: frozenset[str]) -> list[_Place]:
+        """The phrases that may occur in a text holding these words, in configuration order."""
+        indexes = sorted(i for word in words & self._by_first_stem.keys() for i in self._by_first_stem[word])
+        return [self.phrases[index] for index in indexes]
 
 
 class Scorer:
@@ -157,8 +196,8 @@ class Scorer:
             for key, topic in config.topics.items()
         ]
         places = config.places
-        self.abroad_places = _phrases(places.abroad)
-        self.france_places = _phrases(places.france)
+        self.abroad_places = _Places(places.abroad)
+        self.france_places = _Places(places.france)
         self.ignored_places = [tuple(token.stem for token in tokenize(text)) for text in places.ignore]
         collective = config.watchlist.collective
         self.collective_names = [self._name(name, "Action Patients") for name in collective.names]
@@ -206,21 +245,20 @@ class Scorer:
 
     # --- France versus abroad -------------------------------------------------
 
-    def _places_in(self, segment: _Segment, places: list[tuple[str, tuple[str, ...], bool]], mask: bool) -> list[str]:
-        stems = list(segment.stems)
-        if mask:
-            for phrase in self.ignored_places:
-                if phrase[0] in segment.words:
-                    for start in _find_sequence(stems, phrase):
-                        stems[start : start + len(phrase)] = ["\0"] * len(phrase)
-        kept = [(value, token) for value, token in zip(stems, segment.tokens, strict=True) if not token.stop]
-        visible = [value for value, _token in kept]
+    def _places_in(self, segment: _Segment, places: _Places, mask: bool) -> list[str]:
+        visible, kept = segment.content_stems, segment.content_tokens
+        ignored = [phrase for phrase in self.ignored_places if phrase[0] in segment.words] if mask else []
+        if ignored:
+            stems = list(segment.stems)
+            for phrase in ignored:
+                for start in _find_sequence(stems, phrase):
+                    stems[start : start + len(phrase)] = ["\0"] * len(phrase)
+            pairs = [(value, token) for value, token in zip(stems, segment.tokens, strict=True) if not token.stop]
+            visible, kept = [value for value, _token in pairs], [token for _value, token in pairs]
         found = []
-        for text, phrase, capitalised in places:
-            if phrase[0] not in segment.words:
-                continue
+        for text, phrase, capitalised in places.candidates(segment.words):
             starts = _find_sequence(visible, phrase)
-            if any(not capitalised or kept[start][1].surface[:1].isupper() for start in starts):
+            if any(not capitalised or kept[start].surface[:1].isupper() for start in starts):
                 found.append(text)
         return found
 
@@ -262,7 +300,7 @@ class Scorer:
                 tokens = enumerate(segment.tokens)
                 visible = ["\0" if i in masked else token.stem for i, token in tokens if not token.stop]
             acronyms = {surface for i, surface in segment.acronyms if i not in masked}
-            for term in topic.terms:
+            for term in topic.candidates(segment.words):
                 if term.acronym:
                     hit = not segment.shouting and term.text in acronyms
                 else:
@@ -322,7 +360,10 @@ class Scorer:
 
     def _find_members(self, segments: list[_Segment]) -> list[str]:
         found: list[str] = []
+        present = frozenset().union(*(segment.words for segment in segments))
         for name in self.members:
+            if name.words and name.words[0] not in present:
+                continue
             if name.label not in found and any(self._positions(name, segment) for segment in segments):
                 found.append(name.label)
         return found

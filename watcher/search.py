@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from datetime import datetime
+from functools import lru_cache
 
 import snowballstemmer
 from sqlalchemy import Engine
@@ -31,7 +32,12 @@ class SearchQueryError(ValueError):
 
 def search_stems(text: str) -> list[str]:
     """Stems of the meaningful words, accents folded first."""
-    return [_stemmer.stemWord(token.folded) for token in tokenize(text) if not token.stop]
+    return [_folded_stem(token.folded) for token in tokenize(text) if not token.stop]
+
+
+@lru_cache(maxsize=100_000)
+def _folded_stem(folded: str) -> str:
+    return _stemmer.stemWord(folded)
 
 
 def query_phrases(query: str) -> list[list[str]]:

@@ -41,10 +41,16 @@ def _fold_word(word: str) -> str:
     return fold(word)
 
 
+# Every combining mark of the Basic Multilingual Plane, deleted by one str.translate.
+_COMBINING_MARKS = {code: None for code in range(0x10000) if unicodedata.combining(chr(code))}
+
+
 def fold(text: str) -> str:
     """Lower case, ligatures expanded, accents removed."""
-    decomposed = unicodedata.normalize("NFKD", text.translate(_LIGATURES).lower())
-    return "".join(char for char in decomposed if not unicodedata.combining(char))
+    decomposed = unicodedata.normalize("NFKD", text.translate(_LIGATURES).lower()).translate(_COMBINING_MARKS)
+    if decomposed.isascii() or max(decomposed) <= "\uffff":
+        return decomposed
+    return "".join(char for char in decomposed if not unicodedata.combining(char))  # marks beyond the BMP
 
 
 # Words whose Snowball stem collides with an unrelated word: « urgentiste » would be « urgent ».
@@ -80,10 +86,7 @@ class Token:
     folded: str
     stem: str
     stop: bool
-
-    @property
-    def is_acronym(self) -> bool:
-        return len(self.surface) >= 2 and self.surface.isupper() and self.surface.isalpha()
+    is_acronym: bool  # « AME », « CHU »: two capitals or more, letters only
 
 
 def _split_words(text: str) -> list[str]:
@@ -99,7 +102,13 @@ def _split_words(text: str) -> list[str]:
 
 
 def tokenize(text: str) -> list[Token]:
-    return [_token(word) for word in _split_words(text)]
+    return list(_tokens_of(text))
+
+
+@lru_cache(maxsize=4096)
+def _tokens_of(text: str) -> tuple[Token, ...]:
+    # An item's title and lead are read by the scorer, the story index and the search index in turn.
+    return tuple(_token(word) for word in _split_words(text))
 
 
 _FOLDED_STOP_WORDS = frozenset(fold(word) for word in STOP_WORDS)
@@ -109,7 +118,8 @@ _FOLDED_STOP_WORDS = frozenset(fold(word) for word in STOP_WORDS)
 def _token(word: str) -> Token:
     # Tokens are immutable, so one per distinct word serves every text: the press repeats its vocabulary.
     folded = _fold_word(word)
-    return Token(word, folded, stem(word), folded in _FOLDED_STOP_WORDS)
+    acronym = len(word) >= 2 and word.isupper() and word.isalpha()
+    return Token(word, folded, stem(word), folded in _FOLDED_STOP_WORDS, acronym)
 
 
 def content_stems(text: str) -> list[str]:
