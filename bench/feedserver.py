@@ -3,15 +3,18 @@
 Each loopback address (127.0.0.2, 127.0.0.3…) is its own « site », so the per-host
 limit of the Fetcher does not hide the global one. Feeds are the raw Le Monde 2022
 captures of the shared corpus, each served under its own URL.
+
+The servers run in a child process: in the benchmark's own process, their threads
+would take the interpreter lock from the collector being measured.
 """
 
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
 import os
 import threading
 import time
-from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -41,7 +44,6 @@ class FeedFarm:
         self.bodies = corpus_bodies(count)
         self.latency = latency
         self.etags = etags
-        self.hits: Counter[str] = Counter()
         self.servers: list[ThreadingHTTPServer] = []
         self.urls: list[str] = []
         farm = self
@@ -55,7 +57,6 @@ class FeedFarm:
             def do_GET(self) -> None:
                 time.sleep(farm.latency)
                 index = int(self.path.strip("/").split(".")[0])
-                farm.hits[self.path] += 1
                 body = farm.bodies[index]
                 etag = '"' + hashlib.sha1(body).hexdigest()[:16] + '"'
                 if farm.etags and self.headers.get("If-None-Match") == etag:
@@ -82,11 +83,23 @@ class FeedFarm:
             self.urls.append(f"http://{address}:{port}/{n}.xml")
 
     def __enter__(self) -> FeedFarm:
+        # Forked after the sockets are bound: the child serves them, the parent only knows their URLs.
+        self._child = multiprocessing.get_context("fork").Process(target=self._serve, daemon=True)
+        self._child.start()
         for server in self.servers:
-            threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True).start()
+            server.socket.close()
         return self
 
+    def _serve(self) -> None:
+        threads = [
+            threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
+            for server in self.servers
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+
     def __exit__(self, *exc_info: object) -> None:
-        for server in self.servers:
-            server.shutdown()
-            server.server_close()
+        self._child.terminate()
+        self._child.join(timeout=10)
