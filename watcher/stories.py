@@ -24,14 +24,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import numpy as np
-from datasketch import MinHash, MinHashLSH
 
+from watcher.minhash import LSH_PARAMS, LSH_THRESHOLD, NUM_PERM, MinHash, MinHashLSH
 from watcher.text import content_stems, fold, tokenize
 
-NUM_PERM = 128
 # Stored signatures must be read back with the scheme that made them.
 MINHASH_SCHEME = "affine32"
-LSH_THRESHOLD = 0.4
 VERIFY_JACCARD = 0.5
 MIN_WORDS = 4  # below this, a shared title is too thin to call two items one story
 
@@ -162,7 +160,7 @@ class StoryIndex:
     def __init__(self, *, window: timedelta = WINDOW, max_items: int = MAX_ITEMS) -> None:
         self.window = window
         self.max_items = max_items
-        self._lsh = MinHashLSH(threshold=LSH_THRESHOLD, num_perm=NUM_PERM)
+        self._lsh = MinHashLSH(threshold=LSH_THRESHOLD, num_perm=NUM_PERM, params=LSH_PARAMS)
         self._members: dict[Hashable, _Member] = {}
         self._order: deque[tuple[datetime, Hashable]] = deque()  # insertion order, for eviction
         self._postings: dict[str, dict[Hashable, None]] = {}

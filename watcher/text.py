@@ -105,7 +105,7 @@ def tokenize(text: str) -> list[Token]:
     return list(_tokens_of(text))
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=256)
 def _tokens_of(text: str) -> tuple[Token, ...]:
     # An item's title and lead are read by the scorer, the story index and the search index in turn.
     return tuple(_token(word) for word in _split_words(text))
