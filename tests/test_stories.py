@@ -113,3 +113,24 @@ def test_index_size_is_capped() -> None:
         index.add(f"k{number}", f"s{number}", story_doc(f"Titre {number} urgences hôpital Laval", f"Texte {number} "
                                                          "fermeture nuit médecins", AT))  # fmt: skip
     assert len(index) == 3
+
+
+# --- vetoes: what tells two events apart ------------------------------------------------------------
+
+CONTROLLERS = (
+    "Grève à la SNCF : les contrôleurs maintiennent leur préavis pour Noël",
+    "SUD-Rail et la CGT ont confirmé lundi le mouvement des contrôleurs de la SNCF pour le week-end de Noël ; "
+    "la direction prévoit d'annuler un TGV sur trois.",
+)
+CONTROLLERS_FOLLOW_UP = (
+    "Grèves des trains : le gouvernement demande aux contrôleurs de renoncer",
+    "À la veille du week-end de Noël, le ministre des transports appelle SUD-Rail et la CGT à lever le préavis "
+    "des contrôleurs de la SNCF.",
+)
+
+
+def test_a_plural_kicker_is_not_another_place() -> None:
+    # « Grèves des trains » and « Grève à la SNCF » head the same strike: the kicker veto is for places.
+    index = StoryIndex()
+    index.add("a", "s1", story_doc(*CONTROLLERS, AT))
+    assert index.find_story(story_doc(*CONTROLLERS_FOLLOW_UP, AT + timedelta(hours=30))) == "s1"

@@ -112,7 +112,8 @@ def _kicker(title: str) -> frozenset[str]:
     match = _KICKER_RE.match(title)
     if not match:
         return frozenset()
-    return frozenset(token.folded for token in tokenize(match.group(1)) if not token.stop)
+    # Stems, so that « Grèves des trains » and « Grève à la SNCF » are seen to share a word.
+    return frozenset(token.stem for token in tokenize(match.group(1)) if not token.stop)
 
 
 @dataclass(frozen=True)
@@ -125,8 +126,8 @@ class StoryDoc:
     entities: frozenset[str]  # named entities, dates and numbers
     dates: frozenset[str]
     title_dates: frozenset[str]
-    kicker: frozenset[str]
-    title_words: frozenset[str]  # folded words of the title
+    kicker: frozenset[str]  # stems of the title's kicker
+    title_words: frozenset[str]  # stems of the title
     at: datetime
 
 
@@ -144,7 +145,7 @@ def story_doc(title: str, summary: str, at: datetime, minhash: MinHash | None = 
     for entity in entities:
         terms[entity] += ENTITY_REPEAT
     title_dates = frozenset(_dates(title))
-    title_words = frozenset(token.folded for token in tokenize(title) if not token.stop)
+    title_words = frozenset(title_stems)
     return StoryDoc(
         words, minhash or signature(words), terms, entities, dates, title_dates, _kicker(title), title_words, at
     )
