@@ -134,3 +134,22 @@ def test_a_plural_kicker_is_not_another_place() -> None:
     index = StoryIndex()
     index.add("a", "s1", story_doc(*CONTROLLERS, AT))
     assert index.find_story(story_doc(*CONTROLLERS_FOLLOW_UP, AT + timedelta(hours=30))) == "s1"
+
+
+LAVAL_NIGHTS = (
+    "Laval : les urgences fermées la nuit faute de médecins",
+    "Le centre hospitalier réoriente les patients vers le Samu de 18 heures à 8 heures jusqu'à nouvel ordre, "
+    "faute d'urgentistes.",
+)
+VIRE_NIGHTS = (
+    "Vire : les urgences fermées la nuit faute de médecins",
+    "Le centre hospitalier réoriente les patients vers le Samu de 18 heures à 8 heures jusqu'à nouvel ordre, "
+    "faute d'urgentistes.",
+)
+
+
+def test_two_towns_in_the_same_words_stay_apart() -> None:
+    # Near-duplicate text, yet two closures: the place in the kicker vetoes stage 1 as well as stage 2.
+    index = StoryIndex()
+    index.add("a", "s1", story_doc(*LAVAL_NIGHTS, AT))
+    assert index.find_story(story_doc(*VIRE_NIGHTS, AT + timedelta(hours=1))) is None

@@ -5,8 +5,9 @@ Two stages, precision first (a false merge hides a different event from the grou
    verified by the exact Jaccard similarity;
 2. same event within a time window (72 h): what two items share — named people,
    places and institutions, dates, rare terms — weighed by TF-IDF cosine over the
-   window, with vetoes for different places in the kicker (« Laval : » vs
-   « Vire : ») and different dates (two strike days).
+   window.
+Both stages veto different places in the kicker (« Laval : » vs « Vire : ») and
+different dates (two strike days), even in the same words.
 
 The index holds only the items of the window (older ones are evicted as time
 moves on, and `max_items` caps it), so memory is bounded; it is rebuilt from the
@@ -196,8 +197,8 @@ class StoryIndex:
             member = self._members[key]
             similarity = jaccard(doc.words, member.doc.words)
             # Ties are broken on the key so that the result does not depend on set order.
-            if similarity < VERIFY_JACCARD or _different_dates(doc, member.doc):
-                continue  # two strike days announced in the same words are still two events
+            if similarity < VERIFY_JACCARD or _conflict(doc, member.doc):
+                continue  # two strike days, or two towns, announced in the same words are still two events
             if best is None or (similarity, str(key)) > best[:2]:
                 best = (similarity, str(key), member.story)
         if best is not None:
