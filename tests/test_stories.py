@@ -153,3 +153,10 @@ def test_two_towns_in_the_same_words_stay_apart() -> None:
     index = StoryIndex()
     index.add("a", "s1", story_doc(*LAVAL_NIGHTS, AT))
     assert index.find_story(story_doc(*VIRE_NIGHTS, AT + timedelta(hours=1))) is None
+
+
+def test_a_kicker_without_the_french_space_is_a_kicker() -> None:
+    # Some outlets write « Toulon: » rather than « Toulon : »; the place veto must see it all the same.
+    index = StoryIndex()
+    index.add("a", "s1", story_doc(LAVAL_NIGHTS[0].replace(" :", ":"), LAVAL_NIGHTS[1], AT))
+    assert index.find_story(story_doc(VIRE_NIGHTS[0].replace(" :", ":"), VIRE_NIGHTS[1], AT)) is None
