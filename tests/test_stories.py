@@ -160,3 +160,10 @@ def test_a_kicker_without_the_french_space_is_a_kicker() -> None:
     index = StoryIndex()
     index.add("a", "s1", story_doc(LAVAL_NIGHTS[0].replace(" :", ":"), LAVAL_NIGHTS[1], AT))
     assert index.find_story(story_doc(VIRE_NIGHTS[0].replace(" :", ":"), VIRE_NIGHTS[1], AT)) is None
+
+
+def test_a_number_inside_a_name_is_not_a_figure() -> None:
+    # « Covid-19 » would otherwise hand every Covid article a shared rare « number ».
+    title = "Covid-19 : au moins 120 services d'urgences en difficulté"
+    entities = story_doc(title, "Selon Samu-Urgences de France.", AT).entities
+    assert "n:120" in entities and "n:19" not in entities

@@ -49,7 +49,8 @@ ENTITY_REPEAT = 2
 
 _MONTHS = "janvier fevrier mars avril mai juin juillet aout septembre octobre novembre decembre".split()
 _DATE_RE = re.compile(r"\b(1er|[0-3]?\d)\s+(" + "|".join(_MONTHS) + r")\b")
-_NUMBER_RE = re.compile(r"\b\d[\d  ]{1,}\d\b|\b\d{2,}\b")
+# A figure stands alone: the digits of a name such as « Covid-19 » or « COP27 » are not one.
+_NUMBER_RE = re.compile(r"(?<![\w-])(?:\d[\d  ]{1,}\d|\d{2,})(?![\w-])")
 # « Laval : les urgences… » — the place or actor a French title opens with (some outlets drop the space: « Laval: »).
 _KICKER_RE = re.compile(r"^\s*([^:«»\"]{2,40}?)\s*:\s")
 _SENTENCE_RE = re.compile(r"[.!?:;«»\"()\[\]]|\s[-–—]\s")
