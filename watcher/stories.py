@@ -40,7 +40,10 @@ WINDOW = timedelta(hours=72)
 MAX_ITEMS = 200_000
 # Stage 2 thresholds, set on the development set (bench/relevance.py).
 EVENT_COSINE = 0.25
-EVENT_SHARED_WEIGHT = 16.0  # IDF sum of shared names and dates: two rare ones, one is not enough
+# IDF sum of shared names, dates and figures. A rare one weighs at most log(1001 / 2) + 1 ≈ 7.2, so this takes
+# three: with two (14), topic neighbours merged on the development set (two British strike pieces sharing
+# « Royaume-Uni », two « Black Friday » strikes at different companies).
+EVENT_SHARED_WEIGHT = 16.0
 MAX_POSTING = 100  # a term carried by more items than this is too common to propose candidates
 MAX_CANDIDATES = 40
 IDF_MIN_DOCS = 1000
