@@ -113,3 +113,57 @@ def test_index_size_is_capped() -> None:
         index.add(f"k{number}", f"s{number}", story_doc(f"Titre {number} urgences hôpital Laval", f"Texte {number} "
                                                          "fermeture nuit médecins", AT))  # fmt: skip
     assert len(index) == 3
+
+
+# --- vetoes: what tells two events apart ------------------------------------------------------------
+
+CONTROLLERS = (
+    "Grève à la SNCF : les contrôleurs maintiennent leur préavis pour Noël",
+    "SUD-Rail et la CGT ont confirmé lundi le mouvement des contrôleurs de la SNCF pour le week-end de Noël ; "
+    "la direction prévoit d'annuler un TGV sur trois.",
+)
+CONTROLLERS_FOLLOW_UP = (
+    "Grèves des trains : le gouvernement demande aux contrôleurs de renoncer",
+    "À la veille du week-end de Noël, le ministre des transports appelle SUD-Rail et la CGT à lever le préavis "
+    "des contrôleurs de la SNCF.",
+)
+
+
+def test_a_plural_kicker_is_not_another_place() -> None:
+    # « Grèves des trains » and « Grève à la SNCF » head the same strike: the kicker veto is for places.
+    index = StoryIndex()
+    index.add("a", "s1", story_doc(*CONTROLLERS, AT))
+    assert index.find_story(story_doc(*CONTROLLERS_FOLLOW_UP, AT + timedelta(hours=30))) == "s1"
+
+
+LAVAL_NIGHTS = (
+    "Laval : les urgences fermées la nuit faute de médecins",
+    "Le centre hospitalier réoriente les patients vers le Samu de 18 heures à 8 heures jusqu'à nouvel ordre, "
+    "faute d'urgentistes.",
+)
+VIRE_NIGHTS = (
+    "Vire : les urgences fermées la nuit faute de médecins",
+    "Le centre hospitalier réoriente les patients vers le Samu de 18 heures à 8 heures jusqu'à nouvel ordre, "
+    "faute d'urgentistes.",
+)
+
+
+def test_two_towns_in_the_same_words_stay_apart() -> None:
+    # Near-duplicate text, yet two closures: the place in the kicker vetoes stage 1 as well as stage 2.
+    index = StoryIndex()
+    index.add("a", "s1", story_doc(*LAVAL_NIGHTS, AT))
+    assert index.find_story(story_doc(*VIRE_NIGHTS, AT + timedelta(hours=1))) is None
+
+
+def test_a_kicker_without_the_french_space_is_a_kicker() -> None:
+    # Some outlets write « Toulon: » rather than « Toulon : »; the place veto must see it all the same.
+    index = StoryIndex()
+    index.add("a", "s1", story_doc(LAVAL_NIGHTS[0].replace(" :", ":"), LAVAL_NIGHTS[1], AT))
+    assert index.find_story(story_doc(VIRE_NIGHTS[0].replace(" :", ":"), VIRE_NIGHTS[1], AT)) is None
+
+
+def test_a_number_inside_a_name_is_not_a_figure() -> None:
+    # « Covid-19 » would otherwise hand every Covid article a shared rare « number ».
+    title = "Covid-19 : au moins 120 services d'urgences en difficulté"
+    entities = story_doc(title, "Selon Samu-Urgences de France.", AT).entities
+    assert "n:120" in entities and "n:19" not in entities
