@@ -11,7 +11,7 @@ from watcher import minhash
 def test_lsh_parameters_are_the_ones_datasketch_chooses_for_the_threshold() -> None:
     from datasketch.lsh import _optimal_param
 
-    assert minhash.LSH_PARAMS == _optimal_param(minhash.LSH_THRESHOLD, minhash.NUM_PERM, 0.5, 0.5)
+    assert _optimal_param(minhash.LSH_THRESHOLD, minhash.NUM_PERM, 0.5, 0.5) == minhash.LSH_PARAMS
 
 
 def test_the_service_does_not_load_scipy() -> None:
