@@ -167,3 +167,21 @@ def test_a_number_inside_a_name_is_not_a_figure() -> None:
     title = "Covid-19 : au moins 120 services d'urgences en difficulté"
     entities = story_doc(title, "Selon Samu-Urgences de France.", AT).entities
     assert "n:120" in entities and "n:19" not in entities
+
+
+def test_items_arriving_out_of_order_leave_the_window_by_their_own_time() -> None:
+    """A recent item indexed first must not keep older ones, indexed after it, past the window."""
+    index = StoryIndex()
+    index.add("recent", "s1", story_doc("Urgences de Laval : fermeture la nuit", "Faute de médecins, dès lundi.", AT))
+    index.add(
+        "old",
+        "s2",
+        story_doc(
+            "Grève des internes à Rennes", "Les internes du CHU de Rennes cessent le travail.", AT - timedelta(hours=60)
+        ),
+    )
+    later = story_doc(
+        "Pénurie de pédiatres à Brest", "Le service de pédiatrie de Brest réduit ses lits.", AT + timedelta(hours=20)
+    )
+    index.add("later", "s3", later)
+    assert len(index) == 2  # « old » is 80 h behind the newest item, out of the window

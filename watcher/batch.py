@@ -173,6 +173,7 @@ class SourceBatch:
             else:
                 added, seen = plan.growth.get(story_id, (0, item.collected_at))
                 plan.growth[story_id] = (added + 1, max(seen, item.collected_at))
+        assert doc.minhash is not None
         plan.items.append(_row(item, item_id, self.source_id, story_id, signature_bytes(doc.minhash)))
         self.stories.add(item_id, story_id, doc)
         plan.indexed.append(item_id)

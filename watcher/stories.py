@@ -19,15 +19,15 @@ from __future__ import annotations
 import heapq
 import math
 import re
-from collections import Counter, deque
+from collections import Counter
 from collections.abc import Hashable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 import numpy as np
 
 from watcher.minhash import LSH_PARAMS, LSH_THRESHOLD, NUM_PERM, MinHash, MinHashLSH
-from watcher.text import content_stems, fold, tokenize
+from watcher.text import content_stems, fold, sentence_openers, tokenize
 
 # Stored signatures must be read back with the scheme that made them.
 MINHASH_SCHEME = "affine32"
@@ -35,7 +35,7 @@ VERIFY_JACCARD = 0.5
 MIN_WORDS = 4  # below this, a shared title is too thin to call two items one story
 
 WINDOW = timedelta(hours=72)
-MAX_ITEMS = 200_000
+MAX_ITEMS = 50_000  # about 15 KB each: a ceiling for a burst, far above a 72 h window of the veille
 # Stage 2 thresholds, set on the development set (bench/relevance.py).
 EVENT_COSINE = 0.25
 # IDF sum of shared names, dates and figures. A rare one weighs at most log(1001 / 2) + 1 ≈ 7.2, so this takes
@@ -51,10 +51,10 @@ ENTITY_REPEAT = 2
 _MONTHS = "janvier fevrier mars avril mai juin juillet aout septembre octobre novembre decembre".split()
 _DATE_RE = re.compile(r"\b(1er|[0-3]?\d)\s+(" + "|".join(_MONTHS) + r")\b")
 # A figure stands alone: the digits of a name such as « Covid-19 » or « COP27 » are not one.
+_DIGIT_RE = re.compile(r"\d")
 _NUMBER_RE = re.compile(r"(?<![\w-])(?:\d[\d  ]{1,}\d|\d{2,})(?![\w-])")
 # « Laval : les urgences… » — the place or actor a French title opens with (some outlets drop the space: « Laval: »).
 _KICKER_RE = re.compile(r"^\s*([^:«»\"]{2,40}?)\s*:\s")
-_SENTENCE_RE = re.compile(r"[.!?:;«»\"()\[\]]|\s[-–—]\s")
 
 
 def story_words(title: str, summary: str) -> frozenset[str]:
@@ -94,20 +94,21 @@ def _analyse(text: str) -> tuple[list[str], set[str]]:
     """Content stems in order, and named entities: capitalised words that do not open a sentence, and acronyms."""
     stems: list[str] = []
     found: set[str] = set()
-    for chunk in _SENTENCE_RE.split(text):
-        for position, token in enumerate(tokenize(chunk)):
-            if token.stop:
-                continue
-            stems.append(token.stem)
-            if len(token.surface) < 2 or not token.surface[0].isupper():
-                continue
-            if position == 0 and not token.is_acronym:
-                continue  # any word opens a sentence with a capital
-            found.add("e:" + token.folded)
+    for token, opens in zip(tokenize(text), sentence_openers(text), strict=True):
+        if token.stop:
+            continue
+        stems.append(token.stem)
+        if len(token.surface) < 2 or not token.surface[0].isupper():
+            continue
+        if opens and not token.is_acronym:
+            continue  # any word opens a sentence with a capital
+        found.add("e:" + token.folded)
     return stems, found
 
 
 def _dates(text: str) -> set[str]:
+    if not _DIGIT_RE.search(text):
+        return set()  # most titles: no need to fold them
     return {f"d:{day.replace('1er', '1')}-{month}" for day, month in _DATE_RE.findall(fold(text))}
 
 
@@ -124,7 +125,7 @@ class StoryDoc:
     """What the two stages compare, computed once per item."""
 
     words: frozenset[str]
-    minhash: MinHash
+    minhash: MinHash | None  # dropped once the item is indexed: the LSH keeps its bands
     terms: Counter[str]  # stems (title repeated), entities and dates, with counts
     entities: frozenset[str]  # named entities, dates and numbers
     dates: frozenset[str]
@@ -139,7 +140,8 @@ def story_doc(title: str, summary: str, at: datetime, minhash: MinHash | None = 
     summary_stems, summary_entities = _analyse(summary)
     words = frozenset(title_stems) | frozenset(summary_stems)  # the same set as story_words()
     text = f"{title}. {summary}"
-    dates = frozenset(_dates(text))
+    title_dates = frozenset(_dates(title))
+    dates = title_dates | _dates(summary)  # no date spans the two: « . » stands between them
     numbers = {"n:" + re.sub(r"\D", "", number) for number in _NUMBER_RE.findall(text)}
     entities = frozenset(title_entities | summary_entities | dates | numbers)
     terms: Counter[str] = Counter(summary_stems)
@@ -147,7 +149,6 @@ def story_doc(title: str, summary: str, at: datetime, minhash: MinHash | None = 
         terms[stem_] += TITLE_REPEAT
     for entity in entities:
         terms[entity] += ENTITY_REPEAT
-    title_dates = frozenset(_dates(title))
     title_words = frozenset(title_stems)
     return StoryDoc(
         words, minhash or signature(words), terms, entities, dates, title_dates, _kicker(title), title_words, at
@@ -166,11 +167,16 @@ class StoryIndex:
     def __init__(self, *, window: timedelta = WINDOW, max_items: int = MAX_ITEMS) -> None:
         self.window = window
         self.max_items = max_items
-        self._lsh = MinHashLSH(threshold=LSH_THRESHOLD, num_perm=NUM_PERM, params=LSH_PARAMS)
+        # Band keys hashed to an int: a quarter of the memory of datasketch's 32-byte keys.
+        self._lsh = MinHashLSH(threshold=LSH_THRESHOLD, num_perm=NUM_PERM, params=LSH_PARAMS, hashfunc=hash)
         self._members: dict[Hashable, _Member] = {}
-        self._order: deque[tuple[datetime, Hashable]] = deque()  # insertion order, for eviction
-        self._postings: dict[str, dict[Hashable, None]] = {}
-        self._df: Counter[str] = Counter()
+        # Oldest first by the item's own time, not by arrival: a feed may list old items after new ones.
+        # Entries of discarded items stay until they reach the top, where they are skipped.
+        self._order: list[tuple[datetime, int, Hashable]] = []
+        self._added = 0
+        # Items by term, oldest first; a posting's length is the term's document frequency. Lists, not
+        # dicts: most terms are in one or two items, and a dict apiece made up half of the index's memory.
+        self._postings: dict[str, list[Hashable]] = {}
         self._latest: datetime | None = None
 
     def __len__(self) -> int:
@@ -180,14 +186,15 @@ class StoryIndex:
         if key in self._members or len(doc.words) < MIN_WORDS:
             return
         self._evict(doc.at)
+        assert doc.minhash is not None, "a document is indexed once"
         self._lsh.insert(key, doc.minhash)
-        self._members[key] = _Member(story, doc)
-        self._order.append((doc.at, key))
+        self._members[key] = _Member(story, replace(doc, minhash=None))
+        self._added += 1
+        heapq.heappush(self._order, (doc.at, self._added, key))
         for term in doc.terms:
-            self._df[term] += 1
-            self._postings.setdefault(term, {})[key] = None
+            self._postings.setdefault(term, []).append(key)
         while len(self._members) > self.max_items:
-            self._remove(self._order.popleft()[1])
+            self._remove(heapq.heappop(self._order)[2])
 
     def discard(self, keys: Iterable[Hashable]) -> None:
         """Forget items that were not stored after all (their transaction was rolled back)."""
@@ -199,6 +206,7 @@ class StoryIndex:
         if len(doc.words) < MIN_WORDS:
             return None
         self._evict(doc.at)
+        assert doc.minhash is not None, "the signature of a document to place"
         best: tuple[float, str, Hashable] | None = None
         for key in self._lsh.query(doc.minhash):
             member = self._members[key]
@@ -238,7 +246,7 @@ class StoryIndex:
     def _idf(self, term: str, total: int) -> float:
         # A quiet window (a few dozen items) must not make every word look common: the collection is
         # taken as at least IDF_MIN_DOCS items, so a word seen in one or two items stays rare.
-        return math.log((max(total, IDF_MIN_DOCS) + 1) / (self._df.get(term, 0) + 1)) + 1.0
+        return math.log((max(total, IDF_MIN_DOCS) + 1) / (len(self._postings.get(term, ())) + 1)) + 1.0
 
     def _cosine(self, left: Counter[str], right: Counter[str], total: int) -> float:
         def vector(terms: Counter[str]) -> dict[str, float]:
@@ -255,7 +263,7 @@ class StoryIndex:
         self._latest = at if self._latest is None else max(self._latest, at)
         horizon = self._latest - self.window
         while self._order and self._order[0][0] < horizon:
-            self._remove(self._order.popleft()[1])
+            self._remove(heapq.heappop(self._order)[2])
 
     def _remove(self, key: Hashable) -> None:
         member = self._members.pop(key, None)
@@ -265,12 +273,9 @@ class StoryIndex:
         for term in member.doc.terms:
             posting = self._postings.get(term)
             if posting is not None:
-                posting.pop(key, None)
+                posting.remove(key)  # the oldest are evicted first, and they are at the front
                 if not posting:
                     del self._postings[term]
-            self._df[term] -= 1
-            if self._df[term] <= 0:
-                del self._df[term]
 
 
 def _different_dates(left: StoryDoc, right: StoryDoc) -> bool:

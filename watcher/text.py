@@ -89,26 +89,61 @@ class Token:
     is_acronym: bool  # « AME », « CHU »: two capitals or more, letters only
 
 
-def _split_words(text: str) -> list[str]:
+_SENTENCE_MARKS = frozenset('.!?:;«»"()[]')
+_DASHES = frozenset("-–—")
+
+
+def _split_words(text: str) -> tuple[list[str], list[bool]]:
+    """The words of a text, and for each whether it opens a sentence, a quote or a parenthesis."""
     words: list[str] = []
-    for raw in _WORD_RE.findall(text.translate(_LIGATURES)):
+    openers: list[bool] = []
+    text = text.translate(_LIGATURES)
+    for match in _WORD_RE.finditer(text):
+        raw = match.group()
+        first = len(words)
         # « l'hôpital » -> « hôpital »; « aujourd'hui » keeps its apostrophe.
         elided = _ELISION_RE.match(raw)
         if elided and len(raw) > elided.end():
             words.append(raw[: elided.end() - 1])
             raw = raw[elided.end() :]
         words.extend(part for part in raw.split("-") if part)
-    return words
+        openers.extend(False for _ in range(len(words) - len(openers)))
+        if len(words) > first:
+            openers[first] = _opens_sentence(text, match.start())
+    return words, openers
+
+
+def _opens_sentence(text: str, start: int) -> bool:
+    # Only marks and spaces between the word and a full stop, a colon, a quote, a bracket, a spaced dash
+    # or the start of the text.
+    index = start - 1
+    while index >= 0:
+        char = text[index]
+        if char in _SENTENCE_MARKS:
+            return True
+        spaced = index + 1 < len(text) and text[index + 1].isspace() and text[index - 1 : index].isspace()
+        if char in _DASHES and spaced:
+            return True
+        if char.isalnum():
+            return False
+        index -= 1
+    return True
 
 
 def tokenize(text: str) -> list[Token]:
-    return list(_tokens_of(text))
+    return list(_analysed(text)[0])
+
+
+def sentence_openers(text: str) -> tuple[bool, ...]:
+    """For each token of `tokenize(text)`, whether it opens a sentence: a capital there names nothing."""
+    return _analysed(text)[1]
 
 
 @lru_cache(maxsize=256)
-def _tokens_of(text: str) -> tuple[Token, ...]:
+def _analysed(text: str) -> tuple[tuple[Token, ...], tuple[bool, ...]]:
     # An item's title and lead are read by the scorer, the story index and the search index in turn.
-    return tuple(_token(word) for word in _split_words(text))
+    words, openers = _split_words(text)
+    return tuple(_token(word) for word in words), tuple(openers)
 
 
 _FOLDED_STOP_WORDS = frozenset(fold(word) for word in STOP_WORDS)
