@@ -152,3 +152,34 @@ def test_drugs_insurance_and_awareness_campaigns_are_not_the_hospital(judge) -> 
     campaign = judge("Lymphomes : une association lance une campagne", "Vers les médecins généralistes.")
     for result in (paxlovid, insurance, campaign):
         assert "hopital" not in result.topics
+
+
+@pytest.mark.parametrize(
+    ("title", "summary", "cap"),
+    [
+        ("Attaque au CHU de Reims : deux soignantes blessées", "Le centre hospitalier sous le choc.", "fait divers"),
+        ("Au CHU de Lille, un protocole avec le parquet", "Une convention signée par l'hôpital.", "fait divers"),
+        ("Le Mans : un cycliste hospitalisé après une collision", "Au centre hospitalier, état grave.", "fait divers"),
+        ("« Hôpital central » renouvelée", "La fiction sur les internes d'un CHU reprend son tournage.", "fiction"),
+        ("Une clinique vétérinaire ouvre un service d'urgences", "Chiens et chats soignés la nuit.", "vétérinaires"),
+        ("Les infirmiers anesthésistes en quête de reconnaissance",
+         "En grève, ces infirmiers de réanimation réclament un statut ; les médecins hésitent.", "grève sans hôpital"),
+    ],
+)  # fmt: skip
+def test_faits_divers_fiction_vets_and_strikes_without_hospital_stay_out(judge, title: str, summary: str, cap: str):
+    result = judge(title, summary)
+    assert "hopital" not in result.topics
+    assert any(reason.startswith("hopital : ") and cap in reason and "plafonnée" in reason for reason in result.why)
+
+
+@pytest.mark.parametrize(
+    ("title", "summary"),
+    [
+        ("Drames à l'hôpital Purpan : une plainte, un suicide", "Les syndicats dénoncent le manque de personnel."),
+        ("Bordeaux : les soignants du CHU appelés à une grève", "Ils réclament des effectifs aux urgences."),
+        ("Grève des médecins : la Mayenne, désert médical, inquiète", "Les généralistes ferment leurs cabinets."),
+    ],
+)  # fmt: skip
+def test_the_hospital_system_lifts_the_caps(judge, title: str, summary: str) -> None:
+    result = judge(title, summary)
+    assert "hopital" in result.topics and not any("plafonnée" in reason for reason in result.why)
