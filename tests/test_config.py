@@ -69,6 +69,16 @@ def test_minimal_config_gets_defaults() -> None:
         ("    interval: 30m", "    interval: 30m\n    colour: red", "ligne 5, sources[0].colour : champ inconnu"),
         ("    terms: {hôpital: 30, urgences: 25}", "    terms: {hôpital: beaucoup}", "topics.hopital.terms.hôpital"),
         ("    names: [Action Patients]", "    names: []", "watchlist.collective.names : la liste ne peut pas"),
+        (
+            "    terms: {hôpital: 30, urgences: 25}",
+            "    terms: {hôpital: 30, urgences: 25}\n    dampen:\n      fait divers: {when: [agression]}",
+            "« dampen » « fait divers » cite « agression », qui n'est pas dans « terms »",
+        ),
+        (
+            "    terms: {hôpital: 30, urgences: 25}",
+            "    terms: {hôpital: 30, urgences: 25}\n    dampen:\n      fait divers: {when: []}",
+            "topics.hopital.dampen.fait divers.when : la liste ne peut pas être vide",
+        ),
     ],
 )
 def test_errors_name_file_line_and_field_in_french(replace: str, by: str, expected: str) -> None:

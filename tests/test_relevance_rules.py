@@ -116,3 +116,70 @@ def test_the_collective_and_its_spokespeople_in_role_are_mentions(
 ) -> None:
     result = judge(title, summary)
     assert expected in result.mentions and result.decision == "alert"
+
+
+@pytest.mark.parametrize(
+    ("title", "summary"),
+    [
+        ("Santé de l'enfant : les puéricultrices réclament des mesures d'urgence", "Elles dénoncent un mépris."),
+        ("Prisons : « il y a urgence à réduire la population carcérale »", "Un collectif de médecins et d'avocats."),
+        ("Le Sénat remplace l'AME par une aide médicale d'urgence", "Le panier de soins des sans-papiers est réduit."),
+        ("Grève des libéraux : SAMU-Urgences de France désapprouve", "Le syndicat juge l'appel irresponsable."),
+    ],
+)  # fmt: skip
+def test_generic_emergencies_and_names_are_not_emergency_departments(judge, title: str, summary: str) -> None:
+    assert not any(reason.startswith("hopital : « urgences »") for reason in judge(title, summary).why)
+
+
+@pytest.mark.parametrize(
+    ("title", "summary"),
+    [
+        ("Présidentielle : la candidate promet des médecins", "Elle veut lutter contre la désertification médicale."),
+        ("A la campagne, des tiers-lieux de santé", "Ils attirent de jeunes médecins en zone sous-dotée."),
+        ("Troubles alimentaires : patients et soignants alertent", "Les délais pour accéder à des soins s'allongent."),
+        ("Bronchiolite : des enfants transférés", "La saturation des hôpitaux impose des reports de soins."),
+        ("Hôpital : une mobilisation pour des hausses d'effectifs", "Des rassemblements dans cinquante villes."),
+        ("Permanence des soins : l'obligation de garde revient", "Des sénateurs veulent y obliger les médecins."),
+    ],
+)  # fmt: skip
+def test_the_definitions_other_words_for_access_and_strain(judge, title: str, summary: str) -> None:
+    assert "hopital" in judge(title, summary).topics
+
+
+def test_drugs_insurance_and_awareness_campaigns_are_not_the_hospital(judge) -> None:
+    paxlovid = judge("Covid-19 : un antiviral", "Le médecin traitant pourra prescrire ce médicament.")
+    insurance = judge("Protection sociale : une tribune", "Complémentaires santé, déserts médicaux, coût de la santé…")
+    campaign = judge("Lymphomes : une association lance une campagne", "Vers les médecins généralistes.")
+    for result in (paxlovid, insurance, campaign):
+        assert "hopital" not in result.topics
+
+
+@pytest.mark.parametrize(
+    ("title", "summary", "cap"),
+    [
+        ("Attaque au CHU de Reims : deux soignantes blessées", "Le centre hospitalier sous le choc.", "fait divers"),
+        ("Au CHU de Lille, un protocole avec le parquet", "Une convention signée par l'hôpital.", "fait divers"),
+        ("Le Mans : un cycliste hospitalisé après une collision", "Au centre hospitalier, état grave.", "fait divers"),
+        ("« Hôpital central » renouvelée", "La fiction sur les internes d'un CHU reprend son tournage.", "fiction"),
+        ("Une clinique vétérinaire ouvre un service d'urgences", "Chiens et chats soignés la nuit.", "vétérinaires"),
+        ("Les infirmiers anesthésistes en quête de reconnaissance",
+         "En grève, ces infirmiers de réanimation réclament un statut ; les médecins hésitent.", "grève sans hôpital"),
+    ],
+)  # fmt: skip
+def test_faits_divers_fiction_vets_and_strikes_without_hospital_stay_out(judge, title: str, summary: str, cap: str):
+    result = judge(title, summary)
+    assert "hopital" not in result.topics
+    assert any(reason.startswith("hopital : ") and cap in reason and "plafonnée" in reason for reason in result.why)
+
+
+@pytest.mark.parametrize(
+    ("title", "summary"),
+    [
+        ("Drames à l'hôpital Purpan : une plainte, un suicide", "Les syndicats dénoncent le manque de personnel."),
+        ("Bordeaux : les soignants du CHU appelés à une grève", "Ils réclament des effectifs aux urgences."),
+        ("Grève des médecins : la Mayenne, désert médical, inquiète", "Les généralistes ferment leurs cabinets."),
+    ],
+)  # fmt: skip
+def test_the_hospital_system_lifts_the_caps(judge, title: str, summary: str) -> None:
+    result = judge(title, summary)
+    assert "hopital" in result.topics and not any("plafonnée" in reason for reason in result.why)

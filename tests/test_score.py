@@ -6,17 +6,17 @@ from datetime import UTC, datetime
 
 import pytest
 
-from watcher.config import Config, SourceConfig
+from watcher.config import Config, SourceConfig, parse_config
 from watcher.normalize import Item
 from watcher.score import Judgement, Scorer
 
 NOW = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
 
 
-def _item(title: str, summary: str = "") -> Item:
+def _item(title: str, summary: str = "", content: str | None = None) -> Item:
     return Item(
         source="test", url="https://x.test/a", guid="a", title=title, summary=summary,
-        published=NOW, collected_at=NOW, content_hash="h",
+        published=NOW, collected_at=NOW, content_hash="h", content=content,
     )  # fmt: skip
 
 
@@ -97,3 +97,39 @@ def test_decision_follows_thresholds(judge, real_config: Config) -> None:
         expected = "alert" if result.score >= alerts.alert_threshold else (
             "digest" if result.score >= alerts.digest_threshold else "drop")  # fmt: skip
         assert result.decision == expected
+
+
+DAMPENED = """\
+sources:
+  - {name: Presse, url: "https://p.test/rss"}
+topics:
+  hopital:
+    label: Hôpital
+    terms: {CHU: 40, hôpital: 40, "manque de lits": 30, agression: -5, grève: -5}
+    dampen:
+      "fait divers": {when: [agression], unless: ["manque de lits"]}
+      "grève sans hôpital": {when: [grève]}
+watchlist:
+  collective: {names: [Action Patients]}
+"""
+
+
+def test_dampen_caps_below_the_digest_unless_the_topic_itself_is_there() -> None:
+    scorer = Scorer(parse_config(DAMPENED))
+    cap = scorer.config.alerts.digest_threshold - 1
+
+    def judge(title: str, summary: str = "", content: str | None = None) -> Judgement:
+        return scorer.judge(_item(title, summary, content), None)
+
+    stabbing = judge("Agression au CHU de Reims", "Un patient blesse deux soignantes à l'hôpital.")
+    assert stabbing.topic_scores["hopital"] == cap and stabbing.decision == "drop"
+    assert f"hopital : fait divers (« agression »), note plafonnée à {cap}" in stabbing.why
+    # A term of `unless` anywhere, even deep in the full text, lifts the cap.
+    system = judge("Agression au CHU de Reims", "L'hôpital débordé.", content="Le manque de lits est chronique.")
+    assert system.topic_scores["hopital"] > cap and not any("plafonnée" in reason for reason in system.why)
+    # The trigger counts only in the title or the lead: a word deep in the full text does not make a fait divers.
+    deep = judge("Le CHU de Reims recrute", "L'hôpital ouvre des postes.", content="Après une agression en mai.")
+    assert deep.topic_scores["hopital"] > cap
+    # No `unless`: the trigger alone caps.
+    strike = judge("Grève au CHU de Reims", "L'hôpital tourne au ralenti.")
+    assert strike.topic_scores["hopital"] == cap

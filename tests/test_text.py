@@ -31,3 +31,5 @@ def test_gender_number_and_accent_variants_share_a_stem() -> None:
 def test_colliding_stems_are_kept_apart() -> None:
     assert stem("urgentistes") != stem("urgente")
     assert stem("généralistes") != stem("général")
+    assert stem("soignants") == stem("soignante") != stem("soigner")
+    assert stem("effectifs") == stem("effectif") != stem("effectivement")

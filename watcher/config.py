@@ -132,6 +132,18 @@ def _requirement_groups(value: object) -> object:
     return value
 
 
+class DampenerConfig(_Strict):
+    """Words that make an item about something else (a fait divers, a strike) unless the topic itself is there.
+
+    Both lists name terms of the topic: they are matched once with the score, so a cap costs no extra matching.
+    """
+
+    # One of these in the title or the lead caps the topic's score just below the digest...
+    when: Annotated[list[str], Field(min_length=1)]
+    # ...unless one of these is anywhere in the item.
+    unless: list[str] = []
+
+
 class TopicConfig(_Strict):
     label: Annotated[str, Field(min_length=1)]
     terms: dict[str, Annotated[int, Field(ge=-100, le=100)]]
@@ -141,6 +153,8 @@ class TopicConfig(_Strict):
     abroad: Annotated[int, Field(ge=-100, le=0)] = 0
     # A single matched term weighing less than this cannot carry an item to the digest on its own.
     corroboration: Annotated[int, Field(ge=0, le=100)] = 0
+    # Named caps: a `when` term up front without any `unless` term keeps the item below the digest.
+    dampen: dict[Annotated[str, Field(min_length=1)], DampenerConfig] = {}
 
     @field_validator("terms")
     @classmethod
@@ -154,6 +168,10 @@ class TopicConfig(_Strict):
         missing = [term for group in self.requires for term in group if term not in self.terms]
         if missing:
             raise ValueError(f"« requires » cite « {missing[0]} », qui n'est pas dans « terms »")
+        for name, dampener in self.dampen.items():
+            missing = [term for term in (*dampener.when, *dampener.unless) if term not in self.terms]
+            if missing:
+                raise ValueError(f"« dampen » « {name} » cite « {missing[0]} », qui n'est pas dans « terms »")
         return self
 
 

@@ -11,6 +11,9 @@ Rules come from the `topics`, `places` and `watchlist` sections of sources.yaml:
 - an item set abroad (a foreign place in the title, or in the lead without a
   French one) gets the topic's `abroad` penalty; « comme en France » is masked
   first, so it never brings a foreign hospital home;
+- a `dampen` rule keeps an item below the digest when one of its `when` terms
+  is in the title or lead and none of its `unless` terms is anywhere: a
+  stabbing in a CHU is a fait divers, not a story about the hospital system;
 - a title match weighs 1.5×; each term counts once; a topic scores 0 to 100.
 """
 
@@ -68,6 +71,8 @@ class Topic:
     exclusions: tuple[tuple[str, ...], ...]
     abroad: int
     corroboration: int
+    # (name, terms that trigger up front, terms that lift the cap anywhere)
+    dampeners: tuple[tuple[str, tuple[str, ...], frozenset[str]], ...] = ()
 
     @cached_property
     def _terms_by_first_stem(self) -> dict[str, tuple[int, ...]]:
@@ -192,6 +197,9 @@ class Scorer:
                 exclusions=tuple(tuple(token.stem for token in tokenize(phrase)) for phrase in topic.exclude),
                 abroad=topic.abroad,
                 corroboration=topic.corroboration,
+                dampeners=tuple(
+                    (name, tuple(rule.when), frozenset(rule.unless)) for name, rule in topic.dampen.items()
+                ),
             )
             for key, topic in config.topics.items()
         ]
@@ -334,6 +342,12 @@ class Scorer:
             # One weak clue (« hôpital » in passing) is not a hospital story: it stays below the digest.
             reasons.append(f"{topic.key} : un seul indice, note plafonnée à {cap}")
             raw = cap
+        for name, triggers, lifts in topic.dampeners:
+            if raw > cap and not lifts & matched:
+                trigger = next((term for term in triggers if term in up_front), None)
+                if trigger is not None:
+                    reasons.append(f"{topic.key} : {name} (« {trigger} »), note plafonnée à {cap}")
+                    raw = cap
         if abroad is not None and topic.abroad:
             raw += topic.abroad
             reasons.append(f"{topic.key} : à l'étranger (« {abroad} ») {topic.abroad:+d}")

@@ -61,6 +61,15 @@ _WORD_STEMS = {
     "généralistes": "generalist",
     "generaliste": "generalist",
     "generalistes": "generalist",
+    # « soignants » (staff) would be « soign », like « soigner » (any care, « la boxe pour soigner »).
+    "soignant": "soignant",
+    "soignants": "soignant",
+    "soignante": "soignant",
+    "soignantes": "soignant",
+    # « effectifs » (staff numbers) would be « effect », like the adverb « effectivement ».
+    "effectivement": "effectiv",
+    "effective": "effectiv",
+    "effectives": "effectiv",
 }
 # Stems that differ between gender or number, or with and without accents (« infirmieres » typed
 # without accents stems to « infirmier », « infirmières » to « infirmi »): one stem for all.
