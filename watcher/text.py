@@ -109,22 +109,31 @@ def _split_words(text: str) -> tuple[list[str], list[bool]]:
     text = text.translate(_LIGATURES)
     for match in _WORD_RE.finditer(text):
         raw = match.group()
-        first = len(words)
-        # « l'hôpital » -> « hôpital »; « aujourd'hui » keeps its apostrophe.
-        elided = _ELISION_RE.match(raw)
-        if elided and len(raw) > elided.end():
-            words.append(raw[: elided.end() - 1])
-            raw = raw[elided.end() :]
-        words.extend(part for part in raw.split("-") if part)
-        openers.extend(False for _ in range(len(words) - len(openers)))
-        if len(words) > first:
-            openers[first] = _opens_sentence(text, match.start())
+        opens = _opens_sentence(text, match.start())
+        if "'" in raw:
+            # « l'hôpital » -> « hôpital »; « aujourd'hui » keeps its apostrophe.
+            elided = _ELISION_RE.match(raw)
+            if elided and len(raw) > elided.end():
+                words.append(raw[: elided.end() - 1])
+                openers.append(opens)
+                raw, opens = raw[elided.end() :], False
+        if "-" in raw:
+            for part in raw.split("-"):
+                if part:
+                    words.append(part)
+                    openers.append(opens)
+                    opens = False
+        else:
+            words.append(raw)
+            openers.append(opens)
     return words, openers
 
 
 def _opens_sentence(text: str, start: int) -> bool:
     # Only marks and spaces between the word and a full stop, a colon, a quote, a bracket, a spaced dash
     # or the start of the text.
+    if start >= 2 and text[start - 1] == " " and text[start - 2].isalnum():
+        return False  # most words: one space after the previous word
     index = start - 1
     while index >= 0:
         char = text[index]
