@@ -70,6 +70,12 @@ def index_items(session: Session, entries: Sequence[IndexEntry]) -> None:
     )
 
 
+def forget(session: Session, item_ids: Sequence[int]) -> None:
+    """Drop the FTS5 rows of changed items, so that the next catch-up indexes them again."""
+    if item_ids and maintained_by_store(session):
+        session.execute(text(f"DELETE FROM {SEARCH_TABLE} WHERE rowid = :id"), [{"id": i} for i in item_ids])
+
+
 def unindexed_items(session: Session, limit: int = 500) -> list[Item]:
     """Items with no FTS5 row yet (stored before migration 0006 or by another path)."""
     if not maintained_by_store(session):

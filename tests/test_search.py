@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 from sqlmodel import select
 
 from store.db import session_scope
 from store.models import Item, Source, utcnow
 from store.search import HIGHLIGHT_END, HIGHLIGHT_START
-from tests.deskdata import HOSPITALS, LAVAL, MENTION, NOISE, collect
+from tests.conftest import config_with_sources
+from tests.deskdata import ENTRIES, HOSPITALS, LAVAL, MENTION, NOISE, collect
+from tests.feeds import rss
 from tests.localserver import LocalServer
 from watcher.config import Config
+from watcher.pipeline import Collector
+from watcher.schedule import Service
 from watcher.search import SearchQueryError, catch_up, index_items, query_phrases, search
 
 
@@ -67,6 +73,34 @@ def test_an_edited_item_is_found_by_its_new_words(engine: Engine, real_config: C
         index_items(session, [item])
     assert _urls(search(engine, "marrons")) == [NOISE["link"]]
     assert _urls(search(engine, "châtaigne")) == []
+
+
+def test_an_item_the_feed_rewrites_is_found_by_its_new_words(
+    engine: Engine, real_config: Config, server: LocalServer
+) -> None:
+    config, _ids = collect(engine, real_config, server)
+    assert _urls(search(engine, "châtaigne")) == [NOISE["link"]]
+    rewritten = [dict(entry, title="Fête du marron à Mayenne") if entry is NOISE else entry for entry in ENTRIES]
+    server.route("/desk.xml", rss("Presse du bureau", rewritten))
+    asyncio.run(Collector(engine, config).run_cycle(["Presse du bureau"]))
+    assert _urls(search(engine, "marrons")) == [NOISE["link"]]
+    assert _urls(search(engine, "fête marron")) == [NOISE["link"]]
+
+
+def test_the_service_indexes_what_a_cycle_stored(
+    sqlite_engine: Engine, real_config: Config, server: LocalServer
+) -> None:
+    server.route("/desk.xml", rss("Presse du bureau", list(ENTRIES)))
+    config = config_with_sources(
+        real_config, {"name": "Presse du bureau", "url": server.url("/desk.xml"), "topics": ["hopital"]}
+    )
+    service = Service(sqlite_engine, config, lambda day: None)
+    service.collector.sync_sources()
+    asyncio.run(service.tick())
+    with session_scope(sqlite_engine) as session:
+        indexed = session.execute(text("SELECT count(*) FROM item_search")).scalar_one()
+        stored = session.execute(text("SELECT count(*) FROM item")).scalar_one()
+    assert indexed == stored == len(ENTRIES)  # before any search: off the collection's path, not forgotten
 
 
 def test_items_stored_before_the_index_are_caught_up(sqlite_engine: Engine) -> None:

@@ -22,7 +22,7 @@ from store import parliament as parliament_store
 from store import search as store_search
 from store.models import Item as StoredItem
 from store.models import Story, utcnow
-from watcher import mentions, search
+from watcher import mentions
 from watcher.config import Config, SourceConfig
 from watcher.normalize import Item
 from watcher.parse.parliament import ParliamentFields
@@ -50,6 +50,7 @@ class _Judged:
     item: Item
     content: str | None  # as stored: an earlier full text is kept when the feed no longer carries it
     fields: ParliamentFields | None
+    new: bool = False
     joined: bool = False  # a new item in a story that existed before it: a thread reply, never a new alert
 
 
@@ -186,7 +187,7 @@ class SourceBatch:
         plan.counts.new += 1
         if fields is not None:
             plan.fields.append((item_id, fields))
-        plan.judged.append(_Judged(item_id, story_id, item, item.content, fields, joined=found is not None))
+        plan.judged.append(_Judged(item_id, story_id, item, item.content, fields, new=True, joined=found is not None))
 
     # --- writing ---------------------------------------------------------------
 
@@ -243,11 +244,9 @@ class SourceBatch:
                 for judged, judgement in judgements
             ],
         )
-        if store_search.maintained_by_store(self.session):
-            store_search.index_items(
-                self.session,
-                [search.entry(j.item_id, j.item.title, j.item.summary, j.content) for j, _judgement in judgements],
-            )
+        # Search rows are written after the cycle (`search.catch_up`), off the collection's path; a changed
+        # item loses its stale row here so that it is indexed again.
+        store_search.forget(self.session, [judged.item_id for judged in plan.judged if not judged.new])
         for judged, judgement in judgements:
             if judged.joined:
                 # A story that already had its alert gains an outlet: a thread reply, never a new alert.

@@ -20,6 +20,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import Engine
 
 from store.models import utcnow
+from watcher import search
 from watcher.config import Config
 from watcher.desk import start_listener
 from watcher.pipeline import Collector, CycleReport
@@ -53,6 +54,8 @@ class Service:
             return None
         async with self._busy:
             report = await self.collector.run_cycle()
+            if report.new or any(source.updated for source in report.sources):
+                await asyncio.to_thread(search.catch_up, self.engine)
         for source in report.sources:
             if source.error:
                 log.warning("%s : %s", source.source, source.error)
