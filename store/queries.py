@@ -120,24 +120,27 @@ class KnownItems:
 _IN_CHUNK = 300  # bound parameters per IN list, well under SQLite's limit
 
 
+_KNOWN_ITEMS = select(
+    Item.id, Item.source_id, Item.guid, Item.url, Item.title_date_key, Item.content_hash,
+    Item.content, Item.author, Item.story_id,
+).where(
+    or_(
+        (col(Item.source_id) == bindparam("source_id")) & col(Item.guid).in_(bindparam("guids", expanding=True)),
+        col(Item.url).in_(bindparam("urls", expanding=True)),
+        (col(Item.source_id) == bindparam("source_id"))
+        & col(Item.title_date_key).in_(bindparam("title_date_keys", expanding=True)),
+    )
+)  # fmt: skip
+
+
 def known_items(session: Session, source_id: int, keys: Sequence[tuple[str, str, str]]) -> KnownItems:
     """The stored items matching any (guid, url, title_date_key) of a batch, for `KnownItems.find`."""
     rows: dict[int, KnownItem] = {}
     for start in range(0, len(keys), _IN_CHUNK):
-        chunk = keys[start : start + _IN_CHUNK]
-        same_source = col(Item.source_id) == source_id
-        query = select(
-            Item.id, Item.source_id, Item.guid, Item.url, Item.title_date_key, Item.content_hash,
-            Item.content, Item.author, Item.story_id,
-        ).where(
-            or_(
-                same_source & col(Item.guid).in_([guid for guid, _url, _key in chunk]),
-                col(Item.url).in_([url for _guid, url, _key in chunk]),
-                same_source & col(Item.title_date_key).in_([key for _guid, _url, key in chunk]),
-            )
-        )  # fmt: skip
-        for row in session.exec(query).all():
-            rows[row[0] or 0] = KnownItem(row[0] or 0, *row[1:])
+        guids, urls, title_date_keys = zip(*keys[start : start + _IN_CHUNK], strict=True)
+        params = {"source_id": source_id, "guids": guids, "urls": urls, "title_date_keys": title_date_keys}
+        for row in session.connection().execute(_KNOWN_ITEMS, params):
+            rows[row[0]] = KnownItem(*row)
     return KnownItems(source_id, rows.values())
 
 
@@ -224,14 +227,20 @@ def recent_story_members(session: Session, since: datetime) -> list[tuple[int, i
     return [(row[0] or 0, row[1] or 0, row[2], row[3], row[4], row[5]) for row in rows]
 
 
+def _score_upsert(dialect: Any) -> Any:
+    statement = dialect.insert(Score)
+    replaced = {column.name: statement.excluded[column.name] for column in Score.__table__.columns}  # type: ignore[attr-defined]
+    del replaced["item_id"]
+    return statement.on_conflict_do_update(index_elements=["item_id"], set_=replaced)
+
+
+_SAVE_SCORES = {"postgresql": _score_upsert(postgresql), "sqlite": _score_upsert(sqlite)}
+
+
 def save_scores(session: Session, judgements: Sequence[dict[str, Any]]) -> None:
-    """Write the judgements of a batch (each a dict of Score's fields); a re-scored item's judgement is replaced."""
-    if not judgements:
-        return
-    statement = _dialect_insert(session)(Score)
-    replaced = {name: statement.excluded[name] for name in judgements[0] if name != "item_id"}
-    upsert = statement.on_conflict_do_update(index_elements=["item_id"], set_=replaced)
-    session.connection().execute(upsert, list(judgements))
+    """Write the judgements of a batch (each with every field of Score); a re-scored item's judgement is replaced."""
+    if judgements:
+        session.connection().execute(_SAVE_SCORES[session.get_bind().dialect.name], list(judgements))
 
 
 def enqueue_delivery(session: Session, *, story_id: int, item_id: int, channel: str, kind: str = "alert") -> bool:

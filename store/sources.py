@@ -11,8 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from functools import cache
+from typing import Any
 
-from sqlalchemy import and_, insert, or_, text, update
+from sqlalchemy import and_, bindparam, insert, or_, text, update
 from sqlmodel import Session, col, select
 
 from store.models import FetchAttempt, FetchOutcome, Source, utcnow
@@ -73,13 +75,47 @@ def claim_due_sources(
     return list(session.exec(claimed.order_by(Source.name).execution_options(populate_existing=True)).all())
 
 
+_HELD = (
+    select(Source.id)
+    .where(col(Source.id) == bindparam("source_id"))
+    .where(col(Source.lease_owner) == bindparam("owner"))
+    .with_for_update()
+)
+_RECORD_ATTEMPT = insert(FetchAttempt)
+
+
 def held_source(session: Session, source_id: int, owner: str) -> None:
     """Lock the source's row for this transaction, provided `owner` still holds its lease."""
-    held = session.execute(
-        select(Source.id).where(col(Source.id) == source_id).where(col(Source.lease_owner) == owner).with_for_update()
-    ).first()
-    if held is None:
+    if session.connection().execute(_HELD, {"source_id": source_id, "owner": owner}).first() is None:
         raise LeaseLost(f"source {source_id}: lease of {owner} lost")
+
+
+@cache
+def _release(failed: bool, validators: bool, disabled: bool) -> Any:
+    """The UPDATE that ends a fetch: built once per shape, since a warm cycle ends hundreds of them.
+
+    Fenced by the lease: the row changes only if this worker still holds it.
+    """
+    values: dict[str, Any] = {"lease_owner": None, "lease_until": None, "next_check_at": bindparam("next_check_at")}
+    if failed:
+        values |= {
+            "last_error": bindparam("error"),
+            "last_error_at": bindparam("now"),
+            "consecutive_errors": col(Source.consecutive_errors) + 1,
+        }
+    else:
+        values |= {"last_success_at": bindparam("now"), "consecutive_errors": 0}
+        if validators:
+            values |= {name: bindparam(name) for name in ("etag", "last_modified", "body_hash")}
+    if disabled:
+        values |= {"disabled_reason": bindparam("disable_reason"), "disabled_at": bindparam("now")}
+    return (
+        update(Source)
+        .where(col(Source.id) == bindparam("source_id"))
+        .where(col(Source.lease_owner) == bindparam("owner"))
+        .values(**values)
+        .returning(Source.id)
+    )
 
 
 def record_fetch(
@@ -101,43 +137,32 @@ def record_fetch(
     Plain statements rather than the ORM: a warm cycle records hundreds of unchanged sources.
     """
     now = utcnow()
-    values: dict[str, object] = {"lease_owner": None, "lease_until": None, "next_check_at": next_check_at}
-    if outcome == FetchOutcome.ERROR:
-        values |= {
-            "last_error": error,
-            "last_error_at": now,
-            "consecutive_errors": col(Source.consecutive_errors) + 1,
-        }
-    else:
-        values |= {"last_success_at": now, "consecutive_errors": 0}
-        if validators is not None:
-            values["etag"], values["last_modified"], values["body_hash"] = validators
+    failed = outcome == FetchOutcome.ERROR
+    params: dict[str, Any] = {"source_id": source_id, "owner": owner, "next_check_at": next_check_at, "now": now}
+    if failed:
+        params["error"] = error
+    elif validators is not None:
+        params["etag"], params["last_modified"], params["body_hash"] = validators
     if disable_reason is not None:
-        values |= {"disabled_reason": disable_reason, "disabled_at": now}
-    # Fenced by the lease: the row changes only if this worker still holds it.
-    released = session.execute(
-        update(Source)
-        .where(col(Source.id) == source_id)
-        .where(col(Source.lease_owner) == owner)
-        .values(**values)
-        .returning(Source.id)
-        .execution_options(synchronize_session=False)
-    ).first()
-    if released is None:
+        params["disable_reason"] = disable_reason
+    statement = _release(failed, not failed and validators is not None, disable_reason is not None)
+    connection = session.connection()
+    if connection.execute(statement, params).first() is None:
         raise LeaseLost(f"source {source_id}: lease of {owner} lost")
     new, updated, unchanged = counts
-    session.execute(
-        insert(FetchAttempt).values(
-            source_id=source_id,
-            started_at=started_at,
-            finished_at=now,
-            outcome=outcome,
-            http_status=http_status,
-            error=error,
-            new_items=new,
-            updated_items=updated,
-            unchanged_items=unchanged,
-        )
+    connection.execute(
+        _RECORD_ATTEMPT,
+        {
+            "source_id": source_id,
+            "started_at": started_at,
+            "finished_at": now,
+            "outcome": outcome,
+            "http_status": http_status,
+            "error": error,
+            "new_items": new,
+            "updated_items": updated,
+            "unchanged_items": unchanged,
+        },
     )
 
 
