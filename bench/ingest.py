@@ -28,19 +28,11 @@ from watcher.normalize import normalize  # noqa: E402
 from watcher.parse.feed import parse_feed  # noqa: E402
 from watcher.pipeline import Collector  # noqa: E402
 
+RUNS = 3  # each side is timed this many times and its best run kept: the machine's noise, not the code, varies
 
-def main() -> None:
-    default = os.environ.get("VEILLE_CORPUS", REPO.parent / "shared" / "corpus")
-    corpus = Path(sys.argv[1] if len(sys.argv) > 1 else default)
-    files = sorted((corpus / "lemonde-rss-2022" / "raw").rglob("*.xml"))
-    if not files:
-        sys.exit(f"aucun flux brut sous {corpus}/lemonde-rss-2022/raw")
-    bodies = [path.read_bytes() for path in files]
 
-    started = time.perf_counter()
-    parsed_entries = sum(len(feedparser.parse(body).entries) for body in bodies)
-    feedparser_seconds = time.perf_counter() - started
-
+def pipeline_seconds(bodies: list[bytes], files: list[Path]) -> tuple[float, int, int, int]:
+    """One end-to-end run on a fresh database: (seconds, entries handled, items kept, items scored)."""
     base = load_config(REPO / "sources.yaml")
     specs = [
         SourceConfig(name=f"Le Monde {n:03d}", url=f"https://www.lemonde.fr/bench/{n}.xml", topics=["hopital"])
@@ -63,18 +55,38 @@ def main() -> None:
             validators = (None, None, hashlib.sha256(body).hexdigest())
             report = collector._store(source, spec, items, now, 200, validators, None)
             stored += report.new + report.updated + report.unchanged
-        pipeline_seconds = time.perf_counter() - started
+        seconds = time.perf_counter() - started
         with session_scope(engine) as session:
             kept = len(session.exec(select(Item.id)).all())
             scored = len(session.exec(select(Score.item_id)).all())
         engine.dispose()
+    return seconds, stored, kept, scored
+
+
+def main() -> None:
+    default = os.environ.get("VEILLE_CORPUS", REPO.parent / "shared" / "corpus")
+    corpus = Path(sys.argv[1] if len(sys.argv) > 1 else default)
+    files = sorted((corpus / "lemonde-rss-2022" / "raw").rglob("*.xml"))
+    if not files:
+        sys.exit(f"aucun flux brut sous {corpus}/lemonde-rss-2022/raw")
+    bodies = [path.read_bytes() for path in files]
+
+    feedparser_runs = []
+    for _ in range(RUNS):
+        started = time.perf_counter()
+        parsed_entries = sum(len(feedparser.parse(body).entries) for body in bodies)
+        feedparser_runs.append(time.perf_counter() - started)
+    runs = [pipeline_seconds(bodies, files) for _ in range(RUNS)]
+    feedparser_seconds = min(feedparser_runs)
+    pipeline_best, stored, kept, scored = min(runs)
 
     feedparser_rate = parsed_entries / feedparser_seconds
-    pipeline_rate = stored / pipeline_seconds
-    print(f"{len(files)} flux Le Monde 2022, {parsed_entries} entrées ({sum(map(len, bodies)) / 1e6:.1f} Mo)")
+    pipeline_rate = stored / pipeline_best
+    print(f"{len(files)} flux Le Monde 2022, {parsed_entries} entrées ({sum(map(len, bodies)) / 1e6:.1f} Mo), "
+          f"meilleure de {RUNS} mesures de chaque côté")  # fmt: skip
     print(f"feedparser.parse seul      : {feedparser_seconds:6.2f} s  {feedparser_rate:8.0f} entrées/s")
     print(
-        f"bout en bout (SQLite)      : {pipeline_seconds:6.2f} s  {pipeline_rate:8.0f} entrées/s "
+        f"bout en bout (SQLite)      : {pipeline_best:6.2f} s  {pipeline_rate:8.0f} entrées/s "
         f"({kept} articles distincts stockés, {scored} notés)"
     )
     print(f"ratio bout en bout / feedparser : {pipeline_rate / feedparser_rate:.2f}  (objectif ≥ 0,5)")

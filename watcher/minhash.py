@@ -36,6 +36,7 @@ if "datasketch" not in sys.modules and _MODULE not in sys.modules:
             del sys.modules[_MODULE]
 
 from datasketch import MinHash, MinHashLSH  # noqa: E402
+from datasketch.hashfunc import sha1_hash32  # noqa: E402
 
 # What MinHashLSH(threshold=0.4, num_perm=128) chooses (false positives and negatives weighed
 # alike); tests/test_stories.py checks it against datasketch's own computation.
@@ -43,4 +44,4 @@ LSH_THRESHOLD = 0.4
 NUM_PERM = 128
 LSH_PARAMS = (32, 4)  # bands, rows per band
 
-__all__ = ["LSH_PARAMS", "LSH_THRESHOLD", "NUM_PERM", "MinHash", "MinHashLSH"]
+__all__ = ["LSH_PARAMS", "LSH_THRESHOLD", "NUM_PERM", "MinHash", "MinHashLSH", "sha1_hash32"]

@@ -7,7 +7,7 @@ import html
 import re
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from functools import cached_property
+from functools import cached_property, lru_cache
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 import nh3
@@ -62,8 +62,10 @@ class Item:
         return replace(self, content=content)
 
 
+@lru_cache(maxsize=8192)
 def canonical_url(url: str) -> str:
     """The URL stripped of tracking and fragments, with scheme and host normalised."""
+    # Cached: a guid is often the link itself, and a changed feed lists again the links of the last cycle.
     url = url.strip()
     parts = urlsplit(url)
     tracking = [

@@ -23,10 +23,11 @@ from collections import Counter
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 import numpy as np
 
-from watcher.minhash import LSH_PARAMS, LSH_THRESHOLD, NUM_PERM, MinHash, MinHashLSH
+from watcher.minhash import LSH_PARAMS, LSH_THRESHOLD, NUM_PERM, MinHash, MinHashLSH, sha1_hash32
 from watcher.text import content_stems, fold, sentence_openers, tokenize
 
 # Stored signatures must be read back with the scheme that made them.
@@ -65,8 +66,14 @@ def story_words(title: str, summary: str) -> frozenset[str]:
 _PERMUTATIONS = MinHash(num_perm=NUM_PERM, scheme=MINHASH_SCHEME).permutations
 
 
+@lru_cache(maxsize=100_000)
+def _word_hash(word: bytes) -> int:
+    # datasketch's own hash (SHA-1, 32 bits), kept per word: the press repeats its vocabulary.
+    return sha1_hash32(word)
+
+
 def signature(words: frozenset[str]) -> MinHash:
-    minhash = MinHash(num_perm=NUM_PERM, scheme=MINHASH_SCHEME, permutations=_PERMUTATIONS)
+    minhash = MinHash(num_perm=NUM_PERM, scheme=MINHASH_SCHEME, permutations=_PERMUTATIONS, hashfunc=_word_hash)
     minhash.update_batch([word.encode() for word in sorted(words)])
     return minhash
 
