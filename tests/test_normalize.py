@@ -299,3 +299,17 @@ def test_untitled_post_takes_its_first_words_as_title() -> None:
     assert item is not None and item.title.startswith("Les urgences de Laval ferment") and item.title.endswith("…")
     assert len(item.title) <= 121
     assert normalize(RawEntry(guid="2", link="https://masto.test/@a/2", title=""), "Mastodon", COLLECTED_AT) is None
+
+
+@pytest.mark.parametrize(
+    ("fragment", "text"),
+    [
+        ("Urgences  de\\nLaval", "Urgences de Laval"),  # plain text: only the spaces change
+        ("a > b", "a > b"),
+        ("Grève\x00 des internes", "Grève des internes"),  # a NUL would be refused by PostgreSQL
+        ("\ufeffTitre", "Titre"),
+        ("R&amp;D <b>santé</b>", "R&D santé"),
+    ],
+)
+def test_plain_text_takes_the_short_way_with_the_sanitiser_s_result(fragment: str, text: str) -> None:
+    assert html_to_text(fragment.replace("\\n", "\n")) == text

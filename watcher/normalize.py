@@ -23,6 +23,8 @@ _EARLIEST_PLAUSIBLE = datetime(1995, 1, 1, tzinfo=UTC)
 _FUTURE_TOLERANCE = timedelta(hours=2)
 _SUMMARY_MAX_CHARS = 1200
 _WHITESPACE_RE = re.compile(r"\s+")
+# What the sanitiser would change in a text without tags: markup, entities, NUL and a leading BOM.
+_MARKUP_OR_ODD_RE = re.compile("[<&\x00]|^\ufeff")
 # Opening and closing: valid HTML may leave <p> and <li> unclosed.
 _BLOCK_TAG_RE = re.compile(r"(?i)<\s*/?\s*(?:br|p|div|li|ul|ol|h\d|td|th|tr|blockquote|section|article)\b[^>]*>")
 _GOOGLE_NEWS_HOST = "news.google.com"
@@ -91,6 +93,8 @@ def html_to_text(fragment: str) -> str:
     """Feed HTML -> one line of plain text; scripts, styles and markup are dropped."""
     if not fragment:
         return ""
+    if not _MARKUP_OR_ODD_RE.search(fragment):
+        return _WHITESPACE_RE.sub(" ", fragment).strip()  # plain text already, as most titles are
     # Block ends become spaces so that « <p>a</p><p>b</p> » does not read « ab ».
     spaced = _BLOCK_TAG_RE.sub(" ", fragment)
     cleaned = nh3.clean(spaced, tags=set(), attributes={}, strip_comments=True)
