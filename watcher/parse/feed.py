@@ -158,40 +158,32 @@ def _declares_only_utf8(body: bytes, content_type: str) -> bool:
 
 
 def _fast_entry(entry: Any, feed_language: str | None, has_content: bool) -> RawEntry | None:
-    title = entry.get("title", "") or ""
-    link = entry.get("link")
-    if not title and not link:
-        return None
-    summary_html = entry.get("description", "") or ""
-    content_html = ""
-    if has_content and entry.get("content"):
-        content_html = max((part.get("value", "") or "" for part in entry["content"]), key=len)
-    if summary_html == content_html and len(content_html) > 600:
-        summary_html = ""
-    source = entry.get("source") or {}
-    return RawEntry(
-        guid=entry.get("id") or None,
-        link=link,
-        title=title,
-        summary_html=summary_html,
-        content_html=content_html,
-        author=entry.get("author") or None,
-        published=_iso_datetime(entry.get("published") or entry.get("updated")),
-        publisher=(source.get("title") if isinstance(source, dict) else None) or None,
-        language=feed_language,
-    )
+    published = _iso_datetime(entry.get("published") or entry.get("updated"))
+    return _raw_entry(entry, entry.get("description", ""), published, feed_language, has_content)
 
 
 def _entry(entry: Any, feed_language: str | None, has_content: bool) -> RawEntry | None:
+    published = _struct_to_datetime(
+        entry.get("published_parsed") or entry.get("updated_parsed") or entry.get("created_parsed")
+    )
+    language = (entry.get("summary_detail") or {}).get("language") or feed_language
+    return _raw_entry(entry, entry.get("summary", ""), published, language, has_content)
+
+
+def _raw_entry(
+    entry: Any, summary: str | None, published: datetime | None, language: str | None, has_content: bool
+) -> RawEntry | None:
+    """An entry of either parser (both give dicts with `title`, `link`, `id`, `content`, `author`, `source`)."""
     title = entry.get("title", "") or ""
     link = entry.get("link")
     if not title and not link:
         return None
     content_html = ""
-    # Without <content> in the feed, feedparser's « content » is an image caption (<media:description>).
+    # Without <content> in the feed, feedparser's « content » is an image caption (<media:description>)
+    # and fastfeedparser's a copy of the description.
     if has_content and entry.get("content"):
-        content_html = max((part.get("value", "") for part in entry.content), key=len)
-    summary_html = entry.get("summary", "") or ""
+        content_html = max((part.get("value", "") or "" for part in entry["content"]), key=len)
+    summary_html = summary or ""
     if summary_html == content_html and len(content_html) > 600:
         summary_html = ""  # feeds that repeat the whole article in <description>
     source = entry.get("source") or {}
@@ -202,11 +194,9 @@ def _entry(entry: Any, feed_language: str | None, has_content: bool) -> RawEntry
         summary_html=summary_html,
         content_html=content_html,
         author=entry.get("author") or None,
-        published=_struct_to_datetime(
-            entry.get("published_parsed") or entry.get("updated_parsed") or entry.get("created_parsed")
-        ),
+        published=published,
         publisher=source.get("title") or None,
-        language=(entry.get("summary_detail") or {}).get("language") or feed_language,
+        language=language,
     )
 
 
