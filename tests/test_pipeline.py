@@ -187,3 +187,35 @@ def test_enqueue_reports_a_conflict_as_nothing_written(
         first = queries.enqueue_delivery(session, story_id=item.story_id, item_id=item.id or 0, channel="#essai")
         again = queries.enqueue_delivery(session, story_id=item.story_id, item_id=item.id or 0, channel="#essai")
     assert (first, again) == (True, False)
+
+
+def test_an_item_another_worker_stored_meanwhile_is_kept_once(
+    engine: Engine, real_config: Config, server: LocalServer, monkeypatch
+) -> None:
+    """The batch's lookup missed it (stored between lookup and insert): the insert conflicts, the batch is
+    planned again, and the story index keeps no trace of the first plan."""
+    server.route("/a.xml", rss("Presse A", [STRIKE]))
+    server.route("/b.xml", rss("Presse B", [dict(STRIKE, guid="b-copy")]))  # the same link in another source
+    config = _config(real_config, server)
+    collector = Collector(engine, config)
+    collector.sync_sources()
+    asyncio.run(collector.run_cycle(["Presse A"]))
+    indexed_before = len(collector._story_index or [])
+
+    real_lookup = queries.known_items
+    lookups = []
+
+    def blind_first(session, source_id, keys):  # type: ignore[no-untyped-def]
+        lookups.append(source_id)
+        found = real_lookup(session, source_id, keys)
+        return queries.KnownItems(source_id, []) if len(lookups) == 1 else found
+
+    monkeypatch.setattr(queries, "known_items", blind_first)
+    report = asyncio.run(collector.run_cycle(["Presse B"]))
+    (presse_b,) = report.sources
+    assert (presse_b.new, presse_b.unchanged, presse_b.error) == (0, 1, None)
+    assert len(lookups) == 2  # planned again after the conflict
+    with session_scope(engine) as session:
+        assert session.exec(select(func.count()).select_from(Item)).one() == 1
+        assert session.exec(select(func.count()).select_from(Story)).one() == 1
+    assert len(collector._story_index or []) == indexed_before
