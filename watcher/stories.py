@@ -235,9 +235,14 @@ class StoryIndex:
             if posting and len(posting) <= MAX_POSTING:
                 for key in posting:
                     shared_counts[key] += 1
-        candidates = heapq.nsmallest(MAX_CANDIDATES, shared_counts.items(), key=lambda pair: (-pair[1], str(pair[0])))
+        if len(shared_counts) <= MAX_CANDIDATES:
+            candidates = list(shared_counts)  # all of them: which ones, not their order, decides
+        else:
+            ranked = heapq.nsmallest(MAX_CANDIDATES, shared_counts.items(), key=lambda pair: (-pair[1], str(pair[0])))
+            candidates = [key for key, _count in ranked]
         best: tuple[float, str, Hashable] | None = None
-        for key, _count in candidates:
+        query: tuple[dict[str, float], float] | None = None  # the item's TF-IDF vector and norm, made once
+        for key in candidates:
             member = self._members[key]
             other = member.doc
             if abs(other.at - doc.at) > self.window or _conflict(doc, other):
@@ -245,7 +250,9 @@ class StoryIndex:
             shared_weight = sum(self._idf(term, total) for term in doc.entities & other.entities)
             if shared_weight < EVENT_SHARED_WEIGHT:
                 continue
-            similarity = self._cosine(doc.terms, other.terms, total)
+            if query is None:
+                query = self._vector(doc.terms, total)
+            similarity = _cosine(query, self._vector(other.terms, total))
             if similarity >= EVENT_COSINE and (best is None or (similarity, str(key)) > best[:2]):
                 best = (similarity, str(key), member.story)
         return best[2] if best else None
@@ -255,14 +262,9 @@ class StoryIndex:
         # taken as at least IDF_MIN_DOCS items, so a word seen in one or two items stays rare.
         return math.log((max(total, IDF_MIN_DOCS) + 1) / (len(self._postings.get(term, ())) + 1)) + 1.0
 
-    def _cosine(self, left: Counter[str], right: Counter[str], total: int) -> float:
-        def vector(terms: Counter[str]) -> dict[str, float]:
-            return {term: count * self._idf(term, total) for term, count in terms.items()}
-
-        a, b = vector(left), vector(right)
-        dot = sum(value * b[term] for term, value in a.items() if term in b)
-        norm = math.sqrt(sum(v * v for v in a.values())) * math.sqrt(sum(v * v for v in b.values()))
-        return dot / norm if norm else 0.0
+    def _vector(self, terms: Counter[str], total: int) -> tuple[dict[str, float], float]:
+        weights = {term: count * self._idf(term, total) for term, count in terms.items()}
+        return weights, math.sqrt(sum(value * value for value in weights.values()))
 
     def _evict(self, at: datetime) -> None:
         """Forget the items that left the window: the index never grows with history."""
@@ -283,6 +285,12 @@ class StoryIndex:
                 posting.remove(key)  # the oldest are evicted first, and they are at the front
                 if not posting:
                     del self._postings[term]
+
+
+def _cosine(left: tuple[dict[str, float], float], right: tuple[dict[str, float], float]) -> float:
+    (a, a_norm), (b, b_norm) = left, right
+    dot = sum(value * b[term] for term, value in a.items() if term in b)
+    return dot / (a_norm * b_norm) if a_norm and b_norm else 0.0
 
 
 def _different_dates(left: StoryDoc, right: StoryDoc) -> bool:
