@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -106,10 +106,14 @@ def test_items_and_digest_after_collect(workspace: Path) -> None:
 
 def test_preview_json_contract(workspace: Path, tmp_path: Path) -> None:
     items = tmp_path / "items.jsonl"
+    # Relative to now: the second item has no date, so it is dated « now », and a fixed date drifted out of
+    # the 72 h story window as the days went by (the test started failing on 2026-11-23 at 07:00 UTC).
+    written = (datetime.now(UTC) - timedelta(hours=20)).replace(microsecond=0).astimezone(timezone(timedelta(hours=1)))
+    published = written.isoformat()  # with its +01:00 offset, which the output turns into UTC
     lines = [
         {"url": "https://a.test/1", "title": "Grève des internes : les hôpitaux en tension", "summary": "Les "
          "internes en médecine appellent à la grève dans les hôpitaux publics.", "source": "A",
-         "published": "2026-11-20T08:00:00+01:00"},
+         "published": published},
         {"url": "https://b.test/2", "title": "Les internes en grève : hôpitaux publics en tension", "summary": "Les "
          "internes en médecine appellent à la grève dans les hôpitaux publics.", "source": "B"},
         {"url": "https://c.test/3", "title": "L'Ame sœur, un film tendre", "summary": "Une comédie romantique.",
@@ -125,7 +129,7 @@ def test_preview_json_contract(workspace: Path, tmp_path: Path) -> None:
     assert rows[0]["story"] == rows[1]["story"] != rows[2]["story"]
     assert "greve" in rows[0]["topics"] and rows[0]["decision"] in ("alert", "digest")
     assert rows[2]["topics"] == [] and rows[2]["decision"] == "drop"
-    assert rows[0]["published"].startswith("2026-11-20T07:00:00")
+    assert rows[0]["published"].startswith(written.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S"))
 
     table = runner.invoke(app, ["preview", str(items)])
     assert table.exit_code == 0 and "Aperçu : 3 articles" in table.output
