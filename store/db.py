@@ -37,7 +37,7 @@ def _configure_sqlite(dbapi_connection: object, _record: object) -> None:
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
     # pysqlite opens transactions itself, lazily, and not before a SAVEPOINT: a transaction whose first
-    # write is a SAVEPOINT (insert_item) was committed by its RELEASE, so a crash right after left an
+    # write is a SAVEPOINT (a batch is written in one) was committed by its RELEASE, so a crash right after left an
     # item without its score. SQLAlchemy takes over: no implicit transactions, an explicit BEGIN below.
     dbapi_connection.isolation_level = None  # type: ignore[attr-defined]
 
