@@ -219,3 +219,22 @@ def test_an_item_another_worker_stored_meanwhile_is_kept_once(
         assert session.exec(select(func.count()).select_from(Item)).one() == 1
         assert session.exec(select(func.count()).select_from(Story)).one() == 1
     assert len(collector._story_index or []) == indexed_before
+
+
+def test_a_follow_up_listed_twice_in_its_feed_still_gets_its_thread_reply(
+    engine: Engine, real_config: Config, server: LocalServer
+) -> None:
+    """The second listing, edited, is what gets judged; the item is still the new one that joined the story."""
+    server.route("/a.xml", rss("Presse A", [STRIKE]))
+    edited = dict(STRIKE_ELSEWHERE, description=str(STRIKE_ELSEWHERE["description"]) + " Mise à jour à 9 h.")
+    server.route("/b.xml", rss("Presse B", [STRIKE_ELSEWHERE, edited]))
+    config = _config(real_config, server)
+    _cycle(engine, config, ["Presse A"])
+    _cycle(engine, config, ["Presse B"])
+    with session_scope(engine) as session:
+        everything = session.exec(select(Delivery)).all()
+        alerts = [d for d in everything if d.kind == "alert"]
+        followups = [d for d in everything if d.kind.startswith("followup:")]
+        assert alerts and {d.channel for d in followups} == {d.channel for d in alerts}
+        updated = session.exec(select(Item).where(Item.guid == "b-1")).one()
+        assert updated.summary.endswith("Mise à jour à 9 h.")

@@ -12,7 +12,7 @@ planned earlier in the batch gets its thread reply under that story's alert.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from sqlmodel import Session
@@ -224,8 +224,12 @@ class SourceBatch:
         return self.tracked.apply(judgement, judged.fields, self.spec.name)
 
     def _judge_all(self, plan: _Plan) -> None:
-        # A feed may list an article twice, the second time changed: its last state is the one judged.
-        latest = {judged.item_id: judged for judged in plan.judged}
+        # A feed may list an article twice, the second time changed: its last state is the one judged, and
+        # it is still the new item that joined a story.
+        latest: dict[int, _Judged] = {}
+        for judged in plan.judged:
+            first = latest.get(judged.item_id)
+            latest[judged.item_id] = judged if first is None else replace(judged, new=first.new, joined=first.joined)
         judgements = [(judged, self._judge(judged)) for judged in latest.values()]
         scored_at = utcnow()
         queries.save_scores(
