@@ -238,3 +238,18 @@ def test_a_follow_up_listed_twice_in_its_feed_still_gets_its_thread_reply(
         assert alerts and {d.channel for d in followups} == {d.channel for d in alerts}
         updated = session.exec(select(Item).where(Item.guid == "b-1")).one()
         assert updated.summary.endswith("Mise à jour à 9 h.")
+
+
+def test_a_batch_that_keeps_conflicting_is_a_french_error_and_stores_nothing(
+    engine: Engine, real_config: Config, server: LocalServer, monkeypatch
+) -> None:
+    server.route("/a.xml", rss("Presse A", [STRIKE]))
+    server.route("/b.xml", rss("Presse B", [dict(STRIKE, guid="b-copy")]))
+    config = _config(real_config, server)
+    _cycle(engine, config, ["Presse A"])
+    monkeypatch.setattr(queries, "known_items", lambda session, source_id, keys: queries.KnownItems(source_id, []))
+    (presse_b,) = _cycle(engine, config, ["Presse B"]).sources
+    assert presse_b.error is not None and presse_b.error.startswith("des articles de ce flux étaient enregistrés")
+    assert "inattendue" not in presse_b.error
+    with session_scope(engine) as session:
+        assert session.exec(select(func.count()).select_from(Item)).one() == 1

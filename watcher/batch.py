@@ -54,11 +54,14 @@ class _Judged:
     joined: bool = False  # a new item in a story that existed before it: a thread reply, never a new alert
 
 
-class _Conflict(Exception):
-    """Another worker stored some of the batch's items first: the batch is planned again."""
+class BatchConflict(Exception):
+    """Another worker stored some of the batch's items first: the batch is planned again, a few times."""
 
     def __init__(self) -> None:
-        super().__init__("des articles de ce flux ont été enregistrés au même moment par un autre processus")
+        super().__init__(
+            "des articles de ce flux étaient enregistrés au même moment par un autre processus ; "
+            "nouvel essai au prochain passage"
+        )
 
 
 @dataclass
@@ -94,7 +97,7 @@ class SourceBatch:
             try:
                 with self.session.begin_nested():
                     self._write(plan)
-            except _Conflict:
+            except BatchConflict:
                 self.stories.discard(plan.indexed)
                 if attempt == MAX_ATTEMPTS:
                     raise
@@ -195,7 +198,7 @@ class SourceBatch:
         queries.open_stories(self.session, list(plan.stories.values()))
         written = queries.insert_items(self.session, plan.items)
         if len(written) < len(plan.items):
-            raise _Conflict
+            raise BatchConflict
         queries.grow_stories(self.session, [(story, added, seen) for story, (added, seen) in plan.growth.items()])
         for values in plan.updates:
             queries.update_item(self.session, **values)  # type: ignore[arg-type]

@@ -26,7 +26,7 @@ from store import parliament as parliament_store
 from store import queries, sources
 from store.db import session_scope
 from store.models import FetchOutcome, Source, utcnow
-from watcher.batch import SourceBatch
+from watcher.batch import BatchConflict, SourceBatch
 from watcher.cadence import freshness, next_check, retry_after
 from watcher.config import Config, SourceConfig, SourceKind
 from watcher.fetch import Fetcher, FetchError, FetchResult
@@ -267,6 +267,8 @@ class Collector:
             )
         except sources.LeaseLost:
             raise
+        except BatchConflict as exc:  # other workers kept storing the same items: the next pass settles it
+            return await self._finish(source, spec, started, FetchOutcome.ERROR, error=str(exc))
         except Exception as exc:  # one source's bug must not stop the cycle
             log.exception("source %s", source.name)
             message = f"erreur inattendue ({exc.__class__.__name__} : {exc})"
