@@ -55,7 +55,10 @@ class Service:
         async with self._busy:
             report = await self.collector.run_cycle()
             if report.new or any(source.updated for source in report.sources):
-                await asyncio.to_thread(search.catch_up, self.engine)
+                try:
+                    await asyncio.to_thread(search.catch_up, self.engine)
+                except Exception:  # the items are stored; the next search or cycle indexes them
+                    log.exception("index de recherche")
         for source in report.sources:
             if source.error:
                 log.warning("%s : %s", source.source, source.error)

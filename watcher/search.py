@@ -48,14 +48,13 @@ def query_phrases(query: str) -> list[list[str]]:
     return [phrase for phrase in phrases if phrase]
 
 
-def entry(item_id: int, title: str, summary: str | None, content: str | None) -> store_search.IndexEntry:
-    """The search row of an item (the pipeline writes it when it judges the item)."""
-    body = f"{summary or ''} {content or ''}".strip()
+def index_entry(item: Item) -> store_search.IndexEntry:
+    body = f"{item.summary or ''} {item.content or ''}".strip()
     return store_search.IndexEntry(
-        item_id=item_id,
-        title=title,
+        item_id=item.id or 0,
+        title=item.title,
         body=body,
-        title_stems=" ".join(search_stems(title)),
+        title_stems=" ".join(search_stems(item.title)),
         body_stems=" ".join(search_stems(body)),
     )
 
@@ -63,9 +62,7 @@ def entry(item_id: int, title: str, summary: str | None, content: str | None) ->
 def index_items(session: Session, items: Iterable[Item]) -> None:
     """Keep the search index of these stored items current."""
     if store_search.maintained_by_store(session):
-        store_search.index_items(
-            session, [entry(item.id or 0, item.title, item.summary, item.content) for item in items]
-        )
+        store_search.index_items(session, [index_entry(item) for item in items])
 
 
 def catch_up(engine: Engine) -> int:
