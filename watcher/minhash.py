@@ -2,7 +2,7 @@
 
 datasketch imports `scipy.integrate` at module level (52 MB resident here) for one
 purpose: choosing the LSH bands and rows from a threshold by numerical integration.
-The index passes those parameters itself (`lsh_params`), so scipy is never needed;
+The index passes those parameters itself (`LSH_PARAMS`), so scipy is never needed;
 its import would have been a quarter of `watcher run`'s memory budget. A stand-in
 `scipy.integrate` is in place only while datasketch is imported; should datasketch
 ever call `quad`, the stand-in loads the real module and hands the call over.
@@ -39,7 +39,7 @@ from datasketch import MinHash, MinHashLSH  # noqa: E402
 from datasketch.hashfunc import sha1_hash32  # noqa: E402
 
 # What MinHashLSH(threshold=0.4, num_perm=128) chooses (false positives and negatives weighed
-# alike); tests/test_stories.py checks it against datasketch's own computation.
+# alike); tests/test_minhash.py checks it against datasketch's own computation.
 LSH_THRESHOLD = 0.4
 NUM_PERM = 128
 LSH_PARAMS = (32, 4)  # bands, rows per band
