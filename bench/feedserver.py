@@ -13,13 +13,31 @@ from __future__ import annotations
 import hashlib
 import multiprocessing
 import os
+import re
 import threading
 import time
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 FEEDS_PER_HOST = 4
+
+
+_PUB_DATE_RE = re.compile(rb"<pubDate>[^<]*</pubDate>")
+
+
+def dated_recently(body: bytes, seed: int) -> bytes:
+    """The same feed with its items published over the last day: all of them inside the 72 h story window."""
+    now = datetime.now(UTC)
+    counter = iter(range(10_000))
+
+    def recent(_match: re.Match[bytes]) -> bytes:
+        moment = now - timedelta(minutes=(seed * 7 + next(counter) * 13) % 1440)
+        return b"<pubDate>" + format_datetime(moment).encode() + b"</pubDate>"
+
+    return _PUB_DATE_RE.sub(recent, body)
 
 
 def corpus_bodies(count: int) -> list[bytes]:
@@ -40,8 +58,10 @@ def corpus_bodies(count: int) -> list[bytes]:
 class FeedFarm:
     """`count` feeds at `latency` seconds each; answers 304 to a matching If-None-Match when `etags` is on."""
 
-    def __init__(self, count: int, latency: float, etags: bool = True):
+    def __init__(self, count: int, latency: float, etags: bool = True, recent: bool = False):
         self.bodies = corpus_bodies(count)
+        if recent:
+            self.bodies = [dated_recently(body, n) for n, body in enumerate(self.bodies)]
         self.latency = latency
         self.etags = etags
         self.servers: list[ThreadingHTTPServer] = []

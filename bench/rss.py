@@ -3,7 +3,7 @@
 Starts the real service on a fresh SQLite database against 300 local feeds, waits
 until every source has been collected once, reads the kernel's high-water mark
 (VmHWM in /proc/PID/status), then stops the service with SIGTERM.
-Usage: python bench/rss.py [--feeds 300] [--latency 0.2]
+Usage: python bench/rss.py [--feeds 300] [--latency 0.2] [--recent]
 """
 
 from __future__ import annotations
@@ -41,8 +41,13 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--feeds", type=int, default=300)
     parser.add_argument("--latency", type=float, default=0.2)
+    parser.add_argument(
+        "--recent",
+        action="store_true",
+        help="items dated over the last day (the captures are from 2022): the story window holds them all",
+    )
     args = parser.parse_args()
-    with FeedFarm(args.feeds, args.latency) as farm, tempfile.TemporaryDirectory() as folder:
+    with FeedFarm(args.feeds, args.latency, recent=args.recent) as farm, tempfile.TemporaryDirectory() as folder:
         config = yaml.safe_load((REPO / "sources.yaml").read_text(encoding="utf-8"))
         config["sources"] = [
             {"name": f"Flux {n:03d}", "url": url, "topics": ["hopital"], "interval": "1h"}

@@ -1,4 +1,4 @@
-"""datasketch's MinHash and MinHashLSH, imported without loading scipy.
+"""datasketch's MinHash and MinHashLSH, imported without loading scipy, with leaner band tables.
 
 datasketch imports `scipy.integrate` at module level (52 MB resident here) for one
 purpose: choosing the LSH bands and rows from a threshold by numerical integration.
@@ -6,6 +6,10 @@ The index passes those parameters itself (`LSH_PARAMS`), so scipy is never neede
 its import would have been a quarter of `watcher run`'s memory budget. A stand-in
 `scipy.integrate` is in place only while datasketch is imported; should datasketch
 ever call `quad`, the stand-in loads the real module and hands the call over.
+
+`lean_lsh` gives the index band tables that hold a bare key where datasketch's
+in-memory storage holds a set: nearly every band hash belongs to a single item,
+and 32 sets per item were two thirds of the story index's memory.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from __future__ import annotations
 import importlib
 import sys
 import types
+from collections.abc import Hashable, Iterable
 from typing import Any
 
 _MODULE = "scipy.integrate"
@@ -44,4 +49,71 @@ LSH_THRESHOLD = 0.4
 NUM_PERM = 128
 LSH_PARAMS = (32, 4)  # bands, rows per band
 
-__all__ = ["LSH_PARAMS", "LSH_THRESHOLD", "NUM_PERM", "MinHash", "MinHashLSH", "sha1_hash32"]
+
+class _Keys(list[Hashable]):
+    """Several items under one band hash (a list subclass, so that no item key is mistaken for it)."""
+
+
+class BandTable:
+    """One band's table: band hash -> the item key, or `_Keys` when items share it.
+
+    The methods are those MinHashLSH calls on its in-memory `DictSetStorage`.
+    """
+
+    def __init__(self) -> None:
+        self._table: dict[Hashable, Hashable] = {}
+
+    def insert(self, band: Hashable, *keys: Hashable, buffer: bool = False) -> None:
+        for key in keys:
+            current = self._table.get(band, _ABSENT)
+            if current is _ABSENT:
+                self._table[band] = key
+            elif isinstance(current, _Keys):
+                if key not in current:
+                    current.append(key)
+            elif current != key:
+                self._table[band] = _Keys([current, key])
+
+    def get(self, band: Hashable) -> tuple[Hashable, ...] | _Keys:
+        current = self._table.get(band, _ABSENT)
+        if current is _ABSENT:
+            return ()
+        return current if isinstance(current, _Keys) else (current,)
+
+    def remove_val(self, band: Hashable, key: Hashable, buffer: bool = False) -> None:
+        current = self._table.get(band, _ABSENT)
+        if isinstance(current, _Keys):
+            current.remove(key)
+            if len(current) == 1:
+                self._table[band] = current[0]
+        elif current == key:
+            del self._table[band]
+
+    def remove(self, *bands: Hashable, buffer: bool = False) -> None:
+        for band in bands:
+            self._table.pop(band, None)
+
+    def size(self) -> int:
+        return len(self._table)
+
+    def keys(self) -> Iterable[Hashable]:
+        return self._table.keys()
+
+    def has_key(self, band: Hashable) -> bool:
+        return band in self._table
+
+    def itemcounts(self) -> dict[Hashable, int]:
+        return {band: len(self.get(band)) for band in self._table}
+
+
+_ABSENT = object()
+
+
+def lean_lsh() -> MinHashLSH:
+    """The story index's LSH: the veille's parameters, band hashes as ints, `BandTable`s."""
+    lsh = MinHashLSH(threshold=LSH_THRESHOLD, num_perm=NUM_PERM, params=LSH_PARAMS, hashfunc=hash)
+    lsh.hashtables = [BandTable() for _ in range(lsh.b)]  # type: ignore[list-item]
+    return lsh
+
+
+__all__ = ["LSH_PARAMS", "LSH_THRESHOLD", "NUM_PERM", "BandTable", "MinHash", "MinHashLSH", "lean_lsh", "sha1_hash32"]

@@ -27,7 +27,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from watcher.minhash import LSH_PARAMS, LSH_THRESHOLD, NUM_PERM, MinHash, MinHashLSH, sha1_hash32
+from watcher.minhash import NUM_PERM, MinHash, lean_lsh, sha1_hash32
 from watcher.text import content_stems, fold, sentence_openers, tokenize
 
 # Stored signatures must be read back with the scheme that made them.
@@ -174,8 +174,7 @@ class StoryIndex:
     def __init__(self, *, window: timedelta = WINDOW, max_items: int = MAX_ITEMS) -> None:
         self.window = window
         self.max_items = max_items
-        # Band keys hashed to an int: a quarter of the memory of datasketch's 32-byte keys.
-        self._lsh = MinHashLSH(threshold=LSH_THRESHOLD, num_perm=NUM_PERM, params=LSH_PARAMS, hashfunc=hash)
+        self._lsh = lean_lsh()
         self._members: dict[Hashable, _Member] = {}
         # Oldest first by the item's own time, not by arrival: a feed may list old items after new ones.
         # Entries of discarded items stay until they reach the top, where they are skipped.
