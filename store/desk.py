@@ -6,10 +6,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import extract
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from store.db import dialect_insert
 from store.models import (
     DeskClick,
     Item,
@@ -23,18 +23,13 @@ from store.models import (
     utcnow,
 )
 
-
-def _insert(session: Session):  # type: ignore[no-untyped-def]
-    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-
-
 # --- clicks ----------------------------------------------------------------
 
 
 def record_click(session: Session, *, key: str, item_id: int, action: str, who: str) -> bool:
     """Keep a click once; False when this very click (same key) was already stored."""
     statement = (
-        _insert(session)(DeskClick)
+        dialect_insert(session)(DeskClick)
         .values(key=key, item_id=item_id, action=action, who=who, clicked_at=utcnow())
         .on_conflict_do_nothing()
         .returning(col(DeskClick.id))
@@ -97,7 +92,7 @@ def flag_tribune(session: Session, *, item_id: int, who: str, note: str | None =
             session.flush()
         return tribune, False
     statement = (
-        _insert(session)(Tribune)
+        dialect_insert(session)(Tribune)
         .values(item_id=item_id, note=note, status=TribuneStatus.A_ETUDIER, flagged_by=who, flagged_at=utcnow())
         .on_conflict_do_nothing()
         .returning(col(Tribune.id))

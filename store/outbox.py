@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import and_, or_, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from store.db import dialect_insert
 from store.models import (
     Delivery,
     DeliveryStatus,
@@ -179,7 +179,7 @@ def enqueue_followups(session: Session, *, story_id: int, item_id: int, now: dat
         )
     ).all()
     kind, send_at = followup_kind(now, interval)
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    insert = dialect_insert(session)
     written = 0
     for channel in channels:
         statement = (
@@ -284,7 +284,7 @@ def digest_runs(session: Session) -> list[DigestRun]:
 
 
 def record_digest_stories(session: Session, day: date, story_ids: Iterable[int]) -> None:
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    insert = dialect_insert(session)
     for story_id in set(story_ids):
         session.exec(insert(DigestStory).values(day=day, story_id=story_id).on_conflict_do_nothing())  # type: ignore[call-overload]
 

@@ -12,6 +12,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import Select
 
+from store.db import dialect_insert
 from store.models import Delivery, Item, Score, Source, Story, utcnow
 
 
@@ -150,10 +151,6 @@ def known_urls(session: Session, urls: Sequence[str]) -> set[str]:
     return set(session.exec(select(Item.url).where(col(Item.url).in_(list(urls)))).all())
 
 
-def _dialect_insert(session: Session) -> Any:
-    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-
-
 def reserve_ids(session: Session, table: type[Item] | type[Story], count: int) -> list[int]:
     """Ids for rows about to be inserted, known before the insert so a batch can refer to them.
 
@@ -255,7 +252,7 @@ def enqueue_delivery(session: Session, *, story_id: int, item_id: int, channel: 
         "created_at": utcnow(),
     }
     # RETURNING, not rowcount: psycopg reports -1 for a skipped ON CONFLICT insert.
-    statement = _dialect_insert(session)(Delivery).values(**values).on_conflict_do_nothing().returning(Delivery.id)
+    statement = dialect_insert(session)(Delivery).values(**values).on_conflict_do_nothing().returning(Delivery.id)
     return session.exec(statement).first() is not None  # type: ignore[call-overload]
 
 

@@ -59,8 +59,7 @@ def index_items(session: Session, entries: Sequence[IndexEntry]) -> None:
     """Write (or rewrite) the FTS5 rows of these items; nothing to do on PostgreSQL."""
     if not entries or not maintained_by_store(session):
         return
-    ids = [{"id": entry.item_id} for entry in entries]
-    session.execute(text(f"DELETE FROM {SEARCH_TABLE} WHERE rowid = :id"), ids)
+    forget(session, [entry.item_id for entry in entries])
     session.execute(
         text(
             f"INSERT INTO {SEARCH_TABLE} (rowid, title, body, title_stems, body_stems) "

@@ -113,6 +113,8 @@ class SourceBatch:
 
     def _plan(self, labelled: list[tuple[Item, ParliamentFields | None]], known: queries.KnownItems) -> _Plan:
         plan = _Plan()
+        # An upper bound, taken before the loop so that ids are reserved in one query: an article the feed
+        # lists twice is found among the known items the second time round.
         fresh = sum(known.find(item.guid, item.url, item.title_date_key) is None for item, _fields in labelled)
         item_ids = iter(queries.reserve_ids(self.session, StoredItem, fresh))
         story_ids = iter(queries.reserve_ids(self.session, Story, fresh))

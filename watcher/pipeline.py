@@ -394,8 +394,6 @@ class Collector:
         hint: timedelta | None,
         typed: dict[str, ParliamentFields] | None = None,
     ) -> SourceReport:
-        report = SourceReport(source.name, FetchOutcome.OK)
-        typed = typed or {}
         if self._story_index is None:
             # Loaded on the first source with items: a cycle where nothing changed never pays for it.
             self._story_index = load_story_index(self.engine, utcnow())
@@ -406,13 +404,7 @@ class Collector:
                 batch = SourceBatch(
                     session, self.config, self.scorer, self.tracked, self._story_index, source.id or 0, spec
                 )
-                counts = batch.store(items, typed)
-                report.new, report.updated, report.unchanged, report.alerts = (
-                    counts.new,
-                    counts.updated,
-                    counts.unchanged,
-                    counts.alerts,
-                )
+                counts = batch.store(items, typed or {})
                 sources.record_fetch(
                     session,
                     source.id or 0,
@@ -421,11 +413,18 @@ class Collector:
                     outcome=FetchOutcome.OK,
                     next_check_at=next_check(utcnow(), spec.interval, hint=hint),
                     http_status=http_status,
-                    counts=(report.new, report.updated, report.unchanged),
+                    counts=(counts.new, counts.updated, counts.unchanged),
                     validators=validators,
                 )
         except BaseException:
             # The rolled-back items may already sit in the in-memory index: reload it before the next store.
             self._story_index = None
             raise
-        return report
+        return SourceReport(
+            source.name,
+            FetchOutcome.OK,
+            new=counts.new,
+            updated=counts.updated,
+            unchanged=counts.unchanged,
+            alerts=counts.alerts,
+        )

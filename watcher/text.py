@@ -36,11 +36,6 @@ _stemmer = snowballstemmer.stemmer("french")
 USES_PYSTEMMER = type(_stemmer).__module__ == "Stemmer"
 
 
-@lru_cache(maxsize=200_000)
-def _fold_word(word: str) -> str:
-    return fold(word)
-
-
 # Every combining mark of the Basic Multilingual Plane, deleted by one str.translate.
 _COMBINING_MARKS = {code: None for code in range(0x10000) if unicodedata.combining(chr(code))}
 
@@ -76,7 +71,6 @@ _WORD_STEMS = {
 _STEM_ALIASES = {"etranger": "etrang", "etrangere": "etrang"}
 
 
-@lru_cache(maxsize=200_000)
 def stem(word: str) -> str:
     lowered = word.lower().translate(_LIGATURES)
     if lowered in _WORD_STEMS:
@@ -170,7 +164,8 @@ _FOLDED_STOP_WORDS = frozenset(fold(word) for word in STOP_WORDS)
 @lru_cache(maxsize=200_000)
 def _token(word: str) -> Token:
     # Tokens are immutable, so one per distinct word serves every text: the press repeats its vocabulary.
-    folded = _fold_word(word)
+    # This cache is the only one per word: folding and stemming run once per distinct word through it.
+    folded = fold(word)
     acronym = len(word) >= 2 and word.isupper() and word.isalpha()
     return Token(word, folded, stem(word), folded in _FOLDED_STOP_WORDS, acronym)
 
