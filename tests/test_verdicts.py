@@ -118,3 +118,46 @@ def test_user_defaults_to_the_environment(database: Engine, monkeypatch: pytest.
     assert "hors sujet (par camille)" in result.output
     with session_scope(database) as session:
         assert session.exec(select(Verdict.who)).one() == "camille"
+
+
+def test_caps_context_abroad_and_priors_are_rules_too(engine: Engine) -> None:
+    # Reasons exactly as watcher/score.py writes them; only the terms used to be counted.
+    dampen = "hopital : fait divers ou justice sans question de système de soins (« plainte »), note plafonnée à 39"
+    with session_scope(engine) as session:
+        capped = _item(
+            session,
+            1,
+            [
+                "hopital : « hôpital » +30",
+                "hopital : un seul indice, note plafonnée à 39",
+                dampen,
+                "hopital : à l'étranger (« Québec ») -40",
+                "hopital : source « Le Monde » -5",
+            ],
+        )
+        other = _item(
+            session,
+            2,
+            [
+                "hopital : « urgences » +45",
+                dampen.replace("« plainte »", "« parquet »"),
+                "hopital : thème par défaut de la source +10",
+                "greve : contexte requis absent du titre et du chapô (ex. « infirmiers ») → 0",
+            ],
+        )
+        record_verdict(session, item_id=capped, topic="hopital", verdict="hors_sujet", who="a")
+        record_verdict(session, item_id=other, topic="hopital", verdict="pertinent", who="a")
+        record_verdict(session, item_id=other, topic="greve", verdict="hors_sujet", who="a")
+    with session_scope(engine) as session:
+        stats = {(s.topic, s.label): s for s in rule_stats(scored_reasons(session), verdicts(session))}
+    fait_divers = stats[("hopital", "plafond : fait divers ou justice sans question de système de soins")]
+    assert (fait_divers.hits, fait_divers.judged, fait_divers.precision) == (2, 2, 0.5)  # one rule, two triggers
+    assert stats[("hopital", "un seul indice (note plafonnée)")].precision == 1.0
+    abroad = stats[("hopital", "à l'étranger (« Québec »)")]
+    assert abroad.penalty and abroad.precision == 1.0
+    assert stats[("hopital", "source « Le Monde » (pénalité)")].precision == 1.0
+    default = stats[("hopital", "thème par défaut de la source")]
+    assert not default.penalty and default.precision == 1.0
+    context = stats[("greve", "contexte requis absent (note à 0)")]
+    assert context.penalty and context.precision == 1.0
+    assert len(stats) == 8  # and the two terms

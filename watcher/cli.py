@@ -446,12 +446,11 @@ def rules_stats_command() -> None:
         table.add_column(column, overflow="fold")
     for rule in stats:
         precision = "—" if rule.precision is None else f"{rule.precision:.0%}".replace("%", " %")
-        name = f"« {rule.rule} »" + (" (pénalité)" if rule.penalty else "")
-        table.add_row(rule.topic, name, str(rule.hits), str(rule.judged), precision)
+        table.add_row(rule.topic, rule.label, str(rule.hits), str(rule.judged), precision)
     console.print(table)
     console.print(
         "Précision : part des avis qui donnent raison à la règle (pertinent pour un terme, "
-        "hors sujet pour une pénalité).",
+        "hors sujet pour une pénalité, un plafond ou un contexte requis absent).",
         highlight=False,
     )
 

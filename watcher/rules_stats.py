@@ -1,4 +1,9 @@
-"""Per-rule hits and precision against the group's verdicts (`watcher rules stats`)."""
+"""Per-rule hits and precision against the group's verdicts (`watcher rules stats`).
+
+Every rule of a theme that can fire leaves a reason in `why` (watcher/score.py): terms,
+required context, caps (one weak clue, `dampen`), abroad signals and source priors. Each
+kind is read back here, so that a rule that caps or zeroes items is measured like a term.
+"""
 
 from __future__ import annotations
 
@@ -6,18 +11,39 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass
 
-# The reasons written by watcher/score.py: « hopital : « urgences » +45 ».
-_TERM_REASON = re.compile(r"^(?P<topic>[\w-]+) : « (?P<term>.+) » (?P<value>[+-]\d+)$")
+_TOPIC = r"^(?P<topic>[\w-]+) : "
+# (pattern over a reason, kind of rule, whether it lowers the score when it fires)
+_REASONS: tuple[tuple[re.Pattern[str], str, bool | None], ...] = (
+    # « hopital : « urgences » +45 »: the sign says boost or penalty.
+    (re.compile(_TOPIC + r"« (?P<rule>.+) » (?P<value>[+-]\d+)$"), "term", None),
+    (re.compile(_TOPIC + r"contexte requis absent .* → 0$"), "context", True),
+    (re.compile(_TOPIC + r"un seul indice, note plafonnée à \d+$"), "single_clue", True),
+    # « hopital : fait divers ou justice… (« plainte »), note plafonnée à 39 »: one rule per name, whatever its trigger.
+    (re.compile(_TOPIC + r"(?P<rule>.+) \(« .+ »\), note plafonnée à \d+$"), "dampen", True),
+    (re.compile(_TOPIC + r"(?P<rule>à l'étranger \(« .+ »\)) (?P<value>[+-]\d+)$"), "abroad", None),
+    (re.compile(_TOPIC + r"(?P<rule>source « .+ ») (?P<value>[+-]\d+)$"), "source", None),
+    (re.compile(_TOPIC + r"(?P<rule>thème par défaut de la source) (?P<value>[+-]\d+)$"), "source", None),
+)
+_FIXED_NAMES = {"context": "contexte requis absent (note à 0)", "single_clue": "un seul indice (note plafonnée)"}
 
 
 @dataclass
 class RuleStats:
     topic: str
-    rule: str
+    rule: str  # the term itself for a term, else the rule's name as the digest's « why » gives it
     penalty: bool
     hits: int = 0
     pertinent: int = 0
     hors_sujet: int = 0
+    kind: str = "term"
+
+    @property
+    def label(self) -> str:
+        """As `watcher rules stats` shows it; caps and the required context say what they do in their name."""
+        if self.kind == "dampen":
+            return f"plafond : {self.rule}"
+        name = f"« {self.rule} »" if self.kind == "term" else self.rule
+        return name + " (pénalité)" if self.penalty and self.kind in ("term", "source") else name
 
     @property
     def judged(self) -> int:
@@ -25,24 +51,36 @@ class RuleStats:
 
     @property
     def precision(self) -> float | None:
-        """Share of judged hits the rule got right: pertinent for a boost, hors sujet for a penalty."""
+        """Share of judged hits the rule got right: pertinent for a boost, hors sujet for a penalty or a cap."""
         if not self.judged:
             return None
         return (self.hors_sujet if self.penalty else self.pertinent) / self.judged
+
+
+def _read(reason: str) -> tuple[str, str, str, bool] | None:
+    """(topic, rule, kind, penalty) of one reason, or None for a reason that names no rule (a mention)."""
+    for pattern, kind, penalty in _REASONS:
+        match = pattern.match(reason)
+        if match:
+            groups = match.groupdict()
+            rule = groups.get("rule") or _FIXED_NAMES[kind]
+            lowers = penalty if penalty is not None else int(groups["value"]) < 0
+            return match["topic"], rule, kind, lowers
+    return None
 
 
 def rule_stats(reasons: list[tuple[int, list[str]]], verdicts: list[tuple[int, str, str]]) -> list[RuleStats]:
     by_item: dict[tuple[int, str], list[str]] = defaultdict(list)
     for item_id, topic, verdict in verdicts:
         by_item[(item_id, topic)].append(verdict)
-    stats: dict[tuple[str, str], RuleStats] = {}
+    stats: dict[tuple[str, str, str], RuleStats] = {}
     for item_id, why in reasons:
         for reason in why:
-            match = _TERM_REASON.match(reason)
-            if not match:
+            read = _read(reason)
+            if read is None:
                 continue
-            topic, term = match["topic"], match["term"]
-            rule = stats.setdefault((topic, term), RuleStats(topic, term, int(match["value"]) < 0))
+            topic, name, kind, penalty = read
+            rule = stats.setdefault((topic, kind, name), RuleStats(topic, name, penalty, kind=kind))
             rule.hits += 1
             for verdict in by_item.get((item_id, topic), []):
                 if verdict == "pertinent":
