@@ -26,7 +26,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from watcher.config import load_config  # noqa: E402
-from watcher.normalize import Item, normalize  # noqa: E402
+from watcher.normalize import Item, html_to_text, normalize  # noqa: E402
 from watcher.parse.feed import RawEntry, parse_feed  # noqa: E402
 from watcher.score import Scorer  # noqa: E402
 from watcher.stories import assign_stories, signature, story_doc, story_words  # noqa: E402
@@ -138,6 +138,26 @@ def naive_stories(cases: list[Case]) -> dict[str, Hashable]:
     return stories
 
 
+def year_of_stories() -> str:
+    """What pairs cannot show, chains: every Le Monde item of 2022 clustered, and the largest and longest stories."""
+    with (CORPUS / "lemonde-rss-2022" / "lemonde-2022-headlines-labelled.csv").open(encoding="utf-8") as handle:
+        rows = sorted((row for row in csv.DictReader(handle) if row["pubDate"] >= "2022"), key=lambda r: r["pubDate"])
+    docs = [
+        (row["link"], story_doc(row["title"], html_to_text(row["description"]), datetime.fromisoformat(row["pubDate"])))
+        for row in rows
+    ]
+    at = {key: doc.at for key, doc in docs}
+    members: dict[Hashable, list[str]] = {}
+    for key, story in assign_stories(docs).items():
+        members.setdefault(story, []).append(str(key))
+    sizes = sorted((len(keys) for keys in members.values()), reverse=True)
+    longest = max((max(at[k] for k in keys) - min(at[k] for k in keys)) for keys in members.values())
+    return (
+        f"  a year of Le Monde ({len(docs)} items): {len(members)} stories, {sum(size >= 10 for size in sizes)} of 10 "
+        f"items or more, the largest {sizes[0]} items, the longest {longest.total_seconds() / 86400:.1f} days"
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--config", default=str(REPO / "sources.yaml"))
@@ -191,6 +211,7 @@ def main() -> int:
     np_, nr, _ = pairwise(naive_stories(cases), truth_story)
     print(f"{'stories':<9}{n:>5}   {p:>7.3f}{r:>7.3f}{'':>7}   {np_:>10.3f}{nr:>7.3f}")
     print("  (stories: n = labelled same-story pairs; P/R over pairs; baseline = near-duplicates only)")
+    print(year_of_stories())
     if args.errors:
         by_story: dict[Hashable, list[Case]] = {}
         for case in ordered:

@@ -213,15 +213,29 @@ def grow_stories(session: Session, growth: Sequence[tuple[int, int, datetime]]) 
         session.connection().execute(_GROW_STORY, params)
 
 
-def recent_story_members(session: Session, since: datetime) -> list[tuple[int, int, str, str, bytes | None, datetime]]:
-    """(item id, story id, title, summary, minhash, published) of the items first seen since `since`."""
+def recent_story_members(
+    session: Session, since: datetime
+) -> list[tuple[int, int, str, str, bytes | None, datetime, datetime]]:
+    """(item id, story id, title, summary, minhash, published, story began) of the items first seen since `since`.
+
+    When the story began is read over all its items: its first ones may be older than `since`.
+    """
+    recent = (
+        select(Item.story_id).where(col(Item.collected_at) >= since).where(col(Item.story_id).is_not(None)).distinct()
+    )
+    began = (
+        select(col(Item.story_id).label("story_id"), func.min(Item.published_at).label("began"))
+        .where(col(Item.story_id).in_(recent))
+        .group_by(col(Item.story_id))
+        .subquery()
+    )
     rows = session.exec(
-        select(Item.id, Item.story_id, Item.title, Item.summary, Item.minhash, Item.published_at)
+        select(Item.id, Item.story_id, Item.title, Item.summary, Item.minhash, Item.published_at, began.c.began)
+        .join(began, began.c.story_id == col(Item.story_id))
         .where(col(Item.collected_at) >= since)
-        .where(col(Item.story_id).is_not(None))
         .order_by(col(Item.id))
     ).all()
-    return [(row[0] or 0, row[1] or 0, row[2], row[3], row[4], row[5]) for row in rows]
+    return [(row[0] or 0, row[1] or 0, row[2], row[3], row[4], row[5], row[6]) for row in rows]
 
 
 def _score_upsert(dialect: Any) -> Any:

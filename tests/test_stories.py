@@ -185,3 +185,32 @@ def test_items_arriving_out_of_order_leave_the_window_by_their_own_time() -> Non
     )
     index.add("later", "s3", later)
     assert len(index) == 2  # « old » is 80 h behind the newest item, out of the window
+
+
+# A weekly column told in the same words: each issue is a near-duplicate of the previous one.
+COLUMN = (
+    "Urgences de Laval : les fermetures de nuit continuent, faute d'urgentistes",
+    "L'agence régionale de santé des Pays de la Loire maintient la fermeture nocturne des urgences du centre "
+    "hospitalier de Laval, faute d'urgentistes pour tenir les gardes.",
+)
+
+
+def test_a_story_takes_no_item_a_week_after_it_began() -> None:
+    # Each item is within the 72 h window of the previous one: without a limit, the chain would never end.
+    index = StoryIndex()
+    stories = []
+    for day in (0.0, 2.5, 5.0, 7.5):
+        doc = story_doc(*COLUMN, AT + timedelta(days=day))
+        found = index.find_story(doc)
+        story = found if found is not None else f"s{day}"
+        stories.append(story)
+        index.add(f"item{day}", story, doc)
+    assert stories == ["s0.0", "s0.0", "s0.0", "s7.5"]
+
+
+def test_when_a_story_began_survives_its_first_items() -> None:
+    # After a restart only the recent items are indexed again; the story's start is passed along with them.
+    index = StoryIndex()
+    index.add("item5", "s1", story_doc(*COLUMN, AT + timedelta(days=5)), opened=AT)
+    assert index.find_story(story_doc(*COLUMN, AT + timedelta(days=6))) == "s1"
+    assert index.find_story(story_doc(*COLUMN, AT + timedelta(days=7, hours=1))) is None

@@ -73,3 +73,43 @@ def test_stories_survive_a_restart(engine: Engine, real_config: Config, server: 
         assert story is not None and story.item_count == 3
         assert story.first_seen_at == first.collected_at
         assert story_outlets(session, story.id or 0) == ["Presse A", "Presse B"]
+
+
+def _column_issue(link: str, published: datetime) -> dict[str, object]:
+    # A weekly column in the same words: each issue is a near-duplicate of the previous one.
+    return {
+        "title": "Urgences de Laval : les fermetures de nuit continuent, faute d'urgentistes",
+        "link": link,
+        "description": "L'agence régionale de santé des Pays de la Loire maintient la fermeture nocturne des "
+        "urgences du centre hospitalier de Laval, faute d'urgentistes pour tenir les gardes.",
+        "published": published,
+    }
+
+
+def test_a_story_closes_a_week_after_it_began_even_across_a_restart(
+    engine: Engine, real_config: Config, server: LocalServer
+) -> None:
+    issues = [
+        _column_issue("https://presse-a.test/laval-1", NOW - timedelta(days=7, hours=12)),
+        _column_issue("https://presse-a.test/laval-2", NOW - timedelta(days=5)),
+        _column_issue("https://presse-a.test/laval-3", NOW - timedelta(days=2, hours=12)),
+    ]
+    latest = _column_issue("https://presse-b.test/laval-4", NOW - timedelta(hours=1))
+    server.route("/a.xml", rss("Presse A", issues))
+    server.route("/b.xml", rss("Presse B", [latest]))
+    config = config_with_sources(
+        real_config,
+        {"name": "Presse A", "url": server.url("/a.xml")},
+        {"name": "Presse B", "url": server.url("/b.xml")},
+    )
+    _cycle(engine, config, ["Presse A"])
+    with session_scope(engine) as session:
+        stored = [session.exec(select(Item).where(Item.url == issue["link"])).one() for issue in issues]
+        assert len({item.story_id for item in stored}) == 1  # each issue within 72 h of the previous one
+        for item in stored[:2]:
+            item.collected_at = item.published_at  # long collected: a restarted service does not index them again
+            session.add(item)
+    _cycle(engine, config, ["Presse B"])  # a restart, then the fourth issue: 7 days and 11 hours after the first
+    with session_scope(engine) as session:
+        fourth = session.exec(select(Item).where(Item.url == latest["link"])).one()
+        assert fourth.story_id != stored[0].story_id

@@ -92,11 +92,11 @@ def source_specs(config: Config) -> list[queries.SourceSpec]:
 def load_story_index(engine: Engine, now: datetime) -> StoryIndex:
     index = StoryIndex()
     with session_scope(engine) as session:
-        for item_id, story_id, title, summary, blob, published in queries.recent_story_members(
+        for item_id, story_id, title, summary, blob, published, began in queries.recent_story_members(
             session, now - STORY_WINDOW
         ):
             minhash = signature_from_bytes(blob) if blob else None
-            index.add(item_id, story_id, story_doc(title, summary, published, minhash))
+            index.add(item_id, story_id, story_doc(title, summary, published, minhash), opened=began)
     return index
 
 

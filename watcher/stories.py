@@ -12,6 +12,10 @@ different dates (two strike days), even in the same words.
 The index holds only the items of the window (older ones are evicted as time
 moves on, and `max_items` caps it), so memory is bounded; it is rebuilt from the
 stored items of the window after a restart, which gives the same answers.
+
+The window slides: an item may join a story through its latest member. A story
+stops taking items `MAX_SPAN` after it began, so that links from one item to the
+next never chain a month of coverage into one « event ».
 """
 
 from __future__ import annotations
@@ -36,6 +40,10 @@ VERIFY_JACCARD = 0.5
 MIN_WORDS = 4  # below this, a shared title is too thin to call two items one story
 
 WINDOW = timedelta(hours=72)
+# Over the 30,000 Le Monde items of 2022, the sliding window alone chained a presidential campaign into one story of
+# 128 items over 36 days (and 72 stories of ten items or more): a follow-up then went into a month-old alert's thread.
+# A week costs the development set no pair (bench/relevance.py) and caps those chains at seven days.
+MAX_SPAN = timedelta(days=7)
 MAX_ITEMS = 50_000  # about 15 KB each: a ceiling for a burst, far above a 72 h window of the veille
 # Stage 2 thresholds, set on the development set (bench/relevance.py).
 EVENT_COSINE = 0.25
@@ -171,9 +179,10 @@ class _Member:
 class StoryIndex:
     """Recent items, searchable by near-duplicate text and by shared event; values are story ids."""
 
-    def __init__(self, *, window: timedelta = WINDOW, max_items: int = MAX_ITEMS) -> None:
+    def __init__(self, *, window: timedelta = WINDOW, max_items: int = MAX_ITEMS, max_span: timedelta = MAX_SPAN):
         self.window = window
         self.max_items = max_items
+        self.max_span = max_span
         self._lsh = lean_lsh()
         self._members: dict[Hashable, _Member] = {}
         # Oldest first by the item's own time, not by arrival: a feed may list old items after new ones.
@@ -184,17 +193,24 @@ class StoryIndex:
         # dicts: most terms are in one or two items, and a dict apiece made up half of the index's memory.
         self._postings: dict[str, list[Hashable]] = {}
         self._latest: datetime | None = None
+        # When each story of the indexed items began, and how many of its items are indexed (to forget it with them).
+        self._opened: dict[Hashable, datetime] = {}
+        self._indexed_per_story: Counter[Hashable] = Counter()
 
     def __len__(self) -> int:
         return len(self._members)
 
-    def add(self, key: Hashable, story: Hashable, doc: StoryDoc) -> None:
+    def add(self, key: Hashable, story: Hashable, doc: StoryDoc, opened: datetime | None = None) -> None:
+        """Index an item of `story`; `opened` is when the story began, if before this item (after a restart)."""
         if key in self._members or len(doc.words) < MIN_WORDS:
             return
         self._evict(doc.at)
         assert doc.minhash is not None, "a document is indexed once"
         self._lsh.insert(key, doc.minhash)
         self._members[key] = _Member(story, replace(doc, minhash=None))
+        began = min(doc.at, opened or doc.at, self._opened.get(story, doc.at))
+        self._opened[story] = began
+        self._indexed_per_story[story] += 1
         self._added += 1
         heapq.heappush(self._order, (doc.at, self._added, key))
         for term in doc.terms:
@@ -216,6 +232,8 @@ class StoryIndex:
         best: tuple[float, str, Hashable] | None = None
         for key in self._lsh.query(doc.minhash):
             member = self._members[key]
+            if self._closed(member.story, doc.at):
+                continue
             similarity = jaccard(doc.words, member.doc.words)
             # Ties are broken on the key so that the result does not depend on set order.
             if similarity < VERIFY_JACCARD or _conflict(doc, member.doc):
@@ -244,7 +262,7 @@ class StoryIndex:
         for key in candidates:
             member = self._members[key]
             other = member.doc
-            if abs(other.at - doc.at) > self.window or _conflict(doc, other):
+            if abs(other.at - doc.at) > self.window or self._closed(member.story, doc.at) or _conflict(doc, other):
                 continue
             shared_weight = sum(self._idf(term, total) for term in doc.entities & other.entities)
             if shared_weight < EVENT_SHARED_WEIGHT:
@@ -255,6 +273,9 @@ class StoryIndex:
             if similarity >= EVENT_COSINE and (best is None or (similarity, str(key)) > best[:2]):
                 best = (similarity, str(key), member.story)
         return best[2] if best else None
+
+    def _closed(self, story: Hashable, at: datetime) -> bool:
+        return at - self._opened[story] > self.max_span
 
     def _idf(self, term: str, total: int) -> float:
         # A quiet window (a few dozen items) must not make every word look common: the collection is
@@ -277,6 +298,9 @@ class StoryIndex:
         member = self._members.pop(key, None)
         if member is None:
             return
+        self._indexed_per_story[member.story] -= 1
+        if not self._indexed_per_story[member.story]:
+            del self._indexed_per_story[member.story], self._opened[member.story]
         self._lsh.remove(key)
         for term in member.doc.terms:
             posting = self._postings.get(term)
