@@ -214,3 +214,28 @@ def test_when_a_story_began_survives_its_first_items() -> None:
     index.add("item5", "s1", story_doc(*COLUMN, AT + timedelta(days=5)), opened=AT)
     assert index.find_story(story_doc(*COLUMN, AT + timedelta(days=6))) == "s1"
     assert index.find_story(story_doc(*COLUMN, AT + timedelta(days=7, hours=1))) is None
+
+
+def test_a_hyphenated_name_is_one_name() -> None:
+    summary = "En Seine-Saint-Denis, Jean-Luc Mélenchon et le Covid-19."
+    doc = story_doc("Royaume-Uni : grève des infirmières", summary, AT)
+    names = {entity for entity in doc.entities if entity.startswith("e:")}
+    # « Covid-19 » is not a hyphenated name (a figure in it): its name is « Covid », as before.
+    assert names == {"e:royaume-uni", "e:seine-saint-denis", "e:jean-luc", "e:melenchon", "e:covid"}
+
+
+def test_a_shared_departement_alone_does_not_make_one_event() -> None:
+    # « Seine-Saint-Denis » used to weigh as three rare names, enough with a few common words to merge these two.
+    pools = (
+        "JO 2024 : la Seine-Saint-Denis mise sur les Jeux pour combler le manque de piscines",
+        "Département le moins bien doté, la Seine-Saint-Denis espère que les équipements des Jeux "
+        "l'aideront à rattraper son retard et son manque de moyens.",
+    )
+    psychiatry = (
+        "« Par manque de moyens, la pédopsychiatrie doit trier les enfants »",
+        "Les chefs de service de pédopsychiatrie de Seine-Saint-Denis sonnent l'alarme sur le manque de moyens "
+        "et le retard du département.",
+    )
+    index = StoryIndex()
+    index.add("pools", "s1", story_doc(*pools, AT))
+    assert index.find_story(story_doc(*psychiatry, AT + timedelta(hours=20))) is None

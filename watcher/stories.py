@@ -48,8 +48,8 @@ MAX_ITEMS = 50_000  # about 15 KB each: a ceiling for a burst, far above a 72 h 
 # Stage 2 thresholds, set on the development set (bench/relevance.py).
 EVENT_COSINE = 0.25
 # IDF sum of shared names, dates and figures. A rare one weighs at most log(1001 / 2) + 1 ≈ 7.2, so this takes
-# three: with two (14), topic neighbours merged on the development set (two British strike pieces sharing
-# « Royaume-Uni », two « Black Friday » strikes at different companies).
+# three: with two (14), topic neighbours merged on the development set (two « Black Friday » strikes at different
+# companies; and two British strike pieces, when « Royaume-Uni » still counted as two names).
 EVENT_SHARED_WEIGHT = 16.0
 MAX_POSTING = 100  # a term carried by more items than this is too common to propose candidates
 MAX_CANDIDATES = 40
@@ -64,6 +64,9 @@ _DIGIT_RE = re.compile(r"\d")
 _NUMBER_RE = re.compile(r"(?<![\w-])(?:\d[\d  ]{1,}\d|\d{2,})(?![\w-])")
 # « Laval : les urgences… » — the place or actor a French title opens with (some outlets drop the space: « Laval: »).
 _KICKER_RE = re.compile(r"^\s*([^:«»\"]{2,40}?)\s*:\s")
+# Words joined by hyphens, letters only (« Covid-19 » is no name). With two capitals or more, one name: « Seine-Saint-
+# Denis » weighed as three rare names let an article on the département's child psychiatry join a story on its pools.
+_HYPHENATED_RE = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)+")
 
 
 def story_words(title: str, summary: str) -> frozenset[str]:
@@ -106,13 +109,24 @@ def jaccard(left: frozenset[str], right: frozenset[str]) -> float:
 
 
 def _analyse(text: str) -> tuple[list[str], set[str]]:
-    """Content stems in order, and named entities: capitalised words that do not open a sentence, and acronyms."""
+    """Content stems in order, and named entities: capitalised words that do not open a sentence, acronyms, and
+    hyphenated names (« Royaume-Uni », one entity even when it opens the sentence)."""
     stems: list[str] = []
     found: set[str] = set()
+    in_names: Counter[str] = Counter()  # parts of hyphenated names, not names of their own
+    if "-" in text:
+        for match in _HYPHENATED_RE.finditer(text):
+            parts = match.group().split("-")
+            if sum(part[0].isupper() for part in parts) >= 2:
+                found.add("e:" + fold(match.group()))
+                in_names.update(fold(part) for part in parts)
     for token, opens in zip(tokenize(text), sentence_openers(text), strict=True):
         if token.stop:
             continue
         stems.append(token.stem)
+        if in_names[token.folded]:
+            in_names[token.folded] -= 1
+            continue
         if len(token.surface) < 2 or not token.surface[0].isupper():
             continue
         if opens and not token.is_acronym:
