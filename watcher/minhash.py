@@ -45,6 +45,7 @@ if "datasketch" not in sys.modules and _MODULE not in sys.modules:
 from datasketch import MinHash, MinHashLSH  # noqa: E402
 from datasketch.hashfunc import sha1_hash32  # noqa: E402
 from datasketch.minhash import _check_scheme_consistency  # noqa: E402
+from datasketch.minhash import _fmix as fmix  # noqa: E402  (the affine schemes' pre-mix of a word hash)
 
 # What MinHashLSH(threshold=0.4, num_perm=128) chooses (false positives and negatives weighed
 # alike); tests/test_minhash.py checks it against datasketch's own computation.
@@ -149,4 +150,14 @@ def lean_lsh() -> MinHashLSH:
     return lsh
 
 
-__all__ = ["LSH_PARAMS", "LSH_THRESHOLD", "NUM_PERM", "BandTable", "MinHash", "MinHashLSH", "lean_lsh", "sha1_hash32"]
+__all__ = [
+    "LSH_PARAMS",
+    "LSH_THRESHOLD",
+    "NUM_PERM",
+    "BandTable",
+    "MinHash",
+    "MinHashLSH",
+    "fmix",
+    "lean_lsh",
+    "sha1_hash32",
+]
