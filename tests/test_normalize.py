@@ -116,6 +116,7 @@ def test_escaped_entity_is_decoded_only_once() -> None:
 
 def test_non_breaking_spaces_and_whitespace_collapse() -> None:
     assert html_to_text("  Santé&nbsp;publique\n\n\t: « grève »  ") == "Santé publique : « grève »"
+    assert html_to_text("  Santé\u00a0publique\n\n\t: « grève\u202f»\u2009 ") == "Santé publique : « grève »"
 
 
 @pytest.mark.parametrize(
