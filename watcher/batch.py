@@ -260,6 +260,9 @@ class SourceBatch:
         # Search rows are written after the cycle (`search.catch_up`), off the collection's path; a changed
         # item loses its stale row here so that it is indexed again.
         store_search.forget(self.session, [judged.item_id for judged in plan.judged if not judged.new])
+        # The alerts of the stories items joined, read in one query rather than one per item; a story opened
+        # in this batch has only the alerts enqueued below, which are added as they are.
+        channels = outbox.alert_channels(self.session, plan.growth)
         for judged, judgement in judgements:
             if judged.joined:
                 # A story that already had its alert gains an outlet: a thread reply, never a new alert.
@@ -267,6 +270,7 @@ class SourceBatch:
                     self.session,
                     story_id=judged.story_id or 0,
                     item_id=judged.item_id,
+                    channels=channels.get(judged.story_id or 0, ()),
                     now=judged.item.collected_at,
                     interval=self.config.alerts.followup_interval,
                 )
@@ -280,6 +284,7 @@ class SourceBatch:
                         self.session, story_id=judged.story_id, item_id=judged.item_id, channel=channel
                     ):
                         plan.counts.alerts += 1
+                        channels.setdefault(judged.story_id, []).append(channel)
 
 
 def alert_channels(config: Config, judgement: Judgement) -> list[str]:
