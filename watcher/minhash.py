@@ -69,20 +69,33 @@ class BandTable:
 
     def insert(self, band: Hashable, *keys: Hashable, buffer: bool = False) -> None:
         for key in keys:
-            current = self._table.get(band, _ABSENT)
-            if current is _ABSENT:
-                self._table[band] = key
-            elif isinstance(current, _Keys):
-                if key not in current:
-                    current.append(key)
-            elif current != key:
-                self._table[band] = _Keys([current, key])
+            self.add(band, key)
+
+    def add(self, band: Hashable, key: Hashable) -> None:
+        current = self._table.setdefault(band, key)
+        if current is key:
+            return  # the band's first key, nearly always
+        if isinstance(current, _Keys):
+            if key not in current:
+                current.append(key)
+        elif current != key:
+            self._table[band] = _Keys([current, key])
 
     def get(self, band: Hashable) -> tuple[Hashable, ...] | _Keys:
         current = self._table.get(band, _ABSENT)
         if current is _ABSENT:
             return ()
         return current if isinstance(current, _Keys) else (current,)
+
+    def collect(self, band: Hashable, into: set[Hashable]) -> None:
+        """Add the band's keys to `into`: a query's way, without a tuple per band."""
+        current = self._table.get(band, _ABSENT)
+        if current is _ABSENT:
+            return
+        if isinstance(current, _Keys):
+            into.update(current)
+        else:
+            into.add(current)
 
     def remove_val(self, band: Hashable, key: Hashable, buffer: bool = False) -> None:
         current = self._table.get(band, _ABSENT)
@@ -134,12 +147,12 @@ class _LeanLSH(MinHashLSH):
         bands = self._bands(minhash)
         self.keys.insert(key, *bands, buffer=buffer)
         for band, table in zip(bands, self.hashtables, strict=True):
-            table.insert(band, key, buffer=buffer)
+            table.add(band, key)
 
     def query(self, minhash: MinHash) -> list[Hashable]:
         candidates: set[Hashable] = set()
         for band, table in zip(self._bands(minhash), self.hashtables, strict=True):
-            candidates.update(table.get(band))
+            table.collect(band, candidates)
         return list(candidates)
 
 
