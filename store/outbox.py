@@ -149,6 +149,9 @@ def parent_alert(session: Session, story_id: int, channel: str) -> Delivery | No
     ).first()
 
 
+_IN_CHUNK = 300  # bound parameters per IN list, well under SQLite's limit
+
+
 def announced_outlets(session: Session, story_id: int, channel: str) -> set[str]:
     """Outlets already shown in this channel for this story (by the alert and earlier follow-ups)."""
     rows = session.exec(
@@ -169,15 +172,29 @@ def followup_kind(moment: datetime, interval: timedelta) -> tuple[str, datetime]
     return f"{FOLLOWUP_PREFIX}{slot.isoformat(timespec='minutes')}", slot + interval
 
 
-def enqueue_followups(session: Session, *, story_id: int, item_id: int, now: datetime, interval: timedelta) -> int:
-    """A new item joined a story: plan a thread reply under each of the story's alerts (coalesced per slot)."""
-    channels = session.exec(
-        select(Delivery.channel).where(
-            col(Delivery.story_id) == story_id,
-            col(Delivery.kind) == "alert",
-            col(Delivery.status) != DeliveryStatus.FAILED,
-        )
-    ).all()
+def alert_channels(session: Session, story_ids: Iterable[int]) -> dict[int, list[str]]:
+    """The channels each story's alert went or goes to (a failed alert has no thread to reply in)."""
+    channels: dict[int, list[str]] = {}
+    wanted = sorted(set(story_ids))
+    for start in range(0, len(wanted), _IN_CHUNK):
+        rows = session.exec(
+            select(Delivery.story_id, Delivery.channel)
+            .where(
+                col(Delivery.story_id).in_(wanted[start : start + _IN_CHUNK]),
+                col(Delivery.kind) == "alert",
+                col(Delivery.status) != DeliveryStatus.FAILED,
+            )
+            .order_by(col(Delivery.id))
+        ).all()
+        for story_id, channel in rows:
+            channels.setdefault(story_id, []).append(channel)
+    return channels
+
+
+def enqueue_followups(
+    session: Session, *, story_id: int, item_id: int, channels: Iterable[str], now: datetime, interval: timedelta
+) -> int:
+    """A new item joined a story: plan a thread reply under its alert in each of `channels` (coalesced per slot)."""
     kind, send_at = followup_kind(now, interval)
     insert = dialect_insert(session)
     written = 0

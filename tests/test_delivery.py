@@ -232,7 +232,12 @@ def test_new_outlets_become_one_thread_reply(engine: Engine, config: Config, sla
             session.add(item)
             session.flush()
             outbox.enqueue_followups(
-                session, story_id=alert.story_id, item_id=item.id or 0, now=start, interval=timedelta(minutes=30)
+                session,
+                story_id=alert.story_id,
+                item_id=item.id or 0,
+                channels=outbox.alert_channels(session, [alert.story_id])[alert.story_id],
+                now=start,
+                interval=timedelta(minutes=30),
             )
         followups = [row for row in outbox.deliveries(session) if row.kind != "alert"]
     assert len(followups) == 1, "two outlets in the same interval are one reply"

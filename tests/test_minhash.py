@@ -64,3 +64,12 @@ def test_band_table_keeps_a_bare_key_until_items_share_a_band() -> None:
     assert table.get(7) == ("b",)
     table.remove_val(7, "b")
     assert table.get(7) == () and table.size() == 0
+
+
+def test_lean_lsh_band_hashes_are_datasketch_s() -> None:
+    signature = minhash.MinHash(num_perm=minhash.NUM_PERM)
+    signature.update_batch([f"mot{n}".encode() for n in range(40)])
+    lean = minhash.lean_lsh()
+    lean.insert("d", signature)
+    expected = [lean._hashed_byteswap(signature.hashvalues[start:end]) for start, end in lean.hashranges]
+    assert list(lean.keys.get("d")) == expected

@@ -120,6 +120,27 @@ def test_same_story_from_two_outlets_is_one_story_and_one_alert_per_channel(
     assert items["a-1"].url == "https://presse-a.test/sante/greve-medecins-liberaux"
 
 
+def test_an_item_joining_a_story_its_feed_opened_gets_a_thread_reply(
+    engine: Engine, real_config: Config, server: LocalServer
+) -> None:
+    # The second article joins a story opened, and alerted, earlier in the same batch: its alert is not stored yet
+    # when the batch is planned, and the reply must still be planned under it.
+    server.route("/a.xml", rss("Presse A", [STRIKE, {**STRIKE_ELSEWHERE, "guid": "a-3"}]))
+    server.route("/b.xml", rss("Presse B", []))
+    server.route("/broken.xml", rss("vide", []))
+    _cycle(engine, _config(real_config, server), ["Presse A"])
+
+    with session_scope(engine) as session:
+        items = {item.guid: item for item in session.exec(select(Item)).all()}
+        assert items["a-1"].story_id == items["a-3"].story_id
+        everything = session.exec(select(Delivery)).all()
+        alerts = [d for d in everything if d.kind == "alert"]
+        followups = [d for d in everything if d.kind.startswith("followup:")]
+        assert alerts and {d.item_id for d in alerts} == {items["a-1"].id}
+        assert sorted(d.channel for d in followups) == sorted(d.channel for d in alerts)
+        assert {d.item_id for d in followups} == {items["a-3"].id}
+
+
 def test_edited_item_is_updated_in_place(engine: Engine, real_config: Config, server: LocalServer) -> None:
     server.route("/a.xml", rss("Presse A", [STRIKE, NOISE]))
     server.route("/b.xml", rss("Presse B", []))

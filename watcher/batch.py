@@ -27,7 +27,7 @@ from watcher.config import Config, SourceConfig
 from watcher.normalize import Item
 from watcher.parse.parliament import ParliamentFields
 from watcher.score import Judgement, Scorer
-from watcher.stories import StoryIndex, signature_bytes, story_doc
+from watcher.stories import StoryDoc, StoryIndex, signature_bytes, story_docs
 from watcher.tracked import TrackedBills
 
 MAX_ATTEMPTS = 3
@@ -115,13 +115,17 @@ class SourceBatch:
         plan = _Plan()
         # An upper bound, taken before the loop so that ids are reserved in one query: an article the feed
         # lists twice is found among the known items the second time round.
-        fresh = sum(known.find(item.guid, item.url, item.title_date_key) is None for item, _fields in labelled)
-        item_ids = iter(queries.reserve_ids(self.session, StoredItem, fresh))
-        story_ids = iter(queries.reserve_ids(self.session, Story, fresh))
-        for item, fields in labelled:
+        fresh = [
+            n for n, (item, _) in enumerate(labelled) if known.find(item.guid, item.url, item.title_date_key) is None
+        ]
+        item_ids = iter(queries.reserve_ids(self.session, StoredItem, len(fresh)))
+        story_ids = iter(queries.reserve_ids(self.session, Story, len(fresh)))
+        # The story signatures of the new items are made in one pass: one per item cost more in numpy calls.
+        docs = dict(zip(fresh, story_docs([_story_text(labelled[n][0]) for n in fresh]), strict=True))
+        for n, (item, fields) in enumerate(labelled):
             existing = known.find(item.guid, item.url, item.title_date_key)
             if existing is None:
-                self._plan_new(plan, item, fields, known, next(item_ids), story_ids)
+                self._plan_new(plan, item, docs[n], fields, known, next(item_ids), story_ids)
             else:
                 self._plan_known(plan, item, fields, existing)
         return plan
@@ -155,12 +159,12 @@ class SourceBatch:
         self,
         plan: _Plan,
         item: Item,
+        doc: StoryDoc,
         fields: ParliamentFields | None,
         known: queries.KnownItems,
         item_id: int,
         story_ids: Iterator[int],
     ) -> None:
-        doc = story_doc(item.title, item.summary, item.published)
         found = self.stories.find_story(doc)
         if found is None:
             story_id = next(story_ids)
@@ -256,6 +260,9 @@ class SourceBatch:
         # Search rows are written after the cycle (`search.catch_up`), off the collection's path; a changed
         # item loses its stale row here so that it is indexed again.
         store_search.forget(self.session, [judged.item_id for judged in plan.judged if not judged.new])
+        # The alerts of the stories items joined, read in one query rather than one per item; a story opened
+        # in this batch has only the alerts enqueued below, which are added as they are.
+        channels = outbox.alert_channels(self.session, plan.growth)
         for judged, judgement in judgements:
             if judged.joined:
                 # A story that already had its alert gains an outlet: a thread reply, never a new alert.
@@ -263,6 +270,7 @@ class SourceBatch:
                     self.session,
                     story_id=judged.story_id or 0,
                     item_id=judged.item_id,
+                    channels=channels.get(judged.story_id or 0, ()),
                     now=judged.item.collected_at,
                     interval=self.config.alerts.followup_interval,
                 )
@@ -276,6 +284,7 @@ class SourceBatch:
                         self.session, story_id=judged.story_id, item_id=judged.item_id, channel=channel
                     ):
                         plan.counts.alerts += 1
+                        channels.setdefault(judged.story_id, []).append(channel)
 
 
 def alert_channels(config: Config, judgement: Judgement) -> list[str]:
@@ -284,6 +293,10 @@ def alert_channels(config: Config, judgement: Judgement) -> list[str]:
     if judgement.mentions:
         channels.add(alerts.channel_for("mention"))
     return sorted(channels or {alerts.channel_for("default")})
+
+
+def _story_text(item: Item) -> tuple[str, str, datetime]:
+    return item.title, item.summary, item.published
 
 
 def _row(item: Item, item_id: int, source_id: int, story_id: int, minhash: bytes) -> dict[str, object]:

@@ -22,7 +22,6 @@ _TRACKING_NAMES = frozenset({"fbclid", "gclid", "dclid", "msclkid", "mc_cid", "m
 _EARLIEST_PLAUSIBLE = datetime(1995, 1, 1, tzinfo=UTC)
 _FUTURE_TOLERANCE = timedelta(hours=2)
 _SUMMARY_MAX_CHARS = 1200
-_WHITESPACE_RE = re.compile(r"\s+")
 # What the sanitiser would change in a text without tags: markup, entities, NUL and a leading BOM.
 _MARKUP_OR_ODD_RE = re.compile("[<&\x00]|^\ufeff")
 # Opening and closing: valid HTML may leave <p> and <li> unclosed.
@@ -64,11 +63,24 @@ class Item:
         return replace(self, content=content)
 
 
+# A lower-case host name and a path of plain segments: such a URL is its own canonical form, which
+# canonicalize_url (four parses and a re-encoding, 25 µs) would give back. A host ending in a number is
+# left to it (it may be an IPv4 address written otherwise), as are dot segments and anything escaped.
+_LABEL = r"[a-z0-9]+(?:-[a-z0-9]+)*"
+_PLAIN_URL_RE = re.compile(rf"https?://(?:{_LABEL}\.)*[a-z][a-z0-9]*(?:-[a-z0-9]+)*(?:/[\w~-][\w.~-]*)*/?", re.ASCII)
+
+
 @lru_cache(maxsize=8192)
 def canonical_url(url: str) -> str:
     """The URL stripped of tracking and fragments, with scheme and host normalised."""
     # Cached: a guid is often the link itself, and a changed feed lists again the links of the last cycle.
     url = url.strip()
+    if _PLAIN_URL_RE.fullmatch(url):
+        return url if url.count("/") > 2 else f"{url}/"
+    return _canonicalize(url)
+
+
+def _canonicalize(url: str) -> str:
     parts = urlsplit(url)
     tracking = [
         name
@@ -94,11 +106,17 @@ def html_to_text(fragment: str) -> str:
     if not fragment:
         return ""
     if not _MARKUP_OR_ODD_RE.search(fragment):
-        return _WHITESPACE_RE.sub(" ", fragment).strip()  # plain text already, as most titles are
+        return _one_line(fragment)  # plain text already, as most titles are
     # Block ends become spaces so that « <p>a</p><p>b</p> » does not read « ab ».
     spaced = _BLOCK_TAG_RE.sub(" ", fragment)
     cleaned = nh3.clean(spaced, tags=set(), attributes={}, strip_comments=True)
-    return _WHITESPACE_RE.sub(" ", html.unescape(cleaned)).strip()
+    return _one_line(html.unescape(cleaned))
+
+
+def _one_line(text: str) -> str:
+    # Runs of whitespace as one space, none at the ends; split() rather than a regex substitution, which
+    # rebuilt the string at every single space (17 µs a lead, 3 by split()).
+    return " ".join(text.split())
 
 
 def _shorten(text: str, limit: int) -> str:
