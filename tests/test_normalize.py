@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import random
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from watcher import normalize as normalize_module
 from watcher.normalize import canonical_url, guess_language, html_to_text, normalize, plausible_date
 from watcher.parse.feed import RawEntry, parse_feed
 
@@ -316,28 +314,3 @@ def test_untitled_post_takes_its_first_words_as_title() -> None:
 )
 def test_plain_text_takes_the_short_way_with_the_sanitiser_s_result(fragment: str, text: str) -> None:
     assert html_to_text(fragment.replace("\\n", "\n")) == text
-
-
-def test_plain_urls_skip_w3lib_and_come_out_as_it_would_give_them() -> None:
-    rng = random.Random(11)
-    urls = [
-        "https://www.lemonde.fr/societe/article/2022/04/01/greve_6120057_3224.html",
-        "http://example.com",
-        "https://a-b.example.org/x/",
-        "http://127.0.0.1/a",  # a number: left to w3lib
-        "http://0x7f.1/a",
-        "https://xn--bcher-kva.de/a",
-        "https://example.com/a/../b",
-        "https://example.com/a/./b",
-        "https://example.com//a",
-    ]
-    for _ in range(3000):
-        host = ".".join(
-            "".join(rng.choice("az09-") for _ in range(rng.randrange(1, 5))) for _ in range(rng.randrange(1, 4))
-        )
-        path = "".join(rng.choice("aZ9_.~-/") for _ in range(rng.randrange(0, 14)))
-        urls.append(rng.choice(["http://", "https://"]) + host + rng.choice(["", "/"]) + path)
-    plain = [url for url in urls if normalize_module._PLAIN_URL_RE.fullmatch(url)]
-    assert len(plain) > 200, "the test must exercise the shortcut"
-    for url in urls:
-        assert canonical_url(url) == normalize_module._canonicalize(url), url

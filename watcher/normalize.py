@@ -63,24 +63,11 @@ class Item:
         return replace(self, content=content)
 
 
-# A lower-case host name and a path of plain segments: such a URL is its own canonical form, which
-# canonicalize_url (four parses and a re-encoding, 25 µs) would give back. A host ending in a number is
-# left to it (it may be an IPv4 address written otherwise), as are dot segments and anything escaped.
-_LABEL = r"[a-z0-9]+(?:-[a-z0-9]+)*"
-_PLAIN_URL_RE = re.compile(rf"https?://(?:{_LABEL}\.)*[a-z][a-z0-9]*(?:-[a-z0-9]+)*(?:/[\w~-][\w.~-]*)*/?", re.ASCII)
-
-
 @lru_cache(maxsize=8192)
 def canonical_url(url: str) -> str:
     """The URL stripped of tracking and fragments, with scheme and host normalised."""
     # Cached: a guid is often the link itself, and a changed feed lists again the links of the last cycle.
     url = url.strip()
-    if _PLAIN_URL_RE.fullmatch(url):
-        return url if url.count("/") > 2 else f"{url}/"
-    return _canonicalize(url)
-
-
-def _canonicalize(url: str) -> str:
     parts = urlsplit(url)
     tracking = [
         name
