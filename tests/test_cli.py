@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -171,3 +173,11 @@ def test_broken_config_exits_with_french_error_and_line(tmp_path: Path) -> None:
         f"sources.yaml, ligne {line}, sources[0].interval : durée invalide « 5 minutes »"
         in str(result.exception or "") + result.output
     )
+
+
+def test_the_coordinator_s_commands_start_without_the_collection_stack() -> None:
+    # `watcher tribunes`, `mentions`, `items`… load the command line only: numpy, datasketch and trafilatura
+    # (the collection pipeline and the preview) cost a fifth of every such command's start before they were lazy.
+    code = "import sys, watcher.cli; print(sorted({'numpy', 'datasketch', 'trafilatura'} & set(sys.modules)))"
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert loaded.strip() == "[]"

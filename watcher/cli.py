@@ -22,12 +22,11 @@ from store import queries, verdicts
 from store.db import current_revision, database_url, make_engine, redacted, session_scope, upgrade
 from store.models import FetchOutcome
 from watcher.config import CONFIG_ENV_VAR, DEFAULT_CONFIG_PATH, Config, ConfigError, load_config
-from watcher.pipeline import Collector, SourceReport
-from watcher.preview import PreviewInputError, preview
 from watcher.rules_stats import rule_stats
 
 if TYPE_CHECKING:
     from alerts.slack import SlackSender
+    from watcher.pipeline import SourceReport
 
 app = typer.Typer(
     help="Veille du collectif Action Patients : presse, Parlement et institutions, collectés, triés et résumés.",
@@ -172,6 +171,8 @@ def collect(
             config.source(name)  # unknown names fail before any work
         except ConfigError as exc:
             raise fail(str(exc)) from None
+    from watcher.pipeline import Collector
+
     names = source or [s.name for s in config.sources if s.enabled]
     engine = _engine_ready()
     collector = Collector(engine, config)
@@ -217,6 +218,8 @@ def preview_command(
     as_json: Annotated[bool, typer.Option("--json", help="Une ligne JSON par article.")] = False,
 ) -> None:
     """Évaluer des articles sans rien enregistrer (pour tester les règles)."""
+    from watcher.preview import PreviewInputError, preview
+
     try:
         rows = preview(inputs, state.config())
     except PreviewInputError as exc:
@@ -495,6 +498,7 @@ def sources_health(
     """État de santé de chaque source : dernier succès, dernière erreur, rythme de publication, silence suspect."""
     from store.health import source_health_rows
     from watcher.health import assess_all
+    from watcher.pipeline import Collector
 
     config = state.config()
     engine = _engine_ready()
@@ -530,6 +534,7 @@ def sources_health(
 def sources_enable(name: Annotated[str, typer.Argument(help="Nom de la source, tel que dans sources.yaml.")]) -> None:
     """Réactiver une source désactivée parce que le site a déclaré son flux supprimé (HTTP 410)."""
     from store.sources import enable_source
+    from watcher.pipeline import Collector
 
     config = state.config()
     try:
