@@ -15,7 +15,7 @@ from sqlalchemy import and_, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from store.db import dialect_insert
+from store.db import dialect_insert, in_chunks
 from store.models import (
     Delivery,
     DeliveryStatus,
@@ -149,9 +149,6 @@ def parent_alert(session: Session, story_id: int, channel: str) -> Delivery | No
     ).first()
 
 
-_IN_CHUNK = 300  # bound parameters per IN list, well under SQLite's limit
-
-
 def announced_outlets(session: Session, story_id: int, channel: str) -> set[str]:
     """Outlets already shown in this channel for this story (by the alert and earlier follow-ups)."""
     rows = session.exec(
@@ -175,12 +172,11 @@ def followup_kind(moment: datetime, interval: timedelta) -> tuple[str, datetime]
 def alert_channels(session: Session, story_ids: Iterable[int]) -> dict[int, list[str]]:
     """The channels each story's alert went or goes to (a failed alert has no thread to reply in)."""
     channels: dict[int, list[str]] = {}
-    wanted = sorted(set(story_ids))
-    for start in range(0, len(wanted), _IN_CHUNK):
+    for chunk in in_chunks(sorted(set(story_ids))):
         rows = session.exec(
             select(Delivery.story_id, Delivery.channel)
             .where(
-                col(Delivery.story_id).in_(wanted[start : start + _IN_CHUNK]),
+                col(Delivery.story_id).in_(chunk),
                 col(Delivery.kind) == "alert",
                 col(Delivery.status) != DeliveryStatus.FAILED,
             )

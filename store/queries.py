@@ -12,7 +12,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import Select
 
-from store.db import dialect_insert
+from store.db import dialect_insert, in_chunks
 from store.models import Delivery, Item, Score, Source, Story, utcnow
 
 
@@ -118,9 +118,6 @@ class KnownItems:
         return min(found, key=lambda row: row.id) if found else None
 
 
-_IN_CHUNK = 300  # bound parameters per IN list, well under SQLite's limit
-
-
 _KNOWN_ITEMS = select(
     Item.id, Item.source_id, Item.guid, Item.url, Item.title_date_key, Item.content_hash,
     Item.content, Item.author, Item.story_id,
@@ -137,8 +134,8 @@ _KNOWN_ITEMS = select(
 def known_items(session: Session, source_id: int, keys: Sequence[tuple[str, str, str]]) -> KnownItems:
     """The stored items matching any (guid, url, title_date_key) of a batch, for `KnownItems.find`."""
     rows: dict[int, KnownItem] = {}
-    for start in range(0, len(keys), _IN_CHUNK):
-        guids, urls, title_date_keys = zip(*keys[start : start + _IN_CHUNK], strict=True)
+    for chunk in in_chunks(keys):
+        guids, urls, title_date_keys = zip(*chunk, strict=True)
         params = {"source_id": source_id, "guids": guids, "urls": urls, "title_date_keys": title_date_keys}
         for row in session.connection().execute(_KNOWN_ITEMS, params):
             rows[row[0]] = KnownItem(*row)

@@ -311,9 +311,8 @@ class Scorer:
             for term in topic.candidates(segment.words):
                 if term.acronym:
                     hit = not segment.shouting and term.text in acronyms
-                else:
-                    possible = bool(term.stems) and term.stems[0] in segment.words
-                    hit = possible and bool(_find_sequence(visible, term.stems))
+                else:  # a candidate: its first stem is in the segment
+                    hit = bool(_find_sequence(visible, term.stems))
                 if hit:
                     if segment.up_front:
                         up_front.add(term.text)

@@ -191,23 +191,18 @@ class StoryDoc:
 
 
 def story_doc(title: str, summary: str, at: datetime, minhash: MinHash | None = None) -> StoryDoc:
-    words, *rest = _doc_fields(title, summary, at)
-    return StoryDoc(words, minhash or signature(words), *rest)
+    doc = _unsigned_doc(title, summary, at)
+    return replace(doc, minhash=minhash or signature(doc.words))
 
 
 def story_docs(texts: Sequence[tuple[str, str, datetime]]) -> list[StoryDoc]:
     """`story_doc` of several items (title, summary, time), their signatures made together."""
-    fields = [_doc_fields(title, summary, at) for title, summary, at in texts]
-    made = signatures([words for words, *_rest in fields])
-    return [StoryDoc(words, minhash, *rest) for (words, *rest), minhash in zip(fields, made, strict=True)]
+    docs = [_unsigned_doc(title, summary, at) for title, summary, at in texts]
+    made = signatures([doc.words for doc in docs])
+    return [replace(doc, minhash=minhash) for doc, minhash in zip(docs, made, strict=True)]
 
 
-# StoryDoc's fields but the signature, in order: the document is then made once, not copied by replace().
-_Stems = frozenset[str]
-_DocFields = tuple[_Stems, Counter[str], _Stems, _Stems, _Stems, _Stems, _Stems, datetime]
-
-
-def _doc_fields(title: str, summary: str, at: datetime) -> _DocFields:
+def _unsigned_doc(title: str, summary: str, at: datetime) -> StoryDoc:
     title_stems, title_entities = _analyse(title)
     summary_stems, summary_entities = _analyse(summary)
     words = frozenset(title_stems) | frozenset(summary_stems)  # the same set as story_words()
@@ -221,8 +216,7 @@ def _doc_fields(title: str, summary: str, at: datetime) -> _DocFields:
         terms[stem_] += TITLE_REPEAT
     for entity in entities:
         terms[entity] += ENTITY_REPEAT
-    title_words = frozenset(title_stems)
-    return words, terms, entities, dates, title_dates, _kicker(title), title_words, at
+    return StoryDoc(words, None, terms, entities, dates, title_dates, _kicker(title), frozenset(title_stems), at)
 
 
 @dataclass
