@@ -16,8 +16,10 @@ from pathlib import Path
 from aiosmtpd.controller import Controller
 from sqlalchemy import Engine
 
+from store.models import utcnow
 from tests.conftest import REPO_ROOT
 from watcher.config import Config, parse_config
+from watcher.demo.dating import redated_copy
 from watcher.demo.runner import SNAPSHOT_DIR, demo_sources
 from watcher.demo.server import serve_directory
 from watcher.pipeline import Collector, CycleReport
@@ -54,7 +56,10 @@ def collect_demo(engine: Engine, config: Config) -> tuple[Config, CycleReport | 
             Path(f"{target}{suffix}").unlink(missing_ok=True)
         shutil.copyfile(_SQLITE_TEMPLATE["demo"], target)
         return config.model_copy(update={"sources": demo_sources("http://127.0.0.1:9")}), None
-    with serve_directory(SNAPSHOT_DIR) as base_url:
+    with (
+        tempfile.TemporaryDirectory() as served,
+        serve_directory(redated_copy(SNAPSHOT_DIR, Path(served), utcnow())) as base_url,
+    ):
         demo_config = config.model_copy(update={"sources": demo_sources(base_url)})
         collector = Collector(engine, demo_config)
         collector.sync_sources()

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import yaml
 
 from tests.conftest import REPO_ROOT
+from watcher.demo.dating import SNAPSHOT_READ_AT, moved_by, redated
 from watcher.demo.runner import SNAPSHOT_DIR
 
 
@@ -48,3 +50,18 @@ def test_snapshot_is_big_enough_and_varied() -> None:
     feeds = [path for path in SNAPSHOT_DIR.iterdir() if path.suffix == ".xml"]
     entries = sum(len(feedparser.parse(path.read_bytes()).entries) for path in feeds)
     assert len(feeds) >= 8 and entries >= 150
+
+
+def test_the_snapshot_is_read_as_on_the_morning_it_was_written_for() -> None:
+    weeks_later = SNAPSHOT_READ_AT + timedelta(days=23, hours=5, minutes=17, seconds=42)
+    shift = moved_by(weeks_later)
+    assert shift == timedelta(days=23, hours=5, minutes=17)
+    rss = b"<item><pubDate>Sat, 21 Nov 2026 14:00:00 +0100</pubDate></item>"
+    assert redated(rss, shift) == b"<item><pubDate>Mon, 14 Dec 2026 19:17:00 +0100</pubDate></item>"
+    atom = b"<entry><updated>2026-11-21T08:30:00+01:00</updated><published>2026-11-21T08:00:00Z</published></entry>"
+    assert redated(atom, shift) == (
+        b"<entry><updated>2026-12-14T13:47:00+01:00</updated><published>2026-12-14T13:17:00+00:00</published></entry>"
+    )
+    senat = (SNAPSHOT_DIR / "senat-travaux.xml").read_bytes()  # ISO-8859-15: only the dates change
+    moved = redated(senat, shift)
+    assert moved != senat and moved.replace(b"Dec 2026", b"").count(b"\xe9") == senat.count(b"\xe9")

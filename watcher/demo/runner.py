@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -14,6 +15,7 @@ from alerts.digest import Digest
 from store.db import make_engine, upgrade
 from store.models import utcnow
 from watcher.config import Config, SourceConfig
+from watcher.demo.dating import redated_copy
 from watcher.demo.server import serve_directory
 from watcher.digest_job import produce_digest
 from watcher.pipeline import Collector, CycleReport, SourceReport
@@ -58,7 +60,10 @@ def run_demo(config: Config, out_dir: Path, on_source_done: Callable[[SourceRepo
     engine = make_engine(f"sqlite:///{database}")
     try:
         upgrade(engine)
-        with serve_directory(SNAPSHOT_DIR) as base_url:
+        with (
+            tempfile.TemporaryDirectory() as served,
+            serve_directory(redated_copy(SNAPSHOT_DIR, Path(served), utcnow())) as base_url,
+        ):
             demo_config = config.model_copy(update={"sources": demo_sources(base_url)})
             collector = Collector(engine, demo_config)
             collector.sync_sources()
