@@ -51,6 +51,9 @@ def test_lean_lsh_answers_as_datasketch_s_own_tables() -> None:
         assert sorted(lean.query(signature)) == sorted(reference.query(signature))
     shared = [table for table in lean.hashtables if any(count > 1 for count in table.itemcounts().values())]
     assert shared, "the test must exercise bands shared by several items"
+    for key in signatures:  # nothing of a removed item stays behind
+        lean.remove(key)
+    assert lean.is_empty() and not any(table.size() for table in lean.hashtables)
 
 
 def test_band_table_keeps_a_bare_key_until_items_share_a_band() -> None:

@@ -149,6 +149,14 @@ class _LeanLSH(MinHashLSH):
         for band, table in zip(bands, self.hashtables, strict=True):
             table.add(band, key)
 
+    def _remove(self, key: Hashable, buffer: bool = False) -> None:
+        # datasketch asks each table again whether the band is empty, and removes it: `remove_val` already has.
+        if key not in self.keys:
+            raise ValueError("The given key does not exist")
+        for band, table in zip(self.keys.get(key), self.hashtables, strict=True):
+            table.remove_val(band, key)
+        self.keys.remove(key, buffer=buffer)
+
     def query(self, minhash: MinHash) -> list[Hashable]:
         candidates: set[Hashable] = set()
         for band, table in zip(self._bands(minhash), self.hashtables, strict=True):
