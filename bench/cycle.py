@@ -2,7 +2,8 @@
 
 Cold: an empty database, every feed parsed, scored and stored. Warm: nothing changed,
 once answered by 304 Not Modified (ETag), once by the same body (body-hash skip).
-Usage: python bench/cycle.py [--feeds 300] [--latency 0.2] [--connections 20]
+Usage: python bench/cycle.py [--feeds 300] [--latency 0.2] [--connections 20] [--workers 1|0]
+(--workers: with the worker processes of `watcher run`, the default on two cores or more; 0 = one process)
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from store.models import Source  # noqa: E402
 from watcher.config import SourceConfig, load_config  # noqa: E402
 from watcher.fetch import Fetcher  # noqa: E402
 from watcher.pipeline import Collector, CycleReport  # noqa: E402
+from watcher.workers import workers_wanted  # noqa: E402
 
 
 def timed_cycle(collector: Collector, connections: int) -> tuple[float, CycleReport]:
@@ -48,11 +50,16 @@ def main() -> None:
     parser.add_argument("--feeds", type=int, default=300)
     parser.add_argument("--latency", type=float, default=0.2)
     parser.add_argument("--connections", type=int, default=20)
+    parser.add_argument("--workers", type=int, choices=(0, 1), default=int(workers_wanted()))
     args = parser.parse_args()
     floor = args.feeds / args.connections * args.latency
     base = load_config(REPO / "sources.yaml")
     latency = f"latence {args.latency * 1000:.0f} ms"
-    print(f"{args.feeds} flux, {latency}, {args.connections} connexions : plancher {floor:.2f} s")
+    helpers = "avec" if args.workers else "sans"
+    print(
+        f"{args.feeds} flux, {latency}, {args.connections} connexions, {helpers} processus auxiliaires : "
+        f"plancher {floor:.2f} s"
+    )
     for etags in (True, False):
         with FeedFarm(args.feeds, args.latency, etags=etags) as farm, tempfile.TemporaryDirectory() as folder:
             specs = [
@@ -61,7 +68,7 @@ def main() -> None:
             ]
             engine = make_engine(f"sqlite:///{folder}/bench.db")
             upgrade(engine)
-            collector = Collector(engine, base.model_copy(update={"sources": specs}))
+            collector = Collector(engine, base.model_copy(update={"sources": specs}), workers=bool(args.workers))
             collector.sync_sources()
             if etags:
                 cold, report = timed_cycle(collector, args.connections)
@@ -80,6 +87,7 @@ def main() -> None:
                 f"tiède ({how:<31}) : {warm:6.2f} s  = {warm / floor:5.2f} × le plancher (objectif ≤ 1,15) "
                 f"— {unchanged}/{len(report.sources)} inchangés"
             )
+            collector.close()
             engine.dispose()
 
 

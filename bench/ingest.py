@@ -24,9 +24,8 @@ from store import sources  # noqa: E402
 from store.db import make_engine, session_scope, upgrade  # noqa: E402
 from store.models import Item, Score, utcnow  # noqa: E402
 from watcher.config import SourceConfig, load_config  # noqa: E402
-from watcher.normalize import normalize  # noqa: E402
-from watcher.parse.feed import parse_feed  # noqa: E402
 from watcher.pipeline import Collector  # noqa: E402
+from watcher.prepare import read_feed  # noqa: E402
 
 RUNS = 5  # each side is timed this many times and its best run kept: the machine's noise, not the code, varies
 
@@ -49,11 +48,10 @@ def pipeline_seconds(bodies: list[bytes], files: list[Path]) -> tuple[float, int
         stored = 0
         started = time.perf_counter()
         for source, spec, body in zip(claimed, specs, bodies, strict=True):
-            feed = parse_feed(body, spec.url, "application/rss+xml")
             now = utcnow()
-            items = [item for entry in feed.entries if (item := normalize(entry, spec.name, now)) is not None]
+            feed = read_feed(body, spec.url, "application/rss+xml", spec.name)
             validators = (None, None, hashlib.sha256(body).hexdigest())
-            report = collector._store(source, spec, items, now, 200, validators, None)
+            report = collector._store(1, source, spec, feed, now, 200, validators, None, {})
             stored += report.new + report.updated + report.unchanged
         seconds = time.perf_counter() - started
         with session_scope(engine) as session:

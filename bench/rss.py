@@ -1,9 +1,14 @@
 """Peak resident memory of `watcher run` with 300 sources (target ≤ 200 MB).
 
 Starts the real service on a fresh SQLite database against 300 local feeds, waits
-until every source has been collected once, reads the kernel's high-water mark
-(VmHWM in /proc/PID/status), then stops the service with SIGTERM.
-Usage: python bench/rss.py [--feeds 300] [--latency 0.2] [--recent]
+until every source has been collected once, then stops the service with SIGTERM.
+The service is a main process and, on two cores or more, its two forked workers
+(watcher/workers.py), which share the pages they were forked with. So the figure is
+the peak, sampled every 50 ms, of the service's proportional set size: each process's
+private pages plus its share of the pages it shares (Pss in /proc/PID/smaps_rollup).
+Each process's own high-water mark (VmHWM) is printed too; their sum counts the shared
+pages once per process, an upper bound.
+Usage: python bench/rss.py [--feeds 300] [--latency 0.2] [--recent] [--workers 1|0]
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -30,17 +36,53 @@ from store.db import make_engine, session_scope  # noqa: E402
 from store.models import FetchAttempt  # noqa: E402
 
 
-def peak_rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
+def _field_mb(path: str, name: str) -> float:
+    for line in Path(path).read_text().splitlines():
+        if line.startswith(name):
             return int(line.split()[1]) / 1024
-    raise RuntimeError("VmHWM absent de /proc (Linux requis)")
+    raise RuntimeError(f"{name} absent de {path} (Linux requis)")
+
+
+def service_pids(pid: int) -> list[int]:
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    return [pid, *map(int, children)]
+
+
+class MemorySampler:
+    """The service's summed Pss, every 50 ms, and each process's last VmHWM."""
+
+    def __init__(self, pid: int):
+        self.pid = pid
+        self.peak_pss = 0.0
+        self.high_water: dict[int, float] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def __enter__(self) -> MemorySampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _sample(self) -> None:
+        while not self._stop.wait(0.05):
+            try:
+                pids = service_pids(self.pid)
+                total = sum(_field_mb(f"/proc/{pid}/smaps_rollup", "Pss:") for pid in pids)
+                for pid in pids:
+                    self.high_water[pid] = _field_mb(f"/proc/{pid}/status", "VmHWM:")
+            except (FileNotFoundError, ProcessLookupError):  # a process was starting or stopping
+                continue
+            self.peak_pss = max(self.peak_pss, total)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--feeds", type=int, default=300)
     parser.add_argument("--latency", type=float, default=0.2)
+    parser.add_argument("--workers", type=int, choices=(0, 1), default=1, help="WATCHER_WORKERS for the service")
     parser.add_argument(
         "--recent",
         action="store_true",
@@ -56,7 +98,12 @@ def main() -> None:
         path = Path(folder) / "sources.yaml"
         path.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
         database = f"sqlite:///{folder}/veille.db"
-        env = {**os.environ, "WATCHER_CONFIG": str(path), "WATCHER_DATABASE_URL": database}
+        env = {
+            **os.environ,
+            "WATCHER_CONFIG": str(path),
+            "WATCHER_DATABASE_URL": database,
+            "WATCHER_WORKERS": str(args.workers),
+        }
         started = time.perf_counter()
         service = subprocess.Popen(
             [sys.executable, "-m", "watcher", "run"], cwd=folder, env=env,
@@ -65,14 +112,14 @@ def main() -> None:
         engine = make_engine(database)
         done = 0
         try:
-            while done < args.feeds and service.poll() is None:
-                time.sleep(0.5)
-                try:
-                    with session_scope(engine) as session:
-                        done = session.exec(select(func.count()).select_from(FetchAttempt)).one()
-                except Exception:  # not migrated yet
-                    continue
-            peak = peak_rss_mb(service.pid)
+            with MemorySampler(service.pid) as memory:
+                while done < args.feeds and service.poll() is None:
+                    time.sleep(0.5)
+                    try:
+                        with session_scope(engine) as session:
+                            done = session.exec(select(func.count()).select_from(FetchAttempt)).one()
+                    except Exception:  # not migrated yet
+                        continue
         finally:
             if service.poll() is None:
                 service.send_signal(signal.SIGTERM)
@@ -80,7 +127,11 @@ def main() -> None:
             engine.dispose()
     elapsed = time.perf_counter() - started
     print(f"watcher run, {args.feeds} sources collectées une fois en {elapsed:.1f} s")
-    print(f"pic de mémoire résidente (VmHWM) : {peak:.0f} Mo = {peak / 200:.2f} × l'objectif de 200 Mo")
+    marks = sorted(memory.high_water.items())
+    each = ", ".join(f"{'principal' if pid == service.pid else 'auxiliaire'} {mb:.0f} Mo" for pid, mb in marks)
+    print(f"pic de mémoire résidente par processus (VmHWM) : {each} ; somme {sum(memory.high_water.values()):.0f} Mo")
+    peak = memory.peak_pss
+    print(f"pic de mémoire du service (Pss cumulé) : {peak:.0f} Mo = {peak / 200:.2f} × l'objectif de 200 Mo")
 
 
 if __name__ == "__main__":

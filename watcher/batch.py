@@ -26,6 +26,7 @@ from watcher import mentions
 from watcher.config import Config, SourceConfig
 from watcher.normalize import Item
 from watcher.parse.parliament import ParliamentFields
+from watcher.prepare import PreparedFeed
 from watcher.score import Judgement, Scorer
 from watcher.stories import StoryDoc, StoryIndex, signature_bytes, story_docs
 from watcher.tracked import TrackedBills
@@ -52,6 +53,7 @@ class _Judged:
     fields: ParliamentFields | None
     new: bool = False
     joined: bool = False  # a new item in a story that existed before it: a thread reply, never a new alert
+    judgement: Judgement | None = None  # made ahead by a worker, for an item judged on its own text alone
 
 
 class BatchConflict(Exception):
@@ -62,6 +64,9 @@ class BatchConflict(Exception):
             "des articles de ce flux étaient enregistrés au même moment par un autre processus ; "
             "nouvel essai au prochain passage"
         )
+
+    def __reduce__(self) -> tuple[type[BatchConflict], tuple[()]]:
+        return (BatchConflict, ())  # raised in the store worker, re-raised in the main process
 
 
 @dataclass
@@ -88,12 +93,12 @@ class SourceBatch:
     source_id: int
     spec: SourceConfig
 
-    def store(self, items: list[Item], typed: dict[str, ParliamentFields]) -> StoredCounts:
-        labelled = [(item, self._label(typed.get(item.url))) for item in items]
-        keys = [(item.guid, item.url, item.title_date_key) for item in items]
+    def store(self, feed: PreparedFeed, typed: dict[str, ParliamentFields]) -> StoredCounts:
+        labelled = [(item, self._label(typed.get(item.url))) for item in feed.items]
+        keys = [(item.guid, item.url, item.title_date_key) for item in feed.items]
         for attempt in range(1, MAX_ATTEMPTS + 1):
             known = queries.known_items(self.session, self.source_id, keys)
-            plan = self._plan(labelled, known)
+            plan = self._plan(labelled, known, feed)
             try:
                 with self.session.begin_nested():
                     self._write(plan)
@@ -111,7 +116,9 @@ class SourceBatch:
 
     # --- planning, in memory -------------------------------------------------
 
-    def _plan(self, labelled: list[tuple[Item, ParliamentFields | None]], known: queries.KnownItems) -> _Plan:
+    def _plan(
+        self, labelled: list[tuple[Item, ParliamentFields | None]], known: queries.KnownItems, feed: PreparedFeed
+    ) -> _Plan:
         plan = _Plan()
         # An upper bound, taken before the loop so that ids are reserved in one query: an article the feed
         # lists twice is found among the known items the second time round.
@@ -120,18 +127,27 @@ class SourceBatch:
         ]
         item_ids = iter(queries.reserve_ids(self.session, StoredItem, len(fresh)))
         story_ids = iter(queries.reserve_ids(self.session, Story, len(fresh)))
+        docs = {n: doc for n in fresh if (doc := feed.docs[n]) is not None}
         # The story signatures of the new items are made in one pass: one per item cost more in numpy calls.
-        docs = dict(zip(fresh, story_docs([_story_text(labelled[n][0]) for n in fresh]), strict=True))
+        missing = [n for n in fresh if n not in docs]
+        docs.update(zip(missing, story_docs([_story_text(labelled[n][0]) for n in missing]), strict=True))
         for n, (item, fields) in enumerate(labelled):
             existing = known.find(item.guid, item.url, item.title_date_key)
+            # A parliamentary item is judged with its bill's context, which only the batch knows.
+            ahead = feed.judgements[n] if fields is None else None
             if existing is None:
-                self._plan_new(plan, item, docs[n], fields, known, next(item_ids), story_ids)
+                self._plan_new(plan, item, docs[n], fields, known, next(item_ids), story_ids, ahead)
             else:
-                self._plan_known(plan, item, fields, existing)
+                self._plan_known(plan, item, fields, existing, ahead)
         return plan
 
     def _plan_known(
-        self, plan: _Plan, item: Item, fields: ParliamentFields | None, existing: queries.KnownItem
+        self,
+        plan: _Plan,
+        item: Item,
+        fields: ParliamentFields | None,
+        existing: queries.KnownItem,
+        ahead: Judgement | None,
     ) -> None:
         if fields is not None and existing.source_id == self.source_id:
             plan.fields.append((existing.id, fields))  # an outcome may have changed
@@ -153,7 +169,7 @@ class SourceBatch:
             }
         )
         plan.counts.updated += 1
-        plan.judged.append(_Judged(existing.id, existing.story_id, item, existing.content, fields))
+        plan.judged.append(_Judged(existing.id, existing.story_id, item, existing.content, fields, judgement=ahead))
 
     def _plan_new(
         self,
@@ -164,6 +180,7 @@ class SourceBatch:
         known: queries.KnownItems,
         item_id: int,
         story_ids: Iterator[int],
+        ahead: Judgement | None,
     ) -> None:
         found = self.stories.find_story(doc)
         if found is None:
@@ -196,7 +213,8 @@ class SourceBatch:
         plan.counts.new += 1
         if fields is not None:
             plan.fields.append((item_id, fields))
-        plan.judged.append(_Judged(item_id, story_id, item, item.content, fields, new=True, joined=found is not None))
+        joined = found is not None
+        plan.judged.append(_Judged(item_id, story_id, item, item.content, fields, True, joined, ahead))
 
     # --- writing ---------------------------------------------------------------
 
@@ -227,6 +245,8 @@ class SourceBatch:
     # --- judging -----------------------------------------------------------------
 
     def _judge(self, judged: _Judged) -> Judgement:
+        if judged.judgement is not None:
+            return judged.judgement
         if judged.fields is None:
             return self.scorer.judge(judged.item, self.spec)
         judgement = self.scorer.judge(judged.item, self.spec, self.tracked.context(judged.fields, self.spec.name))

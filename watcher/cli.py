@@ -132,9 +132,14 @@ def run() -> None:
     from watcher.digest_job import produce_digest, send_digests
     from watcher.pipeline import worker_name
     from watcher.schedule import Service
+    from watcher.workers import WorkersConfigError, workers_wanted
 
     logging.basicConfig(level=logging.INFO, format="%(message)s", handlers=[RichHandler(show_path=False)])
     config = state.config()
+    try:
+        workers = workers_wanted()
+    except WorkersConfigError as exc:
+        raise fail(str(exc)) from None
     engine = _engine_ready()
     console.print(f"Base : {redacted(database_url())}", highlight=False)
     owner = worker_name()
@@ -154,7 +159,7 @@ def run() -> None:
         return send_digests(engine, config, day, owner=owner, slack=slack, smtp=smtp)
 
     deliver = (lambda: deliver_pass(engine, config, slack, owner=owner)) if slack is not None else None
-    service = Service(engine, config, digest_job, deliver=deliver)
+    service = Service(engine, config, digest_job, deliver=deliver, workers=workers)
     asyncio.run(service.run())
 
 
@@ -172,10 +177,15 @@ def collect(
         except ConfigError as exc:
             raise fail(str(exc)) from None
     from watcher.pipeline import Collector
+    from watcher.workers import WorkersConfigError, workers_wanted
 
     names = source or [s.name for s in config.sources if s.enabled]
+    try:
+        workers = workers_wanted()
+    except WorkersConfigError as exc:
+        raise fail(str(exc)) from None
     engine = _engine_ready()
-    collector = Collector(engine, config)
+    collector = Collector(engine, config, workers=workers)
     collector.sync_sources()
     with Progress(
         TextColumn("[progress.description]{task.description}"),
@@ -192,7 +202,10 @@ def collect(
             progress.console.print(end="")
             _print_source(report)
 
-        report = asyncio.run(collector.run_cycle(names, on_done=done))
+        try:
+            report = asyncio.run(collector.run_cycle(names, on_done=done))
+        finally:
+            collector.close()
     skipped = sorted(set(names) - {r.source for r in report.sources})
     if skipped:
         with session_scope(engine) as session:

@@ -30,15 +30,17 @@ from watcher.batch import BatchConflict, SourceBatch
 from watcher.cadence import freshness, next_check, retry_after
 from watcher.config import Config, SourceConfig, SourceKind
 from watcher.fetch import Fetcher, FetchError, FetchResult
-from watcher.normalize import Item, canonical_url, normalize
+from watcher.normalize import canonical_url, normalize
 from watcher.parliament import parliament_entries
 from watcher.parse.errors import ParseError
-from watcher.parse.feed import RawEntry, parse_feed
+from watcher.parse.feed import RawEntry
 from watcher.parse.page import article_links, extract_article, extract_text
 from watcher.parse.parliament import ParliamentEntry, ParliamentFields
+from watcher.prepare import FeedPreparer, PackedFeed, PreparedFeed, read_feed
 from watcher.score import Scorer
 from watcher.stories import StoryIndex, signature_from_bytes, story_doc
 from watcher.tracked import TrackedBills
+from watcher.workers import ForkedWorker, WorkerLost
 
 log = logging.getLogger(__name__)
 
@@ -101,17 +103,44 @@ def load_story_index(engine: Engine, now: datetime) -> StoryIndex:
 
 
 class Collector:
-    """Runs cycles for one configuration against one database."""
+    """Runs cycles for one configuration against one database.
 
-    def __init__(self, engine: Engine, config: Config, *, owner: str | None = None, lease: timedelta = LEASE):
+    With `workers`, feeds are prepared and batches stored by two worker processes (`watcher/workers.py`).
+    They are forked here: a service makes its Collector before it starts any thread, and closes it.
+    """
+
+    def __init__(
+        self,
+        engine: Engine,
+        config: Config,
+        *,
+        owner: str | None = None,
+        lease: timedelta = LEASE,
+        workers: bool = False,
+    ):
         self.engine = engine
         self.config = config
         self.scorer = Scorer(config)
         self.tracked = TrackedBills(config)
         self.owner = owner or worker_name()
         self.lease = lease
-        self._write_lock = asyncio.Lock()  # SQLite has one writer; batches queue here
+        self._write_lock = asyncio.Lock()  # the main process's own writes queue here
         self._story_index: StoryIndex | None = None
+        self._cycle = 0
+        self._indexed_cycle = 0  # the cycle whose first batch loaded the story index
+        self._preparing: ForkedWorker | None = None
+        self._storing: ForkedWorker | None = None
+        if workers:
+            engine.dispose()  # pooled connections must not be shared with the children: each opens its own
+            self._preparing = ForkedWorker("préparation des flux", FeedPreparer(self.scorer).packed)
+            # The store worker's copy of this collector keeps its own story index, which only it uses.
+            self._storing = ForkedWorker("enregistrement", self._store)
+
+    def close(self) -> None:
+        for worker in (self._preparing, self._storing):
+            if worker is not None:
+                worker.close()
+        self._preparing = self._storing = None
 
     def sync_sources(self) -> None:
         with session_scope(self.engine) as session:
@@ -133,7 +162,7 @@ class Collector:
         first = self._claim(names, None if names is not None else SOURCE_CONCURRENCY)
         if not first:
             return report
-        self._story_index = None
+        self._cycle += 1
         stop = asyncio.Event()
         heartbeat = asyncio.create_task(self._keep_leases(stop))
         try:
@@ -237,19 +266,14 @@ class Collector:
                     validators=validators,
                     hint=freshness(result.headers, utcnow()),
                 )
-            entries, warning, ttl = await self._entries(spec, result, fetcher, source)
-            hint = freshness(result.headers, utcnow(), ttl)
-            pairs = [(item, entry) for entry in entries if (item := normalize(entry, spec.name, utcnow())) is not None]
-            items = [item for item, _ in pairs]
-            # Parliamentary entries carry typed fields; they follow their item by URL to the store.
-            typed = {item.url: e.parliament for item, e in pairs if isinstance(e, ParliamentEntry)}
+            feed, typed = await self._read(spec, result, fetcher, source)
+            hint = freshness(result.headers, utcnow(), feed.ttl_minutes)
             if spec.full_text:
-                items = await self._with_full_text(items, fetcher)
-            async with self._write_lock:
-                report = await asyncio.to_thread(
-                    self._store, source, spec, items, started, result.status, validators, hint, typed
-                )
-            report.warning = warning
+                feed = await self._with_full_text(feed, fetcher)
+            report = await self._stored(
+                self._cycle, source, spec, feed, started, result.status, validators, hint, typed
+            )
+            report.warning = feed.warning
             return report
         except (FetchError, ParseError) as exc:
             status = exc.status if isinstance(exc, FetchError) else None
@@ -274,19 +298,34 @@ class Collector:
             message = f"erreur inattendue ({exc.__class__.__name__} : {exc})"
             return await self._finish(source, spec, started, FetchOutcome.ERROR, error=message)
 
+    async def _read(
+        self, spec: SourceConfig, result: FetchResult, fetcher: Fetcher, source: Source
+    ) -> tuple[PreparedFeed | PackedFeed, dict[str, ParliamentFields]]:
+        """The source's items, and the typed fields of its parliamentary ones by URL."""
+        if spec.kind == SourceKind.RSS:
+            worker = self._preparing
+            if worker is not None:
+                try:
+                    return await worker.call(result.body, result.url, result.content_type, spec), {}
+                except WorkerLost:
+                    self._preparing = None
+            return await asyncio.to_thread(read_feed, result.body, result.url, result.content_type, spec.name), {}
+        entries, warning = await self._entries(spec, result, fetcher, source)
+        pairs = [(item, entry) for entry in entries if (item := normalize(entry, spec.name, utcnow())) is not None]
+        # Parliamentary entries carry typed fields; they follow their item by URL to the store.
+        typed = {item.url: e.parliament for item, e in pairs if isinstance(e, ParliamentEntry)}
+        return PreparedFeed([item for item, _ in pairs], warning), typed
+
     async def _entries(
         self, spec: SourceConfig, result: FetchResult, fetcher: Fetcher, source: Source
-    ) -> tuple[list[RawEntry], str | None, int | None]:
+    ) -> tuple[list[RawEntry], str | None]:
         if spec.kind.is_parliamentary:
 
             async def known(guids: list[str]) -> dict[str, str | None]:
                 return await asyncio.to_thread(self._stored_outcomes, source.id or 0, guids)
 
             entries, warning = await parliament_entries(spec, result, fetcher, known)
-            return list(entries), warning, None
-        if spec.kind == SourceKind.RSS:
-            parsed = await asyncio.to_thread(parse_feed, result.body, result.url, result.content_type)
-            return parsed.entries, parsed.warning, parsed.ttl_minutes
+            return list(entries), warning
         links = await asyncio.to_thread(article_links, result.body, result.url)
         with session_scope(self.engine) as session:
             known = queries.known_urls(session, [canonical_url(link) for link in links])
@@ -302,29 +341,29 @@ class Collector:
                 entries.append(entry)
         if links and not entries and not known:
             raise ParseError(f"aucun article lisible trouvé sur la page {result.url}")
-        return entries, None, None
+        return entries, None
 
     def _stored_outcomes(self, source_id: int, guids: list[str]) -> dict[str, str | None]:
         with session_scope(self.engine) as session:
             return parliament_store.stored_outcomes(session, source_id, guids)
 
-    async def _with_full_text(self, items: list[Item], fetcher: Fetcher) -> list[Item]:
+    async def _with_full_text(self, packed: PreparedFeed | PackedFeed, fetcher: Fetcher) -> PreparedFeed:
+        feed = packed.unpack() if isinstance(packed, PackedFeed) else packed
         with session_scope(self.engine) as session:
-            known = queries.known_urls(session, [item.url for item in items])
-        enriched = []
+            known = queries.known_urls(session, [item.url for item in feed.items])
         budget = FULL_TEXT_PER_CYCLE
-        for item in items:
+        for n, item in enumerate(feed.items):
             if item.url not in known and budget > 0:
                 budget -= 1
                 try:
                     page = await fetcher.get(item.url)
                     text = await asyncio.to_thread(extract_text, page.body, page.url)
                     if text:
-                        item = item.with_content(text)
+                        feed.items[n] = item.with_content(text)
+                        feed.judgements[n] = None  # made on the feed's summary alone: judged again with the text
                 except FetchError as exc:
                     log.warning("texte intégral indisponible : %s", exc)
-            enriched.append(item)
-        return enriched
+        return feed
 
     async def _finish(
         self,
@@ -383,20 +422,38 @@ class Collector:
 
     # -- the transaction of one source ------------------------------------
 
+    async def _stored(self, *args: Any) -> SourceReport:
+        """`_store` in the store worker, which queues the batches; else here, one batch at a time."""
+        worker = self._storing
+        if worker is not None:
+            try:
+                async with self._write_lock:
+                    report = await worker.call(*args)
+                assert isinstance(report, SourceReport)
+                return report
+            except WorkerLost:  # whether it wrote the batch or not, storing it again here keeps it once
+                self._storing = None
+        async with self._write_lock:
+            return await asyncio.to_thread(self._store, *args)
+
     def _store(
         self,
+        cycle: int,
         source: Source,
         spec: SourceConfig,
-        items: list[Item],
+        packed: PreparedFeed | PackedFeed,
         started: datetime,
         http_status: int,
         validators: tuple[str | None, str | None, str | None],
         hint: timedelta | None,
-        typed: dict[str, ParliamentFields] | None = None,
+        typed: dict[str, ParliamentFields],
     ) -> SourceReport:
-        if self._story_index is None:
-            # Loaded on the first source with items: a cycle where nothing changed never pays for it.
+        feed = packed.unpack() if isinstance(packed, PackedFeed) else packed
+        if self._story_index is None or self._indexed_cycle != cycle:
+            # Loaded on the first source with items, and again each cycle, to see what other workers stored;
+            # a cycle where nothing changed never pays for it.
             self._story_index = load_story_index(self.engine, utcnow())
+            self._indexed_cycle = cycle
         try:
             with session_scope(self.engine) as session:
                 # Lock the source and check the lease first: a worker that lost it must not store anything.
@@ -404,7 +461,7 @@ class Collector:
                 batch = SourceBatch(
                     session, self.config, self.scorer, self.tracked, self._story_index, source.id or 0, spec
                 )
-                counts = batch.store(items, typed or {})
+                counts = batch.store(feed, typed)
                 sources.record_fetch(
                     session,
                     source.id or 0,

@@ -39,10 +39,11 @@ class Service:
         write_digest: Callable[[date], object],
         *,
         deliver: Callable[[], object] | None = None,
+        workers: bool = False,
     ):
         self.engine = engine
         self.config = config
-        self.collector = Collector(engine, config)
+        self.collector = Collector(engine, config, workers=workers)  # forks its workers: before any thread
         self.write_digest = write_digest
         self.deliver_pass = deliver
         self.stopping = asyncio.Event()
@@ -138,4 +139,5 @@ class Service:
                 pass
             for signum in (signal.SIGTERM, signal.SIGINT):
                 loop.remove_signal_handler(signum)
+            await asyncio.to_thread(self.collector.close)
             log.info("service arrêté proprement")

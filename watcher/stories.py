@@ -26,9 +26,10 @@ import math
 import re
 from collections import Counter
 from collections.abc import Hashable, Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from datetime import datetime, timedelta
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 
@@ -188,6 +189,17 @@ class StoryDoc:
     kicker: frozenset[str]  # stems of the title's kicker
     title_words: frozenset[str]  # stems of the title
     at: datetime
+
+    def __reduce__(self) -> tuple[object, ...]:
+        # Between processes, a MinHash would carry its permutations too: 2 KB a document, twice its other fields.
+        state = {name.name: getattr(self, name.name) for name in fields(self)}
+        state["minhash"] = None if self.minhash is None else signature_bytes(self.minhash)
+        return (_unpickled_doc, (state,))
+
+
+def _unpickled_doc(state: dict[str, Any]) -> StoryDoc:
+    blob = state["minhash"]
+    return StoryDoc(**{**state, "minhash": None if blob is None else signature_from_bytes(blob)})
 
 
 def story_doc(title: str, summary: str, at: datetime, minhash: MinHash | None = None) -> StoryDoc:
