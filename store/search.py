@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import select as sa_select
 from sqlalchemy import text
 from sqlmodel import Session, col, select
 
@@ -75,7 +76,15 @@ def forget(session: Session, item_ids: Sequence[int]) -> None:
         session.execute(text(f"DELETE FROM {SEARCH_TABLE} WHERE rowid = :id"), [{"id": i} for i in item_ids])
 
 
-def unindexed_items(session: Session, limit: int = 500) -> list[Item]:
+@dataclass(frozen=True)
+class UnindexedItem:
+    id: int
+    title: str
+    summary: str | None
+    content: str | None
+
+
+def unindexed_items(session: Session, limit: int = 500) -> list[UnindexedItem]:
     """Items with no FTS5 row yet (stored before migration 0006 or by another path)."""
     if not maintained_by_store(session):
         return []
@@ -91,7 +100,10 @@ def unindexed_items(session: Session, limit: int = 500) -> list[Item]:
     wanted = list(ids)
     if not wanted:
         return []
-    return list(session.exec(select(Item).where(col(Item.id).in_(wanted)).order_by(col(Item.id))).all())
+    # The columns an entry is made of, not whole items: their signatures and stored fields are not needed.
+    columns = (col(Item.id), col(Item.title), col(Item.summary), col(Item.content))
+    rows = session.execute(sa_select(*columns).where(col(Item.id).in_(wanted)).order_by(col(Item.id)))
+    return [UnindexedItem(*row) for row in rows]
 
 
 def _quoted(token: str) -> str:

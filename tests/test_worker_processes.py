@@ -187,17 +187,17 @@ def _raise(error: BaseException) -> None:
 
 
 def test_a_call_pending_when_its_worker_dies_raises_worker_lost() -> None:
-    worker = ForkedWorker("écho", _slow_echo)
+    worker = ForkedWorker("écho", {"echo": _slow_echo})
 
     async def call_then_kill() -> None:
-        pending = asyncio.ensure_future(worker.call("bonjour"))
+        pending = asyncio.ensure_future(worker.call("echo", "bonjour"))
         await asyncio.sleep(0.05)
         assert worker.pid is not None
         os.kill(worker.pid, signal.SIGKILL)
         with pytest.raises(WorkerLost):
             await asyncio.wait_for(pending, timeout=5 * POLL_SECONDS)
         with pytest.raises(WorkerLost):
-            await worker.call("encore")
+            await worker.call("echo", "encore")
 
     try:
         asyncio.run(call_then_kill())
@@ -206,13 +206,13 @@ def test_a_call_pending_when_its_worker_dies_raises_worker_lost() -> None:
 
 
 def test_errors_cross_back_with_their_type_and_message() -> None:
-    worker = ForkedWorker("erreurs", _raise)
+    worker = ForkedWorker("erreurs", {"raise": _raise})
 
     async def calls() -> list[BaseException]:
         caught = []
         for error in (BatchConflict(), LeaseLost("bail perdu"), ValueError("valeur absurde")):
             try:
-                await worker.call(error)
+                await worker.call("raise", error)
             except Exception as exc:
                 caught.append(exc)
         return caught
@@ -227,7 +227,7 @@ def test_errors_cross_back_with_their_type_and_message() -> None:
 
 
 def _orphan_a_worker(pids: multiprocessing.queues.Queue[int], leave: threading.Event) -> None:
-    worker = ForkedWorker("orphelin", _slow_echo)
+    worker = ForkedWorker("orphelin", {"echo": _slow_echo})
     assert worker.pid is not None
     pids.put(worker.pid)
     pids.close()

@@ -18,6 +18,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from sqlalchemy import Engine
@@ -26,6 +27,7 @@ from store import parliament as parliament_store
 from store import queries, sources
 from store.db import session_scope
 from store.models import FetchOutcome, Source, utcnow
+from watcher import search
 from watcher.batch import BatchConflict, SourceBatch
 from watcher.cadence import freshness, next_check, retry_after
 from watcher.config import Config, SourceConfig, SourceKind
@@ -34,7 +36,6 @@ from watcher.normalize import canonical_url, normalize
 from watcher.parliament import parliament_entries
 from watcher.parse.errors import ParseError
 from watcher.parse.feed import RawEntry
-from watcher.parse.page import article_links, extract_article, extract_text
 from watcher.parse.parliament import ParliamentEntry, ParliamentFields
 from watcher.prepare import FeedPreparer, PackedFeed, PreparedFeed, read_feed
 from watcher.score import Scorer
@@ -132,9 +133,14 @@ class Collector:
         self._storing: ForkedWorker | None = None
         if workers:
             engine.dispose()  # pooled connections must not be shared with the children: each opens its own
-            self._preparing = ForkedWorker("préparation des flux", FeedPreparer(self.scorer).packed)
+            preparer = FeedPreparer(self.scorer)
+            # The search index is filled by the worker that has just tokenised the same titles and leads: its word
+            # cache holds them already, where another process would grow one of its own.
+            self._preparing = ForkedWorker(
+                "préparation des flux", {"prepare": preparer.packed, "index": partial(search.catch_up, engine)}
+            )
             # The store worker's copy of this collector keeps its own story index, which only it uses.
-            self._storing = ForkedWorker("enregistrement", self._store)
+            self._storing = ForkedWorker("enregistrement", {"store": self._store})
 
     def close(self) -> None:
         for worker in (self._preparing, self._storing):
@@ -177,6 +183,17 @@ class Collector:
             await heartbeat
         report.sources.sort(key=lambda r: r.source)
         return report
+
+    async def index_for_search(self) -> None:
+        """Index what the cycles stored for `watcher search` (`search.catch_up`)."""
+        worker = self._preparing
+        if worker is not None:
+            try:
+                await worker.call("index")
+                return
+            except WorkerLost:
+                self._preparing = None
+        await asyncio.to_thread(search.catch_up, self.engine)
 
     def _claim(self, names: Sequence[str] | None, limit: int | None) -> list[Source]:
         with session_scope(self.engine) as session:
@@ -306,7 +323,7 @@ class Collector:
             worker = self._preparing
             if worker is not None:
                 try:
-                    return await worker.call(result.body, result.url, result.content_type, spec), {}
+                    return await worker.call("prepare", result.body, result.url, result.content_type, spec), {}
                 except WorkerLost:
                     self._preparing = None
             return await asyncio.to_thread(read_feed, result.body, result.url, result.content_type, spec.name), {}
@@ -326,6 +343,9 @@ class Collector:
 
             entries, warning = await parliament_entries(spec, result, fetcher, known)
             return list(entries), warning
+        # trafilatura and its date parsers weigh a quarter of the service's memory: loaded by the first page source.
+        from watcher.parse.page import article_links, extract_article
+
         links = await asyncio.to_thread(article_links, result.body, result.url)
         with session_scope(self.engine) as session:
             known = queries.known_urls(session, [canonical_url(link) for link in links])
@@ -348,6 +368,8 @@ class Collector:
             return parliament_store.stored_outcomes(session, source_id, guids)
 
     async def _with_full_text(self, packed: PreparedFeed | PackedFeed, fetcher: Fetcher) -> PreparedFeed:
+        from watcher.parse.page import extract_text  # loaded by the first full-text source, as for page sources
+
         feed = packed.unpack() if isinstance(packed, PackedFeed) else packed
         with session_scope(self.engine) as session:
             known = queries.known_urls(session, [item.url for item in feed.items])
@@ -428,7 +450,7 @@ class Collector:
         if worker is not None:
             try:
                 async with self._write_lock:
-                    report = await worker.call(*args)
+                    report = await worker.call("store", *args)
                 assert isinstance(report, SourceReport)
                 return report
             except WorkerLost:  # whether it wrote the batch or not, storing it again here keeps it once

@@ -20,7 +20,6 @@ from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import Engine
 
 from store.models import utcnow
-from watcher import search
 from watcher.config import Config
 from watcher.desk import start_listener
 from watcher.pipeline import Collector, CycleReport
@@ -57,7 +56,7 @@ class Service:
             report = await self.collector.run_cycle()
             if report.new or any(source.updated for source in report.sources):
                 try:
-                    await asyncio.to_thread(search.catch_up, self.engine)
+                    await self.collector.index_for_search()
                 except Exception:  # the items are stored; the next search or cycle indexes them
                     log.exception("index de recherche")
         for source in report.sources:

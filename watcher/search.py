@@ -48,7 +48,7 @@ def query_phrases(query: str) -> list[list[str]]:
     return [phrase for phrase in phrases if phrase]
 
 
-def index_entry(item: Item) -> store_search.IndexEntry:
+def index_entry(item: Item | store_search.UnindexedItem) -> store_search.IndexEntry:
     body = f"{item.summary or ''} {item.content or ''}".strip()
     return store_search.IndexEntry(
         item_id=item.id or 0,
@@ -59,7 +59,7 @@ def index_entry(item: Item) -> store_search.IndexEntry:
     )
 
 
-def index_items(session: Session, items: Iterable[Item]) -> None:
+def index_items(session: Session, items: Iterable[Item | store_search.UnindexedItem]) -> None:
     """Keep the search index of these stored items current."""
     if store_search.maintained_by_store(session):
         store_search.index_items(session, [index_entry(item) for item in items])

@@ -24,6 +24,7 @@ import copy
 import heapq
 import math
 import re
+import sys
 from collections import Counter
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, fields, replace
@@ -198,6 +199,13 @@ class StoryDoc:
 
 
 def _unpickled_doc(state: dict[str, Any]) -> StoryDoc:
+    # Unpickled words are new strings in every document; interned, the index holds each word once, as it does
+    # when the documents are made in its own process (through the word cache).
+    for name, value in state.items():
+        if isinstance(value, Counter):
+            state[name] = Counter({sys.intern(word): count for word, count in value.items()})
+        elif isinstance(value, frozenset):
+            state[name] = frozenset(map(sys.intern, value))
     blob = state["minhash"]
     return StoryDoc(**{**state, "minhash": None if blob is None else signature_from_bytes(blob)})
 

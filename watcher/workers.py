@@ -28,7 +28,7 @@ import pickle
 import queue
 import signal
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -59,7 +59,7 @@ def workers_wanted() -> bool:
     return value.strip() == "1"
 
 
-def _serve(target: Callable[..., object], requests: Any, results: Any, parent: int) -> None:
+def _serve(operations: Mapping[str, Callable[..., object]], requests: Any, results: Any, parent: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group: the main process decides
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     while True:
@@ -71,9 +71,9 @@ def _serve(target: Callable[..., object], requests: Any, results: Any, parent: i
             continue
         if request is None:
             return
-        key, args = request
+        key, operation, args = request
         try:
-            answer = pickle.dumps((True, target(*args)), protocol=pickle.HIGHEST_PROTOCOL)
+            answer = pickle.dumps((True, operations[operation](*args)), protocol=pickle.HIGHEST_PROTOCOL)
         except BaseException as exc:  # every failure travels back to the caller, which reports it on its source
             try:
                 answer = pickle.dumps((False, exc), protocol=pickle.HIGHEST_PROTOCOL)
@@ -83,9 +83,10 @@ def _serve(target: Callable[..., object], requests: Any, results: Any, parent: i
 
 
 class ForkedWorker:
-    """One process, forked now, that runs `target(*args)` for each `call` and answers with its result or error."""
+    """One process, forked now, that runs `operations[operation](*args)` for each `call`, and answers with its result
+    or error. The operations come with the fork: they are never pickled."""
 
-    def __init__(self, name: str, target: Callable[..., object]):
+    def __init__(self, name: str, operations: Mapping[str, Callable[..., object]]):
         self.name = name
         # What exists now (the imported code, the rules) lives on in every process: the collector would only
         # walk it, and walking it writes to every object, which copies the shared pages into each process.
@@ -94,7 +95,7 @@ class ForkedWorker:
         self._requests = context.Queue()
         self._results = context.Queue()
         self._process = context.Process(
-            target=_serve, args=(target, self._requests, self._results, os.getpid()), name=name, daemon=True
+            target=_serve, args=(dict(operations), self._requests, self._results, os.getpid()), name=name, daemon=True
         )
         self._process.start()
         self._keys = itertools.count()
@@ -108,7 +109,7 @@ class ForkedWorker:
     def pid(self) -> int | None:
         return self._process.pid
 
-    async def call(self, *args: object) -> Any:
+    async def call(self, operation: str, *args: object) -> Any:
         loop = asyncio.get_running_loop()
         future: asyncio.Future[Any] = loop.create_future()
         with self._lock:
@@ -119,7 +120,7 @@ class ForkedWorker:
             if self._reader is None:
                 self._reader = threading.Thread(target=self._read, name=f"{self.name}-answers", daemon=True)
                 self._reader.start()
-        self._requests.put((key, args))
+        self._requests.put((key, operation, args))
         return await future
 
     def _read(self) -> None:
