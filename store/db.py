@@ -8,11 +8,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
-from alembic import command
-from alembic.config import Config as AlembicConfig
 from sqlalchemy import Connection, Engine, event, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, create_engine
 
 DATABASE_URL_ENV_VAR = "WATCHER_DATABASE_URL"
@@ -75,7 +74,22 @@ def session_scope(engine: Engine) -> Iterator[Session]:
             raise
 
 
-def _alembic_config(engine: Engine) -> AlembicConfig:
+# Where `upgrade` leads; tests/test_migrations.py checks it against Alembic's own head. Knowing it lets a command find
+# its database current without loading Alembic and the migration scripts (about 10 MB, and a tenth of a second).
+SCHEMA_HEAD = "0006"
+
+
+def schema_is_current(engine: Engine) -> bool:
+    try:
+        with engine.connect() as connection:
+            return connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == SCHEMA_HEAD
+    except DBAPIError:  # no alembic_version table: a new database
+        return False
+
+
+def _alembic_config(engine: Engine) -> Any:
+    from alembic.config import Config as AlembicConfig
+
     config = AlembicConfig()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     config.attributes["engine"] = engine
@@ -86,6 +100,10 @@ MIGRATION_LOCK_KEY = 5_171_999  # any constant: the advisory lock that serialise
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
+    if revision == "head" and schema_is_current(engine):
+        return
+    from alembic import command
+
     if engine.dialect.name != "postgresql":
         command.upgrade(_alembic_config(engine), revision)
         return

@@ -6,6 +6,7 @@ import asyncio
 import json
 import logging
 import os
+import subprocess
 import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -19,7 +20,7 @@ from rich.table import Table
 from sqlalchemy import Engine
 
 from store import queries, verdicts
-from store.db import current_revision, database_url, make_engine, redacted, session_scope, upgrade
+from store.db import current_revision, database_url, make_engine, redacted, schema_is_current, session_scope, upgrade
 from store.models import FetchOutcome
 from watcher.config import CONFIG_ENV_VAR, DEFAULT_CONFIG_PATH, Config, ConfigError, load_config
 from watcher.rules_stats import rule_stats
@@ -96,8 +97,14 @@ def main_options(
     state = State(config)
 
 
-def _engine_ready() -> Engine:
+def _engine_ready(*, migrate_apart: bool = False) -> Engine:
     engine = make_engine()
+    if migrate_apart and not schema_is_current(engine):
+        # A service runs for months: its migrations run in a short child process, so that it never carries Alembic.
+        migrated = subprocess.run([sys.executable, "-m", "watcher", "db", "upgrade"], capture_output=True, text=True)
+        if migrated.returncode:
+            lines = (migrated.stderr or migrated.stdout).strip().splitlines()
+            raise fail(f"mise à jour de la base impossible : {lines[-1] if lines else migrated.returncode}")
     upgrade(engine)
     return engine
 
@@ -140,7 +147,7 @@ def run() -> None:
         workers = workers_wanted()
     except WorkersConfigError as exc:
         raise fail(str(exc)) from None
-    engine = _engine_ready()
+    engine = _engine_ready(migrate_apart=True)
     console.print(f"Base : {redacted(database_url())}", highlight=False)
     owner = worker_name()
     slack = SlackSender.from_environment() if os.environ.get(TOKEN_ENV_VAR) else None
