@@ -449,8 +449,7 @@ class Collector:
         worker = self._storing
         if worker is not None:
             try:
-                async with self._write_lock:
-                    report = await worker.call("store", *args)
+                report = await worker.call("store", *args)
                 assert isinstance(report, SourceReport)
                 return report
             except WorkerLost:  # whether it wrote the batch or not, storing it again here keeps it once
