@@ -5,8 +5,12 @@ from __future__ import annotations
 import random
 from datetime import UTC, datetime, timedelta
 
+import numpy as np
+import pytest
+
 from watcher.minhash import MinHash
 from watcher.stories import (
+    MINHASH_SCHEME,
     StoryIndex,
     signature,
     signature_bytes,
@@ -71,6 +75,11 @@ def test_signature_round_trips_through_storage() -> None:
     original = signature(words)
     restored = signature_from_bytes(signature_bytes(original))
     assert restored.jaccard(original) == 1.0
+    # The LSH bands hash the values' bytes: they must have the dtype a MinHash is built with.
+    built = MinHash(num_perm=128, scheme=MINHASH_SCHEME, hashvalues=np.frombuffer(signature_bytes(original), np.uint32))
+    assert restored.hashvalues.dtype == built.hashvalues.dtype and restored == built
+    with pytest.raises(ValueError, match="64 values where 128"):
+        signature_from_bytes(signature_bytes(original)[:256])
     index = StoryIndex()
     index.add("a", "s1", story_doc(*WIRE, AT, restored))
     assert _find(index, RETITLED) == "s1"

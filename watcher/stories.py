@@ -122,12 +122,14 @@ def signature_bytes(minhash: MinHash) -> bytes:
 
 
 def signature_from_bytes(blob: bytes) -> MinHash:
-    return MinHash(
-        num_perm=NUM_PERM,
-        scheme=MINHASH_SCHEME,
-        hashvalues=np.frombuffer(blob, dtype=np.uint32),
-        permutations=_PERMUTATIONS,
-    )
+    hashvalues = np.frombuffer(blob, dtype=np.uint32)
+    if len(hashvalues) != NUM_PERM:
+        raise ValueError(f"signature of {len(hashvalues)} values where {NUM_PERM} are expected")
+    # As in `signatures`: a constructor call validates its arguments, 4 times the cost; the length is what can be
+    # wrong, and the values take the constructor's dtype, which the LSH band hashes depend on.
+    minhash = copy.copy(_EMPTY_SIGNATURE)
+    minhash.hashvalues = hashvalues.astype(_EMPTY_SIGNATURE.hashvalues.dtype)
+    return minhash
 
 
 def jaccard(left: frozenset[str], right: frozenset[str]) -> float:
