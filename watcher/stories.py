@@ -326,8 +326,12 @@ class StoryIndex:
         if len(shared_counts) <= MAX_CANDIDATES:
             candidates = list(shared_counts)  # all of them: which ones, not their order, decides
         else:
-            ranked = heapq.nsmallest(MAX_CANDIDATES, shared_counts.items(), key=lambda pair: (-pair[1], str(pair[0])))
-            candidates = [key for key, _count in ranked]
+            # The most shared, ties broken on the key's text: only the keys at the cut-off need it (a key function
+            # over every candidate cost more than the comparisons that follow).
+            cut = heapq.nlargest(MAX_CANDIDATES, shared_counts.values())[-1]
+            candidates = [key for key, count in shared_counts.items() if count > cut]
+            tied = sorted((key for key, count in shared_counts.items() if count == cut), key=str)
+            candidates += tied[: MAX_CANDIDATES - len(candidates)]
         best: tuple[float, str, Hashable] | None = None
         query: tuple[dict[str, float], float] | None = None  # the item's TF-IDF vector and norm, made once
         for key in candidates:
