@@ -197,8 +197,8 @@ def _serve_healthy(server: LocalServer) -> list[dict[str, object]]:
     return specs
 
 
-def _run(engine: Engine, config: Config, **fetcher_options: float) -> CycleReport:
-    collector = Collector(engine, config)
+def _run(engine: Engine, config: Config, *, workers: bool = False, **fetcher_options: float) -> CycleReport:
+    collector = Collector(engine, config, workers=workers)
     collector.sync_sources()
 
     async def cycle() -> CycleReport:
@@ -206,7 +206,10 @@ def _run(engine: Engine, config: Config, **fetcher_options: float) -> CycleRepor
         async with Fetcher(**options) as fetcher:  # type: ignore[arg-type]
             return await collector.run_cycle(fetcher=fetcher)
 
-    return asyncio.run(cycle())
+    try:
+        return asyncio.run(cycle())
+    finally:
+        collector.close()
 
 
 def _assert_healthy_stored(engine: Engine, report: CycleReport) -> None:
@@ -265,6 +268,24 @@ def test_every_fault_in_one_cycle_with_bounded_memory(
         _assert_marked(engine, report, f"Panne {case}", fault, started)
     # 50 MB bodies, a 50 MB gzip bomb and a billion laughs went by: never more than a few caps in memory.
     assert peak < 16 * MAX_BYTES, f"pic mémoire {peak / 1e6:.1f} Mo"
+
+
+def test_every_fault_in_one_cycle_with_worker_processes(
+    engine: Engine, real_config: Config, server: LocalServer, release: threading.Event
+) -> None:
+    # As `watcher run` collects on two cores: the broken feeds reach the prepare worker, whose errors come back.
+    faulty = []
+    for case, fault in FAULTS.items():
+        url = fault.url or server.route(fault.path, fault.answer(release))  # type: ignore[misc,arg-type]
+        faulty.append({"name": f"Panne {case}", "url": url})
+    config = config_with_sources(real_config, *_serve_healthy(server), *faulty)
+    started = datetime.now(UTC)
+    # Every fault at once keeps the local server busy: the healthy feeds need the longer deadline, workers or not.
+    report = _run(engine, config, workers=True, per_host=len(faulty) + 2, deadline_seconds=3.0)
+    assert len(report.sources) == len(faulty) + 2
+    _assert_healthy_stored(engine, report)
+    for case, fault in FAULTS.items():
+        _assert_marked(engine, report, f"Panne {case}", fault, started)
 
 
 def test_a_410_disables_the_source_until_someone_re_enables_it(

@@ -343,7 +343,8 @@ class Collector:
 
             entries, warning = await parliament_entries(spec, result, fetcher, known)
             return list(entries), warning
-        # trafilatura and its date parsers weigh a quarter of the service's memory: loaded by the first page source.
+        # trafilatura is loaded by the first page source: most configurations have none, and every process of the
+        # service would carry it.
         from watcher.parse.page import article_links, extract_article
 
         links = await asyncio.to_thread(article_links, result.body, result.url)
