@@ -244,6 +244,33 @@ def _running(pid: int) -> bool:
     return state not in ("Z", "X")  # a zombie has exited, whoever reaps it
 
 
+class _Unrebuildable(Exception):
+    def __init__(self, code: int, detail: str):  # pickled with its args (one string), rebuilt with two: TypeError
+        super().__init__(f"{code} {detail}")
+
+
+def _raise_unrebuildable() -> None:
+    raise _Unrebuildable(7, "détail")
+
+
+def test_an_error_that_cannot_be_rebuilt_still_answers_the_caller() -> None:
+    worker = ForkedWorker("erreurs", {"raise": _raise, "unrebuildable": _raise_unrebuildable})
+
+    async def unrebuildable() -> BaseException:
+        with pytest.raises(RuntimeError) as caught:
+            await asyncio.wait_for(worker.call("unrebuildable"), timeout=10)
+        return caught.value
+
+    try:
+        error = asyncio.run(unrebuildable())
+        assert "réponse illisible du processus auxiliaire « erreurs »" in str(error)
+        # The worker and its answers go on.
+        with pytest.raises(ValueError, match="encore"):
+            asyncio.run(worker.call("raise", ValueError("encore")))
+    finally:
+        worker.close()
+
+
 def test_a_worker_whose_parent_died_stops_by_itself() -> None:
     context = multiprocessing.get_context("fork")
     pids: multiprocessing.queues.Queue[int] = context.Queue()

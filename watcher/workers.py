@@ -135,7 +135,10 @@ class ForkedWorker:
             except (EOFError, OSError):  # closed
                 self._fail_pending()
                 return
-            ok, value = pickle.loads(answer)
+            try:
+                ok, value = pickle.loads(answer)
+            except Exception as exc:  # an error the worker could pickle, but whose class cannot be rebuilt from it
+                ok, value = False, RuntimeError(f"réponse illisible du processus auxiliaire « {self.name} » : {exc}")
             with self._lock:
                 loop, future = self._pending.pop(key)
             with contextlib.suppress(RuntimeError):  # the caller's loop has closed: nobody waits any more
