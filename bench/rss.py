@@ -71,8 +71,8 @@ class MemorySampler:
             try:
                 pids = service_pids(self.pid)
                 total = sum(_field_mb(f"/proc/{pid}/smaps_rollup", "Pss:") for pid in pids)
-                for pid in pids:
-                    self.high_water[pid] = _field_mb(f"/proc/{pid}/status", "VmHWM:")
+                # The processes running now: a short one (the migration at start) ends up out of the list.
+                self.high_water = {pid: _field_mb(f"/proc/{pid}/status", "VmHWM:") for pid in pids}
             except (FileNotFoundError, ProcessLookupError):  # a process was starting or stopping
                 continue
             self.peak_pss = max(self.peak_pss, total)

@@ -197,6 +197,13 @@ def _serve_healthy(server: LocalServer) -> list[dict[str, object]]:
     return specs
 
 
+def _serve_faults(server: LocalServer, release: threading.Event) -> list[dict[str, object]]:
+    return [
+        {"name": f"Panne {case}", "url": fault.url or server.route(fault.path, fault.answer(release))}  # type: ignore[misc,arg-type]
+        for case, fault in FAULTS.items()
+    ]
+
+
 def _run(engine: Engine, config: Config, *, workers: bool = False, **fetcher_options: float) -> CycleReport:
     collector = Collector(engine, config, workers=workers)
     collector.sync_sources()
@@ -249,10 +256,7 @@ def test_one_faulty_source_among_healthy_ones(
 def test_every_fault_in_one_cycle_with_bounded_memory(
     engine: Engine, real_config: Config, server: LocalServer, release: threading.Event
 ) -> None:
-    faulty = []
-    for case, fault in FAULTS.items():
-        url = fault.url or server.route(fault.path, fault.answer(release))  # type: ignore[misc,arg-type]
-        faulty.append({"name": f"Panne {case}", "url": url})
+    faulty = _serve_faults(server, release)
     config = config_with_sources(real_config, *_serve_healthy(server), *faulty)
     started = datetime.now(UTC)
     tracemalloc.start()
@@ -274,10 +278,7 @@ def test_every_fault_in_one_cycle_with_worker_processes(
     engine: Engine, real_config: Config, server: LocalServer, release: threading.Event
 ) -> None:
     # As `watcher run` collects on two cores: the broken feeds reach the prepare worker, whose errors come back.
-    faulty = []
-    for case, fault in FAULTS.items():
-        url = fault.url or server.route(fault.path, fault.answer(release))  # type: ignore[misc,arg-type]
-        faulty.append({"name": f"Panne {case}", "url": url})
+    faulty = _serve_faults(server, release)
     config = config_with_sources(real_config, *_serve_healthy(server), *faulty)
     started = datetime.now(UTC)
     # Every fault at once keeps the local server busy: the healthy feeds need the longer deadline, workers or not.

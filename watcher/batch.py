@@ -26,7 +26,7 @@ from watcher import mentions
 from watcher.config import Config, SourceConfig
 from watcher.normalize import Item
 from watcher.parse.parliament import ParliamentFields
-from watcher.prepare import PreparedFeed
+from watcher.prepare import PreparedFeed, story_text
 from watcher.score import Judgement, Scorer
 from watcher.stories import StoryDoc, StoryIndex, signature_bytes, story_docs
 from watcher.tracked import TrackedBills
@@ -130,7 +130,7 @@ class SourceBatch:
         docs = {n: doc for n in fresh if (doc := feed.docs[n]) is not None}
         # The story signatures of the new items are made in one pass: one per item cost more in numpy calls.
         missing = [n for n in fresh if n not in docs]
-        docs.update(zip(missing, story_docs([_story_text(labelled[n][0]) for n in missing]), strict=True))
+        docs.update(zip(missing, story_docs([story_text(labelled[n][0]) for n in missing]), strict=True))
         for n, (item, fields) in enumerate(labelled):
             existing = known.find(item.guid, item.url, item.title_date_key)
             # A parliamentary item is judged with its bill's context, which only the batch knows.
@@ -313,10 +313,6 @@ def alert_channels(config: Config, judgement: Judgement) -> list[str]:
     if judgement.mentions:
         channels.add(alerts.channel_for("mention"))
     return sorted(channels or {alerts.channel_for("default")})
-
-
-def _story_text(item: Item) -> tuple[str, str, datetime]:
-    return item.title, item.summary, item.published
 
 
 def _row(item: Item, item_id: int, source_id: int, story_id: int, minhash: bytes) -> dict[str, object]:

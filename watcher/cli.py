@@ -97,6 +97,15 @@ def main_options(
     state = State(config)
 
 
+def _workers() -> bool:
+    from watcher.workers import WorkersConfigError, workers_wanted
+
+    try:
+        return workers_wanted()
+    except WorkersConfigError as exc:
+        raise fail(str(exc)) from None
+
+
 def _engine_ready(*, migrate_apart: bool = False) -> Engine:
     engine = make_engine()
     if migrate_apart and not schema_is_current(engine):
@@ -139,14 +148,10 @@ def run() -> None:
     from watcher.digest_job import produce_digest, send_digests
     from watcher.pipeline import worker_name
     from watcher.schedule import Service
-    from watcher.workers import WorkersConfigError, workers_wanted
 
     logging.basicConfig(level=logging.INFO, format="%(message)s", handlers=[RichHandler(show_path=False)])
     config = state.config()
-    try:
-        workers = workers_wanted()
-    except WorkersConfigError as exc:
-        raise fail(str(exc)) from None
+    workers = _workers()
     engine = _engine_ready(migrate_apart=True)
     console.print(f"Base : {redacted(database_url())}", highlight=False)
     owner = worker_name()
@@ -184,13 +189,9 @@ def collect(
         except ConfigError as exc:
             raise fail(str(exc)) from None
     from watcher.pipeline import Collector
-    from watcher.workers import WorkersConfigError, workers_wanted
 
     names = source or [s.name for s in config.sources if s.enabled]
-    try:
-        workers = workers_wanted()
-    except WorkersConfigError as exc:
-        raise fail(str(exc)) from None
+    workers = _workers()
     engine = _engine_ready()
     collector = Collector(engine, config, workers=workers)
     collector.sync_sources()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import pickle
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from store.models import utcnow
 from watcher.config import SourceConfig
@@ -51,6 +52,11 @@ class PackedFeed:
         return feed
 
 
+def story_text(item: Item) -> tuple[str, str, datetime]:
+    """What an item's story document is made of (`stories.story_docs`)."""
+    return item.title, item.summary, item.published
+
+
 def read_feed(body: bytes, url: str, content_type: str, source: str) -> PreparedFeed:
     """The normalised items only: the batch then makes documents and judgements for the new ones alone."""
     parsed = parse_feed(body, url, content_type)
@@ -72,7 +78,7 @@ class FeedPreparer:
     def prepare(self, body: bytes, url: str, content_type: str, spec: SourceConfig) -> PreparedFeed:
         feed = read_feed(body, url, content_type, spec.name)
         wanted = [n for n, item in enumerate(feed.items) if self._first_time(item)]
-        made = story_docs([(feed.items[n].title, feed.items[n].summary, feed.items[n].published) for n in wanted])
+        made = story_docs([story_text(feed.items[n]) for n in wanted])
         for n, doc in zip(wanted, made, strict=True):
             feed.docs[n] = doc
             feed.judgements[n] = self.scorer.judge(feed.items[n], spec)
