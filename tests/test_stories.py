@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import pickle
 import random
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
@@ -278,3 +280,23 @@ def test_a_shared_departement_alone_does_not_make_one_event() -> None:
     index = StoryIndex()
     index.add("pools", "s1", story_doc(*pools, AT))
     assert index.find_story(story_doc(*psychiatry, AT + timedelta(hours=20))) is None
+
+
+def test_a_document_keeps_its_words_once_and_gives_them_back() -> None:
+    doc = story_doc(*WIRE, AT)
+    assert doc.words == story_words(*WIRE)
+    assert doc.words < doc.terms.keys()  # read from the terms, not held a second time
+    assert doc.entities <= doc.terms.keys()
+
+
+def test_a_document_between_processes_is_the_same_document() -> None:
+    dated = story_doc(*STRIKE_DAY_ONE, AT)
+    undated = story_doc(*OTHER_TOWN[::-1], AT)  # a lead for a title: no kicker, no date
+    for doc in (dated, undated):
+        back = pickle.loads(pickle.dumps(doc))
+        assert back == replace(doc, minhash=back.minhash)
+        assert signature_bytes(back.minhash) == signature_bytes(doc.minhash)
+    assert dated.title_dates and dated.kicker
+    # The index holds thousands of documents: the sets most of them leave empty are one object.
+    empty = pickle.loads(pickle.dumps(undated))
+    assert empty.kicker is empty.title_dates is empty.dates is undated.kicker

@@ -171,27 +171,44 @@ def _dates(text: str) -> set[str]:
     return {f"d:{day.replace('1er', '1')}-{month}" for day, month in _DATE_RE.findall(fold(text))}
 
 
+_NONE: frozenset[str] = frozenset()
+
+
+def _small_set(values: Iterable[str]) -> frozenset[str]:
+    return frozenset(values) or _NONE  # most items have no date and no kicker: one empty set serves them all
+
+
 def _kicker(title: str) -> frozenset[str]:
     match = _KICKER_RE.match(title)
     if not match:
-        return frozenset()
+        return _NONE
     # Stems, so that « Grèves des trains » and « Grève à la SNCF » are seen to share a word.
-    return frozenset(token.stem for token in tokenize(match.group(1)) if not token.stop)
+    return _small_set(token.stem for token in tokenize(match.group(1)) if not token.stop)
 
 
 @dataclass(frozen=True)
 class StoryDoc:
-    """What the two stages compare, computed once per item."""
+    """What the two stages compare, computed once per item.
 
-    words: frozenset[str]
+    The index holds one per item of the window (4,000 and more for 300 sources), so it is kept small: the
+    content stems are read from `terms` rather than held a second time, the title's stems are a tuple (a set
+    of a few strings takes 216 bytes or more, a tuple 40 plus 8 a string), and the sets that most items leave
+    empty are one shared empty set.
+    """
+
     minhash: MinHash | None  # dropped once the item is indexed: the LSH keeps its bands
-    terms: Counter[str]  # stems (title repeated), entities and dates, with counts
+    terms: Counter[str]  # stems (title repeated), then entities, dates and figures (« e: », « d: », « n: »)
     entities: frozenset[str]  # named entities, dates and numbers
     dates: frozenset[str]
     title_dates: frozenset[str]
     kicker: frozenset[str]  # stems of the title's kicker
-    title_words: frozenset[str]  # stems of the title
+    title_words: tuple[str, ...]  # stems of the title
     at: datetime
+
+    @property
+    def words(self) -> frozenset[str]:
+        """The content stems: `story_words` of the item. No stem has a colon, every entity has one."""
+        return frozenset(term for term in self.terms if ":" not in term)
 
     def __reduce__(self) -> tuple[object, ...]:
         # Between processes, a MinHash would carry its permutations too: 2 KB a document, twice its other fields.
@@ -206,8 +223,10 @@ def _unpickled_doc(state: dict[str, Any]) -> StoryDoc:
     for name, value in state.items():
         if isinstance(value, Counter):
             state[name] = Counter({sys.intern(word): count for word, count in value.items()})
+        elif isinstance(value, tuple):
+            state[name] = tuple(map(sys.intern, value))
         elif isinstance(value, frozenset):
-            state[name] = frozenset(map(sys.intern, value))
+            state[name] = _small_set(map(sys.intern, value))
     blob = state["minhash"]
     return StoryDoc(**{**state, "minhash": None if blob is None else signature_from_bytes(blob)})
 
@@ -227,18 +246,26 @@ def story_docs(texts: Sequence[tuple[str, str, datetime]]) -> list[StoryDoc]:
 def _unsigned_doc(title: str, summary: str, at: datetime) -> StoryDoc:
     title_stems, title_entities = _analyse(title)
     summary_stems, summary_entities = _analyse(summary)
-    words = frozenset(title_stems) | frozenset(summary_stems)  # the same set as story_words()
     text = f"{title}. {summary}"
-    title_dates = frozenset(_dates(title))
+    title_dates = _dates(title)
     dates = title_dates | _dates(summary)  # no date spans the two: « . » stands between them
     numbers = {"n:" + re.sub(r"\D", "", number) for number in _NUMBER_RE.findall(text)}
-    entities = frozenset(title_entities | summary_entities | dates | numbers)
+    entities = title_entities | summary_entities | dates | numbers
     terms: Counter[str] = Counter(summary_stems)
     for stem_ in title_stems:
         terms[stem_] += TITLE_REPEAT
     for entity in entities:
         terms[entity] += ENTITY_REPEAT
-    return StoryDoc(words, None, terms, entities, dates, title_dates, _kicker(title), frozenset(title_stems), at)
+    return StoryDoc(
+        None,
+        terms,
+        _small_set(entities),
+        _small_set(dates),
+        _small_set(title_dates),
+        _kicker(title),
+        tuple(set(title_stems)),
+        at,
+    )
 
 
 @dataclass
@@ -273,7 +300,7 @@ class StoryIndex:
 
     def add(self, key: Hashable, story: Hashable, doc: StoryDoc, opened: datetime | None = None) -> None:
         """Index an item of `story`; `opened` is when the story began, if before this item (after a restart)."""
-        if key in self._members or len(doc.words) < MIN_WORDS:
+        if key in self._members or _too_thin(doc):
             return
         self._evict(doc.at)
         assert doc.minhash is not None, "a document is indexed once"
@@ -296,16 +323,17 @@ class StoryIndex:
 
     def find_story(self, doc: StoryDoc) -> Hashable | None:
         """The story of the closest verified near-duplicate, else of the closest same-event item."""
-        if len(doc.words) < MIN_WORDS:
+        if _too_thin(doc):
             return None
         self._evict(doc.at)
         assert doc.minhash is not None, "the signature of a document to place"
         best: tuple[float, str, Hashable] | None = None
+        words = doc.words
         for key in self._lsh.query(doc.minhash):
             member = self._members[key]
             if self._closed(member.story, doc.at):
                 continue
-            similarity = jaccard(doc.words, member.doc.words)
+            similarity = _words_jaccard(words, member.doc)
             # Ties are broken on the key so that the result does not depend on set order.
             if similarity < VERIFY_JACCARD or _conflict(doc, member.doc):
                 continue  # two strike days, or two towns, announced in the same words are still two events
@@ -391,11 +419,26 @@ def _cosine(left: tuple[dict[str, float], float], right: tuple[dict[str, float],
     return dot / (a_norm * b_norm) if a_norm and b_norm else 0.0
 
 
+def _word_count(doc: StoryDoc) -> int:
+    return len(doc.terms) - len(doc.entities)  # `terms` holds the stems and the entities, nothing else
+
+
+def _too_thin(doc: StoryDoc) -> bool:
+    return _word_count(doc) < MIN_WORDS
+
+
+def _words_jaccard(words: frozenset[str], other: StoryDoc) -> float:
+    """`jaccard(words, other.words)` without making the other's set: the index holds no set of them."""
+    shared = sum(word in other.terms for word in words)  # a stem in `terms` is one of its words
+    union = len(words) + _word_count(other) - shared
+    return shared / union if union else 0.0
+
+
 def _different_dates(left: StoryDoc, right: StoryDoc) -> bool:
     # The date a title announces is the event's; a follow-up may recall the previous day in its lead.
     if left.title_dates and right.title_dates:
-        return not left.title_dates & right.title_dates
-    return bool(left.dates and right.dates and not left.dates & right.dates)
+        return left.title_dates.isdisjoint(right.title_dates)
+    return bool(left.dates and right.dates and left.dates.isdisjoint(right.dates))
 
 
 def _conflict(left: StoryDoc, right: StoryDoc) -> bool:
@@ -404,8 +447,9 @@ def _conflict(left: StoryDoc, right: StoryDoc) -> bool:
     different_places = (
         left.kicker
         and right.kicker
-        and not left.kicker & right.kicker
-        and not (left.kicker & right.title_words or right.kicker & left.title_words)
+        and left.kicker.isdisjoint(right.kicker)
+        and left.kicker.isdisjoint(right.title_words)
+        and right.kicker.isdisjoint(left.title_words)
     )
     return bool(different_places) or _different_dates(left, right)
 
