@@ -300,3 +300,50 @@ def test_a_document_between_processes_is_the_same_document() -> None:
     # The index holds thousands of documents: the sets most of them leave empty are one object.
     empty = pickle.loads(pickle.dumps(undated))
     assert empty.kicker is empty.title_dates is empty.dates is undated.kicker
+
+
+# A strike day announced, then its eve: one date and one actor in common, little else.
+STRIKE_CALL = (
+    "Grève du 5 mars chez les infirmiers libéraux : les syndicats appellent à fermer les cabinets",
+    "Les infirmières et infirmiers libéraux dénoncent la baisse de leurs indemnités kilométriques.",
+)
+STRIKE_EVE = (
+    "Grève du 5 mars : ce qui change pour les patients soignés à domicile",
+    "Les soins à domicile seront assurés en cas d'urgence, précisent les organisations d'infirmiers.",
+)
+CHAIN_STRIKE = (
+    "Grève chez Pharmadis : 120 pharmacies du réseau fermées samedi selon les syndicats",
+    "Les salariés des pharmacies Pharmadis réclament une hausse des salaires et protestent contre les horaires.",
+)
+CHAIN_STRIKE_LOCAL = (
+    "Toulouse : les salariés de Pharmadis en grève devant leur pharmacie",
+    "Une trentaine de salariés ont cessé le travail pour réclamer une hausse des salaires, à l'appel des syndicats.",
+)
+CHAIN_OTHER_NEWS = (
+    "Pharmadis ouvre une plateforme logistique près de Lyon",
+    "Le réseau de pharmacies investit 40 millions d'euros dans un entrepôt automatisé qui emploiera 200 personnes.",
+)
+
+
+def test_the_same_date_in_two_titles_makes_one_event_with_fewer_words_in_common() -> None:
+    index = StoryIndex()
+    index.add("call", "s1", story_doc(*STRIKE_CALL, AT))
+    assert index.find_story(story_doc(*STRIKE_EVE, AT + timedelta(hours=30))) == "s1"
+
+
+def test_a_rare_name_in_two_titles_makes_one_event_when_the_texts_agree() -> None:
+    index = StoryIndex()
+    index.add("strike", "s1", story_doc(*CHAIN_STRIKE, AT))
+    assert index.find_story(story_doc(*CHAIN_STRIKE_LOCAL, AT + timedelta(hours=6))) == "s1"
+    # The same company in the news for something else: the texts do not agree.
+    assert index.find_story(story_doc(*CHAIN_OTHER_NEWS, AT + timedelta(hours=8))) is None
+
+
+def test_a_name_that_opens_the_title_is_a_title_name_when_the_lead_writes_it_too() -> None:
+    doc = story_doc(
+        "Marc Lefort quitte la direction du CHU de Brest",
+        "Le directeur général, Marc Lefort, rejoindra le ministère en janvier, a annoncé l'établissement.",
+        AT,
+    )
+    assert {"e:marc", "e:lefort", "e:chu", "e:brest"} <= doc.title_names
+    assert "e:directeur" not in doc.title_names and "e:janvier" not in doc.title_names
