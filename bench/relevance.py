@@ -1,6 +1,10 @@
 """Relevance on the development set: precision, recall and F1 per label, pairwise story figures.
 
-    python bench/relevance.py [--config sources.yaml] [--errors]
+    python bench/relevance.py [--config sources.yaml] [--errors] [--joins N]
+
+--joins N prints N joins drawn at random (seeded) from a year of Le Monde, each item beside the
+item of its story published just before it: the unlabelled precision that the pairs cannot show,
+for a person to read.
 
 The labels live in bench/devset/ (corpus links and labels only; the press text is read from
 the shared corpus at run time, $VEILLE_CORPUS or ../shared/corpus). self-written.jsonl holds
@@ -14,6 +18,7 @@ import argparse
 import csv
 import json
 import os
+import random
 import re
 import sys
 from collections.abc import Callable, Hashable
@@ -138,8 +143,9 @@ def naive_stories(cases: list[Case]) -> dict[str, Hashable]:
     return stories
 
 
-def year_of_stories() -> str:
-    """What pairs cannot show, chains: every Le Monde item of 2022 clustered, and the largest and longest stories."""
+def year_of_stories(sample_joins: int = 0) -> str:
+    """What pairs cannot show, chains: every Le Monde item of 2022 clustered, and the largest and longest stories;
+    and `sample_joins` joins at random, to read."""
     with (CORPUS / "lemonde-rss-2022" / "lemonde-2022-headlines-labelled.csv").open(encoding="utf-8") as handle:
         rows = sorted((row for row in csv.DictReader(handle) if row["pubDate"] >= "2022"), key=lambda r: r["pubDate"])
     docs = [
@@ -152,16 +158,28 @@ def year_of_stories() -> str:
         members.setdefault(story, []).append(str(key))
     sizes = sorted((len(keys) for keys in members.values()), reverse=True)
     longest = max((max(at[k] for k in keys) - min(at[k] for k in keys)) for keys in members.values())
-    return (
+    summary = (
         f"  a year of Le Monde ({len(docs)} items): {len(members)} stories, {sum(size >= 10 for size in sizes)} of 10 "
         f"items or more, the largest {sizes[0]} items, the longest {longest.total_seconds() / 86400:.1f} days"
     )
+    if not sample_joins:
+        return summary
+    title = {row["link"]: row["title"] for row in rows}
+    # Each story's keys are in publication order: every key after the first joined through those before it.
+    joins = [(keys[n - 1], keys[n]) for keys in members.values() for n in range(1, len(keys))]
+    drawn = random.Random(2022).sample(joins, min(sample_joins, len(joins)))
+    lines = [f"  {len(drawn)} of the year's {len(joins)} joins, drawn at random (each item, then the one before it):"]
+    for before, joined in sorted(drawn, key=lambda pair: at[pair[1]]):
+        lines.append(f"    {at[joined]:%d/%m %H:%M} {title[joined][:100]}")
+        lines.append(f"      ← {at[before]:%d/%m %H:%M} {title[before][:100]}")
+    return "\n".join([summary, *lines])
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--config", default=str(REPO / "sources.yaml"))
     parser.add_argument("--errors", action="store_true", help="list the misjudged items")
+    parser.add_argument("--joins", type=int, default=0, metavar="N", help="print N joins of a year of Le Monde")
     args = parser.parse_args()
     if not (CORPUS / "lemonde-rss-2022").is_dir() or not (CORPUS / "rss-fr-press-2025").is_dir():
         print(f"corpus partagé absent ({CORPUS}) : définissez VEILLE_CORPUS pour lancer ce banc d'essai.")
@@ -211,7 +229,7 @@ def main() -> int:
     np_, nr, _ = pairwise(naive_stories(cases), truth_story)
     print(f"{'stories':<9}{n:>5}   {p:>7.3f}{r:>7.3f}{'':>7}   {np_:>10.3f}{nr:>7.3f}")
     print("  (stories: n = labelled same-story pairs; P/R over pairs; baseline = near-duplicates only)")
-    print(year_of_stories())
+    print(year_of_stories(args.joins))
     if args.errors:
         by_story: dict[Hashable, list[Case]] = {}
         for case in ordered:
