@@ -302,13 +302,13 @@ def test_a_document_between_processes_is_the_same_document() -> None:
     assert empty.kicker is empty.title_dates is empty.dates is undated.kicker
 
 
-# A strike day announced, then its eve: one date and one actor in common, little else.
+# A strike day announced, then its eve: one date and its strikers in common, little else.
 STRIKE_CALL = (
     "Grève du 5 mars chez les infirmiers libéraux : les syndicats appellent à fermer les cabinets",
     "Les infirmières et infirmiers libéraux dénoncent la baisse de leurs indemnités kilométriques.",
 )
 STRIKE_EVE = (
-    "Grève du 5 mars : ce qui change pour les patients soignés à domicile",
+    "Grève des infirmiers du 5 mars : ce qui change pour les patients soignés à domicile",
     "Les soins à domicile seront assurés en cas d'urgence, précisent les organisations d'infirmiers.",
 )
 CHAIN_STRIKE = (
@@ -347,3 +347,20 @@ def test_a_name_that_opens_the_title_is_a_title_name_when_the_lead_writes_it_too
     )
     assert {"e:marc", "e:lefort", "e:chu", "e:brest"} <= doc.title_names
     assert "e:directeur" not in doc.title_names and "e:janvier" not in doc.title_names
+
+
+def test_two_strikes_of_two_professions_on_the_same_day_stay_apart() -> None:
+    rail = (
+        "Grève du 5 mars à la SNCF : le trafic des TER et des TGV perturbé",
+        "Les syndicats de cheminots appellent à la grève contre la réforme des retraites ; trois TGV sur cinq.",
+    )
+    pharmacies = (
+        "Grève du 5 mars : les pharmaciens ferment leurs officines",
+        "Les syndicats de pharmaciens appellent à fermer les officines pour protester contre la baisse des marges.",
+    )
+    index = StoryIndex()
+    index.add("call", "s1", story_doc(*STRIKE_CALL, AT))
+    assert index.find_story(story_doc(*rail, AT + timedelta(hours=3))) is None
+    assert index.find_story(story_doc(*pharmacies, AT + timedelta(hours=3))) is None
+    # The same day's strike told again, in other words, still joins it.
+    assert index.find_story(story_doc(*STRIKE_EVE, AT + timedelta(hours=30))) == "s1"
