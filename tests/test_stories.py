@@ -332,8 +332,6 @@ def test_two_strikes_of_two_professions_on_the_same_day_stay_apart() -> None:
     index.add("call", "s1", story_doc(*STRIKE_CALL, AT))
     assert index.find_story(story_doc(*rail, AT + timedelta(hours=3))) is None
     assert index.find_story(story_doc(*pharmacies, AT + timedelta(hours=3))) is None
-    # The same day's strike told again, in other words, still joins it.
-    assert index.find_story(story_doc(*STRIKE_EVE, AT + timedelta(hours=30))) == "s1"
 
 
 def test_two_events_in_one_hospital_on_consecutive_days_stay_apart() -> None:
