@@ -197,11 +197,20 @@ def _serve_healthy(server: LocalServer) -> list[dict[str, object]]:
     return specs
 
 
-def _serve_faults(server: LocalServer, release: threading.Event) -> list[dict[str, object]]:
-    return [
+def _config_with_every_fault(real_config: Config, server: LocalServer, release: threading.Event) -> Config:
+    """Two healthy sources and one source per case of `FAULTS`, served at once."""
+    faulty = [
         {"name": f"Panne {case}", "url": fault.url or server.route(fault.path, fault.answer(release))}  # type: ignore[misc,arg-type]
         for case, fault in FAULTS.items()
     ]
+    return config_with_sources(real_config, *_serve_healthy(server), *faulty)
+
+
+def _assert_every_fault_handled(engine: Engine, report: CycleReport, started: datetime) -> None:
+    assert len(report.sources) == len(FAULTS) + 2
+    _assert_healthy_stored(engine, report)
+    for case, fault in FAULTS.items():
+        _assert_marked(engine, report, f"Panne {case}", fault, started)
 
 
 def _run(engine: Engine, config: Config, *, workers: bool = False, **fetcher_options: float) -> CycleReport:
@@ -256,20 +265,16 @@ def test_one_faulty_source_among_healthy_ones(
 def test_every_fault_in_one_cycle_with_bounded_memory(
     engine: Engine, real_config: Config, server: LocalServer, release: threading.Event
 ) -> None:
-    faulty = _serve_faults(server, release)
-    config = config_with_sources(real_config, *_serve_healthy(server), *faulty)
+    config = _config_with_every_fault(real_config, server, release)
     started = datetime.now(UTC)
     tracemalloc.start()
     try:
         # tracemalloc slows decompression down: a longer deadline keeps the bomb a size fault, not a timeout.
-        report = _run(engine, config, per_host=len(faulty) + 2, deadline_seconds=3.0)
+        report = _run(engine, config, per_host=len(FAULTS) + 2, deadline_seconds=3.0)
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
-    assert len(report.sources) == len(faulty) + 2
-    _assert_healthy_stored(engine, report)
-    for case, fault in FAULTS.items():
-        _assert_marked(engine, report, f"Panne {case}", fault, started)
+    _assert_every_fault_handled(engine, report, started)
     # 50 MB bodies, a 50 MB gzip bomb and a billion laughs went by: never more than a few caps in memory.
     assert peak < 16 * MAX_BYTES, f"pic mémoire {peak / 1e6:.1f} Mo"
 
@@ -278,15 +283,11 @@ def test_every_fault_in_one_cycle_with_worker_processes(
     engine: Engine, real_config: Config, server: LocalServer, release: threading.Event
 ) -> None:
     # As `watcher run` collects on two cores: the broken feeds reach the prepare worker, whose errors come back.
-    faulty = _serve_faults(server, release)
-    config = config_with_sources(real_config, *_serve_healthy(server), *faulty)
+    config = _config_with_every_fault(real_config, server, release)
     started = datetime.now(UTC)
     # Every fault at once keeps the local server busy: the healthy feeds need the longer deadline, workers or not.
-    report = _run(engine, config, workers=True, per_host=len(faulty) + 2, deadline_seconds=3.0)
-    assert len(report.sources) == len(faulty) + 2
-    _assert_healthy_stored(engine, report)
-    for case, fault in FAULTS.items():
-        _assert_marked(engine, report, f"Panne {case}", fault, started)
+    report = _run(engine, config, workers=True, per_host=len(FAULTS) + 2, deadline_seconds=3.0)
+    _assert_every_fault_handled(engine, report, started)
 
 
 def test_a_410_disables_the_source_until_someone_re_enables_it(

@@ -71,6 +71,7 @@ ENTITY_REPEAT = 2
 
 _MONTHS = "janvier fevrier mars avril mai juin juillet aout septembre octobre novembre decembre".split()
 _DATE_RE = re.compile(r"\b(1er|[0-3]?\d)\s+(" + "|".join(_MONTHS) + r")\b")
+_DATE_STEMS = frozenset({"1er", *(stem(month) for month in _MONTHS)})  # the words of a date, as title stems
 # A figure stands alone: the digits of a name such as « Covid-19 » or « COP27 » are not one.
 _DIGIT_RE = re.compile(r"\d")
 _NUMBER_RE = re.compile(r"(?<![\w-])(?:\d[\d  ]{1,}\d|\d{2,})(?![\w-])")
@@ -425,9 +426,6 @@ def _cosine(left: tuple[dict[str, float], float], right: tuple[dict[str, float],
     (a, a_norm), (b, b_norm) = left, right
     dot = sum(value * b[term] for term, value in a.items() if term in b)
     return dot / (a_norm * b_norm) if a_norm and b_norm else 0.0
-
-
-_DATE_STEMS = frozenset({"1er", *(stem(month) for month in _MONTHS)})
 
 
 def _shared_title_words(left: StoryDoc, right: StoryDoc) -> int:
