@@ -143,11 +143,16 @@ def naive_stories(cases: list[Case]) -> dict[str, Hashable]:
     return stories
 
 
+def lemonde_2022_rows() -> list[dict[str, str]]:
+    """Every Le Monde item of 2022 in the corpus (the capture also holds a few archive pieces), oldest first."""
+    with (CORPUS / "lemonde-rss-2022" / "lemonde-2022-headlines-labelled.csv").open(encoding="utf-8") as handle:
+        return sorted((row for row in csv.DictReader(handle) if row["pubDate"] >= "2022"), key=lambda r: r["pubDate"])
+
+
 def year_of_stories(sample_joins: int = 0) -> str:
     """What pairs cannot show, chains: every Le Monde item of 2022 clustered, and the largest and longest stories;
     and `sample_joins` joins at random, to read."""
-    with (CORPUS / "lemonde-rss-2022" / "lemonde-2022-headlines-labelled.csv").open(encoding="utf-8") as handle:
-        rows = sorted((row for row in csv.DictReader(handle) if row["pubDate"] >= "2022"), key=lambda r: r["pubDate"])
+    rows = lemonde_2022_rows()
     docs = [
         (row["link"], story_doc(row["title"], html_to_text(row["description"]), datetime.fromisoformat(row["pubDate"])))
         for row in rows

