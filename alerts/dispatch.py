@@ -159,7 +159,7 @@ def _plan(session: Session, row: Delivery, settings: DispatchSettings) -> Plan |
             outlets=view.outlets,
             published=view.item.published_at,
             topic_labels=labels,
-            why=list(score.why[:4]) if score else [],
+            why=[score.summary] if score and score.summary else (list(score.why[:4]) if score else []),
             score=score.score if score else 0,
         )
         text, blocks = alert_message(content, settings.zone)

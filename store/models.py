@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, Column, DateTime, LargeBinary, TypeDecorator, UniqueConstraint
+from sqlalchemy import JSON, Column, DateTime, LargeBinary, Text, TypeDecorator, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -148,6 +148,7 @@ class Score(SQLModel, table=True):
     mentions: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     member_mentions: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     scored_at: datetime = Field(sa_column=_time_column(nullable=False))
+    summary: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))  # `why` in words
 
 
 class Delivery(SQLModel, table=True):

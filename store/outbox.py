@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import and_, or_, update
+from sqlalchemy import and_, func, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -167,6 +167,15 @@ def followup_kind(moment: datetime, interval: timedelta) -> tuple[str, datetime]
     start = int(moment.timestamp()) // seconds * seconds
     slot = datetime.fromtimestamp(start, tz=moment.tzinfo)
     return f"{FOLLOWUP_PREFIX}{slot.isoformat(timespec='minutes')}", slot + interval
+
+
+def alerted_stories_since(session: Session, since: datetime) -> int:
+    """How many stories got an alert planned since `since`: what the daily alert budget counts."""
+    return session.exec(
+        select(func.count(func.distinct(Delivery.story_id))).where(
+            col(Delivery.kind) == "alert", col(Delivery.created_at) >= since
+        )
+    ).one()
 
 
 def alert_channels(session: Session, story_ids: Iterable[int]) -> dict[int, list[str]]:

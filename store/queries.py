@@ -259,7 +259,9 @@ def save_scores(session: Session, judgements: Sequence[dict[str, Any]]) -> None:
         session.connection().execute(_SAVE_SCORES[session.get_bind().dialect.name], list(judgements))
 
 
-def enqueue_delivery(session: Session, *, story_id: int, item_id: int, channel: str, kind: str = "alert") -> bool:
+def enqueue_delivery(
+    session: Session, *, story_id: int, item_id: int, channel: str, kind: str = "alert", now: datetime | None = None
+) -> bool:
     """Add to the outbox once per (story, channel, kind); True when a row was written."""
     values = {
         "story_id": story_id,
@@ -268,7 +270,7 @@ def enqueue_delivery(session: Session, *, story_id: int, item_id: int, channel: 
         "kind": kind,
         "status": "pending",
         "attempts": 0,
-        "created_at": utcnow(),
+        "created_at": now or utcnow(),
     }
     # RETURNING, not rowcount: psycopg reports -1 for a skipped ON CONFLICT insert.
     statement = dialect_insert(session)(Delivery).values(**values).on_conflict_do_nothing().returning(Delivery.id)

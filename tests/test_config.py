@@ -51,7 +51,7 @@ def test_minimal_config_gets_defaults() -> None:
     source = config.sources[0]
     assert source.interval == timedelta(minutes=30)
     assert source.enabled and not source.full_text
-    assert config.alerts.alert_threshold == 70
+    assert config.alerts.alert_threshold == 90 and config.alerts.daily_budget == 10 and config.digest.top == 12
     assert config.digest.time == time(7, 30)
 
 

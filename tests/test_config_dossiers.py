@@ -31,7 +31,7 @@ def test_real_file_tracks_bills_with_parliamentary_sources() -> None:
     config = load_config(REPO_ROOT / "sources.yaml")
     assert {dossier.label for dossier in config.dossiers} >= {"PLFSS 2027"}
     plfss = next(dossier for dossier in config.dossiers if dossier.label == "PLFSS 2027")
-    assert "senat:dossier:plfss2027" in plfss.refs() and plfss.alert_topics == ["ame"]
+    assert "senat:dossier:plfss2027" in plfss.refs() and plfss.alert_topics == ["ame", "hopital"]
     kinds = {source.kind for source in config.sources}
     assert {SourceKind.PARLEMENT_RSS, SourceKind.NOSDEPUTES, SourceKind.SENAT_DOSSIER} <= kinds
 

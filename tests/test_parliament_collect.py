@@ -86,7 +86,7 @@ def test_nosdeputes_json_pages_and_documents_tracked_ame_alert(
     assert (fields.bill, fields.tracked, str(fields.day)) == ("PLFSS 2027", "PLFSS 2027", "2025-10-21")
     assert item.url == "https://www.assemblee-nationale.fr/dyn/17/amendements/1234/AN/2107"
     assert score.decision == "alert"
-    assert score.why[0] == "texte suivi (PLFSS 2027) : amendement AME → alerte"
+    assert score.why[0] == "amendement sur le texte suivi « PLFSS 2027 » (Aide médicale d'État (AME)) → alerte"
     question, _, _ = rows[
         "Question écrite n° 8123 (Ministère du travail, de la santé, des solidarités et des familles)"
     ]
@@ -241,7 +241,7 @@ def test_senat_dossier_feed_in_iso_8859_15(
     fields, score, _ = rows["Texte n° 25"]
     assert (fields.kind, fields.chamber, fields.outcome, fields.tracked) == ("texte", "senat", "modifié", "PLFSS 2019")
     assert score.decision in ("digest", "alert")
-    assert "texte suivi (PLFSS 2019) : texte → synthèse" in score.why or score.decision == "alert"
+    assert "étape du texte suivi « PLFSS 2019 » → synthèse" in score.why or score.decision == "alert"
 
 
 def test_an_rss_and_agenda_ics_are_typed(engine: Engine, server: LocalServer, real_config: Config) -> None:

@@ -81,22 +81,82 @@ def test_mentions_of_the_collective_and_members(judge) -> None:
     assert member.member_mentions == ["Renaloo"] and member.mentions == []
 
 
-def test_source_weight_and_default_topics_show_in_why(judge, real_config: Config) -> None:
+def test_source_weight_and_default_topics_close_part_of_the_distance_to_100(judge, real_config: Config) -> None:
     source = SourceConfig(name="Presse santé", url="https://s.test/rss", topics=["hopital"], weight=10)
     plain = judge("Fermeture de lits à l'hôpital de Guéret")
     weighted = judge("Fermeture de lits à l'hôpital de Guéret", source=source)
-    assert weighted.score == min(100, plain.score + 10 + 10)
-    assert "hopital : source « Presse santé » +10" in weighted.why
-    assert "hopital : thème par défaut de la source +10" in weighted.why
+    # Each bonus closes its share of the distance to 100, so a weighty source never piles items up at 100.
+    after_weight = plain.topic_scores["hopital"] + (100 - plain.topic_scores["hopital"]) * 0.10
+    assert abs(weighted.score - (after_weight + (100 - after_weight) * 0.10)) <= 1
+    assert plain.score < weighted.score < 100
+    assert any(reason.startswith("hopital : source « Presse santé » +10 %") for reason in weighted.why)
+    assert any(reason.startswith("hopital : thème par défaut de la source +10 %") for reason in weighted.why)
 
 
-def test_decision_follows_thresholds(judge, real_config: Config) -> None:
+def test_score_grows_with_the_evidence_without_saturating() -> None:
+    from watcher.score import evidence_score
+
+    values = [evidence_score(points) for points in (10, 40, 90, 150, 250, 400, 600)]
+    assert values == sorted(values) and len(set(round(value) for value in values)) == len(values)
+    assert evidence_score(0) == 0 and evidence_score(-30) == 0 and values[-1] < 100
+
+
+def test_a_score_at_the_alert_threshold_alone_alerts_and_below_it_goes_to_the_digest(
+    judge, real_config: Config
+) -> None:
+    alerts = real_config.alerts
     for title in ("Fermeture de lits à l'hôpital de Guéret", "Les patients attendent", "Ligue 1 : Lorient gagne"):
         result = judge(title)
-        alerts = real_config.alerts
+        assert result.alert_reason is None  # no alert rule, no mention: the score decides
         expected = "alert" if result.score >= alerts.alert_threshold else (
             "digest" if result.score >= alerts.digest_threshold else "drop")  # fmt: skip
         assert result.decision == expected
+
+
+def test_an_alert_needs_action_today(judge) -> None:
+    announced = judge("Médecins libéraux : un préavis de grève déposé pour le 12 janvier", "Les cabinets fermeront.")
+    assert announced.decision == "alert" and announced.alert_reason is not None
+    assert "grève annoncée" in announced.alert_reason
+    # The same theme, told after the fact, waits for the digest.
+    told = judge("Grève des médecins : le bilan des syndicats", "Les médecins libéraux ont repris le travail.")
+    assert told.decision != "alert"
+    closure = judge("Vierzon : les urgences fermées la nuit jusqu'au 3 janvier")
+    assert closure.decision == "alert" and "fermeture annoncée" in (closure.alert_reason or "")
+
+
+def test_foreign_stories_end_below_the_digest(judge, real_config: Config) -> None:
+    # Regression: the abroad penalty came off a raw sum of about 270 before the 0–100 cap, so these scored 100.
+    press = SourceConfig(name="Presse santé", url="https://s.test/rss", topics=["hopital", "greve"], weight=20)
+    for title, summary in (
+        (
+            "Royaume-Uni : les urgences des hôpitaux du NHS saturées, des patients attendent douze heures",
+            "Au Royaume-Uni, la crise des urgences s'aggrave : manque de soignants, lits fermés, hôpital public.",
+        ),
+        (
+            "Québec : grève des infirmières dans les hôpitaux de Montréal",
+            "Les infirmières des hôpitaux de Montréal appellent à la grève reconductible dès lundi.",
+        ),
+    ):
+        for source in (None, press):
+            result = judge(title, summary, source)
+            assert result.score < real_config.alerts.digest_threshold, result.why
+            assert result.decision == "drop" and result.topics == []
+    # A French place up front brings the story home.
+    home = judge("Grève au Royaume-Uni : les infirmières françaises de Lille solidaires", "À Lille, les hôpitaux…")
+    assert home.topic_scores["hopital"] > 0
+
+
+def test_caps_hold_after_the_source_weight(judge, real_config: Config) -> None:
+    # Regression: the weight and the default-topic bonus were added after the caps, so a capped item reached
+    # the digest when it came from a weighty source, and preview (no source) said « drop ».
+    cap = real_config.alerts.digest_threshold - 1
+    press = SourceConfig(name="Presse santé", url="https://s.test/rss", topics=["hopital"], weight=20)
+    for title, summary in (
+        ("Un vétérinaire de l'hôpital pour animaux de Maisons-Alfort primé", "La clinique vétérinaire ouvre."),
+        ("Un cycliste blessé transporté à l'hôpital de Nantes", "Le cycliste a été transporté à l'hôpital."),
+    ):
+        result = judge(title, summary, press)
+        assert result.topic_scores["hopital"] <= cap and result.decision == "drop", result.why
 
 
 DAMPENED = """\

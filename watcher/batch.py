@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, time
 
 from sqlmodel import Session
 
@@ -259,7 +259,10 @@ class SourceBatch:
         for judged in plan.judged:
             first = latest.get(judged.item_id)
             latest[judged.item_id] = judged if first is None else replace(judged, new=first.new, joined=first.joined)
-        judgements = [(judged, self._judge(judged)) for judged in latest.values()]
+        # The alerts of the stories items joined, read in one query rather than one per item; a story opened
+        # in this batch has only the alerts enqueued below, which are added as they are.
+        channels = outbox.alert_channels(self.session, plan.growth)
+        judgements = self._within_budget([(judged, self._judge(judged)) for judged in latest.values()], channels)
         scored_at = utcnow()
         queries.save_scores(
             self.session,
@@ -273,6 +276,7 @@ class SourceBatch:
                     "mentions": judgement.mentions,
                     "member_mentions": judgement.member_mentions,
                     "scored_at": scored_at,
+                    "summary": judgement.summary,
                 }
                 for judged, judgement in judgements
             ],
@@ -280,9 +284,6 @@ class SourceBatch:
         # Search rows are written after the cycle (`search.catch_up`), off the collection's path; a changed
         # item loses its stale row here so that it is indexed again.
         store_search.forget(self.session, [judged.item_id for judged in plan.judged if not judged.new])
-        # The alerts of the stories items joined, read in one query rather than one per item; a story opened
-        # in this batch has only the alerts enqueued below, which are added as they are.
-        channels = outbox.alert_channels(self.session, plan.growth)
         for judged, judgement in judgements:
             if judged.joined:
                 # A story that already had its alert gains an outlet: a thread reply, never a new alert.
@@ -301,10 +302,47 @@ class SourceBatch:
             if judgement.decision == "alert" and judged.story_id is not None:
                 for channel in alert_channels(self.config, judgement):
                     if queries.enqueue_delivery(
-                        self.session, story_id=judged.story_id, item_id=judged.item_id, channel=channel
+                        self.session,
+                        story_id=judged.story_id,
+                        item_id=judged.item_id,
+                        channel=channel,
+                        now=judged.item.collected_at,
                     ):
                         plan.counts.alerts += 1
                         channels.setdefault(judged.story_id, []).append(channel)
+
+    def _within_budget(
+        self, judgements: list[tuple[_Judged, Judgement]], alerted: dict[int, list[str]]
+    ) -> list[tuple[_Judged, Judgement]]:
+        """Past `alerts.daily_budget` new alerts in a day (the digest's time zone), an item waits for the digest.
+
+        The budget counts stories, not items: an outlet joining a story already alerted is a thread reply.
+        A mention of the collective is never held back, though it counts.
+        """
+        if not any(judgement.decision == "alert" for _judged, judgement in judgements):
+            return judgements
+        budget = self.config.alerts.daily_budget
+        zone = self.config.digest.zone
+        day = max(judged.item.collected_at for judged, _judgement in judgements).astimezone(zone).date()
+        used = outbox.alerted_stories_since(self.session, datetime.combine(day, time(0), zone))
+        opened: set[int] = set()
+        kept = []
+        for judged, judgement in judgements:
+            story = judged.story_id
+            if judgement.decision == "alert" and story is not None and story not in alerted and story not in opened:
+                if used >= budget and not judgement.mentions:
+                    judgement = replace(
+                        judgement,
+                        decision="digest",
+                        alert_reason=None,
+                        why=[*judgement.why, f"au-delà du quota d'alertes ({budget} par jour) → synthèse"],
+                        summary=f"{judgement.summary} · au-delà du quota d'alertes",
+                    )
+                else:
+                    used += 1
+                    opened.add(story)
+            kept.append((judged, judgement))
+        return kept
 
 
 def alert_channels(config: Config, judgement: Judgement) -> list[str]:

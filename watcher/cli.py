@@ -237,12 +237,23 @@ def collect(
 def preview_command(
     inputs: Annotated[list[str], typer.Argument(help="Flux RSS/Atom (fichier ou URL) ou fichier .jsonl d'articles.")],
     as_json: Annotated[bool, typer.Option("--json", help="Une ligne JSON par article.")] = False,
+    source: Annotated[
+        str | None,
+        typer.Option(
+            "--source",
+            help="Juger chaque article comme venu de cette source de sources.yaml (son poids et ses thèmes par "
+            "défaut), comme le fait la collecte.",
+        ),
+    ] = None,
 ) -> None:
     """Évaluer des articles sans rien enregistrer (pour tester les règles)."""
     from watcher.preview import PreviewInputError, preview
 
+    config = state.config()
     try:
-        rows = preview(inputs, state.config())
+        rows = preview(inputs, config, config.source(source) if source else None)
+    except ConfigError as exc:
+        raise fail(str(exc)) from None
     except PreviewInputError as exc:
         raise fail(str(exc)) from None
     if as_json:

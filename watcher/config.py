@@ -155,6 +155,9 @@ class TopicConfig(_Strict):
     corroboration: Annotated[int, Field(ge=0, le=100)] = 0
     # Named caps: a `when` term up front without any `unless` term keeps the item below the digest.
     dampen: dict[Annotated[str, Field(min_length=1)], DampenerConfig] = {}
+    # Named alert rules: an item of the theme (at the digest or above) with one of these phrases in its title or
+    # lead needs action today (« grève annoncée » : « préavis de grève », « appellent à »…). Phrases match like terms.
+    alert_when: dict[Annotated[str, Field(min_length=1)], Annotated[list[str], Field(min_length=1)]] = {}
 
     @field_validator("terms")
     @classmethod
@@ -201,9 +204,13 @@ class QuietHours(_Strict):
 
 
 class AlertsConfig(_Strict):
-    alert_threshold: Annotated[int, Field(ge=0, le=100)] = 70
-    digest_threshold: Annotated[int, Field(ge=0, le=100)] = 40
+    # Scores on the 0–100 scale of watcher/score.py: only the few highest scores alert on the score alone.
+    alert_threshold: Annotated[int, Field(ge=0, le=100)] = 90
+    digest_threshold: Annotated[int, Field(ge=0, le=100)] = 33
     mention_decision: Literal["alert", "digest"] = "alert"
+    # Alerts of one day (in the digest's time zone) at most; past it an item waits for the digest, except a mention
+    # of the collective, which is never held back.
+    daily_budget: Annotated[int, Field(ge=0)] = 10
     channels: dict[str, str] = {"default": "#veille"}
     quiet_hours: QuietHours | None = None
     # A story that gains outlets after its alert gets at most one thread reply per interval.
@@ -232,6 +239,7 @@ class DigestConfig(_Strict):
     weekly: bool = True  # also a weekly digest on `weekly_day`
     weekly_window: Duration = timedelta(days=7)
     sender: str = "veille@actionpatients.example"  # From: of the digest e-mails
+    top: Annotated[int, Field(ge=1, le=50)] = 12  # stories in « À lire », the head of the digest
 
     @field_validator("recipients")
     @classmethod
@@ -276,7 +284,8 @@ class DossierConfig(_Strict):
     senat_dossier: str | None = None  # Sénat dossier id as in its URL: plfss2027, pjl22-304
     senat_textes: list[str] = []  # Sénat texts as session/number: 2026-2027/120
     sources: list[str] = []  # sources whose every item is on this bill (per-bill feeds, amendment lists)
-    alert_topics: list[str] = ["ame"]  # a tracked-bill amendment matching one of these themes is an alert
+    # A tracked-bill amendment or report whose own text reaches the digest in one of these themes is an alert.
+    alert_topics: list[str] = ["ame", "hopital"]
 
     @field_validator("an_dossier")
     @classmethod
@@ -364,6 +373,9 @@ class Config(_Strict):
             unknown = [name for name in dossier.sources if name not in seen]
             if unknown:
                 raise ValueError(f"le dossier « {dossier.label} » cite une source inconnue « {unknown[0]} »")
+            if "alert_topics" not in dossier.model_fields_set:
+                # The default names the collective's themes; a configuration without some of them keeps the others.
+                object.__setattr__(dossier, "alert_topics", [t for t in dossier.alert_topics if t in known])
             unknown = [t for t in dossier.alert_topics if t not in known]
             if unknown:
                 raise ValueError(f"le dossier « {dossier.label} » cite un thème inconnu « {unknown[0]} »")

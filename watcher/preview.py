@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from store.models import utcnow
-from watcher.config import Config
+from watcher.config import Config, SourceConfig
 from watcher.fetch import Fetcher, FetchError
 from watcher.normalize import Item, normalize
 from watcher.parse.errors import ParseError
@@ -72,6 +72,9 @@ class PreviewRow:
             "why": judgement.why,
             "mentions": judgement.mentions,
             "member_mentions": judgement.member_mentions,
+            "summary": judgement.summary,
+            "alert_reason": judgement.alert_reason,
+            "topic_scores": judgement.topic_scores,
             "story": self.story,
             "parliament": self.parliament.as_json() if self.parliament else None,
         }
@@ -154,8 +157,13 @@ async def _read_input(spec: str, fetcher: Fetcher, alone: bool = True) -> list[t
     return _feed_entries(body, str(path), alone=alone)
 
 
-def preview(inputs: list[str], config: Config) -> list[PreviewRow]:
-    """Judge every item of every input, clustering stories across the whole run, deterministically."""
+def preview(inputs: list[str], config: Config, source: SourceConfig | None = None) -> list[PreviewRow]:
+    """Judge every item of every input, clustering stories across the whole run, deterministically.
+
+    With `source`, every item is judged as that source's, with its weight and default themes, as collection
+    judges it; otherwise an item whose feed is named like a source of the configuration is judged as that
+    source's, and any other item as from no source.
+    """
 
     async def read_all() -> list[list[tuple[str, RawEntry]]]:
         async with Fetcher() as fetcher:
@@ -164,7 +172,7 @@ def preview(inputs: list[str], config: Config) -> list[PreviewRow]:
     collected_at = utcnow()
     scorer = Scorer(config)
     tracked = TrackedBills(config)
-    sources = {source.name: source for source in config.sources}
+    sources = {spec.name: spec for spec in config.sources}
     items: list[Item] = []
     entries: list[RawEntry] = []
     for source_name, entry in (pair for batch in asyncio.run(read_all()) for pair in batch):
@@ -188,9 +196,9 @@ def preview(inputs: list[str], config: Config) -> list[PreviewRow]:
         if isinstance(entry, ParliamentEntry):
             fields = tracked.label(entry.parliament, item.source)
             context = tracked.context(entry.parliament, item.source)
-            judgement = scorer.judge(item, sources.get(item.source), context)
+            judgement = scorer.judge(item, source or sources.get(item.source), context)
             judgement = tracked.apply(judgement, entry.parliament, item.source)
         else:
-            judgement = scorer.judge(item, sources.get(item.source))
+            judgement = scorer.judge(item, source or sources.get(item.source))
         rows.append(PreviewRow(item, judgement, names[story_of_url[item.url]], fields))
     return rows

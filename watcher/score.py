@@ -14,11 +14,27 @@ Rules come from the `topics`, `places` and `watchlist` sections of sources.yaml:
 - a `dampen` rule keeps an item below the digest when one of its `when` terms
   is in the title or lead and none of its `unless` terms is anywhere: a
   stabbing in a CHU is a fait divers, not a story about the hospital system;
-- a title match weighs 1.5×; each term counts once; a topic scores 0 to 100.
+- a title match weighs 1.5×; each term counts once.
+
+A theme's score is built in one order, so that nothing added after a cap lifts an item over it:
+1. evidence: the sum of the matched terms' weights (penalties included);
+2. the evidence mapped smoothly onto 0–100, 100·(1 − e^(−evidence/EVIDENCE_SCALE)): twice the
+   evidence is always a higher score, and a score near 100 needs overwhelming evidence;
+3. the source's weight and the source's default-theme bonus, each closing that share (in %) of the
+   distance to 100, so that a weighty source lifts its items without piling them up at 100;
+4. the `abroad` penalty;
+5. the caps (one weak clue, `dampen`), which hold the score just below the digest;
+6. the result kept within 0–100 and rounded.
+
+An alert is for what needs action today, not for a high score alone (see `_decide`): a mention of
+the collective or of a member, an `alert_when` rule of a theme (a strike announced, an AME
+decision…), or one of the few scores at `alert_threshold` or above. Tracked bills (`tracked.py`)
+and the daily alert budget (`batch.py`) are applied after this module.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -28,6 +44,11 @@ from watcher.text import Token, fold, is_mostly_upper, stem, tokenize
 
 TITLE_FACTOR = 1.5
 DEFAULT_TOPIC_BONUS = 10
+# The evidence at which a theme scores 63: one strong phrase in a title (60 × 1.5) scores 59, a title and a
+# lead full of the theme's words (300) scores 95. A larger scale would leave the digest's floor lower.
+EVIDENCE_SCALE = 100.0
+SUMMARY_TERMS = 3  # terms named per theme in the digest's reasons
+SUMMARY_MIN_POINTS = 10  # « patients » (+5) explains nothing to a reader
 _DECISION_RANK = {"drop": 0, "digest": 1, "alert": 2}
 _DECISION_FRENCH = {"drop": "écarté", "digest": "synthèse", "alert": "alerte"}
 # Words that turn « Action patients » into the name of an event or product, not the collective.
@@ -73,6 +94,8 @@ class Topic:
     corroboration: int
     # (name, terms that trigger up front, terms that lift the cap anywhere)
     dampeners: tuple[tuple[str, tuple[str, ...], frozenset[str]], ...] = ()
+    # (name, (phrase, its folded words)): a phrase in the title or the lead of an item of the theme makes it an alert
+    alert_rules: tuple[tuple[str, tuple[tuple[str, tuple[str, ...]], ...]], ...] = ()
 
     @cached_property
     def _terms_by_first_stem(self) -> dict[str, tuple[int, ...]]:
@@ -110,10 +133,31 @@ class Judgement:
     topics: list[str]
     score: int
     decision: str
-    why: list[str]
+    why: list[str]  # the rules with their points, for preview and the desk
     mentions: list[str]
     member_mentions: list[str]
     topic_scores: dict[str, int] = field(default_factory=dict)
+    summary: str = ""  # the reasons in words, for the digest and the alerts: « urgences fermées — dans le titre »
+    # Why the item is an alert, in words; None for the digest. A mention of the collective is never held back
+    # by the daily alert budget.
+    alert_reason: str | None = None
+
+
+@dataclass(frozen=True)
+class _TermHit:
+    text: str
+    value: float
+    where: str  # « titre », « chapô » or « texte »: the first place it was found
+
+
+@dataclass
+class _TopicResult:
+    score: int = 0
+    why: list[str] = field(default_factory=list)
+    hits: list[_TermHit] = field(default_factory=list)  # positive terms, strongest first
+    alert: str | None = None  # the alert rule that matched, in words
+    capped: str | None = None  # the cap that held the score, in words
+    abroad: str | None = None  # the foreign place that cost the penalty
 
 
 @dataclass
@@ -125,6 +169,7 @@ class _Segment:
     factor: float
     shouting: bool
     up_front: bool  # title or lead: where required context must appear
+    where: str = "texte"  # as the digest names it
     stems: list[str] = field(init=False)
     folded: list[str] = field(init=False)
     content_tokens: list[Token] = field(init=False)
@@ -200,6 +245,12 @@ class Scorer:
                 dampeners=tuple(
                     (name, tuple(rule.when), frozenset(rule.unless)) for name, rule in topic.dampen.items()
                 ),
+                # Alert phrases match as written (accents and case aside), not on stems: « fermeront » says a
+                # closure is coming, and its stem, « ferm », would say nothing of when.
+                alert_rules=tuple(
+                    (name, tuple((phrase, tuple(token.folded for token in tokenize(phrase))) for phrase in phrases))
+                    for name, phrases in topic.alert_when.items()
+                ),
             )
             for key, topic in config.topics.items()
         ]
@@ -228,28 +279,29 @@ class Scorer:
     def judge(self, item: Item, source: SourceConfig | None = None, context: frozenset[str] = frozenset()) -> Judgement:
         """`context`: themes whose required context is given by where the item comes from (a tracked bill)."""
         segments = [
-            _Segment(item.title, tokenize(item.title), TITLE_FACTOR, is_mostly_upper(item.title), True),
-            _Segment(item.summary, tokenize(item.summary), 1.0, False, True),
+            _Segment(item.title, tokenize(item.title), TITLE_FACTOR, is_mostly_upper(item.title), True, "titre"),
+            _Segment(item.summary, tokenize(item.summary), 1.0, False, True, "chapô"),
         ]
         if item.content:
             segments.append(_Segment(item.content, tokenize(item.content), 1.0, False, False))
         abroad_reason = self._abroad(segments[0], segments[1])
-        topic_scores: dict[str, int] = {}
-        reasons_by_topic: dict[str, list[str]] = {}
-        for topic in self.topics:
-            topic_scores[topic.key], reasons_by_topic[topic.key] = self._score_topic(
-                topic, segments, source, abroad_reason, topic.key in context
-            )
-        # Strongest theme first, in topics and in the reasons, so the first reasons explain the decision.
+        results = {
+            topic.key: self._score_topic(topic, segments, source, abroad_reason, topic.key in context)
+            for topic in self.topics
+        }
+        topic_scores = {key: result.score for key, result in results.items()}
+        # Strongest theme first (ties: configuration order), in topics and in the reasons, so that the first
+        # reasons explain the decision.
         ranked = sorted(topic_scores, key=lambda key: -topic_scores[key])
-        why = [reason for key in ranked for reason in reasons_by_topic[key]]
+        why = [reason for key in ranked for reason in results[key].why]
         topics = [key for key in ranked if topic_scores[key] >= self.config.alerts.digest_threshold]
         score = max(topic_scores.values(), default=0)
         member_mentions = self._find_members(segments)
         mentions = self._find_collective(segments) + self._find_spokespeople(segments, member_mentions)
         mentions = list(dict.fromkeys(mentions))
-        decision = self._decide(score, mentions, why)
-        return Judgement(topics, score, decision, why, mentions, member_mentions, topic_scores)
+        decision, alert_reason = self._decide(score, [results[key] for key in topics], mentions, member_mentions, why)
+        summary = self._summary([(key, results[key]) for key in ranked[:2]], topics, alert_reason)
+        return Judgement(topics, score, decision, why, mentions, member_mentions, topic_scores, summary, alert_reason)
 
     # --- France versus abroad -------------------------------------------------
 
@@ -292,10 +344,11 @@ class Scorer:
         source: SourceConfig | None,
         abroad: str | None,
         context_given: bool = False,
-    ) -> tuple[int, list[str]]:
-        contributions: dict[tuple[str, ...], tuple[str, float]] = {}
+    ) -> _TopicResult:
+        contributions: dict[tuple[str, ...], _TermHit] = {}
         up_front: set[str] = set()
         matched: set[str] = set()
+        alert: str | None = None
         for segment in segments:
             masked: set[int] = set()
             for exclusion in topic.exclusions:
@@ -319,45 +372,66 @@ class Scorer:
                     value = term.weight * (segment.factor if term.weight > 0 else 1.0)
                     # Terms that stem alike (« hôpital », « hôpitaux ») are one rule and count once.
                     previous = contributions.get(term.stems)
-                    if previous is None or abs(value) > abs(previous[1]):
-                        contributions[term.stems] = (term.text, value)
+                    if previous is None or abs(value) > abs(previous.value):
+                        contributions[term.stems] = _TermHit(term.text, value, segment.where)
                     matched.add(term.text)
+            if segment.up_front and alert is None:
+                alert = self._alert_rule(topic, segment)
 
-        positive = sum(value for _text, value in contributions.values() if value > 0)
-        if positive <= 0:
-            return 0, []
+        hits = sorted(contributions.values(), key=lambda hit: (-abs(hit.value), hit.text))
+        if not any(hit.value > 0 for hit in hits):
+            return _TopicResult()
         missing = [] if context_given else [group for group in topic.required if not group & up_front]
         if missing:
             example = sorted(missing[0])[0]
-            return 0, [f"{topic.key} : contexte requis absent du titre et du chapô (ex. « {example} ») → 0"]
-        reasons = [
-            f"{topic.key} : « {text} » {round(value):+d}"
-            for text, value in sorted(contributions.values(), key=lambda pair: (-abs(pair[1]), pair[0]))
-        ]
-        raw = sum(value for _text, value in contributions.values())
-        positives = [(text, weight) for text, weight in contributions.values() if weight > 0]
+            missing_context = f"{topic.key} : contexte requis absent du titre et du chapô (ex. « {example} ») → 0"
+            return _TopicResult(0, [missing_context])
+        evidence = sum(hit.value for hit in hits)
+        why = [f"{topic.key} : « {hit.text} » {round(hit.value):+d}" for hit in hits]
+        score = evidence_score(evidence)
+        why.append(f"{topic.key} : indices {round(evidence):+d} → note {round(score)}")
+        # Weights, then penalties, then caps: nothing added after a cap lifts the item over it.
+        if source is not None:
+            # A weight of w points closes w % of the distance to 100: added flat, it would pile the best items
+            # of a weighty source up at 100, where they could no longer be told apart.
+            for bonus, reason in (
+                (source.weight, f"source « {source.name} »"),
+                (DEFAULT_TOPIC_BONUS if topic.key in source.topics else 0, "thème par défaut de la source"),
+            ):
+                if bonus:
+                    gained = (100 - score) * bonus / 100
+                    score += gained
+                    why.append(f"{topic.key} : {reason} {bonus:+d} % de l'écart à 100 ({gained:+.0f})")
+        result = _TopicResult(hits=[hit for hit in hits if hit.value > 0])
+        if abroad is not None and topic.abroad:
+            score += topic.abroad
+            result.abroad = abroad
+            why.append(f"{topic.key} : à l'étranger (« {abroad} ») {topic.abroad:+d}")
         cap = self.config.alerts.digest_threshold - 1
-        if len(positives) == 1 and topic.corroboration and positives[0][1] < topic.corroboration and raw > cap:
+        positives = result.hits
+        if len(positives) == 1 and topic.corroboration and positives[0].value < topic.corroboration and score > cap:
             # One weak clue (« hôpital » in passing) is not a hospital story: it stays below the digest.
-            reasons.append(f"{topic.key} : un seul indice, note plafonnée à {cap}")
-            raw = cap
+            why.append(f"{topic.key} : un seul indice, note plafonnée à {cap}")
+            score, result.capped = cap, "un seul indice"
         for name, triggers, lifts in topic.dampeners:
-            if raw > cap and not lifts & matched:
+            if score > cap and not lifts & matched:
                 trigger = next((term for term in triggers if term in up_front), None)
                 if trigger is not None:
-                    reasons.append(f"{topic.key} : {name} (« {trigger} »), note plafonnée à {cap}")
-                    raw = cap
-        if abroad is not None and topic.abroad:
-            raw += topic.abroad
-            reasons.append(f"{topic.key} : à l'étranger (« {abroad} ») {topic.abroad:+d}")
-        if source is not None:
-            if source.weight:
-                raw += source.weight
-                reasons.append(f"{topic.key} : source « {source.name} » {source.weight:+d}")
-            if topic.key in source.topics:
-                raw += DEFAULT_TOPIC_BONUS
-                reasons.append(f"{topic.key} : thème par défaut de la source {DEFAULT_TOPIC_BONUS:+d}")
-        return max(0, min(100, round(raw))), reasons
+                    why.append(f"{topic.key} : {name} (« {trigger} »), note plafonnée à {cap}")
+                    score, result.capped = cap, name
+        result.score = max(0, min(100, round(score)))
+        result.why = why
+        result.alert = alert
+        return result
+
+    @staticmethod
+    def _alert_rule(topic: Topic, segment: _Segment) -> str | None:
+        """The first of the topic's `alert_when` rules with a phrase in this segment, in words."""
+        for name, phrases in topic.alert_rules:
+            for text, words in phrases:
+                if words and words[0] in segment.words and _find_sequence(segment.folded, words):
+                    return f"{name} (« {text} »)"
+        return None
 
     # --- mentions -----------------------------------------------------------
 
@@ -416,14 +490,56 @@ class Scorer:
                     break
         return found
 
-    def _decide(self, score: int, mentions: list[str], why: list[str]) -> str:
+    def _decide(
+        self,
+        score: int,
+        kept: list[_TopicResult],
+        mentions: list[str],
+        member_mentions: list[str],
+        why: list[str],
+    ) -> tuple[str, str | None]:
+        """The decision, and why it is an alert in words (None when it is not)."""
         alerts = self.config.alerts
-        decision = "drop"
-        if score >= alerts.alert_threshold:
-            decision = "alert"
-        elif score >= alerts.digest_threshold:
-            decision = "digest"
-        if mentions and _DECISION_RANK[alerts.mention_decision] > _DECISION_RANK[decision]:
-            decision = alerts.mention_decision
-            why.append(f"mention du collectif ({', '.join(mentions)}) → {_DECISION_FRENCH[decision]}")
-        return decision
+        decision = "digest" if score >= alerts.digest_threshold else "drop"
+        if mentions or member_mentions:
+            if _DECISION_RANK[alerts.mention_decision] > _DECISION_RANK[decision]:
+                decision = alerts.mention_decision
+            named = "du collectif" if mentions else "d'une association membre"
+            why.append(f"mention {named} ({', '.join(mentions or member_mentions)}) → {_DECISION_FRENCH[decision]}")
+            if decision == "alert":
+                return decision, f"mention {named} : {', '.join(mentions or member_mentions)}"
+        if decision != "digest":
+            return decision, None
+        reason = next((result.alert for result in kept if result.alert), None)
+        if reason is None and score >= alerts.alert_threshold:
+            reason = f"une des plus hautes notes ({score})"
+        if reason is None:
+            return decision, None
+        why.append(f"alerte : {reason}")
+        return "alert", reason
+
+    def _summary(self, ranked: list[tuple[str, _TopicResult]], kept: list[str], alert_reason: str | None) -> str:
+        """The reasons in words, without points: « Hôpital et accès aux soins : urgences fermées — dans le titre »."""
+        labels = {topic.key: topic.label for topic in self.topics}
+        parts = [f"alerte : {alert_reason}"] if alert_reason else []
+        for key, result in ranked:
+            if key not in kept and (kept or not result.hits):
+                continue
+            if not any(hit.value >= SUMMARY_MIN_POINTS for hit in result.hits):
+                continue
+            places: dict[str, list[str]] = {}
+            for hit in [hit for hit in result.hits if hit.value >= SUMMARY_MIN_POINTS][:SUMMARY_TERMS]:
+                places.setdefault(hit.where, []).append(hit.text)
+            found = " ; ".join(f"{', '.join(texts)} — dans le {where}" for where, texts in places.items())
+            part = f"{labels[key]} : {found}"
+            if result.abroad:
+                part += f" (à l'étranger : {result.abroad})"
+            if result.capped:
+                part += f" (tenu sous la synthèse : {result.capped})"
+            parts.append(part)
+        return " · ".join(parts)
+
+
+def evidence_score(evidence: float) -> float:
+    """Evidence mapped onto 0–100 without a ceiling to bump against: the order of scores is the order of evidence."""
+    return 100 * (1 - math.exp(-evidence / EVIDENCE_SCALE)) if evidence > 0 else 0.0

@@ -1,11 +1,14 @@
 """Tracked bills (`dossiers:` in sources.yaml): label items with their bill and apply the alert rule.
 
 The rule is deliberately small and explicit, and writes its own `why` line:
-- an amendment on a tracked bill that matches one of the dossier's
-  `alert_topics` (by default `ame`) is an alert: « texte suivi (PLFSS 2027) :
-  amendement AME → alerte »;
-- a text or report on a tracked bill is at least in the digest, so the
-  Parlement section follows the bill's progress.
+- an amendment or a report on a tracked bill whose own text (exposé sommaire
+  and dispositif) reaches the digest in one of the dossier's `alert_topics`
+  (by default the AME and the hospital and access to care) is an alert:
+  « amendement sur le texte suivi « PLFSS 2027 » (Aide médicale d'État (AME))
+  → alerte ». A tax
+  amendment to the same bill (TVS, IFI) is not: nothing in its text is ours;
+- every other text, report or amendment on a tracked bill is at least in the
+  digest, labelled with its bill, so that the Parlement section follows it.
 It runs after the theme scoring and only ever raises a decision.
 """
 
@@ -18,8 +21,11 @@ from watcher.parse.parliament import ParliamentFields, ParliamentKind
 from watcher.score import Judgement
 
 _RANK = {"drop": 0, "digest": 1, "alert": 2}
-_DECISION_WORDS = {"alert": "alerte", "digest": "synthèse"}
-_PROGRESS_KINDS = (ParliamentKind.TEXTE, ParliamentKind.RAPPORT)
+_KIND_WORDS = {
+    ParliamentKind.AMENDEMENT: "amendement sur le texte suivi",
+    ParliamentKind.RAPPORT: "rapport sur le texte suivi",
+    ParliamentKind.TEXTE: "étape du texte suivi",
+}
 
 
 class TrackedBills:
@@ -48,23 +54,29 @@ class TrackedBills:
 
     def apply(self, judgement: Judgement, fields: ParliamentFields, source_name: str | None) -> Judgement:
         dossier = self.dossier_for(fields, source_name)
-        if dossier is None:
+        kind = _KIND_WORDS.get(fields.kind) if fields.kind else None
+        if dossier is None or kind is None:
             return judgement
-        if fields.kind == ParliamentKind.AMENDEMENT:
-            matched = [topic for topic in dossier.alert_topics if judgement.topic_scores.get(topic, 0) > 0]
+        if fields.kind in (ParliamentKind.AMENDEMENT, ParliamentKind.RAPPORT):
+            floor = self.config.alerts.digest_threshold
+            matched = [topic for topic in dossier.alert_topics if judgement.topic_scores.get(topic, 0) >= floor]
             if matched:
-                names = ", ".join(topic.upper() if len(topic) <= 4 else topic for topic in matched)
-                return _raise(
-                    judgement, "alert", f"texte suivi ({dossier.label}) : amendement {names} → alerte", matched
-                )
-        if fields.kind in _PROGRESS_KINDS:
-            kind = "texte" if fields.kind == ParliamentKind.TEXTE else "rapport"
-            return _raise(judgement, "digest", f"texte suivi ({dossier.label}) : {kind} → synthèse", [])
-        return judgement
+                labels = " et ".join(self.config.topics[topic].label for topic in matched)
+                reason = f"{kind} « {dossier.label} » ({labels})"
+                return _raise(judgement, "alert", reason, matched)
+        return _raise(judgement, "digest", f"{kind} « {dossier.label} »", [])
 
 
-def _raise(judgement: Judgement, decision: str, why: str, topics: list[str]) -> Judgement:
+def _raise(judgement: Judgement, decision: str, reason: str, topics: list[str]) -> Judgement:
     if _RANK[decision] <= _RANK[judgement.decision]:
         return judgement
     merged_topics = list(dict.fromkeys([*judgement.topics, *topics]))
-    return replace(judgement, decision=decision, why=[why, *judgement.why], topics=merged_topics)
+    words = {"alert": "alerte", "digest": "synthèse"}[decision]
+    return replace(
+        judgement,
+        decision=decision,
+        why=[f"{reason} → {words}", *judgement.why],
+        topics=merged_topics,
+        alert_reason=reason if decision == "alert" else judgement.alert_reason,
+        summary=" · ".join(part for part in (reason, judgement.summary) if part),
+    )
