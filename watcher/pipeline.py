@@ -41,6 +41,7 @@ from watcher.prepare import FeedPreparer, PackedFeed, PreparedFeed, read_feed
 from watcher.score import Scorer
 from watcher.stories import StoryIndex, signature_from_bytes, story_doc
 from watcher.tracked import TrackedBills
+from watcher.turns import Turns
 from watcher.workers import ForkedWorker, WorkerLost
 
 log = logging.getLogger(__name__)
@@ -164,6 +165,7 @@ class Collector:
         report = CycleReport()
         # A fresh lock per cycle: asyncio locks belong to one event loop, and a Collector may outlive it.
         self._write_lock = asyncio.Lock()
+        self._turns = Turns()  # batches are stored in claim order (see watcher/turns.py)
         self._finished: list[dict[str, Any]] = []
         first = self._claim(names, None if names is not None else SOURCE_CONCURRENCY)
         if not first:
@@ -216,7 +218,8 @@ class Collector:
         waiting = list(claimed)
         while waiting or running:
             while waiting and len(running) < SOURCE_CONCURRENCY:
-                running.add(asyncio.create_task(self._collect_source(waiting.pop(0), fetcher)))
+                source = waiting.pop(0)
+                running.add(asyncio.create_task(self._collect_source(source, fetcher, self._turns.ticket())))
             done, running = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
             for task in done:
                 result = task.result()
@@ -247,17 +250,19 @@ class Collector:
             except Exception:  # a failed renewal only risks a retry elsewhere, never the cycle
                 log.exception("renouvellement des baux")
 
-    async def _collect_source(self, source: Source, fetcher: Fetcher) -> SourceReport:
+    async def _collect_source(self, source: Source, fetcher: Fetcher, ticket: int) -> SourceReport:
         try:
-            return await self._collect_leased(source, fetcher)
+            return await self._collect_leased(source, fetcher, ticket)
         except sources.LeaseLost:
             # Our lease expired and another worker owns the source now: its result wins, ours is dropped.
             log.warning("source %s reprise par un autre processus, résultat abandonné", source.name)
             return SourceReport(
                 source.name, FetchOutcome.ERROR, error="bail expiré : source reprise par un autre processus"
             )
+        finally:
+            await self._turns.done(ticket)
 
-    async def _collect_leased(self, source: Source, fetcher: Fetcher) -> SourceReport:
+    async def _collect_leased(self, source: Source, fetcher: Fetcher, ticket: int) -> SourceReport:
         started = utcnow()
         spec = self.config.source(source.name)
         try:
@@ -287,6 +292,7 @@ class Collector:
             hint = freshness(result.headers, utcnow(), feed.ttl_minutes)
             if spec.full_text:
                 feed = await self._with_full_text(feed, fetcher)
+            await self._turns.wait(ticket)
             report = await self._stored(
                 self._cycle, source, spec, feed, started, result.status, validators, hint, typed
             )
