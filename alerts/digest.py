@@ -1,4 +1,9 @@
-"""The daily digest: what the window brought, one entry per story, grouped by theme."""
+"""The daily digest: what the window brought, one entry per story, to read in five minutes.
+
+It opens with « À lire », the strongest stories (at most `digest.top`) with their lead, outlets and
+reasons in words; « Aussi » follows, the other stories grouped by section, one line a title. Points
+and rule names stay in `watcher preview` and the desk: the group reads words.
+"""
 
 from __future__ import annotations
 
@@ -46,7 +51,7 @@ class DigestEntry:
     summary: str
     outlets: list[str]
     score: int
-    why: list[str]
+    reason: str  # why it is here, in words (the judgement's summary)
     published: str  # local time, already formatted
     mentions: list[str]
     item_count: int
@@ -54,6 +59,9 @@ class DigestEntry:
     follow_up: bool = False  # « suite »: the story was in an earlier digest
     note: str | None = None  # tribune: why it was flagged
     parlement: ParlementEntry | None = None  # typed parliamentary fields; the title is then its headline
+    alert: bool = False  # the story raised an alert
+    section: str = ""  # the key of the section it belongs to
+    section_label: str = ""  # shown beside it in « À lire », where sections mix
 
 
 @dataclass(frozen=True)
@@ -75,6 +83,7 @@ class Digest:
     # « Sources en panne »: failing, silent or disabled sources, each with a French verdict (watcher.health).
     broken_sources: Sequence[Any] = ()
     kind: str = "daily"  # daily | weekly
+    top: list[DigestEntry] = field(default_factory=list)  # « À lire »; `sections` hold the rest (« Aussi »)
 
     @property
     def title(self) -> str:
@@ -83,12 +92,16 @@ class Digest:
         return f"Veille Action Patients — {french_date(self.day)}"
 
     @property
+    def entries(self) -> list[DigestEntry]:
+        return [*self.top, *(entry for section in self.sections for entry in section.entries)]
+
+    @property
     def story_count(self) -> int:
-        return sum(len(section.entries) for section in self.sections)
+        return len(self.entries)
 
     @property
     def article_count(self) -> int:
-        return sum(entry.item_count for section in self.sections for entry in section.entries)
+        return sum(entry.item_count for entry in self.entries)
 
     @property
     def subject(self) -> str:
@@ -98,7 +111,7 @@ class Digest:
 
     @property
     def story_ids(self) -> list[int]:
-        return [e.story_id for s in self.sections for e in s.entries if e.story_id is not None]
+        return [entry.story_id for entry in self.entries if entry.story_id is not None]
 
 
 def digest_window(
@@ -120,7 +133,8 @@ def _entry(group: list[ScoredItem], zone: ZoneInfo, earlier: set[int]) -> Digest
         summary=_short(lead.item.summary, 280),
         outlets=outlets,
         score=lead.score.score,
-        why=lead.score.why[:4],
+        reason=lead.score.summary,
+        alert=any(row.score.decision == "alert" for row in group),
         published=lead.item.published_at.astimezone(zone).strftime("%d/%m %H:%M"),
         mentions=list(dict.fromkeys(m for row in group for m in row.score.mentions)),
         item_count=len(group),
@@ -151,7 +165,7 @@ def _tribune_entries(
                 summary=_short(item.summary, 280),
                 outlets=outlets or [item.publisher or flagged.source.name],
                 score=0,
-                why=[],
+                reason="",
                 published=item.published_at.astimezone(zone).strftime("%d/%m %H:%M"),
                 mentions=[],
                 item_count=max(1, len(outlets)),
@@ -173,8 +187,10 @@ def build_digest(
     parliament_sources: frozenset[str] | set[str] = frozenset(),
     kind: str = "daily",
     broken_sources: Sequence[Any] = (),
+    top: int = 12,
 ) -> Digest:
-    """Sections in this order: « On parle de nous », each theme, Parlement, « À creuser pour une tribune ».
+    """« À lire » (the `top` strongest stories), then the others by section: « On parle de nous », each theme,
+    Parlement; then « À creuser pour une tribune ».
 
     Each story appears once: a story flagged for a tribune is listed there only;
     otherwise a mention of the collective wins, then a parliamentary source, then its first theme
@@ -195,6 +211,7 @@ def build_digest(
         for row in parliament_items(session, collected_from=start, collected_to=end, decisions=None)
     }
     order = (MENTION_SECTION[0], *topic_labels, PARLIAMENT_SECTION[0])
+    labels = {MENTION_SECTION[0]: MENTION_SECTION[1], **topic_labels, PARLIAMENT_SECTION[0]: PARLIAMENT_SECTION[1]}
     placed: dict[str, list[DigestEntry]] = {key: [] for key in order}
     for story_key, group in stories.items():
         if story_key in flagged_ids:
@@ -213,7 +230,7 @@ def build_digest(
             if key and lead.source.name in parliament_sources:
                 key = PARLIAMENT_SECTION[0]
         if key:
-            entry = _entry(group, zone, earlier)
+            entry = replace(_entry(group, zone, earlier), section=key, section_label=labels[key])
             if key == PARLIAMENT_SECTION[0] and lead_typed is not None:
                 entry = parlement_entry(entry, lead_typed)
             placed[key].append(entry)
@@ -225,8 +242,13 @@ def build_digest(
             not (entry.parlement and entry.parlement.tracked),
         )
     )
-    labels = {MENTION_SECTION[0]: MENTION_SECTION[1], **topic_labels, PARLIAMENT_SECTION[0]: PARLIAMENT_SECTION[1]}
-    sections = [DigestSection(key, labels[key], entries) for key, entries in placed.items() if entries]
+    chosen = _top_stories([entry for entries in placed.values() for entry in entries], top)
+    picked = {id(entry) for entry in chosen}
+    sections = [
+        DigestSection(key, labels[key], rest)
+        for key, entries in placed.items()
+        if (rest := [entry for entry in entries if id(entry) not in picked])
+    ]
     tribunes = _tribune_entries(session, flagged_items, zone, earlier)
     if tribunes:
         sections.append(DigestSection(TRIBUNE_SECTION[0], TRIBUNE_SECTION[1], tribunes))
@@ -241,7 +263,20 @@ def build_digest(
         counts=queries.window_counts(session, start, end),
         failing_sources=failing,
         broken_sources=broken_sources,
+        top=chosen,
     )
+
+
+def _top_stories(entries: list[DigestEntry], top: int) -> list[DigestEntry]:
+    """« À lire »: mentions of the collective, then the stories that alerted, then the best scores.
+
+    Every tie has a key (the story id last), so that the same stories give the same digest.
+    """
+    ranked = sorted(
+        entries,
+        key=lambda entry: (entry.section != MENTION_SECTION[0], not entry.alert, -entry.score, entry.story_id or 0),
+    )
+    return ranked[:top]
 
 
 _environment = Environment(

@@ -58,8 +58,10 @@ def test_digest_groups_stories_and_escapes_feed_text(engine: Engine, real_config
     labels = {key: topic.label for key, topic in config.topics.items()}
     with session_scope(engine) as session:
         digest = build_digest(session, NOW - timedelta(hours=1), NOW + timedelta(minutes=5), labels, PARIS)
-    assert [section.key for section in digest.sections] == ["mention", "greve"]
-    strike = {entry.url: entry for entry in digest.sections[1].entries}
+    # Three stories fit in « À lire »: the mention of the collective first, then the strikes; nothing is left for
+    # « Aussi ».
+    assert [entry.section for entry in digest.top] == ["mention", "greve", "greve"] and digest.sections == []
+    strike = {entry.url: entry for entry in digest.top if entry.section == "greve"}
     assert len(strike) == 2
     wire = next(entry for entry in strike.values() if entry.item_count == 2)
     assert sorted(wire.outlets) == ["Presse A", "Presse B"]
@@ -68,7 +70,7 @@ def test_digest_groups_stories_and_escapes_feed_text(engine: Engine, real_config
     html = render(digest, "html")
     assert "<script>" not in html and "&lt;script&gt;" not in html  # sanitised at normalisation, escaped anyway
     assert "<b>libéraux</b>" not in html
-    assert "On parle de nous" in html.split("Grèves en santé")[0]
+    assert "On parle de nous" in html.split("Grèves en santé")[0] and "À lire" in html
     assert "src=" not in html and "<img" not in html  # no remote images
     markdown = render(digest, "md")
     assert "\\*urgent\\*" in markdown and "\\[clic\\]" in markdown

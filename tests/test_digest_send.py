@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import subprocess
 import sys
 from datetime import date, datetime, timedelta
@@ -22,7 +23,7 @@ from tests.deliveryfixtures import TOKEN, collect_demo, database_url, load_test_
 from tests.fakeslack import Failure, FakeSlack
 from watcher.config import Config
 from watcher.delivery_job import configured_channels
-from watcher.digest_job import produce_digest, send_digests
+from watcher.digest_job import digest_kinds, produce_digest, send_digests
 
 
 def _digest_day(config: Config) -> date:
@@ -60,24 +61,32 @@ def test_digest_sections_order_labels_and_formats(engine: Engine, demo: Config, 
     flagged_title = _flag_for_tribune(engine)
     day = _digest_day(demo)
     digest, files = produce_digest(engine, demo, day=day, out_dir=tmp_path)
+    # « À lire »: the strongest stories, mentions of the collective first; « Aussi »: the rest, by section, in the
+    # configuration's order; the tribunes last.
+    assert len(digest.top) == demo.digest.top and digest.top[0].section == "mention"
+    assert [entry.section for entry in digest.top] == sorted(
+        (entry.section for entry in digest.top), key=lambda key: key != "mention"
+    )
     keys = [section.key for section in digest.sections]
-    assert keys[0] == "mention" and keys[-2:] == ["parlement", "tribune"]
-    assert keys[1:-2] == [key for key in demo.topics if key in keys]
-    seen = [entry.story_id for section in digest.sections for entry in section.entries]
+    assert keys[-1] == "tribune" and "parlement" in keys
+    assert keys[:-1] == [key for key in ("mention", *demo.topics, "parlement") if key in keys]
+    seen = [entry.story_id for entry in digest.entries]
     assert len(seen) == len(set(seen)), "each story appears once"
     parliament = next(section for section in digest.sections if section.key == "parlement")
     assert all(entry.outlets[0] in ("Sénat (démo)", "Assemblée nationale (démo)") for entry in parliament.entries)
     tribune = digest.sections[-1]
     assert [entry.title for entry in tribune.entries] == [flagged_title] and tribune.entries[0].note
-    assert not any(entry.follow_up for section in digest.sections for entry in section.entries)
+    assert not any(entry.follow_up for entry in digest.entries)
 
     markdown, text, html = render(digest, "md"), render(digest, "txt"), render(digest, "html")
-    order = ["## On parle de nous", "## Hôpital et accès aux soins", "## Grèves en santé", "## Parlement",
-             "## À creuser pour une tribune"]  # fmt: skip
+    headings = {"parlement": "### Parlement", **{key: f"### {topic.label}" for key, topic in demo.topics.items()}}
+    order = ["## À lire", "## Aussi", *(headings[key] for key in keys[:-1] if key in headings)]
+    order.append("## À creuser pour une tribune")
     positions = [markdown.index(heading) for heading in order]
     assert positions == sorted(positions)
     assert "**nouveau**" in markdown and "regroupé" in markdown and "Sources en panne (1)" in markdown
-    assert "[nouveau]" in text and "<" not in text.replace("<<", "")
+    assert "Pourquoi : " in markdown and "score " not in markdown  # reasons in words, the points stay in preview
+    assert "[nouveau · On parle de nous]" in text and "<" not in text.replace("<<", "")
     assert "nouveau</span>" in html and "src=" not in html and "http://" not in html.split("<body")[0]
     assert {path.suffix for path in files} == {".html", ".md"}
 
@@ -86,7 +95,7 @@ def test_digest_sections_order_labels_and_formats(engine: Engine, demo: Config, 
         engine, demo, window=(digest.start, digest.end + timedelta(days=1)), out_dir=tmp_path / "b"
     )
     assert tomorrow.day > digest.day
-    assert all(entry.follow_up for section in tomorrow.sections for entry in section.entries)
+    assert all(entry.follow_up for entry in tomorrow.entries)
     assert "*suite*" in render(tomorrow, "md")
 
 
@@ -106,7 +115,7 @@ def test_digest_goes_out_by_email_and_slack_once(engine: Engine, demo: Config, t
         assert message["Date"] and message.get_content_type() == "multipart/alternative"
         parts = [part.get_content_type() for part in message.iter_parts()]
         assert parts == ["text/plain", "text/html"]
-        assert "ON PARLE DE NOUS" in message.get_body(("plain",)).get_content()
+        assert "On parle de nous" in message.get_body(("plain",)).get_content()
         assert mailbox.envelopes[0][1] == list(demo.digest.recipients)
 
         posted = slack.all_messages()
@@ -120,7 +129,7 @@ def test_digest_goes_out_by_email_and_slack_once(engine: Engine, demo: Config, t
         assert len(posted) == len(slack_messages(digest)) > 1
         assert all(reply["thread_ts"] == parent["ts"] for reply in posted[1:])
         replies = "\n".join(block["text"]["text"] for m in posted[1:] for block in m["blocks"])
-        assert replies.index("*On parle de nous*") < replies.index("*Parlement*")
+        assert replies.index("*À lire*") < replies.index("*Aussi — Parlement*")
 
         again = send_digests(engine, demo, day, owner="b", slack=sender, smtp=parse_smtp_url(url), out_dir=tmp_path)
         assert [(o.channel, o.status) for o in again[0][2]] == [("email", "already"), ("#veille", "already")]
@@ -249,14 +258,25 @@ def test_cli_send_without_smtp_says_so(tmp_path: Path) -> None:
 
 
 def test_weekly_digest_on_the_configured_day(sqlite_engine: Engine, sqlite_demo: Config, tmp_path: Path) -> None:
-    digest_settings = sqlite_demo.digest.model_copy(update={"weekly": True, "recipients": []})
+    day = _digest_day(sqlite_demo)
+    weekday = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")[day.weekday()]
+    digest_settings = sqlite_demo.digest.model_copy(update={"weekly": True, "weekly_day": weekday, "recipients": []})
     weekly = sqlite_demo.model_copy(update={"digest": digest_settings})
-    monday = date(2026, 11, 23)
-    results = send_digests(sqlite_engine, weekly, monday, owner="a", slack=None, smtp=None, out_dir=tmp_path)
+    results = send_digests(sqlite_engine, weekly, day, owner="a", slack=None, smtp=None, out_dir=tmp_path)
     assert [digest.kind for digest, _, _ in results] == ["daily", "weekly"]
     assert results[1][0].end - results[1][0].start == timedelta(days=7)
-    assert (tmp_path / "veille-hebdo-2026-11-23.md").is_file()
-    tuesday = send_digests(sqlite_engine, weekly, monday + timedelta(days=1), owner="a", slack=None, smtp=None,
-                           out_dir=tmp_path)  # fmt: skip
-    assert [digest.kind for digest, _, _ in tuesday] == ["daily"]
+    assert (tmp_path / f"veille-hebdo-{day.isoformat()}.md").is_file()
+    assert digest_kinds(weekly, day + timedelta(days=1)) == ["daily"]
     assert isinstance(results[0][0].start, datetime)
+
+
+def test_no_digest_for_a_window_with_nothing_collected(
+    sqlite_engine: Engine, sqlite_demo: Config, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Regression: a fresh database started after 07:30 sent an empty digest at once (« collected=0 »).
+    empty_day = _digest_day(sqlite_demo) - timedelta(days=3)
+    out = tmp_path / "digests"
+    with caplog.at_level(logging.WARNING, logger="watcher.digest_job"):
+        results = send_digests(sqlite_engine, sqlite_demo, empty_day, owner="a", slack=None, smtp=None, out_dir=out)
+    assert results == [] and not out.exists()
+    assert f"synthèse quotidienne du {empty_day.isoformat()} non produite : aucun article collecté" in caplog.text

@@ -50,7 +50,7 @@ def render_parlement(entries: list[ParlementEntry], fmt: str) -> str:
     digest_entries = [
         parlement_entry(
             DigestEntry(title=e.title, url=e.url, summary="", outlets=[e.chamber_label or "Parlement"], score=0,
-                        why=[], published=e.day_label or "", mentions=[], item_count=1),
+                        reason="", published=e.day_label or "", mentions=[], item_count=1),
             e,
         )
         for e in entries
@@ -67,7 +67,8 @@ def render_fixtures_section(corpus: Path, fmt: str) -> str:
 
 def test_markdown_section_lists_typed_lines(corpus: Path) -> None:
     markdown = render_fixtures_section(corpus, "md")
-    assert "## Parlement (7)" in markdown
+    # Below « À lire », one line a document: its typed headline, then chamber, date and tracked bill.
+    assert "### Parlement (7)" in markdown
     for line in (
         "Amendement n° AS1 (M. Joël Aviragnet, groupe SOC) au PLFSS 2019 — retiré",
         "Amendement n° II-398 (Mme Sabine Rubin, groupe LFI) au PLF 2019 — rejeté",

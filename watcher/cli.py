@@ -145,7 +145,7 @@ def run() -> None:
     from alerts.email import SMTP_URL_ENV_VAR, SmtpConfigError, smtp_from_environment
     from alerts.slack import TOKEN_ENV_VAR, SlackSender
     from watcher.delivery_job import deliver as deliver_pass
-    from watcher.digest_job import produce_digest, send_digests
+    from watcher.digest_job import collected_in_window, produce_digest, send_digests
     from watcher.pipeline import worker_name
     from watcher.schedule import Service
 
@@ -167,7 +167,7 @@ def run() -> None:
 
     def digest_job(day: date) -> object:
         if slack is None and smtp is None:
-            return produce_digest(engine, config, day=day)[1]
+            return produce_digest(engine, config, day=day)[1] if collected_in_window(engine, config, day) else []
         return send_digests(engine, config, day, owner=owner, slack=slack, smtp=smtp)
 
     deliver = (lambda: deliver_pass(engine, config, slack, owner=owner)) if slack is not None else None
@@ -326,6 +326,8 @@ def _send_digests(engine: Engine, config: Config, target: date, out: Path | None
         except SlackConfigError as exc:
             raise fail(f"envoi sur Slack impossible : {exc}") from None
     results = send_digests(engine, config, target, owner=worker_name(), slack=slack, smtp=smtp, out_dir=out)
+    if not results:
+        console.print(f"Aucune synthèse envoyée : rien n'a été collecté dans la période du {target.isoformat()}.")
     failed = False
     for result, files, outcomes in results:
         console.print(f"{result.subject} ({counted(result.story_count, 'sujet', 'sujets')})", highlight=False)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import date, datetime
 from pathlib import Path
 
@@ -11,12 +12,14 @@ from alerts import email
 from alerts.digest import Digest, build_digest, digest_window, write_digest
 from alerts.digest_delivery import DigestOutcome, DigestTargets, send_digest
 from alerts.slack import SlackSender
-from store import outbox
+from store import outbox, queries
 from store.db import session_scope
 from store.health import source_health_rows
 from store.models import utcnow
 from watcher.config import Config, SourceCategory
 from watcher.health import HealthStatus, assess_all
+
+log = logging.getLogger(__name__)
 
 BROKEN = frozenset({HealthStatus.FAILING, HealthStatus.STALE, HealthStatus.DISABLED})
 _WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
@@ -58,6 +61,7 @@ def produce_digest(
             parliament_sources=parliament_sources(config),
             kind=kind,
             broken_sources=[source for source in health if source.status in BROKEN],
+            top=settings.top,
         )
         if kind == "daily":
             outbox.record_digest_stories(session, digest.day, digest.story_ids)
@@ -68,6 +72,23 @@ def digest_kinds(config: Config, day: date) -> list[str]:
     """The daily digest, plus the weekly one on the configured day."""
     weekly = config.digest.weekly and _WEEKDAYS[day.weekday()] == config.digest.weekly_day
     return ["daily", "weekly"] if weekly else ["daily"]
+
+
+def collected_in_window(engine: Engine, config: Config, day: date, kind: str = "daily") -> bool:
+    """Whether anything was collected in the digest's window; when not, the log says why there is no digest."""
+    length = config.digest.weekly_window if kind == "weekly" else config.digest.window
+    start, end = digest_window(day, config.digest.time, config.digest.zone, length)
+    with session_scope(engine) as session:
+        collected = queries.window_counts(session, start, end).collected
+    if not collected:
+        log.warning(
+            "synthèse %s du %s non produite : aucun article collecté entre le %s et le %s (heure de Paris)",
+            "hebdomadaire" if kind == "weekly" else "quotidienne",
+            day.isoformat(),
+            start.astimezone(config.digest.zone).strftime("%Y-%m-%d %H:%M"),
+            end.astimezone(config.digest.zone).strftime("%Y-%m-%d %H:%M"),
+        )
+    return bool(collected)
 
 
 def send_digests(
@@ -81,10 +102,16 @@ def send_digests(
     out_dir: Path | None = None,
     now: datetime | None = None,
 ) -> list[tuple[Digest, list[Path], list[DigestOutcome]]]:
-    """Write and send the digests of `day`; each (day, kind, channel) goes out once whoever calls this."""
+    """Write and send the digests of `day`; each (day, kind, channel) goes out once whoever calls this.
+
+    A window in which nothing was collected gets no digest: an empty e-mail would only say that the service
+    was not running, which the log says instead (a fresh database started after the digest time, an outage).
+    """
     targets = DigestTargets(config.digest.slack_channel, list(config.digest.recipients), config.digest.sender)
     results = []
     for kind in digest_kinds(config, day):
+        if not collected_in_window(engine, config, day, kind):
+            continue
         digest, files = produce_digest(engine, config, day=day, out_dir=out_dir, kind=kind)
         outcomes = send_digest(engine, digest, targets, owner=owner, slack=slack, smtp=smtp, now=now or utcnow())
         results.append((digest, files, outcomes))
