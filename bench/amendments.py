@@ -169,23 +169,23 @@ def self_written_entry(record: dict[str, str]) -> ParliamentEntry:
     return replace(entry, guid=url, link=url)
 
 
-def load_real_cases(corpus: Path = CORPUS) -> list[Case]:
+def load_real_cases(corpus: Path = CORPUS, labels: Path = LABELS) -> list[Case]:
     """Each labelled corpus amendment, found by its file and number; an unknown key is an error, never skipped."""
     cases = []
     parsed: dict[str, list[ParliamentEntry]] = {}
-    with LABELS.open(encoding="utf-8") as handle:
+    with labels.open(encoding="utf-8") as handle:
         for line, row in enumerate(csv.DictReader(handle), start=2):
             name, number = row["file"], row["number"]
             if name not in parsed:
                 path = corpus / name
                 if not path.is_file():
-                    raise DevsetError(f"{LABELS.name}, ligne {line} : fichier absent du corpus « {name} »")
+                    raise DevsetError(f"{labels.name}, ligne {line} : fichier absent du corpus « {name} »")
                 parsed[name] = corpus_amendments(path)
             found = [entry for entry in parsed[name] if entry.parliament.number == number]
             if len(found) != 1:
-                raise DevsetError(f"{LABELS.name}, ligne {line} : {len(found)} amendement(s) n° {number} dans {name}")
+                raise DevsetError(f"{labels.name}, ligne {line} : {len(found)} amendement(s) n° {number} dans {name}")
             if not amendment_text(found[0]):
-                raise DevsetError(f"{LABELS.name}, ligne {line} : l'amendement n° {number} de {name} n'a aucun texte")
+                raise DevsetError(f"{labels.name}, ligne {line} : l'amendement n° {number} de {name} n'a aucun texte")
             cases.append(Case(f"{name} n° {number}", found[0], row["alert"] == "1", row["reason"], real=True))
     return cases
 
