@@ -507,7 +507,7 @@ class Scorer:
             named = "du collectif" if mentions else "d'une association membre"
             why.append(f"mention {named} ({', '.join(mentions or member_mentions)}) → {_DECISION_FRENCH[decision]}")
             if decision == "alert":
-                return decision, f"mention {named} : {', '.join(mentions or member_mentions)}"
+                return decision, f"mention {named}"  # the names are listed beside it (« Cite : … »)
         if decision != "digest":
             return decision, None
         reason = next((result.alert for result in kept if result.alert), None)
