@@ -141,7 +141,8 @@ def test_caps_context_abroad_and_priors_are_rules_too(engine: Engine) -> None:
             [
                 "hopital : « urgences » +45",
                 dampen.replace("« plainte »", "« parquet »"),
-                "hopital : thème par défaut de la source +10",
+                "hopital : thème par défaut de la source +10 % de l'écart à 100 (+4)",  # as written since the 0–100 curve
+                "hopital : alerte, fermeture annoncée (« urgences fermées »)",
                 "greve : contexte requis absent du titre et du chapô (ex. « infirmiers ») → 0",
             ],
         )
@@ -160,4 +161,6 @@ def test_caps_context_abroad_and_priors_are_rules_too(engine: Engine) -> None:
     assert not default.penalty and default.precision == 1.0
     context = stats[("greve", "contexte requis absent (note à 0)")]
     assert context.penalty and context.precision == 1.0
-    assert len(stats) == 8  # and the two terms
+    alert_rule = stats[("hopital", "alerte : fermeture annoncée")]
+    assert not alert_rule.penalty and alert_rule.precision == 1.0
+    assert len(stats) == 9  # and the two terms

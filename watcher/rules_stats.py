@@ -21,8 +21,11 @@ _REASONS: tuple[tuple[re.Pattern[str], str, bool | None], ...] = (
     # « hopital : fait divers ou justice… (« plainte »), note plafonnée à 39 »: one rule per name, whatever its trigger.
     (re.compile(_TOPIC + r"(?P<rule>.+) \(« .+ »\), note plafonnée à \d+$"), "dampen", True),
     (re.compile(_TOPIC + r"(?P<rule>à l'étranger \(« .+ »\)) (?P<value>[+-]\d+)$"), "abroad", None),
-    (re.compile(_TOPIC + r"(?P<rule>source « .+ ») (?P<value>[+-]\d+)$"), "source", None),
-    (re.compile(_TOPIC + r"(?P<rule>thème par défaut de la source) (?P<value>[+-]\d+)$"), "source", None),
+    # « hopital : source « X » +12 % de l'écart à 100 (+5) »; before the 0–100 curve, « … +12 ».
+    (re.compile(_TOPIC + r"(?P<rule>source « .+ ») (?P<value>[+-]\d+)(?: %.*)?$"), "source", None),
+    (re.compile(_TOPIC + r"(?P<rule>thème par défaut de la source) (?P<value>[+-]\d+)(?: %.*)?$"), "source", None),
+    # « greve : alerte, grève annoncée (« préavis de grève ») »: one rule per name, whatever its phrase.
+    (re.compile(_TOPIC + r"alerte, (?P<rule>.+) \(« .+ »\)$"), "alert", False),
 )
 _FIXED_NAMES = {"context": "contexte requis absent (note à 0)", "single_clue": "un seul indice (note plafonnée)"}
 
@@ -42,6 +45,8 @@ class RuleStats:
         """As `watcher rules stats` shows it; caps and the required context say what they do in their name."""
         if self.kind == "dampen":
             return f"plafond : {self.rule}"
+        if self.kind == "alert":
+            return f"alerte : {self.rule}"
         name = f"« {self.rule} »" if self.kind == "term" else self.rule
         return name + " (pénalité)" if self.penalty and self.kind in ("term", "source") else name
 

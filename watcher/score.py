@@ -299,7 +299,9 @@ class Scorer:
         member_mentions = self._find_members(segments)
         mentions = self._find_collective(segments) + self._find_spokespeople(segments, member_mentions)
         mentions = list(dict.fromkeys(mentions))
-        decision, alert_reason = self._decide(score, [results[key] for key in topics], mentions, member_mentions, why)
+        decision, alert_reason = self._decide(
+            score, [(key, results[key]) for key in topics], mentions, member_mentions, why
+        )
         summary = self._summary([(key, results[key]) for key in ranked[:2]], topics, alert_reason)
         return Judgement(topics, score, decision, why, mentions, member_mentions, topic_scores, summary, alert_reason)
 
@@ -493,7 +495,7 @@ class Scorer:
     def _decide(
         self,
         score: int,
-        kept: list[_TopicResult],
+        kept: list[tuple[str, _TopicResult]],
         mentions: list[str],
         member_mentions: list[str],
         why: list[str],
@@ -510,13 +512,15 @@ class Scorer:
                 return decision, f"mention {named}"  # the names are listed beside it (« Cite : … »)
         if decision != "digest":
             return decision, None
-        reason = next((result.alert for result in kept if result.alert), None)
-        if reason is None and score >= alerts.alert_threshold:
+        ruled = next(((key, result.alert) for key, result in kept if result.alert), None)
+        if ruled is not None:
+            why.append(f"{ruled[0]} : alerte, {ruled[1]}")  # `watcher rules stats` counts it like a term
+            return "alert", ruled[1]
+        if score >= alerts.alert_threshold:
             reason = f"une des plus hautes notes ({score})"
-        if reason is None:
-            return decision, None
-        why.append(f"alerte : {reason}")
-        return "alert", reason
+            why.append(f"alerte : {reason}")
+            return "alert", reason
+        return decision, None
 
     def _summary(self, ranked: list[tuple[str, _TopicResult]], kept: list[str], alert_reason: str | None) -> str:
         """The reasons in words, without points: « Hôpital et accès aux soins : urgences fermées — dans le titre »."""
