@@ -108,13 +108,19 @@ def _workers() -> bool:
 
 def _engine_ready(*, migrate_apart: bool = False) -> Engine:
     engine = make_engine()
-    if migrate_apart and not schema_is_current(engine):
+    migrating = not schema_is_current(engine)
+    if migrate_apart and migrating:
         # A service runs for months: its migrations run in a short child process, so that it never carries Alembic.
         migrated = subprocess.run([sys.executable, "-m", "watcher", "db", "upgrade"], capture_output=True, text=True)
         if migrated.returncode:
             lines = (migrated.stderr or migrated.stdout).strip().splitlines()
             raise fail(f"mise à jour de la base impossible : {lines[-1] if lines else migrated.returncode}")
     upgrade(engine)
+    if migrating:
+        from watcher.search import catch_up
+
+        # A migration may empty the search index (0008: new stems); it is filled again once, here.
+        catch_up(engine)
     return engine
 
 
@@ -212,6 +218,7 @@ def collect(
 
         try:
             report = asyncio.run(collector.run_cycle(names, on_done=done))
+            asyncio.run(collector.index_for_search())  # `watcher search` only reads: the cycle's items are indexed now
         finally:
             collector.close()
     skipped = sorted(set(names) - {r.source for r in report.sources})
