@@ -525,15 +525,15 @@ def sources_health(
 ) -> None:
     """État de santé de chaque source : dernier succès, dernière erreur, rythme de publication, silence suspect."""
     from store.health import source_health_rows
-    from watcher.health import assess_all
-    from watcher.pipeline import Collector
+    from watcher.health import assess_all, with_configured
+    from watcher.pipeline import source_specs
 
     config = state.config()
     engine = _engine_ready()
-    Collector(engine, config).sync_sources()
     now = datetime.now(UTC)
     with session_scope(engine) as session:
-        health = assess_all(source_health_rows(session, now), now, config.digest.zone)
+        rows = with_configured(source_health_rows(session, now), source_specs(config))
+    health = assess_all(rows, now, config.digest.zone)
     shown = [h for h in health if h.broken] if only_broken else health
     zone = config.digest.zone
 
