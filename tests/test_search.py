@@ -89,6 +89,15 @@ def test_a_word_without_accents_still_finds_itself() -> None:
     assert query_stems("fermées") == ("ferm",)  # accents typed: only the word's own stem
 
 
+def test_a_long_quoted_phrase_typed_without_accents_keeps_a_bounded_number_of_spellings() -> None:
+    short = query_phrases("« urgences fermees »")
+    assert short == [[query_stems("urgences"), query_stems("fermees")]]  # 2 × 3 spellings
+    words = "urgences fermees hopitaux saturees medecins epuises patients desempares securite menacee"
+    (phrase,) = query_phrases(f"« {words} »")
+    assert phrase == [(index_stem(word),) for word in words.split()]
+    assert phrase[1] == ("ferm",) and phrase[3] == (index_stem("saturées"),)
+
+
 def _store(engine: Engine, *texts: tuple[str, str]) -> dict[str, int]:
     """Items with these titles and leads, under fixed dates; returns the id of each title."""
     ids = {}

@@ -16,6 +16,7 @@ bench/search_stems.py measures both on a year of Le Monde headlines.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable
 from datetime import datetime
@@ -82,8 +83,16 @@ def search_stems(text: str) -> list[str]:
     return [index_stem(token.surface) for token in tokenize(text) if not token.stop]
 
 
+# A phrase matches in any choice of one stem per word: a long quoted phrase typed without accents would
+# multiply them (ten words of three stems, 59 049 choices). Past this many, each word keeps its index stem.
+MAX_SPELLINGS = 64
+
+
 def _query_words(text: str) -> Phrase:
-    return [query_stems(token.surface) for token in tokenize(text) if not token.stop]
+    words = [query_stems(token.surface) for token in tokenize(text) if not token.stop]
+    if math.prod(len(word) for word in words) > MAX_SPELLINGS:
+        return [word[:1] for word in words]
+    return words
 
 
 def query_phrases(query: str) -> list[Phrase]:
