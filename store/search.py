@@ -1,8 +1,8 @@
-"""Full-text search over the archive: SQLite FTS5 or a PostgreSQL `tsvector` (migration 0006).
+"""Full-text search over the archive: SQLite FTS5 or a PostgreSQL `tsvector` (migrations 0006 and 0009).
 
-On SQLite the store keeps the FTS5 rows itself, because the French stems come from Python;
-on PostgreSQL a trigger keeps the `tsvector` and the `veille_fr` configuration stems and
-folds accents. Both rank (bm25 / ts_rank_cd) and return a snippet whose matched words sit
+The French stems come from Python (watcher/search.py) on both backends, so that both find the same
+items: the store writes them into the FTS5 rows, or into a weighted `tsvector` whose lexemes are those
+stems as they are. Both rank (bm25 / ts_rank_cd) and return a snippet whose matched words sit
 between HIGHLIGHT_START and HIGHLIGHT_END.
 """
 
@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import product
 
 from sqlalchemy import select as sa_select
 from sqlalchemy import text
@@ -22,10 +23,12 @@ SEARCH_TABLE = "item_search"
 HIGHLIGHT_START = "\x02"
 HIGHLIGHT_END = "\x03"
 _SNIPPET_WORDS = 24
+# A phrase is a list of words, each the tuple of stems any of which matches at that place.
+Phrase = list[tuple[str, ...]]
 
 
 def is_search_object(name: str | None) -> bool:
-    """The search tables are managed by migration 0006, not by the SQLModel metadata."""
+    """The search tables are managed by migrations 0006 and 0009, not by the SQLModel metadata."""
     return bool(name) and str(name).startswith(SEARCH_TABLE)
 
 
@@ -51,14 +54,40 @@ def _dialect(session: Session) -> str:
     return session.get_bind().dialect.name
 
 
-def maintained_by_store(session: Session) -> bool:
-    """True on SQLite, where callers hand the stems in; PostgreSQL's trigger needs nothing."""
-    return _dialect(session) == "sqlite"
+def _lexeme(stem: str) -> str:
+    """A stem as a quoted `tsvector` / `tsquery` lexeme, taken as is (no parser, no dictionary)."""
+    return "'" + stem.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+_MAX_POSITION = 16383  # PostgreSQL's largest position; later words all sit there
+_MAX_LEXEME_BYTES = 2047  # a longer lexeme is an error; to_tsvector() skips such words, and so does this
+
+
+def document(title_stems: str, body_stems: str) -> str:
+    """The `tsvector` of an entry: title stems weigh A, body stems B; one word between the two, so that
+    no phrase runs from the title into the body."""
+    positions: dict[str, list[str]] = {}
+    title = title_stems.split()
+    for offset, stems, weight in ((1, title, "A"), (len(title) + 2, body_stems.split(), "B")):
+        for index, stem in enumerate(stems):
+            if len(stem.encode()) <= _MAX_LEXEME_BYTES:
+                positions.setdefault(stem, []).append(f"{min(offset + index, _MAX_POSITION)}{weight}")
+    return " ".join(f"{_lexeme(stem)}:{','.join(places)}" for stem, places in positions.items())
 
 
 def index_items(session: Session, entries: Sequence[IndexEntry]) -> None:
-    """Write (or rewrite) the FTS5 rows of these items; nothing to do on PostgreSQL."""
-    if not entries or not maintained_by_store(session):
+    """Write (or rewrite) the search rows of these items."""
+    if not entries:
+        return
+    if _dialect(session) == "postgresql":
+        # Several services index side by side: the second one to reach an item rewrites its row.
+        session.execute(
+            text(
+                f"INSERT INTO {SEARCH_TABLE} (item_id, document) VALUES (:item_id, CAST(:document AS tsvector))"
+                " ON CONFLICT (item_id) DO UPDATE SET document = EXCLUDED.document"
+            ),
+            [{"item_id": e.item_id, "document": document(e.title_stems, e.body_stems)} for e in entries],
+        )
         return
     forget(session, [entry.item_id for entry in entries])
     session.execute(
@@ -71,9 +100,10 @@ def index_items(session: Session, entries: Sequence[IndexEntry]) -> None:
 
 
 def forget(session: Session, item_ids: Sequence[int]) -> None:
-    """Drop the FTS5 rows of changed items, so that the next catch-up indexes them again."""
-    if item_ids and maintained_by_store(session):
-        session.execute(text(f"DELETE FROM {SEARCH_TABLE} WHERE rowid = :id"), [{"id": i} for i in item_ids])
+    """Drop the search rows of changed items, so that the next catch-up indexes them again."""
+    if item_ids:
+        key = "item_id" if _dialect(session) == "postgresql" else "rowid"
+        session.execute(text(f"DELETE FROM {SEARCH_TABLE} WHERE {key} = :id"), [{"id": i} for i in item_ids])
 
 
 @dataclass(frozen=True)
@@ -84,57 +114,112 @@ class UnindexedItem:
     content: str | None
 
 
-def unindexed_items(session: Session, limit: int = 500) -> list[UnindexedItem]:
-    """Items with no FTS5 row yet (stored before migration 0006 or by another path)."""
-    if not maintained_by_store(session):
-        return []
-    # Counting the FTS5 docsize shadow table is a b-tree count: the usual case (nothing missing) stays cheap.
+def _missing_ids(session: Session) -> str:
+    """SQL for the ids of the items that have no search row."""
+    if _dialect(session) == "postgresql":
+        return f"SELECT id FROM item WHERE NOT EXISTS (SELECT 1 FROM {SEARCH_TABLE} s WHERE s.item_id = item.id)"
+    return f"SELECT id FROM item WHERE id NOT IN (SELECT rowid FROM {SEARCH_TABLE})"
+
+
+def _all_indexed(session: Session) -> bool:
+    # Two b-tree counts (on SQLite, of FTS5's docsize shadow table): the usual case, nothing missing, stays cheap.
     items = session.execute(text("SELECT count(*) FROM item")).scalar_one()
-    indexed = session.execute(text(f"SELECT count(*) FROM {SEARCH_TABLE}_docsize")).scalar_one()
-    if indexed >= items:
-        return []
-    ids = session.execute(
-        text(f"SELECT id FROM item WHERE id NOT IN (SELECT rowid FROM {SEARCH_TABLE}) ORDER BY id LIMIT :limit"),
-        {"limit": limit},
-    ).scalars()
-    wanted = list(ids)
-    if not wanted:
+    rows = f"{SEARCH_TABLE}_docsize" if _dialect(session) == "sqlite" else SEARCH_TABLE
+    return session.execute(text(f"SELECT count(*) FROM {rows}")).scalar_one() >= items
+
+
+def unindexed_count(session: Session) -> int:
+    if _all_indexed(session):
+        return 0
+    return session.execute(text(f"SELECT count(*) FROM ({_missing_ids(session)}) AS missing")).scalar_one()
+
+
+def _entries_of(session: Session, ids: Sequence[int]) -> list[UnindexedItem]:
+    if not ids:
         return []
     # The columns an entry is made of, not whole items: their signatures and stored fields are not needed.
     columns = (col(Item.id), col(Item.title), col(Item.summary), col(Item.content))
-    rows = session.execute(sa_select(*columns).where(col(Item.id).in_(wanted)).order_by(col(Item.id)))
+    rows = session.execute(sa_select(*columns).where(col(Item.id).in_(ids)).order_by(col(Item.id)))
     return [UnindexedItem(*row) for row in rows]
+
+
+def unindexed_items(session: Session, limit: int = 500) -> list[UnindexedItem]:
+    """Items with no search row yet: stored since the last catch-up, or before a migration emptied the index."""
+    if _all_indexed(session):
+        return []
+    ids = session.execute(text(f"{_missing_ids(session)} ORDER BY id LIMIT :limit"), {"limit": limit}).scalars()
+    return _entries_of(session, list(ids))
+
+
+def items_after(session: Session, after: int, limit: int = 500) -> list[UnindexedItem]:
+    """The items whose id follows `after`, in id order: a whole reindex, batch by batch."""
+    ids = session.exec(select(Item.id).where(col(Item.id) > after).order_by(col(Item.id)).limit(limit)).all()
+    return _entries_of(session, [i for i in ids if i is not None])
 
 
 def _quoted(token: str) -> str:
     return '"' + token.replace('"', '""') + '"'
 
 
-def fts5_expression(phrases: Sequence[Sequence[str]]) -> str:
-    """Every phrase of stems must match; the second clause is always true for those rows and only
-    lets snippet() highlight the words of the text that start like a searched stem."""
-    required = " AND ".join(_quoted(" ".join(phrase)) for phrase in phrases)
-    stems = [stem for phrase in phrases for stem in phrase]
-    highlight = " OR ".join(f"{_quoted(stem)} *" for stem in stems)
+def _spellings(phrase: Phrase) -> list[str]:
+    """Every sequence of stems the phrase stands for: one choice per word."""
+    return [" ".join(choice) for choice in product(*phrase)]
+
+
+def _prefixes(phrases: Sequence[Phrase]) -> list[str]:
+    """The stems of the search, less those another one starts: « ferm » marks « fermees » already, and the
+    prefix terms count in the rank, so that the same words marked give the same rank."""
+    stems = sorted({stem for phrase in phrases for word in phrase for stem in word})
+    kept: list[str] = []
+    for stem in stems:  # in sorted order a stem follows any of its prefixes
+        if not (kept and stem.startswith(kept[-1])):
+            kept.append(stem)
+    return kept
+
+
+def fts5_expression(phrases: Sequence[Phrase]) -> str:
+    """Every phrase must match, in any of its spellings; the second clause is always true for those rows and
+    only lets snippet() highlight the words of the text that start like a searched stem."""
+
+    def matched(phrase: Phrase) -> str:
+        return "(" + " OR ".join(_quoted(spelling) for spelling in _spellings(phrase)) + ")"
+
+    required = " AND ".join(matched(phrase) for phrase in phrases)
+    highlight = " OR ".join(f"{_quoted(stem)} *" for stem in _prefixes(phrases))
     return (
         f"{{title_stems body_stems}} : ({required}) AND "
-        f"({{title_stems body_stems}} : {_quoted(stems[0])} OR {{title body}} : ({highlight}))"
+        f"({{title_stems body_stems}} : {matched(phrases[0])} OR {{title body}} : ({highlight}))"
     )
+
+
+def tsquery(phrases: Sequence[Phrase]) -> str:
+    """The same search as a PostgreSQL `tsquery`, over the stems as they are."""
+
+    def matched(phrase: Phrase) -> str:
+        spellings = (" <-> ".join(_lexeme(stem) for stem in choice) for choice in product(*phrase))
+        return "(" + " | ".join(f"({spelling})" for spelling in spellings) + ")"
+
+    return " & ".join(matched(phrase) for phrase in phrases)
+
+
+def _headline_query(phrases: Sequence[Phrase]) -> str:
+    # ts_headline reads the text through `veille_fr` (unaccent, then the French stemmer); a stem, read the same
+    # way and taken as a prefix, marks the words that start like it.
+    return " | ".join(f"{_lexeme(stem)}:*" for stem in _prefixes(phrases))
 
 
 def search(
     session: Session,
     *,
-    query: str,
-    phrases: Sequence[Sequence[str]],
+    phrases: Sequence[Phrase],
     since: datetime | None = None,
     source: str | None = None,
     topic: str | None = None,
     limit: int = 20,
 ) -> list[SearchHit]:
-    """Best matches first. `phrases` (stems, for SQLite) and `query` (as typed, for PostgreSQL)
-    are two forms of the same search; the caller builds both."""
-    if not any(phrases):
+    """Best matches first; every phrase must match (see `Phrase`)."""
+    phrases = [phrase for phrase in phrases if phrase]
+    if not phrases:
         return []
     filters = ""
     params: dict[str, object] = {"limit": limit}
@@ -153,19 +238,21 @@ def search(
         )
     joins = " JOIN source ON source.id = item.source_id LEFT JOIN score ON score.item_id = item.id"
     if _dialect(session) == "postgresql":
-        params["query"] = query
+        params["query"] = tsquery(phrases)
+        params["headline"] = _headline_query(phrases)
         statement = text(
             "SELECT item.id, ts_rank_cd(s.document, q.query) AS rank,"
-            " ts_headline('veille_fr', coalesce(item.summary, '') || ' ' || coalesce(item.content, ''), q.query,"
+            " ts_headline('veille_fr', coalesce(item.summary, '') || ' ' || coalesce(item.content, ''),"
+            " to_tsquery('veille_fr', :headline),"
             f" 'StartSel={HIGHLIGHT_START}, StopSel={HIGHLIGHT_END}, MaxWords={_SNIPPET_WORDS}, MinWords=8,"
             ' MaxFragments=2, FragmentDelimiter=" … "\') AS snippet'
             f" FROM item_search s JOIN item ON item.id = s.item_id{joins},"
-            " websearch_to_tsquery('veille_fr', :query) AS q(query)"
+            " CAST(:query AS tsquery) AS q(query)"
             f" WHERE s.document @@ q.query{filters}"
             " ORDER BY rank DESC, item.published_at DESC, item.id LIMIT :limit"
         )
     else:
-        params["match"] = fts5_expression([phrase for phrase in phrases if phrase])
+        params["match"] = fts5_expression(phrases)
         # bm25 is lower for better matches; the stems of the title weigh most.
         statement = text(
             f"SELECT item.id, -bm25({SEARCH_TABLE}, 2.0, 1.0, 4.0, 1.0) AS rank,"

@@ -15,6 +15,7 @@ from tests.feeds import rss
 from tests.localserver import LocalServer
 from watcher.config import Config
 from watcher.pipeline import Collector
+from watcher.search import catch_up
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 
@@ -57,6 +58,7 @@ def collect(engine: Engine, real_config: Config, server: LocalServer) -> tuple[C
     collector = Collector(engine, config)
     collector.sync_sources()
     asyncio.run(collector.run_cycle(["Presse du bureau"]))
+    catch_up(engine)  # as the service does after a cycle: a search only reads the index
     with session_scope(engine) as session:
         ids = {item.url: item.id or 0 for item in session.exec(select(Item)).all()}
     return config, {str(entry["link"]): ids[str(entry["link"])] for entry in ENTRIES}

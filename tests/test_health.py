@@ -11,6 +11,7 @@ import pytest
 import yaml
 from jinja2 import Environment, PackageLoader, select_autoescape
 from sqlalchemy import Engine
+from sqlmodel import select
 from typer.testing import CliRunner
 
 from store.db import make_engine, session_scope, upgrade
@@ -172,8 +173,9 @@ def test_cli_health_table(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
     assert "Santé des sources : 1 en panne sur 2" in result.output
     assert "désactivée" in result.output and "jamais collectée" in result.output
     assert "watcher sources enable" in result.output
-    # The configuration sync of `health` did not bring the gone source back.
+    # `health` reads sources.yaml beside the database and writes neither: « Fiable » is not stored yet.
     with session_scope(engine) as session:
+        assert [source.name for source in session.exec(select(Source)).all()] == ["Disparu"]
         assert session.get(Source, 1).disabled_reason is not None  # type: ignore[union-attr]
     enabled = runner.invoke(app, ["sources", "enable", "Disparu"])
     assert enabled.exit_code == 0 and "Source « Disparu » réactivée" in enabled.output

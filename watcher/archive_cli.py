@@ -1,4 +1,4 @@
-"""Commands over the archive: search, export items, sources export-opml/import-opml.
+"""Commands over the archive: search, db reindex, export items, sources export-opml/import-opml.
 
 Registered on the `watcher` application by watcher/cli.py; each command calls one library function.
 """
@@ -21,7 +21,7 @@ from watcher import cli as base
 from watcher import exports, opml
 from watcher.config import CONFIG_ENV_VAR, DEFAULT_CONFIG_PATH
 from watcher.desk_cli import parse_day, start_of_day
-from watcher.search import SearchQueryError
+from watcher.search import SearchQueryError, reindex, unindexed_count
 from watcher.search import search as run_search
 
 export_app = typer.Typer(help="Exporter les articles.", no_args_is_help=True)
@@ -68,6 +68,25 @@ def search(
         if hit.snippet:
             base.console.print(f"   {_highlighted(hit.snippet)}", highlight=False, soft_wrap=True)
         base.console.print(f"   [dim]{escape(hit.item.url)}[/]", highlight=False, soft_wrap=True)
+    missing = unindexed_count(engine)
+    if missing:
+        base.errors.print(
+            f"[yellow]attention[/] : {base.counted(missing, 'article n’est', 'articles ne sont')} pas encore "
+            "dans l'index de recherche (le service les y ajoute après chaque cycle ; « watcher db reindex » "
+            "le fait tout de suite).",
+            highlight=False,
+            soft_wrap=True,
+        )
+
+
+@base.db_app.command("reindex")
+def db_reindex() -> None:
+    """Reconstruire l'index de recherche de tous les articles (après une mise à jour de l'analyse du français)."""
+    engine = base._engine_ready()
+    done = reindex(engine)
+    base.console.print(
+        f"Index de recherche reconstruit : {base.counted(done, 'article', 'articles')}.", highlight=False
+    )
 
 
 @export_app.command("items")

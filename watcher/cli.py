@@ -108,13 +108,19 @@ def _workers() -> bool:
 
 def _engine_ready(*, migrate_apart: bool = False) -> Engine:
     engine = make_engine()
-    if migrate_apart and not schema_is_current(engine):
+    migrating = not schema_is_current(engine)
+    if migrate_apart and migrating:
         # A service runs for months: its migrations run in a short child process, so that it never carries Alembic.
         migrated = subprocess.run([sys.executable, "-m", "watcher", "db", "upgrade"], capture_output=True, text=True)
         if migrated.returncode:
             lines = (migrated.stderr or migrated.stdout).strip().splitlines()
             raise fail(f"mise à jour de la base impossible : {lines[-1] if lines else migrated.returncode}")
     upgrade(engine)
+    if migrating:
+        from watcher.search import catch_up
+
+        # A migration may empty the search index (0009: new stems); it is filled again once, here.
+        catch_up(engine)
     return engine
 
 
@@ -212,6 +218,7 @@ def collect(
 
         try:
             report = asyncio.run(collector.run_cycle(names, on_done=done))
+            asyncio.run(collector.index_for_search())  # `watcher search` only reads: the cycle's items are indexed now
         finally:
             collector.close()
     skipped = sorted(set(names) - {r.source for r in report.sources})
@@ -531,15 +538,15 @@ def sources_health(
 ) -> None:
     """État de santé de chaque source : dernier succès, dernière erreur, rythme de publication, silence suspect."""
     from store.health import source_health_rows
-    from watcher.health import assess_all
-    from watcher.pipeline import Collector
+    from watcher.health import assess_all, with_configured
+    from watcher.pipeline import source_specs
 
     config = state.config()
     engine = _engine_ready()
-    Collector(engine, config).sync_sources()
     now = datetime.now(UTC)
     with session_scope(engine) as session:
-        health = assess_all(source_health_rows(session, now), now, config.digest.zone)
+        rows = with_configured(source_health_rows(session, now), source_specs(config))
+    health = assess_all(rows, now, config.digest.zone)
     shown = [h for h in health if h.broken] if only_broken else health
     zone = config.digest.zone
 

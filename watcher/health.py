@@ -8,12 +8,15 @@ silent must be seen within days, not discovered weeks later.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from store.health import SourceHealthRow
+from store.models import Source
+from store.queries import SourceSpec
 
 RHYTHM_SPAN = timedelta(days=28)
 MIN_ITEMS_FOR_RHYTHM = 5
@@ -153,3 +156,18 @@ def _silent(silence: timedelta, per_day: float) -> bool:
 
 def assess_all(rows: list[SourceHealthRow], now: datetime, zone: ZoneInfo) -> list[SourceHealth]:
     return [assess(row, now, zone) for row in rows]
+
+
+def with_configured(rows: list[SourceHealthRow], specs: Sequence[SourceSpec]) -> list[SourceHealthRow]:
+    """The stored rows, plus one for each configured source not stored yet (« jamais collectée »).
+
+    The report reads the configuration beside the database and writes neither: the next collection
+    stores the new sources and pauses those gone from the configuration.
+    """
+    stored = {row.source.name for row in rows}
+    new = [
+        SourceHealthRow(Source(name=s.name, kind=s.kind, url=s.url, interval_seconds=s.interval_seconds), None)
+        for s in specs
+        if s.name not in stored
+    ]
+    return sorted([*rows, *new], key=lambda row: row.source.name)

@@ -1,12 +1,22 @@
 """`watcher search`: French full-text search over the archive.
 
-Words are folded before they are stemmed, on both sides: a query typed without accents
-(« urgences fermees ») gives the same stems as with them, and PostgreSQL's `veille_fr`
-configuration (unaccent, then the same Snowball stemmer) does the same.
+One analysis serves both backends and both sides, the index and the query: each word is stemmed as
+written, by the Snowball French stemmer whose rules read accents (« fermées » -> « ferm »,
+« hôpitaux » -> « hôpital »), and only then are its accents folded.
+
+A word written without accents (a query typed in haste, a title in capitals) is ambiguous: Snowball
+reads « fermees » as « ferme », not as « fermées ». Accents change a French stem only through the
+suffixes the stemmer knows (é, ée, ées, és, ère, ité, èrent, ès…), so such a word is given back the
+accents its ending may have lost:
+- in the index, only where the accented spelling is all but certain (French writes no -ee, -ees,
+  -ere, -eres or -erement without accents), so that each word keeps one stem and phrases still match;
+- in a query, every accent its ending may have lost, each giving a stem, any of which matches.
+bench/search_stems.py measures both on a year of Le Monde headlines.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable
 from datetime import datetime
@@ -19,32 +29,78 @@ from sqlmodel import Session
 from store import search as store_search
 from store.db import session_scope
 from store.models import Item
-from store.search import SearchHit
-from watcher.text import tokenize
+from store.search import Phrase, SearchHit
+from watcher.text import fold, tokenize
 
 _stemmer = snowballstemmer.stemmer("french")
 _QUOTED_RE = re.compile(r"[«\"“]([^»\"”]+)[»\"”]")
+
+# Endings written with an accent in French, whatever the word: « journee », « premiere », « fermees ».
+CERTAIN_ACCENTS = (("erement", "èrement"), ("eres", "ères"), ("ere", "ère"), ("ees", "ées"), ("ee", "ée"))
+# Endings that may have lost an accent, or not: « limite » or « limité », « acces » for « accès ».
+POSSIBLE_ACCENTS = (("erent", "èrent"), ("ites", "ités"), ("ite", "ité"), ("es", "és"), ("es", "ès"), ("e", "é"))
 
 
 class SearchQueryError(ValueError):
     """A query with nothing to search for, phrased in French."""
 
 
-def search_stems(text: str) -> list[str]:
-    """Stems of the meaningful words, accents folded first."""
-    return [_folded_stem(token.folded) for token in tokenize(text) if not token.stop]
+def _snowball(word: str) -> str:
+    return fold(_stemmer.stemWord(word))
+
+
+def _with_accents(word: str, endings: tuple[tuple[str, str], ...]) -> list[str]:
+    return [word[: -len(plain)] + accented for plain, accented in endings if word.endswith(plain) and word != plain]
+
+
+def _unaccented(word: str) -> bool:
+    return fold(word) == word
 
 
 @lru_cache(maxsize=100_000)
-def _folded_stem(folded: str) -> str:
-    return _stemmer.stemWord(folded)
+def index_stem(word: str) -> str:
+    """The stem a word is indexed under: stemmed as written, then folded."""
+    lowered = word.lower()
+    if _unaccented(lowered):
+        lowered = next(iter(_with_accents(lowered, CERTAIN_ACCENTS)), lowered)
+    return _snowball(lowered)
 
 
-def query_phrases(query: str) -> list[list[str]]:
-    """« "urgences fermées" Laval » -> [["urgenc", "ferme"], ["laval"]]: quoted text is a phrase."""
-    phrases = [search_stems(quoted) for quoted in _QUOTED_RE.findall(query)]
+@lru_cache(maxsize=100_000)
+def query_stems(word: str) -> tuple[str, ...]:
+    """The stems a query word matches: its index stem and, typed without accents, the stems of the
+    word as it stands and of each accented spelling it may stand for."""
+    lowered = word.lower()
+    if not _unaccented(lowered):
+        return (index_stem(lowered),)
+    candidates = [index_stem(lowered), _snowball(lowered)]
+    candidates.extend(_snowball(form) for form in _with_accents(lowered, POSSIBLE_ACCENTS))
+    return tuple(dict.fromkeys(candidates))
+
+
+def search_stems(text: str) -> list[str]:
+    """Index stems of the meaningful words, in order."""
+    return [index_stem(token.surface) for token in tokenize(text) if not token.stop]
+
+
+# A phrase matches in any choice of one stem per word: a long quoted phrase typed without accents would
+# multiply them (ten words of three stems, 59 049 choices). Past this many, each word keeps its index stem.
+MAX_SPELLINGS = 64
+
+
+def _query_words(text: str) -> Phrase:
+    words = [query_stems(token.surface) for token in tokenize(text) if not token.stop]
+    if math.prod(len(word) for word in words) > MAX_SPELLINGS:
+        return [word[:1] for word in words]
+    return words
+
+
+def query_phrases(query: str) -> list[Phrase]:
+    """« "urgences fermées" Laval » -> [[("urgenc",), ("ferm",)], [("laval",)]]: quoted text is a phrase;
+    each word is the tuple of stems any of which matches."""
+    phrases = [_query_words(quoted) for quoted in _QUOTED_RE.findall(query)]
     rest = _QUOTED_RE.sub(" ", query)
-    phrases.extend([stem] for stem in search_stems(rest))
+    phrases.extend([word] for word in _query_words(rest))
     return [phrase for phrase in phrases if phrase]
 
 
@@ -61,8 +117,7 @@ def index_entry(item: Item | store_search.UnindexedItem) -> store_search.IndexEn
 
 def index_items(session: Session, items: Iterable[Item | store_search.UnindexedItem]) -> None:
     """Keep the search index of these stored items current."""
-    if store_search.maintained_by_store(session):
-        store_search.index_items(session, [index_entry(item) for item in items])
+    store_search.index_items(session, [index_entry(item) for item in items])
 
 
 def catch_up(engine: Engine) -> int:
@@ -77,6 +132,25 @@ def catch_up(engine: Engine) -> int:
             done += len(missing)
 
 
+def reindex(engine: Engine) -> int:
+    """Index every item again (after a change of the analysis); returns how many."""
+    done, after = 0, 0
+    while True:
+        with session_scope(engine) as session:
+            batch = store_search.items_after(session, after)
+            if not batch:
+                return done
+            index_items(session, batch)
+        done += len(batch)
+        after = batch[-1].id
+
+
+def unindexed_count(engine: Engine) -> int:
+    """How many items a search cannot find yet (stored, not yet indexed)."""
+    with session_scope(engine) as session:
+        return store_search.unindexed_count(session)
+
+
 def search(
     engine: Engine,
     query: str,
@@ -86,11 +160,9 @@ def search(
     source: str | None = None,
     limit: int = 20,
 ) -> list[SearchHit]:
+    """Best matches first. Reads only: what is not indexed yet is not found (see `unindexed_count`)."""
     phrases = query_phrases(query)
     if not phrases:
         raise SearchQueryError(f"rien à chercher dans « {query} » (que des mots vides ?)")
-    catch_up(engine)
     with session_scope(engine) as session:
-        return store_search.search(
-            session, query=query, phrases=phrases, since=since, topic=topic, source=source, limit=limit
-        )
+        return store_search.search(session, phrases=phrases, since=since, topic=topic, source=source, limit=limit)

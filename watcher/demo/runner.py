@@ -19,6 +19,7 @@ from watcher.demo.dating import redated_copy
 from watcher.demo.server import serve_directory
 from watcher.digest_job import produce_digest
 from watcher.pipeline import Collector, CycleReport, SourceReport
+from watcher.search import catch_up
 
 SNAPSHOT_DIR = Path(__file__).parent / "snapshot"
 DEMO_DATABASE = "veille-demo.db"
@@ -68,6 +69,7 @@ def run_demo(config: Config, out_dir: Path, on_source_done: Callable[[SourceRepo
             collector = Collector(engine, demo_config)
             collector.sync_sources()
             report = asyncio.run(collector.run_cycle(on_done=on_source_done))
+        catch_up(engine)  # for `watcher search`, which only reads, as the service does after each cycle
         # The snapshot is collected now, so the digest covers the last 24 hours up to now.
         end = utcnow() + timedelta(seconds=1)
         digest, files = produce_digest(engine, demo_config, window=(end - timedelta(days=1), end), out_dir=out_dir)
