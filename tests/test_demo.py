@@ -34,7 +34,8 @@ def test_demo_runs_to_completion(tmp_path: Path) -> None:
     digests = sorted(out.glob("veille-*.md"))
     assert len(digests) == 1 and digests[0].with_suffix(".html").is_file()
     markdown = digests[0].read_text(encoding="utf-8")
-    for heading in ("## À lire (12)", "## Aussi", "### Hôpital et accès aux soins", "### Grèves en santé", "### Parlement"):
+    headings = ("## À lire (12)", "## Aussi", "### Hôpital et accès aux soins", "### Grèves en santé", "### Parlement")
+    for heading in headings:
         assert heading in markdown
     assert "· On parle de nous ·" in markdown.split("## Aussi")[0]  # the mentions open « À lire »
     assert "Sources en panne (1)" in markdown

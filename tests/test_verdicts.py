@@ -141,7 +141,8 @@ def test_caps_context_abroad_and_priors_are_rules_too(engine: Engine) -> None:
             [
                 "hopital : « urgences » +45",
                 dampen.replace("« plainte »", "« parquet »"),
-                "hopital : thème par défaut de la source +10 % de l'écart à 100 (+4)",  # as written since the 0–100 curve
+                # As written since the 0–100 curve; the other source reason above is the earlier form.
+                "hopital : thème par défaut de la source +10 % de l'écart à 100 (+4)",
                 "hopital : alerte, fermeture annoncée (« urgences fermées »)",
                 "greve : contexte requis absent du titre et du chapô (ex. « infirmiers ») → 0",
             ],
