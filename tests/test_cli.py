@@ -97,7 +97,7 @@ def test_items_and_digest_after_collect(workspace: Path) -> None:
     digest = runner.invoke(app, ["digest", "--date", day, "--out", str(out)])
     assert digest.exit_code == 0, digest.output
     markdown = (out / f"veille-{day}.md").read_text(encoding="utf-8")
-    assert "## Hôpital et accès aux soins (1)" in markdown
+    assert "## À lire (1)" in markdown and "· Hôpital et accès aux soins ·" in markdown
     assert "Laval : les urgences fermées la nuit faute de médecins" in markdown
     assert "Presse cassée (en erreur) — 1 échec de suite (jamais collectée avec succès) : réponse vide" in markdown
     html = (out / f"veille-{day}.html").read_text(encoding="utf-8")

@@ -97,9 +97,11 @@ def test_nosdeputes_json_pages_and_documents_tracked_ame_alert(
         digest = build_digest(
             session, utcnow() - timedelta(hours=1), utcnow() + timedelta(minutes=1), labels, ZoneInfo("Europe/Paris")
         )
-    markdown = render(digest, "md").split("## Parlement")[1]
-    assert "Amendement n° 2107 (Mme Camille Exemple) au PLFSS 2027 — rejeté" in markdown
-    assert markdown.index("2107") < markdown.index("8123")  # the alert first
+    markdown = render(digest, "md")  # two documents: both in « À lire », under the Parlement label
+    assert "· Parlement · **[Amendement n° 2107 (Mme Camille Exemple) au PLFSS 2027 — rejeté]" in markdown
+    alerted = [entry.alert for entry in digest.top]
+    assert alerted == sorted(alerted, reverse=True)  # the alerts first
+    assert next(entry for entry in digest.top if "2107" in entry.title).alert
 
     # A second cycle: same body, nothing fetched again, nothing duplicated.
     again = collect(engine, config)["NosDéputés AME"]
