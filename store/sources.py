@@ -91,7 +91,7 @@ def held_source(session: Session, source_id: int, owner: str) -> None:
 
 
 @cache
-def _release(failed: bool, validators: bool, disabled: bool) -> Any:
+def _release(failed: bool, validators: bool, disabled: bool, content: bool) -> Any:
     """The UPDATE that ends a fetch: built once per shape, since a warm cycle ends hundreds of them.
 
     Fenced by the lease: the row changes only if this worker still holds it.
@@ -107,6 +107,8 @@ def _release(failed: bool, validators: bool, disabled: bool) -> Any:
         values |= {"last_success_at": bindparam("now"), "consecutive_errors": 0}
         if validators:
             values |= {name: bindparam(name) for name in ("etag", "last_modified", "body_hash")}
+        if content:  # what the last content left out; an unchanged feed keeps the warning it had
+            values |= {"last_warning": bindparam("warning"), "last_warning_at": bindparam("warned_at")}
     if disabled:
         values |= {"disabled_reason": bindparam("disable_reason"), "disabled_at": bindparam("now")}
     return (
@@ -131,8 +133,11 @@ def record_fetch(
     counts: tuple[int, int, int] = (0, 0, 0),
     validators: tuple[str | None, str | None, str | None] | None = None,
     disable_reason: str | None = None,
+    warning: str | None = None,
 ) -> None:
     """Log one fetch, release the lease and set when the source is due again (raises LeaseLost if not ours).
+
+    A fetch with content (`FetchOutcome.OK`) replaces the source's warning with `warning`, or clears it.
 
     Plain statements rather than the ORM: a warm cycle records hundreds of unchanged sources.
     """
@@ -145,7 +150,10 @@ def record_fetch(
         params["etag"], params["last_modified"], params["body_hash"] = validators
     if disable_reason is not None:
         params["disable_reason"] = disable_reason
-    statement = _release(failed, not failed and validators is not None, disable_reason is not None)
+    content = outcome == FetchOutcome.OK
+    if content:
+        params["warning"], params["warned_at"] = warning, now if warning else None
+    statement = _release(failed, not failed and validators is not None, disable_reason is not None, content)
     connection = session.connection()
     if connection.execute(statement, params).first() is None:
         raise LeaseLost(f"source {source_id}: lease of {owner} lost")

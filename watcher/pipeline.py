@@ -31,7 +31,8 @@ from watcher import search
 from watcher.batch import BatchConflict, SourceBatch
 from watcher.cadence import freshness, next_check, retry_after
 from watcher.config import Config, SourceConfig, SourceKind
-from watcher.fetch import Fetcher, FetchError, FetchResult
+from watcher.fetch import Fetcher, FetchError, FetchResult, RefusedAddress
+from watcher.netguard import NetworkPolicy
 from watcher.normalize import canonical_url, normalize
 from watcher.parliament import parliament_entries
 from watcher.parse.errors import ParseError
@@ -80,6 +81,18 @@ class CycleReport:
         return [report for report in self.sources if report.outcome == FetchOutcome.ERROR]
 
 
+def refused_warning(links: list[str], kept: str) -> str | None:
+    """The French warning of a source whose links led into the internal network, for its health."""
+    if not links:
+        return None
+    shown = ", ".join(links[:3]) + (f" (+{len(links) - 3})" if len(links) > 3 else "")
+    count = f"{len(links)} lien{'s' if len(links) > 1 else ''}"
+    return (
+        f"{count} vers le réseau interne refusé{'s' if len(links) > 1 else ''}, {kept} : {shown} "
+        f"(seules les sources de sources.yaml y ont accès)"
+    )
+
+
 def worker_name() -> str:
     # The random part tells a restarted container (same hostname, same pid 1) from its dead predecessor,
     # whose leases must expire rather than be renewed by the newcomer.
@@ -123,6 +136,8 @@ class Collector:
         self.config = config
         self.scorer = Scorer(config)
         self.tracked = TrackedBills(config)
+        # The internal network is reached only at the configured sources' hosts and ports (watcher/netguard.py).
+        self.network = NetworkPolicy.for_urls(source.url for source in config.sources)
         self.owner = owner or worker_name()
         self.lease = lease
         self._write_lock = asyncio.Lock()  # the main process's own writes queue here
@@ -173,7 +188,7 @@ class Collector:
         heartbeat = asyncio.create_task(self._keep_leases(stop))
         try:
             if fetcher is None:
-                async with Fetcher() as client:
+                async with Fetcher(policy=self.network) as client:
                     await self._drain(first, names is None, client, report, on_done)
             else:
                 await self._drain(first, names is None, fetcher, report, on_done)
@@ -351,18 +366,23 @@ class Collector:
         with session_scope(self.engine) as session:
             known = queries.known_urls(session, [canonical_url(link) for link in links])
         entries = []
+        refused: list[str] = []
         for link in [link for link in links if canonical_url(link) not in known][:FULL_TEXT_PER_CYCLE]:
             try:
                 page = await fetcher.get(link)
+            except RefusedAddress as exc:
+                log.warning("%s", exc)
+                refused.append(link)
+                continue
             except FetchError as exc:
                 log.warning("article ignoré : %s", exc)
                 continue
             entry = await asyncio.to_thread(extract_article, page.body, page.url)
             if entry is not None:
                 entries.append(entry)
-        if links and not entries and not known:
+        if links and not entries and not known and not refused:
             raise ParseError(f"aucun article lisible trouvé sur la page {result.url}")
-        return entries, None
+        return entries, refused_warning(refused, "articles non lus")
 
     def _stored_outcomes(self, source_id: int, guids: list[str]) -> dict[str, str | None]:
         with session_scope(self.engine) as session:
@@ -375,6 +395,7 @@ class Collector:
         with session_scope(self.engine) as session:
             known = queries.known_urls(session, [item.url for item in feed.items])
         budget = FULL_TEXT_PER_CYCLE
+        refused: list[str] = []
         for n, item in enumerate(feed.items):
             if item.url not in known and budget > 0:
                 budget -= 1
@@ -384,8 +405,13 @@ class Collector:
                     if text:
                         feed.items[n] = item.with_content(text)
                         feed.judgements[n] = None  # made on the feed's summary alone: judged again with the text
+                except RefusedAddress as exc:
+                    log.warning("%s", exc)
+                    refused.append(item.url)  # the item stays, with the feed's summary
                 except FetchError as exc:
                     log.warning("texte intégral indisponible : %s", exc)
+        parts = (feed.warning, refused_warning(refused, "articles gardés avec le résumé du flux"))
+        feed.warning = " ; ".join(part for part in parts if part) or None
         return feed
 
     async def _finish(
@@ -494,6 +520,7 @@ class Collector:
                     http_status=http_status,
                     counts=(counts.new, counts.updated, counts.unchanged),
                     validators=validators,
+                    warning=feed.warning,
                 )
         except BaseException:
             # The rolled-back items may already sit in the in-memory index: reload it before the next store.

@@ -19,6 +19,7 @@ from typing import Any
 from store.models import utcnow
 from watcher.config import Config
 from watcher.fetch import Fetcher, FetchError
+from watcher.netguard import NetworkPolicy
 from watcher.normalize import Item, normalize
 from watcher.parse.errors import ParseError
 from watcher.parse.feed import RawEntry, parse_feed
@@ -158,7 +159,8 @@ def preview(inputs: list[str], config: Config) -> list[PreviewRow]:
     """Judge every item of every input, clustering stories across the whole run, deterministically."""
 
     async def read_all() -> list[list[tuple[str, RawEntry]]]:
-        async with Fetcher() as fetcher:
+        # The addresses given on the command line are named by the person running it, as sources are.
+        async with Fetcher(policy=NetworkPolicy.for_urls(inputs)) as fetcher:
             return [await _read_input(spec, fetcher, alone=len(inputs) == 1) for spec in inputs]
 
     collected_at = utcnow()
