@@ -15,6 +15,7 @@ import logging
 import os
 import socket
 import uuid
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -23,8 +24,8 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from store import cycles, queries, sources
 from store import parliament as parliament_store
-from store import queries, sources
 from store.db import session_scope
 from store.models import FetchOutcome, Source, utcnow
 from watcher import search
@@ -52,7 +53,6 @@ STORY_WINDOW = timedelta(hours=72)
 LEASE = timedelta(seconds=int(os.environ.get("WATCHER_LEASE_SECONDS", "120")))
 FULL_TEXT_PER_CYCLE = 20
 FINISH_BATCH = 16  # outcomes without items written together
-SOURCE_CONCURRENCY = 32  # sources in flight; network concurrency is the Fetcher's own limit
 
 
 @dataclass
@@ -180,23 +180,26 @@ class Collector:
         # A fresh lock per cycle: asyncio locks belong to one event loop, and a Collector may outlive it.
         self._write_lock = asyncio.Lock()
         self._finished: list[dict[str, Any]] = []
-        first = self._claim(names, None if names is not None else SOURCE_CONCURRENCY)
+        client = fetcher or Fetcher(policy=self.network)
+        first = self._claim(names, client)
         if not first:
             return report
         self._cycle += 1
+        cycle_id = self._cycle_started()
         stop = asyncio.Event()
         heartbeat = asyncio.create_task(self._keep_leases(stop))
         try:
             if fetcher is None:
-                async with Fetcher(policy=self.network) as client:
+                async with client:
                     await self._drain(first, names is None, client, report, on_done)
             else:
-                await self._drain(first, names is None, fetcher, report, on_done)
+                await self._drain(first, names is None, client, report, on_done)
             await self._flush_finished()
         finally:
             stop.set()
             await heartbeat
         report.sources.sort(key=lambda r: r.source)
+        self._cycle_finished(cycle_id, report)
         return report
 
     async def index_for_search(self) -> None:
@@ -210,9 +213,31 @@ class Collector:
                 self._preparing = None
         await asyncio.to_thread(search.catch_up, self.engine)
 
-    def _claim(self, names: Sequence[str] | None, limit: int | None) -> list[Source]:
+    def _claim(self, names: Sequence[str] | None, fetcher: Fetcher, busy: Counter[str] | None = None) -> list[Source]:
+        """The named sources, all of them; or as many due ones as the fetcher has free slots, overall and per host."""
         with session_scope(self.engine) as session:
-            return sources.claim_due_sources(session, utcnow(), self.owner, self.lease, names, limit)
+            if names is not None:
+                return sources.claim_due_sources(session, utcnow(), self.owner, self.lease, names)
+            running = busy or Counter()
+            return sources.claim_due_sources(
+                session,
+                utcnow(),
+                self.owner,
+                self.lease,
+                limit=fetcher.max_connections - running.total(),
+                per_host=fetcher.per_host,
+                busy=running,
+            )
+
+    def _cycle_started(self) -> int:
+        with session_scope(self.engine) as session:
+            return cycles.cycle_started(session, self.owner, utcnow())
+
+    def _cycle_finished(self, cycle_id: int, report: CycleReport) -> None:
+        with session_scope(self.engine) as session:
+            cycles.cycle_finished(
+                session, cycle_id, utcnow(), sources=len(report.sources), new=report.new, errors=len(report.errors)
+            )
 
     async def _drain(
         self,
@@ -224,25 +249,31 @@ class Collector:
     ) -> None:
         """Collect the claimed sources, claiming more as slots free up.
 
-        A worker only leases what it is about to fetch, so that several workers
-        share the due sources instead of the first one taking them all.
+        A worker only leases what it is about to fetch: no more sources than the fetcher has
+        connections, overall and per host, so that several workers share the due sources
+        instead of the first one taking them all.
         """
-        running: set[asyncio.Task[SourceReport]] = set()
-        waiting = list(claimed)
+        slots = fetcher.max_connections
+        running: dict[asyncio.Task[SourceReport], str] = {}
+        hosts: Counter[str] = Counter()
+        waiting = list(claimed)  # named sources are all claimed at once; they start as slots free up
         while waiting or running:
-            while waiting and len(running) < SOURCE_CONCURRENCY:
-                running.add(asyncio.create_task(self._collect_source(waiting.pop(0), fetcher)))
-            done, running = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+            while waiting and len(running) < slots:
+                source = waiting.pop(0)
+                running[asyncio.create_task(self._collect_source(source, fetcher))] = sources.host_key(source.url)
+                hosts[sources.host_key(source.url)] += 1
+            done, _ = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
             for task in done:
+                hosts[running.pop(task)] -= 1
                 result = task.result()
                 report.sources.append(result)
                 if on_done is not None:
                     on_done(result)
-            free = SOURCE_CONCURRENCY - len(running) - len(waiting)
+            free = slots - len(running)
             # Claim in batches (a quarter of the slots at least) to keep the database round trips few.
-            if refill and free >= max(1, SOURCE_CONCURRENCY // 4):
+            if refill and free >= max(1, slots // 4):
                 async with self._write_lock:
-                    waiting.extend(await asyncio.to_thread(self._claim, None, free))
+                    waiting.extend(await asyncio.to_thread(self._claim, None, fetcher, +hosts))
 
     async def _keep_leases(self, stop: asyncio.Event) -> None:
         """Renew this worker's leases every third of their length until the cycle ends."""
