@@ -1,5 +1,7 @@
 """Outbound requests reach the internal network only at the sources that sources.yaml names.
 
+An OPML import, which brings sources in from elsewhere, brings no internal address.
+
 A hostile feed on a local server links to another local port, to `localhost` on
 that port, and to its own server, which redirects there; a page source does the
 same. The « internal » server is a second local server that no source names:
@@ -13,6 +15,7 @@ import asyncio
 import ipaddress
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
@@ -24,10 +27,12 @@ from store.models import Item, Source
 from tests.conftest import config_with_sources
 from tests.feeds import rss
 from tests.localserver import Answer, LocalServer
-from watcher.config import Config
+from tests.test_opml import _empty_config
+from watcher.config import Config, load_config
 from watcher.fetch import Fetcher, FetchError, FetchResult, RefusedAddress
 from watcher.health import HealthStatus, assess
 from watcher.netguard import ALLOW_ENV_VAR, NetworkPolicy, is_public
+from watcher.opml import import_opml
 from watcher.pipeline import Collector, CycleReport
 
 NOW = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
@@ -271,3 +276,38 @@ def test_a_page_source_does_not_follow_its_links_inside(
     assert _internal_requests(internal) == 0
     assert report.error is None
     assert report.warning is not None and "2 liens vers le réseau interne refusés" in report.warning
+
+
+OPML = b"""<?xml version="1.0" encoding="UTF-8"?>
+<opml version="2.0"><head><title>Abonnements</title></head><body>
+  <outline type="rss" text="Boucle locale" xmlUrl="http://127.0.0.1:5432/feed"/>
+  <outline type="rss" text="Nom local" xmlUrl="http://localhost:8080/feed"/>
+  <outline type="rss" text="Metadonnees" xmlUrl="http://169.254.169.254/latest/meta-data/"/>
+  <outline type="rss" text="CGNAT" xmlUrl="http://100.64.1.1/feed"/>
+  <outline type="rss" text="NAT64" xmlUrl="http://[64:ff9b::a00:1]/feed"/>
+  <outline type="rss" text="Blog public" xmlUrl="https://blog-patiente.example/feed"/>
+</body></opml>
+"""
+
+
+def test_an_opml_import_brings_no_internal_address_into_sources_yaml(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv(ALLOW_ENV_VAR, raising=False)
+    opml_path = tmp_path / "abonnements.opml"
+    opml_path.write_bytes(OPML)
+    config_path = _empty_config(tmp_path)
+
+    report = import_opml(config_path, opml_path)
+
+    assert [source.name for source in report.added] == ["Blog public"]
+    skipped = dict(report.skipped)
+    assert list(skipped) == ["Boucle locale", "Nom local", "Metadonnees", "CGNAT", "NAT64"]
+    assert skipped["Nom local"].startswith("adresse du réseau interne (127.0.0.1")
+    assert skipped["Metadonnees"].startswith("adresse du réseau interne (169.254.169.254)")
+    assert all(ALLOW_ENV_VAR in why for why in skipped.values())
+    assert [source.name for source in load_config(config_path).sources] == ["Blog public"]
+
+    monkeypatch.setenv(ALLOW_ENV_VAR, "1")
+    again = import_opml(config_path, opml_path)
+    assert len(again.added) == 5

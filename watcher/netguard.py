@@ -23,6 +23,7 @@ import ipaddress
 import os
 import socket
 from collections.abc import Awaitable, Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Any
 
@@ -95,6 +96,39 @@ class NetworkPolicy:
 
     def names(self, host: str, port: int) -> bool:
         return self.allow_private or (host.lower().rstrip("."), port) in self.allowed
+
+
+LOOKUP_SECONDS = 2.0  # for all the names of an OPML file together: an import must not hang on a slow resolver
+
+
+def internal_addresses(urls: Iterable[str]) -> dict[str, list[str]]:
+    """The URLs whose host is, or now resolves to, nothing but non-public addresses, with those addresses.
+
+    For what enters sources.yaml from outside (an OPML file): once there, a source may reach the internal
+    network. A name that does not resolve (yet) is not listed: the connection-time guard still applies.
+    """
+    hosts = {url: found[0] for url in urls if (found := endpoint(url)) is not None}
+
+    def lookup(host: str) -> list[str]:
+        try:
+            return [str(ipaddress.ip_address(host))]
+        except ValueError:
+            pass
+        try:
+            return list(dict.fromkeys(str(info[4][0]) for info in socket.getaddrinfo(host, None)))
+        except (OSError, UnicodeError):
+            return []
+
+    executor = ThreadPoolExecutor(max_workers=8)
+    futures = {host: executor.submit(lookup, host) for host in set(hosts.values())}
+    wait(futures.values(), timeout=LOOKUP_SECONDS)
+    executor.shutdown(wait=False, cancel_futures=True)
+    addresses = {host: future.result() for host, future in futures.items() if future.done()}
+    return {
+        url: found
+        for url, host in hosts.items()
+        if (found := addresses.get(host)) and not any(is_public(ipaddress.ip_address(a.split("%")[0])) for a in found)
+    }
 
 
 class AddressRefused(Exception):
