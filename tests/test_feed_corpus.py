@@ -347,7 +347,9 @@ def test_google_news_entry_keeps_publisher_and_loses_the_suffix(corpus: Path, se
     assert first.title == (
         "Coronavirus en Belgique: 200 cas détectés au total, un nombre limité de tests effectués par manque de réactifs"
     )
-    assert urlsplit(first.url).hostname == "news.google.com"
+    # The 2020 link carries the publisher's URL (watcher/gnews.py): the item is the outlet's article itself.
+    assert urlsplit(first.url).hostname == "www.rtbf.be"
+    assert urlsplit(first.url).path.startswith("/info/societe/detail_coronavirus-en-belgique-200-cas")
     assert first.summary == ""  # the <ol> cluster of other outlets is not this article's summary
     for item in items:
         assert item is not None and item.publisher

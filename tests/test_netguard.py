@@ -27,6 +27,7 @@ from store.models import Item, Source
 from tests.conftest import config_with_sources
 from tests.feeds import rss
 from tests.localserver import Answer, LocalServer
+from tests.test_gnews import google_link
 from tests.test_opml import _empty_config
 from watcher.config import Config, load_config
 from watcher.fetch import Fetcher, FetchError, FetchResult, RefusedAddress
@@ -311,3 +312,22 @@ def test_an_opml_import_brings_no_internal_address_into_sources_yaml(
     monkeypatch.setenv(ALLOW_ENV_VAR, "1")
     again = import_opml(config_path, opml_path)
     assert len(again.added) == 5
+
+
+def test_a_decoded_google_news_link_is_guarded_like_any_other(
+    sqlite_engine: Engine, real_config: Config, server: LocalServer, internal: LocalServer
+) -> None:
+    inside = internal.url("/secret")
+    server.route(
+        "/gnews.xml",
+        rss(
+            "Google Actualités",
+            [{"title": "Hôpital - Le Monde", "link": google_link(inside.encode()), "published": NOW}],
+        ),
+    )
+    config = config_with_sources(
+        real_config, {"name": "Google Actualités", "url": server.url("/gnews.xml"), "full_text": True}
+    )
+    [report] = _collect(sqlite_engine, config).sources
+    assert _internal_requests(internal) == 0
+    assert report.new == 1 and report.warning is not None and inside in report.warning
