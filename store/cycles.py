@@ -35,13 +35,10 @@ def last_finished(session: Session, now: datetime) -> CycleRun | None:
     return session.exec(query.limit(1)).first()
 
 
-def unfinished_since(session: Session, after: datetime, now: datetime) -> list[CycleRun]:
-    """Cycles started after `after` and not finished by `now`: running, or cut off by a crash."""
-    query = (
-        select(CycleRun)
-        .where(col(CycleRun.started_at) > after)
-        .where(col(CycleRun.started_at) <= now)
-        .where(col(CycleRun.finished_at).is_(None) | (col(CycleRun.finished_at) > now))
-        .order_by(col(CycleRun.started_at))
-    )
-    return list(session.exec(query).all())
+def unfinished_since(session: Session, after: datetime | None, now: datetime) -> list[CycleRun]:
+    """Cycles started after `after` (or ever) and not finished by `now`: running, or cut off by a crash."""
+    query = select(CycleRun).where(col(CycleRun.started_at) <= now)
+    if after is not None:
+        query = query.where(col(CycleRun.started_at) > after)
+    unfinished = col(CycleRun.finished_at).is_(None) | (col(CycleRun.finished_at) > now)
+    return list(session.exec(query.where(unfinished).order_by(col(CycleRun.started_at))).all())

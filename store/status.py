@@ -32,8 +32,7 @@ class StatusSnapshot:
     active_sources: int
     failing: list[Source]  # collected, and failing at the moment
     disabled: list[Source]  # the site said the feed is gone (HTTP 410)
-    oldest_due: datetime | None  # the earliest due time of an active source, leased or not
-    overdue: int  # active sources due for more than `late` (the argument of `read_status`)
+    overdue: int  # active sources due for more than `late` (the argument of `read_status`), leased or not
     items_24h: dict[str, int] = field(default_factory=dict)  # decision -> items collected in the last 24 h
     waiting: list[WaitingDelivery] = field(default_factory=list)  # alerts not sent yet
     failed_deliveries: int = 0
@@ -47,9 +46,7 @@ def _active():  # type: ignore[no-untyped-def]
 
 def read_status(session: Session, now: datetime, late: timedelta) -> StatusSnapshot:
     last = cycles.last_finished(session, now)
-    running = cycles.unfinished_since(
-        session, last.started_at if last else datetime.min.replace(tzinfo=now.tzinfo), now
-    )
+    running = cycles.unfinished_since(session, last.started_at if last else None, now)
     active = session.exec(select(func.count()).select_from(Source).where(_active())).one()
     failing = session.exec(
         select(Source).where(_active()).where(col(Source.consecutive_errors) > 0).order_by(col(Source.name))
@@ -57,7 +54,6 @@ def read_status(session: Session, now: datetime, late: timedelta) -> StatusSnaps
     disabled = session.exec(
         select(Source).where(col(Source.enabled)).where(col(Source.disabled_reason).is_not(None)).order_by(Source.name)
     ).all()
-    oldest_due = session.exec(select(func.min(Source.next_check_at)).where(_active())).one()
     overdue = session.exec(
         select(func.count()).select_from(Source).where(_active()).where(col(Source.next_check_at) <= now - late)
     ).one()
@@ -105,7 +101,6 @@ def read_status(session: Session, now: datetime, late: timedelta) -> StatusSnaps
         active_sources=int(active),
         failing=list(failing),
         disabled=list(disabled),
-        oldest_due=oldest_due,
         overdue=int(overdue),
         items_24h=items,
         waiting=[WaitingDelivery(created, next_at, attempts) for created, next_at, attempts in waiting],

@@ -285,3 +285,14 @@ def test_an_ops_message_that_could_not_go_is_sent_at_the_next_check(
     assert len(sent.posted) == 1 and "1 alerte attend depuis plus de 30 min" in sent.posted[0]
     assert ops.check(sqlite_engine, config, sender, owner="a", now=NOW + timedelta(minutes=2)).posted == []
     assert len(_ops_messages(fake)) == 1
+
+
+def test_a_new_database_has_no_cycle_yet(sqlite_engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    sqlite_engine.dispose()
+    monkeypatch.setenv("WATCHER_DATABASE_URL", f"sqlite:///{sqlite_engine.url.database}")
+    result = runner.invoke(
+        app, ["--config", str(REPO_ROOT / "sources.yaml"), "status", "--now", "2026-12-06T10:00:00+01:00"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "Dernier cycle de collecte : aucun n'est encore terminé" in result.output
+    assert "Sources en erreur : 0 sur 0 active" in result.output
