@@ -23,5 +23,9 @@ USER veille
 WORKDIR /data
 VOLUME ["/config", "/data"]
 
+# Unhealthy when no collection cycle has finished in three intervals while sources wait, or alerts have
+# waited more than 30 minutes; `watcher status` writes nothing. The first cycle may take a while.
+HEALTHCHECK --interval=5m --timeout=60s --start-period=15m --retries=2 CMD ["watcher", "status"]
+
 # Migrations run at start; SIGTERM stops it cleanly.
 CMD ["watcher", "run"]

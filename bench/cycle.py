@@ -32,7 +32,7 @@ from watcher.workers import workers_wanted  # noqa: E402
 
 def timed_cycle(collector: Collector, connections: int) -> tuple[float, CycleReport]:
     async def run() -> CycleReport:
-        async with Fetcher(max_connections=connections, per_host=4) as fetcher:
+        async with Fetcher(max_connections=connections, per_host=4, policy=collector.network) as fetcher:
             return await collector.run_cycle(fetcher=fetcher)
 
     started = time.perf_counter()

@@ -83,6 +83,10 @@ class Source(SQLModel, table=True):
     # again until its URL changes or someone re-enables it (`watcher sources enable`).
     disabled_reason: str | None = None
     disabled_at: datetime | None = Field(default=None, sa_column=_time_column())
+    # What the last fetch with content collected but had to leave out (links refused, feed repaired): the source
+    # works, yet someone should look. Added by migration 0009.
+    last_warning: str | None = None
+    last_warning_at: datetime | None = Field(default=None, sa_column=_time_column())
 
 
 class FetchAttempt(SQLModel, table=True):
@@ -98,6 +102,35 @@ class FetchAttempt(SQLModel, table=True):
     new_items: int = 0
     updated_items: int = 0
     unchanged_items: int = 0
+
+
+class CycleRun(SQLModel, table=True):
+    """One collection cycle that had work, from its start to its end (NULL while it runs, or if it died)."""
+
+    __tablename__ = "cycle_run"
+
+    id: int | None = Field(default=None, primary_key=True)
+    owner: str  # the worker, as in leases
+    started_at: datetime = Field(sa_column=_time_column(nullable=False, index=True))
+    finished_at: datetime | None = Field(default=None, sa_column=_time_column(index=True))
+    sources: int = 0
+    new_items: int = 0
+    errors: int = 0
+
+
+class OpsNotice(SQLModel, table=True):
+    """A problem of the service told to the ops channel: one row per kind, so that it is told once, not every tick."""
+
+    __tablename__ = "ops_notice"
+
+    kind: str = Field(primary_key=True)  # cycles | alertes
+    raised: bool = False
+    since: datetime | None = Field(default=None, sa_column=_time_column())
+    detail: str | None = None
+    notified_at: datetime | None = Field(default=None, sa_column=_time_column())  # the message about `since`
+    cleared_at: datetime | None = Field(default=None, sa_column=_time_column())
+    claim_owner: str | None = None  # the worker posting the message now
+    claimed_until: datetime | None = Field(default=None, sa_column=_time_column())
 
 
 class Story(SQLModel, table=True):

@@ -1,4 +1,4 @@
-"""Full-text search over the archive: SQLite FTS5 or a PostgreSQL `tsvector` (migrations 0006 and 0009).
+"""Full-text search over the archive: SQLite FTS5 or a PostgreSQL `tsvector` (migrations 0006 and 0010).
 
 The French stems come from Python (watcher/search.py) on both backends, so that both find the same
 items: the store writes them into the FTS5 rows, or into a weighted `tsvector` whose lexemes are those
@@ -28,7 +28,7 @@ Phrase = list[tuple[str, ...]]
 
 
 def is_search_object(name: str | None) -> bool:
-    """The search tables are managed by migrations 0006 and 0009, not by the SQLModel metadata."""
+    """The search tables are managed by migrations 0006 and 0010, not by the SQLModel metadata."""
     return bool(name) and str(name).startswith(SEARCH_TABLE)
 
 

@@ -5,14 +5,20 @@ workers can never both take a source: on PostgreSQL the due rows are picked with
 `FOR UPDATE SKIP LOCKED` (a worker skips rows another one is claiming), on SQLite
 the single writer serialises the statement. Every write of a fetch's result is
 fenced by the lease: a worker whose lease expired and was taken over writes nothing.
+
+A service claims by host (`per_host`): no more sources of one site than it has
+connections for that site, so that the sources it could not fetch yet stay free
+for its peers instead of waiting in its queue.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy import and_, bindparam, insert, or_, text, update
 from sqlmodel import Session, col, select
@@ -46,6 +52,14 @@ def _due(now: datetime, names: Sequence[str] | None):  # type: ignore[no-untyped
     return and_(active, free, wanted)
 
 
+def host_key(url: str) -> str:
+    """The site a source is fetched from, as the fetcher counts its connections per host."""
+    return urlsplit(url).hostname or ""
+
+
+CLAIM_ATTEMPTS = 3  # a claim that lost rows to a peer claiming at the same moment picks again, a few times
+
+
 def claim_due_sources(
     session: Session,
     now: datetime,
@@ -53,26 +67,88 @@ def claim_due_sources(
     lease: timedelta,
     names: Sequence[str] | None = None,
     limit: int | None = None,
+    *,
+    per_host: int | None = None,
+    busy: Mapping[str, int] | None = None,
 ) -> list[Source]:
-    """Lease the active sources that are due (or the named ones), so no other worker takes them."""
+    """Lease the active sources that are due (or the named ones), so no other worker takes them.
+
+    With `per_host`, at most that many sources of one host are leased, counting the `busy` ones
+    (host -> sources this worker is collecting already).
+    """
+    until = now + lease
+    if per_host is None:
+        _claim_in_order(session, now, owner, until, names, limit)
+    else:
+        _claim_by_host(session, now, owner, until, names, limit, per_host, busy or {})
+    session.flush()
+    claimed = select(Source).where(col(Source.lease_owner) == owner).where(col(Source.lease_until) == until)
+    return list(session.exec(claimed.order_by(Source.name).execution_options(populate_existing=True)).all())
+
+
+def _claim_in_order(
+    session: Session, now: datetime, owner: str, until: datetime, names: Sequence[str] | None, limit: int | None
+) -> None:
     picked = select(Source.id).where(_due(now, names)).order_by(col(Source.next_check_at), col(Source.id))
     if limit is not None:
         picked = picked.limit(limit)
     if session.get_bind().dialect.name == "postgresql":
         picked = picked.with_for_update(skip_locked=True)
-    until = now + lease
+    _lease(session, now, owner, until, names, picked)
+
+
+def _claim_by_host(
+    session: Session,
+    now: datetime,
+    owner: str,
+    until: datetime,
+    names: Sequence[str] | None,
+    limit: int | None,
+    per_host: int,
+    busy: Mapping[str, int],
+) -> None:
+    taken: Counter[str] = Counter(busy)
+    wanted = limit
+    for _ in range(CLAIM_ATTEMPTS):
+        # The hosts are read from the URLs here: the due rows of a cycle are a few hundred at most.
+        due = session.exec(
+            select(Source.id, Source.url).where(_due(now, names)).order_by(col(Source.next_check_at), col(Source.id))
+        ).all()
+        chosen: list[int] = []
+        for source_id, url in due:
+            if wanted is not None and len(chosen) >= wanted:
+                break
+            host = host_key(url)
+            if taken[host] < per_host:
+                taken[host] += 1
+                chosen.append(source_id or 0)
+        if not chosen:
+            return
+        won = _lease(session, now, owner, until, names, chosen)
+        if won == len(chosen):
+            return
+        # A peer leased some of them between our read and our write: count what we hold, and pick again.
+        session.flush()
+        held = session.exec(
+            select(Source.url).where(col(Source.lease_owner) == owner).where(col(Source.lease_until) == until)
+        ).all()
+        taken = Counter(busy) + Counter(host_key(url) for url in held)
+        wanted = None if limit is None else limit - len(held)
+        if wanted is not None and wanted <= 0:
+            return
+
+
+def _lease(session: Session, now: datetime, owner: str, until: datetime, names: Sequence[str] | None, ids: Any) -> int:
     # The `_due` condition is repeated on the UPDATE so that the statement alone decides, whatever
     # the isolation level: a row leased by someone else between the pick and the write is left alone.
-    session.exec(
+    result = session.exec(
         update(Source)  # type: ignore[call-overload]
-        .where(col(Source.id).in_(picked))
+        .where(col(Source.id).in_(ids))
         .where(_due(now, names))
         .values(lease_owner=owner, lease_until=until)
         .execution_options(synchronize_session=False)
     )
-    session.flush()
-    claimed = select(Source).where(col(Source.lease_owner) == owner).where(col(Source.lease_until) == until)
-    return list(session.exec(claimed.order_by(Source.name).execution_options(populate_existing=True)).all())
+    return int(result.rowcount or 0)
 
 
 _HELD = (
@@ -91,7 +167,7 @@ def held_source(session: Session, source_id: int, owner: str) -> None:
 
 
 @cache
-def _release(failed: bool, validators: bool, disabled: bool) -> Any:
+def _release(failed: bool, validators: bool, disabled: bool, content: bool) -> Any:
     """The UPDATE that ends a fetch: built once per shape, since a warm cycle ends hundreds of them.
 
     Fenced by the lease: the row changes only if this worker still holds it.
@@ -107,6 +183,8 @@ def _release(failed: bool, validators: bool, disabled: bool) -> Any:
         values |= {"last_success_at": bindparam("now"), "consecutive_errors": 0}
         if validators:
             values |= {name: bindparam(name) for name in ("etag", "last_modified", "body_hash")}
+        if content:  # what the last content left out; an unchanged feed keeps the warning it had
+            values |= {"last_warning": bindparam("warning"), "last_warning_at": bindparam("warned_at")}
     if disabled:
         values |= {"disabled_reason": bindparam("disable_reason"), "disabled_at": bindparam("now")}
     return (
@@ -131,8 +209,11 @@ def record_fetch(
     counts: tuple[int, int, int] = (0, 0, 0),
     validators: tuple[str | None, str | None, str | None] | None = None,
     disable_reason: str | None = None,
+    warning: str | None = None,
 ) -> None:
     """Log one fetch, release the lease and set when the source is due again (raises LeaseLost if not ours).
+
+    A fetch with content (`FetchOutcome.OK`) replaces the source's warning with `warning`, or clears it.
 
     Plain statements rather than the ORM: a warm cycle records hundreds of unchanged sources.
     """
@@ -145,7 +226,10 @@ def record_fetch(
         params["etag"], params["last_modified"], params["body_hash"] = validators
     if disable_reason is not None:
         params["disable_reason"] = disable_reason
-    statement = _release(failed, not failed and validators is not None, disable_reason is not None)
+    content = outcome == FetchOutcome.OK
+    if content:
+        params["warning"], params["warned_at"] = warning, now if warning else None
+    statement = _release(failed, not failed and validators is not None, disable_reason is not None, content)
     connection = session.connection()
     if connection.execute(statement, params).first() is None:
         raise LeaseLost(f"source {source_id}: lease of {owner} lost")

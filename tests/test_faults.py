@@ -219,7 +219,7 @@ def _run(engine: Engine, config: Config, *, workers: bool = False, **fetcher_opt
 
     async def cycle() -> CycleReport:
         options = {"deadline_seconds": DEADLINE, "max_bytes": MAX_BYTES, **fetcher_options}
-        async with Fetcher(**options) as fetcher:  # type: ignore[arg-type]
+        async with Fetcher(policy=collector.network, **options) as fetcher:  # type: ignore[arg-type]
             return await collector.run_cycle(fetcher=fetcher)
 
     try:

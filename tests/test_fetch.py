@@ -19,13 +19,15 @@ import pytest
 
 from tests.localserver import Answer, LocalServer
 from watcher.fetch import Fetcher, FetchError, FetchResult
+from watcher.netguard import NetworkPolicy
 
 FEED = b'<?xml version="1.0"?><rss version="2.0"><channel><title>Sant\xc3\xa9</title></channel></rss>'
 
 
 def fetch(url: str, *, etag: str | None = None, last_modified: str | None = None, **options: float) -> FetchResult:
     async def run() -> FetchResult:
-        async with Fetcher(**options) as fetcher:  # type: ignore[arg-type]
+        # The local test server is named, as a source of sources.yaml would be.
+        async with Fetcher(policy=NetworkPolicy.for_urls([url]), **options) as fetcher:  # type: ignore[arg-type]
             return await fetcher.get(url, etag=etag, last_modified=last_modified)
 
     return asyncio.run(run())
@@ -346,7 +348,7 @@ def test_requests_do_not_search_for_a_module_each_time(server: LocalServer) -> N
     url = server.route("/feed.xml", FEED)
 
     async def run() -> None:
-        async with Fetcher() as fetcher:
+        async with Fetcher(policy=NetworkPolicy.for_urls([url])) as fetcher:
             await fetcher.get(url)  # the first request may import what it needs
             sys.meta_path.insert(0, recorder)
             try:

@@ -119,7 +119,7 @@ def _engine_ready(*, migrate_apart: bool = False) -> Engine:
     if migrating:
         from watcher.search import catch_up
 
-        # A migration may empty the search index (0009: new stems); it is filled again once, here.
+        # A migration may empty the search index (0010: new stems); it is filled again once, here.
         catch_up(engine)
     return engine
 
@@ -150,8 +150,11 @@ def run() -> None:
 
     from alerts.email import SMTP_URL_ENV_VAR, SmtpConfigError, smtp_from_environment
     from alerts.slack import TOKEN_ENV_VAR, SlackSender
+    from store.models import utcnow
     from watcher.delivery_job import deliver as deliver_pass
     from watcher.digest_job import collected_in_window, produce_digest, send_digests
+    from watcher.ops import OPS_CHANNEL_KEY, ops_channel
+    from watcher.ops import check as ops_check
     from watcher.pipeline import worker_name
     from watcher.schedule import Service
 
@@ -177,7 +180,14 @@ def run() -> None:
         return send_digests(engine, config, day, owner=owner, slack=slack, smtp=smtp)
 
     deliver = (lambda: deliver_pass(engine, config, slack, owner=owner)) if slack is not None else None
-    service = Service(engine, config, digest_job, deliver=deliver, workers=workers)
+    has_ops = slack is not None and ops_channel(config) is not None
+    watch = (lambda: ops_check(engine, config, slack, owner=owner, now=utcnow())) if has_ops else None
+    if slack is not None and not has_ops:
+        console.print(
+            f"[yellow]alerts.channels.{OPS_CHANNEL_KEY} absent[/] : une panne du service ne sera visible "
+            "que par « watcher status »."
+        )
+    service = Service(engine, config, digest_job, deliver=deliver, watch=watch, workers=workers)
     asyncio.run(service.run())
 
 
@@ -590,6 +600,35 @@ def sources_enable(name: Annotated[str, typer.Argument(help="Nom de la source, t
     console.print(f"Source « {name} » réactivée : elle sera collectée au prochain cycle.", highlight=False)
     if not enabled_in_config:
         console.print("[yellow]attention[/] : elle reste en pause dans sources.yaml (enabled: false).")
+
+
+@app.command()
+def status(
+    now: Annotated[
+        str | None, typer.Option("--now", hidden=True, help="Moment de l'état (ISO 8601), pour les tests.")
+    ] = None,
+) -> None:
+    """État du service : dernier cycle, sources en erreur, articles des 24 h, alertes en attente, prochaine synthèse.
+
+    Code de sortie 1 si le service ne travaille plus (pour un HEALTHCHECK Docker). N'écrit rien dans la base.
+    """
+    from watcher.status import StatusUnavailable, database_status, render
+
+    config = state.config()
+    try:
+        moment = datetime.fromisoformat(now) if now else datetime.now(UTC)
+    except ValueError:
+        raise fail(f"moment invalide « {now} » (format attendu : AAAA-MM-JJTHH:MM+01:00)", 2) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=config.digest.zone)
+    try:
+        report = database_status(config, moment)
+    except StatusUnavailable as exc:
+        raise fail(str(exc)) from None
+    for line in render(report):
+        console.print(line, highlight=False, markup=False, soft_wrap=True)
+    if not report.healthy:
+        raise typer.Exit(1)
 
 
 @db_app.command("upgrade")

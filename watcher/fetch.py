@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from watcher import __version__
+from watcher.netguard import ALLOW_ENV_VAR, AddressRefused, GuardedTransport, NetworkPolicy, Resolver, system_resolve
 
 USER_AGENT = f"veille-action-patients/{__version__} (media monitoring of the Action Patients collective)"
 DEFAULT_DEADLINE_SECONDS = 20.0
@@ -38,6 +39,10 @@ class FetchError(Exception):
         self.retry_after = retry_after
 
 
+class RefusedAddress(FetchError):
+    """The link leads into the internal network, where only the sources of sources.yaml may be reached."""
+
+
 @dataclass(frozen=True)
 class FetchResult:
     url: str  # after redirects
@@ -53,12 +58,15 @@ class FetchResult:
 
 @dataclass
 class Fetcher:
-    """One shared async client with global and per-host concurrency limits."""
+    """One shared async client with global and per-host concurrency limits, and the network policy (`netguard`)."""
 
     deadline_seconds: float = DEFAULT_DEADLINE_SECONDS
     max_bytes: int = DEFAULT_MAX_BYTES
     max_connections: int = 20
     per_host: int = 4
+    # No endpoint may be internal unless named: the caller names its sources (`NetworkPolicy.for_urls`).
+    policy: NetworkPolicy = field(default_factory=lambda: NetworkPolicy.for_urls(()))
+    resolve: Resolver = system_resolve
     _client: httpx.AsyncClient | None = field(default=None, init=False, repr=False)
     _host_slots: defaultdict[str, asyncio.Semaphore] = field(init=False, repr=False)
     _slots: asyncio.Semaphore = field(init=False, repr=False)
@@ -70,13 +78,20 @@ class Fetcher:
         self._slots = asyncio.Semaphore(self.max_connections)
 
     async def __aenter__(self) -> Fetcher:
+        limits = httpx.Limits(max_connections=self.max_connections, max_keepalive_connections=self.max_connections)
         self._client = httpx.AsyncClient(
             headers={"User-Agent": USER_AGENT, "Accept": ACCEPT_FEEDS, "Accept-Encoding": "gzip, deflate"},
             follow_redirects=True,
             max_redirects=MAX_REDIRECTS,
             timeout=httpx.Timeout(self.deadline_seconds, connect=10.0),
-            limits=httpx.Limits(max_connections=self.max_connections, max_keepalive_connections=self.max_connections),
-            transport=httpx.AsyncHTTPTransport(retries=1),
+            transport=GuardedTransport(
+                self.policy,
+                limits=limits,
+                retries=1,
+                resolve=self.resolve,
+            ),
+            # Proxies from the environment would open connections the guard never sees.
+            trust_env=False,
         )
         return self
 
@@ -100,6 +115,8 @@ class Fetcher:
                 # otherwise a server dripping a byte a second never times out.
                 async with asyncio.timeout(self.deadline_seconds):
                     return await self._get(url, headers)
+            except AddressRefused as exc:
+                raise RefusedAddress(_refused_message(url, exc)) from None
             except TimeoutError:
                 raise FetchError(f"délai dépassé ({self.deadline_seconds:g} s) pour {url}") from None
             except httpx.TooManyRedirects:
@@ -231,6 +248,13 @@ def _status_message(url: str, status: int) -> str:
     }
     reason = reasons.get(status, "réponse en erreur")
     return f"HTTP {status} : {reason} pour {url}"
+
+
+def _refused_message(url: str, exc: AddressRefused) -> str:
+    return (
+        f"lien vers le réseau interne refusé pour {url} ({exc}) : seules les sources de sources.yaml y ont accès, "
+        f"sauf avec {ALLOW_ENV_VAR}=1"
+    )
 
 
 def _connect_error_message(url: str, exc: Exception) -> str:

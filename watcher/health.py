@@ -134,6 +134,9 @@ def assess(row: SourceHealthRow, now: datetime, zone: ZoneInfo) -> SourceHealth:
     else:
         status = HealthStatus.OK
         verdict = f"en bonne santé ({rhythm_phrase(per_day)})" if per_day is not None else "en bonne santé"
+    if source.last_warning and status in (HealthStatus.OK, HealthStatus.STALE):
+        # The source works, but its last content left something out (links refused, feed repaired).
+        verdict += f" ; attention : {source.last_warning}"
     return SourceHealth(
         name=source.name,
         url=source.url,

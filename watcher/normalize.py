@@ -13,6 +13,7 @@ from urllib.parse import parse_qsl, urlsplit, urlunsplit
 import nh3
 from w3lib.url import canonicalize_url, url_query_cleaner
 
+from watcher.gnews import GOOGLE_NEWS_HOST, publisher_url
 from watcher.parse.feed import RawEntry
 from watcher.text import fold
 
@@ -26,7 +27,6 @@ _SUMMARY_MAX_CHARS = 1200
 _MARKUP_OR_ODD_RE = re.compile("[<&\x00]|^\ufeff")
 # Opening and closing: valid HTML may leave <p> and <li> unclosed.
 _BLOCK_TAG_RE = re.compile(r"(?i)<\s*/?\s*(?:br|p|div|li|ul|ol|h\d|td|th|tr|blockquote|section|article)\b[^>]*>")
-_GOOGLE_NEWS_HOST = "news.google.com"
 
 _FRENCH_MARKERS = frozenset("le la les des du une est et dans pour sur avec qui que pas au aux".split())
 _ENGLISH_MARKERS = frozenset("the and of to is in for with that on are by from this was".split())
@@ -149,7 +149,10 @@ def normalize(entry: RawEntry, source: str, collected_at: datetime) -> Item | No
     if not link or not title:
         return None
     url = canonical_url(link)
-    is_aggregated = urlsplit(url).hostname == _GOOGLE_NEWS_HOST
+    is_aggregated = urlsplit(url).hostname == GOOGLE_NEWS_HOST
+    if is_aggregated:
+        # The outlet's own URL where the link carries it: the item is then one with the outlet's feed's.
+        url = canonical_url(publisher_url(link) or link)
     publisher = entry.publisher if is_aggregated else None
     title = _strip_publisher_suffix(title, publisher)
     summary = "" if is_aggregated else html_to_text(entry.summary_html)

@@ -24,6 +24,7 @@ from lxml import etree
 from pydantic import ValidationError
 
 from watcher.config import Config, ConfigError, SourceCategory, SourceConfig, SourceKind, parse_config
+from watcher.netguard import ALLOW_ENV_VAR, env_allows_private, internal_addresses
 
 NAMESPACE = "https://actionpatients.fr/veille/opml"
 _V = f"{{{NAMESPACE}}}"
@@ -205,8 +206,20 @@ def import_opml(config_path: Path, opml_path: Path) -> ImportReport:
     names = {source.name for source in current.sources}
     urls = {source.url for source in current.sources}
     report = ImportReport([], [], [])
+    # A source of sources.yaml may reach the internal network: a file from elsewhere must not bring one in unseen.
+    fresh = [entry.source.url for entry in found if entry.source.url not in urls]
+    internal = {} if env_allows_private() else internal_addresses(fresh)
     for entry in found:
         source = entry.source
+        if source.url in internal:
+            report.skipped.append(
+                (
+                    source.name,
+                    f"adresse du réseau interne ({', '.join(internal[source.url])}) : ajoutez-la à la main dans "
+                    f"sources.yaml si elle est voulue, ou importez avec {ALLOW_ENV_VAR}=1",
+                )
+            )
+            continue
         if source.url in urls:
             report.skipped.append((source.name, "adresse déjà suivie"))
             continue

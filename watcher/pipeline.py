@@ -15,6 +15,7 @@ import logging
 import os
 import socket
 import uuid
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -23,15 +24,16 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from store import cycles, queries, sources
 from store import parliament as parliament_store
-from store import queries, sources
 from store.db import session_scope
 from store.models import FetchOutcome, Source, utcnow
 from watcher import search
 from watcher.batch import BatchConflict, SourceBatch
 from watcher.cadence import freshness, next_check, retry_after
 from watcher.config import Config, SourceConfig, SourceKind
-from watcher.fetch import Fetcher, FetchError, FetchResult
+from watcher.fetch import Fetcher, FetchError, FetchResult, RefusedAddress
+from watcher.netguard import NetworkPolicy
 from watcher.normalize import canonical_url, normalize
 from watcher.parliament import parliament_entries
 from watcher.parse.errors import ParseError
@@ -52,7 +54,6 @@ STORY_WINDOW = timedelta(hours=72)
 LEASE = timedelta(seconds=int(os.environ.get("WATCHER_LEASE_SECONDS", "120")))
 FULL_TEXT_PER_CYCLE = 20
 FINISH_BATCH = 16  # outcomes without items written together
-SOURCE_CONCURRENCY = 32  # sources in flight; network concurrency is the Fetcher's own limit
 
 
 @dataclass
@@ -79,6 +80,18 @@ class CycleReport:
     @property
     def errors(self) -> list[SourceReport]:
         return [report for report in self.sources if report.outcome == FetchOutcome.ERROR]
+
+
+def refused_warning(links: list[str], kept: str) -> str | None:
+    """The French warning of a source whose links led into the internal network, for its health."""
+    if not links:
+        return None
+    shown = ", ".join(links[:3]) + (f" (+{len(links) - 3})" if len(links) > 3 else "")
+    count = f"{len(links)} lien{'s' if len(links) > 1 else ''}"
+    return (
+        f"{count} vers le réseau interne refusé{'s' if len(links) > 1 else ''}, {kept} : {shown} "
+        f"(seules les sources de sources.yaml y ont accès)"
+    )
 
 
 def worker_name() -> str:
@@ -124,6 +137,8 @@ class Collector:
         self.config = config
         self.scorer = Scorer(config)
         self.tracked = TrackedBills(config)
+        # The internal network is reached only at the configured sources' hosts and ports (watcher/netguard.py).
+        self.network = NetworkPolicy.for_urls(source.url for source in config.sources)
         self.owner = owner or worker_name()
         self.lease = lease
         self._write_lock = asyncio.Lock()  # the main process's own writes queue here
@@ -167,23 +182,26 @@ class Collector:
         self._write_lock = asyncio.Lock()
         self._turns = Turns()  # batches are stored in claim order (see watcher/turns.py)
         self._finished: list[dict[str, Any]] = []
-        first = self._claim(names, None if names is not None else SOURCE_CONCURRENCY)
+        client = fetcher or Fetcher(policy=self.network)
+        first = self._claim(names, client)
         if not first:
             return report
         self._cycle += 1
+        cycle_id = self._cycle_started()
         stop = asyncio.Event()
         heartbeat = asyncio.create_task(self._keep_leases(stop))
         try:
             if fetcher is None:
-                async with Fetcher() as client:
+                async with client:
                     await self._drain(first, names is None, client, report, on_done)
             else:
-                await self._drain(first, names is None, fetcher, report, on_done)
+                await self._drain(first, names is None, client, report, on_done)
             await self._flush_finished()
         finally:
             stop.set()
             await heartbeat
         report.sources.sort(key=lambda r: r.source)
+        self._cycle_finished(cycle_id, report)
         return report
 
     async def index_for_search(self) -> None:
@@ -197,9 +215,31 @@ class Collector:
                 self._preparing = None
         await asyncio.to_thread(search.catch_up, self.engine)
 
-    def _claim(self, names: Sequence[str] | None, limit: int | None) -> list[Source]:
+    def _claim(self, names: Sequence[str] | None, fetcher: Fetcher, busy: Counter[str] | None = None) -> list[Source]:
+        """The named sources, all of them; or as many due ones as the fetcher has free slots, overall and per host."""
         with session_scope(self.engine) as session:
-            return sources.claim_due_sources(session, utcnow(), self.owner, self.lease, names, limit)
+            if names is not None:
+                return sources.claim_due_sources(session, utcnow(), self.owner, self.lease, names)
+            running = busy or Counter()
+            return sources.claim_due_sources(
+                session,
+                utcnow(),
+                self.owner,
+                self.lease,
+                limit=fetcher.max_connections - running.total(),
+                per_host=fetcher.per_host,
+                busy=running,
+            )
+
+    def _cycle_started(self) -> int:
+        with session_scope(self.engine) as session:
+            return cycles.cycle_started(session, self.owner, utcnow())
+
+    def _cycle_finished(self, cycle_id: int, report: CycleReport) -> None:
+        with session_scope(self.engine) as session:
+            cycles.cycle_finished(
+                session, cycle_id, utcnow(), sources=len(report.sources), new=report.new, errors=len(report.errors)
+            )
 
     async def _drain(
         self,
@@ -211,26 +251,32 @@ class Collector:
     ) -> None:
         """Collect the claimed sources, claiming more as slots free up.
 
-        A worker only leases what it is about to fetch, so that several workers
-        share the due sources instead of the first one taking them all.
+        A worker only leases what it is about to fetch: no more sources than the fetcher has
+        connections, overall and per host, so that several workers share the due sources
+        instead of the first one taking them all.
         """
-        running: set[asyncio.Task[SourceReport]] = set()
-        waiting = list(claimed)
+        slots = fetcher.max_connections
+        running: dict[asyncio.Task[SourceReport], str] = {}
+        hosts: Counter[str] = Counter()
+        waiting = list(claimed)  # named sources are all claimed at once; they start as slots free up
         while waiting or running:
-            while waiting and len(running) < SOURCE_CONCURRENCY:
+            while waiting and len(running) < slots:
                 source = waiting.pop(0)
-                running.add(asyncio.create_task(self._collect_source(source, fetcher, self._turns.ticket())))
-            done, running = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+                task = asyncio.create_task(self._collect_source(source, fetcher, self._turns.ticket()))
+                running[task] = sources.host_key(source.url)
+                hosts[sources.host_key(source.url)] += 1
+            done, _ = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
             for task in done:
+                hosts[running.pop(task)] -= 1
                 result = task.result()
                 report.sources.append(result)
                 if on_done is not None:
                     on_done(result)
-            free = SOURCE_CONCURRENCY - len(running) - len(waiting)
+            free = slots - len(running)
             # Claim in batches (a quarter of the slots at least) to keep the database round trips few.
-            if refill and free >= max(1, SOURCE_CONCURRENCY // 4):
+            if refill and free >= max(1, slots // 4):
                 async with self._write_lock:
-                    waiting.extend(await asyncio.to_thread(self._claim, None, free))
+                    waiting.extend(await asyncio.to_thread(self._claim, None, fetcher, +hosts))
 
     async def _keep_leases(self, stop: asyncio.Event) -> None:
         """Renew this worker's leases every third of their length until the cycle ends."""
@@ -357,18 +403,23 @@ class Collector:
         with session_scope(self.engine) as session:
             known = queries.known_urls(session, [canonical_url(link) for link in links])
         entries = []
+        refused: list[str] = []
         for link in [link for link in links if canonical_url(link) not in known][:FULL_TEXT_PER_CYCLE]:
             try:
                 page = await fetcher.get(link)
+            except RefusedAddress as exc:
+                log.warning("%s", exc)
+                refused.append(link)
+                continue
             except FetchError as exc:
                 log.warning("article ignoré : %s", exc)
                 continue
             entry = await asyncio.to_thread(extract_article, page.body, page.url)
             if entry is not None:
                 entries.append(entry)
-        if links and not entries and not known:
+        if links and not entries and not known and not refused:
             raise ParseError(f"aucun article lisible trouvé sur la page {result.url}")
-        return entries, None
+        return entries, refused_warning(refused, "articles non lus")
 
     def _stored_outcomes(self, source_id: int, guids: list[str]) -> dict[str, str | None]:
         with session_scope(self.engine) as session:
@@ -381,6 +432,7 @@ class Collector:
         with session_scope(self.engine) as session:
             known = queries.known_urls(session, [item.url for item in feed.items])
         budget = FULL_TEXT_PER_CYCLE
+        refused: list[str] = []
         for n, item in enumerate(feed.items):
             if item.url not in known and budget > 0:
                 budget -= 1
@@ -390,8 +442,13 @@ class Collector:
                     if text:
                         feed.items[n] = item.with_content(text)
                         feed.judgements[n] = None  # made on the feed's summary alone: judged again with the text
+                except RefusedAddress as exc:
+                    log.warning("%s", exc)
+                    refused.append(item.url)  # the item stays, with the feed's summary
                 except FetchError as exc:
                     log.warning("texte intégral indisponible : %s", exc)
+        parts = (feed.warning, refused_warning(refused, "articles gardés avec le résumé du flux"))
+        feed.warning = " ; ".join(part for part in parts if part) or None
         return feed
 
     async def _finish(
@@ -500,6 +557,7 @@ class Collector:
                     http_status=http_status,
                     counts=(counts.new, counts.updated, counts.unchanged),
                     validators=validators,
+                    warning=feed.warning,
                 )
         except BaseException:
             # The rolled-back items may already sit in the in-memory index: reload it before the next store.

@@ -19,6 +19,7 @@ from typing import Any
 from store.models import utcnow
 from watcher.config import Config, SourceConfig
 from watcher.fetch import Fetcher, FetchError
+from watcher.netguard import NetworkPolicy
 from watcher.normalize import Item, normalize
 from watcher.parse.errors import ParseError
 from watcher.parse.feed import RawEntry, parse_feed
@@ -166,7 +167,8 @@ def preview(inputs: list[str], config: Config, source: SourceConfig | None = Non
     """
 
     async def read_all() -> list[list[tuple[str, RawEntry]]]:
-        async with Fetcher() as fetcher:
+        # The addresses given on the command line are named by the person running it, as sources are.
+        async with Fetcher(policy=NetworkPolicy.for_urls(inputs)) as fetcher:
             return [await _read_input(spec, fetcher, alone=len(inputs) == 1) for spec in inputs]
 
     collected_at = utcnow()

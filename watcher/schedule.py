@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 
 TICK_SECONDS = float(os.environ.get("WATCHER_TICK_SECONDS", "30"))
 DELIVER_SECONDS = 20
+WATCH_SECONDS = 60
 
 
 class Service:
@@ -38,6 +39,7 @@ class Service:
         write_digest: Callable[[date], object],
         *,
         deliver: Callable[[], object] | None = None,
+        watch: Callable[[], object] | None = None,
         workers: bool = False,
     ):
         self.engine = engine
@@ -45,6 +47,7 @@ class Service:
         self.collector = Collector(engine, config, workers=workers)  # forks its workers: before any thread
         self.write_digest = write_digest
         self.deliver_pass = deliver
+        self.watch_pass = watch  # tells the ops channel when the service stops working (watcher/ops.py)
         self.stopping = asyncio.Event()
         self._busy = asyncio.Lock()
         self._delivering = asyncio.Lock()
@@ -84,6 +87,15 @@ class Service:
             except Exception:  # the next tick retries; the rows stay in the outbox
                 log.exception("envoi des alertes")
 
+    async def watch(self) -> None:
+        """One check of the service's health for the ops channel; outside the cycle's lock, to see a stuck cycle."""
+        if self.watch_pass is None or self.stopping.is_set():
+            return
+        try:
+            await asyncio.to_thread(self.watch_pass)
+        except Exception:  # the next check tries again
+            log.exception("surveillance du service")
+
     async def run(self) -> None:
         # One line per HTTP request and two per 30 s tick drown what matters (errors, cycles) in the logs.
         logging.getLogger("httpx").setLevel(logging.WARNING)
@@ -118,6 +130,10 @@ class Service:
                 max_instances=1,
                 coalesce=True,
                 next_run_time=utcnow(),
+            )
+        if self.watch_pass is not None:
+            scheduler.add_job(
+                self.watch, IntervalTrigger(seconds=WATCH_SECONDS), id="watch", max_instances=1, coalesce=True
             )
         local_now = utcnow().astimezone(digest_config.zone)
         if local_now.time() >= digest_config.time:

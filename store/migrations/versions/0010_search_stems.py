@@ -5,8 +5,8 @@ emptied here and written again by the next catch-up (`watcher db upgrade` runs i
 `watcher db reindex` rebuilds the index on demand). On PostgreSQL the trigger that kept the `tsvector`
 from the text goes: the `tsvector` now holds the stems that watcher/search.py computes, as on SQLite.
 
-Revision ID: 0009
-Revises: 0008 (the score summary; both were written as 0008 on 0006 at the same time)
+Revision ID: 0010
+Revises: 0009 (written as 0008 on 0006, beside the score summary and the service state)
 Create Date: 2026-12-07
 """
 
@@ -14,8 +14,8 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0009"
-down_revision: str | None = "0008"
+revision: str = "0010"
+down_revision: str | None = "0009"
 branch_labels: Sequence[str] | None = None
 depends_on: Sequence[str] | None = None
 
