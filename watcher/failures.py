@@ -139,23 +139,27 @@ def database_failure(exc: BaseException, url: str) -> str:
 
 
 _OS_REASONS = {
-    errno.ENOENT: "introuvable",
+    errno.ENOENT: "fichier ou dossier introuvable",
     errno.EACCES: "accès refusé",
     errno.EPERM: "opération non permise",
     errno.EISDIR: "c'est un dossier, pas un fichier",
     errno.ENOTDIR: "un élément du chemin n'est pas un dossier",
-    errno.EEXIST: "existe déjà",
+    errno.EEXIST: "existe déjà, et ce n'est pas un dossier",  # mkdir over a file
     errno.ENOSPC: "disque plein",
     errno.EROFS: "disque en lecture seule",
     errno.ENAMETOOLONG: "nom trop long",
 }
 
 
+def os_reason(exc: OSError) -> str:
+    """Why a file operation failed, in French (the system's own words are English)."""
+    return _OS_REASONS.get(exc.errno or 0, f"erreur système {exc.errno}" if exc.errno else "erreur système")
+
+
 def file_failure(exc: OSError) -> str:
     """« chemin : raison », for a file or folder the command could not read or write."""
-    reason = _OS_REASONS.get(exc.errno or 0, f"erreur système {exc.errno}" if exc.errno else "erreur système")
     where = exc.filename if exc.filename is not None else "fichier"
-    return f"{os.fsdecode(where)} : {reason}"
+    return f"{os.fsdecode(where)} : {os_reason(exc)}"
 
 
 def describe(exc: BaseException) -> str:

@@ -18,6 +18,7 @@ from typing import Any
 
 from store.models import utcnow
 from watcher.config import Config
+from watcher.failures import os_reason
 from watcher.fetch import Fetcher, FetchError
 from watcher.normalize import Item, normalize
 from watcher.parse.errors import ParseError
@@ -143,6 +144,8 @@ async def _read_input(spec: str, fetcher: Fetcher, alone: bool = True) -> list[t
             raise PreviewInputError(str(exc)) from None
         return _feed_entries(result.body, result.url, result.content_type)
     path = Path(spec)
+    if path.is_dir():
+        raise PreviewInputError(f"{spec} : c'est un dossier ; indiquez ses fichiers (par exemple {path / '*.xml'})")
     if not path.is_file():
         raise PreviewInputError(f"{spec} : fichier introuvable")
     if path.suffix.lower() == ".jsonl":
@@ -150,16 +153,32 @@ async def _read_input(spec: str, fetcher: Fetcher, alone: bool = True) -> list[t
     try:
         body = path.read_bytes()
     except OSError as exc:
-        raise PreviewInputError(f"{spec} : fichier illisible ({exc.strerror})") from None
+        raise PreviewInputError(f"{spec} : fichier illisible ({os_reason(exc)})") from None
     return _feed_entries(body, str(path), alone=alone)
 
 
-def preview(inputs: list[str], config: Config) -> list[PreviewRow]:
-    """Judge every item of every input, clustering stories across the whole run, deterministically."""
+@dataclass(frozen=True)
+class PreviewRun:
+    rows: list[PreviewRow]
+    unreadable: list[str]  # one French line per input that could not be read, in input order
+
+
+def preview(inputs: list[str], config: Config) -> PreviewRun:
+    """Judge every item of every input, clustering stories across the whole run, deterministically.
+
+    An input that cannot be read (an HTML page, a missing file…) is named in `unreadable`; the others are judged.
+    """
+    unreadable: list[str] = []
 
     async def read_all() -> list[list[tuple[str, RawEntry]]]:
+        batches = []
         async with Fetcher() as fetcher:
-            return [await _read_input(spec, fetcher, alone=len(inputs) == 1) for spec in inputs]
+            for spec in inputs:
+                try:
+                    batches.append(await _read_input(spec, fetcher, alone=len(inputs) == 1))
+                except PreviewInputError as exc:
+                    unreadable.append(str(exc))
+        return batches
 
     collected_at = utcnow()
     scorer = Scorer(config)
@@ -193,4 +212,4 @@ def preview(inputs: list[str], config: Config) -> list[PreviewRow]:
         else:
             judgement = scorer.judge(item, sources.get(item.source))
         rows.append(PreviewRow(item, judgement, names[story_of_url[item.url]], fields))
-    return rows
+    return PreviewRun(rows, unreadable)
