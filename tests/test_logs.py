@@ -105,11 +105,17 @@ def test_an_exception_is_one_line_and_the_traceback_is_for_developers(
     assert debug[0].endswith("envoi des alertes : KeyError : 'id'") and debug[1] == "Traceback (most recent call last):"
 
 
-def test_libraries_are_heard_from_at_warning_level_only(log_lines: io.StringIO) -> None:
+def test_libraries_are_heard_from_for_errors_only_and_named(log_lines: io.StringIO) -> None:
     logging.getLogger("httpx").info('HTTP Request: GET http://x.test "HTTP/1.1 200 OK"')
+    logging.getLogger("trafilatura.core").error("empty HTML tree: %s", "http://x.test")
     logging.getLogger("watcher.schedule").info("cycle terminé : 2 sources, 1 nouvel article")
-    lines = log_lines.getvalue().splitlines()
-    assert len(lines) == 1 and lines[0].endswith("info      cycle terminé : 2 sources, 1 nouvel article")
+    logging.getLogger("slack_sdk.socket_mode.builtin.client").warning("Failed to check the state of sock")
+    logging.getLogger("asyncio").error("Task exception was never retrieved")
+    lines = [line.split(" ", 2)[2] for line in log_lines.getvalue().splitlines()]
+    assert lines == [
+        "info      cycle terminé : 2 sources, 1 nouvel article",
+        "erreur    asyncio : Task exception was never retrieved",
+    ]
 
 
 def test_the_service_logs_in_french_from_start_to_stop(tmp_path: Path, server: LocalServer) -> None:

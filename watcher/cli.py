@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
 import shlex
 import subprocess
@@ -219,6 +220,7 @@ def collect(
 ) -> None:
     """Lancer un cycle de collecte maintenant, pour toutes les sources actives ou celles indiquées."""
     config = state.config()
+    configure_logging(config.digest.zone, logging.WARNING)  # what goes wrong on the way, in French
     for name in source or []:
         try:
             config.source(name)  # unknown names fail before any work
@@ -650,6 +652,7 @@ def demo(
 
     started = datetime.now(UTC)
     config = state.config()
+    configure_logging(config.digest.zone, logging.WARNING)  # what goes wrong on the way, in French
     console.print("[bold]Démonstration de la veille Action Patients[/] (hors ligne, instantané embarqué)")
     result = run_demo(config, out, on_source_done=_print_source)
     report, digest_result = result.report, result.digest

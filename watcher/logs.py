@@ -3,7 +3,8 @@
     2026-12-05 07:30:02+01:00 info      synthèse du 05/12/2026 : 12 sujets, 48 articles ; Slack #veille : envoyée
 
 Libraries speak English: APScheduler's lines are translated or, when they only narrate its bookkeeping
-(« Added job … to job store »), left out; other libraries are heard from at warning level and above only.
+(« Added job … to job store »), left out. Other libraries are heard from only for an error, named as the
+speaker; the text extractor not even then, since the pipeline says in French what it could not extract.
 An exception is one line (what failed and why); WATCHER_DEBUG=1 adds its traceback.
 """
 
@@ -12,6 +13,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import sys
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -26,6 +28,8 @@ LEVELS = {
     logging.CRITICAL: "critique",
 }
 OUR_LOGGERS = ("watcher", "alerts", "store", "__main__")
+# trafilatura and the libraries it drives log every page they cannot read; the pipeline reports it itself.
+SILENT_LOGGERS = ("trafilatura", "htmldate", "courlan", "justext", "readability")
 
 # The service's APScheduler jobs, by their function's qualified name.
 JOB_LABELS = {"Service.tick": "collecte", "Service.digest": "synthèse", "Service.deliver": "envoi des alertes"}
@@ -64,20 +68,29 @@ def _label(value: Any) -> str:
 
 
 def _in_french(record: logging.LogRecord) -> bool:
-    """Translate an APScheduler record in place; False when it should not be shown."""
-    if not record.name.startswith("apscheduler"):
-        return record.name.startswith(OUR_LOGGERS) or record.levelno >= logging.WARNING
-    if not isinstance(record.msg, str) or record.msg not in _SCHEDULER_MESSAGES:
-        # A message this version did not have: shown, prefixed, if it matters.
-        record.msg = f"planificateur : {record.getMessage()}"
-        record.args = None
-        return record.levelno >= logging.WARNING
-    french = _SCHEDULER_MESSAGES[record.msg]
-    if french is None:
+    """Whether a record is shown: ours always, a library's when it matters, APScheduler's when it says something."""
+    if record.name.startswith(OUR_LOGGERS):
+        return True
+    if record.name.startswith(SILENT_LOGGERS):
         return False
+    if not record.name.startswith("apscheduler"):
+        return record.levelno >= logging.ERROR
+    if isinstance(record.msg, str) and record.msg in _SCHEDULER_MESSAGES:
+        return _SCHEDULER_MESSAGES[record.msg] is not None
+    return record.levelno >= logging.WARNING  # a message this version did not have
+
+
+def _message(record: logging.LogRecord) -> str:
+    """The record's message in French: APScheduler's translated, another library's prefixed with its name."""
+    if record.name.startswith(OUR_LOGGERS):
+        return record.getMessage()
+    if not record.name.startswith("apscheduler"):
+        return f"{record.name.split('.')[0]} : {record.getMessage()}"
+    french = _SCHEDULER_MESSAGES.get(record.msg) if isinstance(record.msg, str) else None
+    if french is None:
+        return f"planificateur : {record.getMessage()}"
     args = record.args if isinstance(record.args, tuple) else ()
-    record.msg, record.args = french.format(*(_label(arg) for arg in args)), None
-    return True
+    return french.format(*(_label(arg) for arg in args))
 
 
 _ONE_LINE = re.compile(r"\s*\n\s*")
@@ -91,7 +104,7 @@ class FrenchFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         stamp = datetime.fromtimestamp(record.created, self.zone).isoformat(sep=" ", timespec="seconds")
         level = LEVELS.get(record.levelno, record.levelname.lower())
-        message = record.getMessage()
+        message = _message(record)
         if record.exc_info and record.exc_info[1] is not None:
             message += f" : {describe(record.exc_info[1])}"
         line = f"{stamp} {level:<9} {_ONE_LINE.sub(' ', message)}"
@@ -100,13 +113,28 @@ class FrenchFormatter(logging.Formatter):
         return line
 
 
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever sys.stderr is when a line is logged, as logging's own last-resort handler does."""
+
+    def __init__(self) -> None:
+        super().__init__()
+
+    @property  # type: ignore[override]
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value: Any) -> None:
+        pass
+
+
 def configure_logging(zone: ZoneInfo, level: int = logging.INFO) -> None:
     """French lines on stderr for the whole process (the service and the worker processes it forks)."""
-    handler = logging.StreamHandler()
+    handler = _StderrHandler()
     handler.setFormatter(FrenchFormatter(zone))
     handler.addFilter(_in_french)
     root = logging.getLogger()
-    for previous in list(root.handlers):
-        root.removeHandler(previous)
+    for previous in [found for found in root.handlers if isinstance(found, _StderrHandler)]:
+        root.removeHandler(previous)  # configured twice in one process (tests): one handler, not two
     root.addHandler(handler)
     root.setLevel(level)
