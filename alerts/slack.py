@@ -7,6 +7,8 @@ Feed text is hostile by default: a title may carry `<!channel>` or `*bold*`.
 from __future__ import annotations
 
 import os
+import socket
+import ssl
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -265,6 +267,16 @@ class SlackSender:
                 return None
 
 
+_NETWORK_REASONS: tuple[tuple[type[BaseException], str], ...] = (
+    (ConnectionRefusedError, "connexion refusée"),
+    (socket.gaierror, "nom de serveur inconnu"),
+    (TimeoutError, "délai dépassé"),
+    (ssl.SSLError, "échec de la connexion chiffrée"),
+    (ConnectionError, "connexion interrompue"),
+    (OSError, "erreur réseau"),
+)
+
+
 def slack_error(exc: Exception) -> tuple[str, bool]:
     """(French description, permanent?) of a failed Slack call."""
     if isinstance(exc, SlackApiError):
@@ -272,4 +284,8 @@ def slack_error(exc: Exception) -> tuple[str, bool]:
         status = getattr(exc.response, "status_code", None)
         detail = code or f"HTTP {status}"
         return f"Slack a refusé l'envoi ({detail})", code in PERMANENT_ERRORS
-    return f"Slack injoignable ({exc.__class__.__name__} : {exc})", False
+    reason = getattr(exc, "reason", exc)  # urllib wraps the socket error
+    for kind, words in _NETWORK_REASONS:
+        if isinstance(reason, kind):
+            return f"Slack injoignable ({words})", False
+    return f"Slack injoignable ({exc.__class__.__name__})", False

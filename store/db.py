@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -11,7 +12,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Connection, Engine, event, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 from sqlmodel import Session, create_engine
 
 DATABASE_URL_ENV_VAR = "WATCHER_DATABASE_URL"
@@ -19,13 +20,24 @@ DEFAULT_DATABASE_URL = "sqlite:///data/veille.db"
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 
+# Heroku, libpq and most hosting panels write `postgres://` or `postgresql://`; SQLAlchemy reads the first as an
+# unknown dialect and the second as psycopg2, which is not installed: both mean the psycopg (3) driver here.
+_POSTGRES_SCHEME = re.compile(r"^postgres(?:ql)?://", re.IGNORECASE)
+_PASSWORD_IN_URL = re.compile(r"(://[^:/@\s]*:).*@")  # up to the last @: a password may hold one
+_PASSWORD_IN_QUERY = re.compile(r"([?&]password=)[^&\s]*", re.IGNORECASE)
+
+
+def normalised_url(url: str) -> str:
+    return _POSTGRES_SCHEME.sub("postgresql+psycopg://", url.strip(), count=1)
+
+
 def database_url() -> str:
-    return os.environ.get(DATABASE_URL_ENV_VAR) or DEFAULT_DATABASE_URL
+    return normalised_url(os.environ.get(DATABASE_URL_ENV_VAR) or DEFAULT_DATABASE_URL)
 
 
 def redacted(url: str) -> str:
-    """The URL with its password hidden, for logs and messages."""
-    return make_url(url).render_as_string(hide_password=True)
+    """The URL with its password hidden, for logs and messages; also a URL SQLAlchemy cannot parse."""
+    return _PASSWORD_IN_QUERY.sub(r"\1***", _PASSWORD_IN_URL.sub(r"\1***@", url, count=1))
 
 
 def _configure_sqlite(dbapi_connection: object, _record: object) -> None:
@@ -49,17 +61,44 @@ def _begin_sqlite(connection: Connection) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+class DatabaseUrlError(ValueError):
+    """A URL that names no database this installation can open.
+
+    `problem` is "syntax" (not a URL), "at_sign" (an « @ » left as is in the password), "dialect" (an unknown kind
+    of database) or "driver" (its Python driver, `name`, is not installed); the command line words it for the user.
+    """
+
+    def __init__(self, url: str, problem: str, name: str | None = None):
+        super().__init__(f"{problem}: {redacted(url)}")
+        self.url, self.problem, self.name = url, problem, name
+
+
+# Without it, libpq waits for the operating system (minutes) when the server's host does not answer.
+POSTGRES_CONNECT_TIMEOUT = 10
+
+
 def make_engine(url: str | None = None) -> Engine:
-    url = url or database_url()
-    parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
-        event.listen(engine, "connect", _configure_sqlite)
-        event.listen(engine, "begin", _begin_sqlite)
-        return engine
-    return create_engine(url, pool_pre_ping=True)
+    url = normalised_url(url) if url else database_url()
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError):
+        raise DatabaseUrlError(url, "syntax") from None
+    if parsed.host and "@" in parsed.host:  # the password's « @ » was taken as the end of the password
+        raise DatabaseUrlError(url, "at_sign")
+    try:
+        if parsed.get_backend_name() == "sqlite":
+            if parsed.database and parsed.database != ":memory:":
+                Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+            event.listen(engine, "connect", _configure_sqlite)
+            event.listen(engine, "begin", _begin_sqlite)
+            return engine
+        connect_args = {} if "connect_timeout" in parsed.query else {"connect_timeout": POSTGRES_CONNECT_TIMEOUT}
+        return create_engine(url, pool_pre_ping=True, connect_args=connect_args)
+    except NoSuchModuleError:
+        raise DatabaseUrlError(url, "dialect", parsed.get_backend_name()) from None
+    except ImportError as exc:
+        raise DatabaseUrlError(url, "driver", exc.name or parsed.get_driver_name()) from None
 
 
 @contextmanager

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,6 +19,35 @@ from watcher.config import Config, SourceConfig, load_config
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CORPUS_DIR = Path(os.environ.get("VEILLE_CORPUS", REPO_ROOT.parent / "shared" / "corpus"))
 POSTGRES_ADMIN_URL = os.environ.get("VEILLE_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+# Left in the working tree by Python and the tools themselves, not by what the tests run.
+_TOOL_LEFTOVERS = ("__pycache__/", ".venv/", ".egg-info/", ".ruff_cache/", ".pytest_cache/")
+
+
+def _stray_files() -> set[str]:
+    """Files git does not track, ignored ones included (data/, demo-out/…), in the repository."""
+    listing = subprocess.run(
+        ["git", "status", "--porcelain", "--ignored", "--untracked-files=all"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    paths = {line[3:] for line in listing.splitlines() if line.startswith(("??", "!!"))}
+    return {path for path in paths if not any(part in f"/{path}" for part in _TOOL_LEFTOVERS)}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def suite_writes_under_tmp_path_only() -> Iterator[None]:
+    """Every file a test writes goes under its tmp_path: after the suite, the repository is as it was."""
+    if shutil.which("git") is None or not (REPO_ROOT / ".git").exists():
+        yield  # an unpacked archive: nothing to compare with
+        return
+    before = _stray_files()
+    yield
+    left = sorted(_stray_files() - before)
+    assert not left, f"the test suite wrote into the repository instead of tmp_path: {left}"
 
 
 @pytest.fixture(scope="session")

@@ -102,8 +102,12 @@ def test_items_and_digest_after_collect(workspace: Path) -> None:
     assert "Presse cassée (en erreur) — 1 échec de suite (jamais collectée avec succès) : réponse vide" in markdown
     html = (out / f"veille-{day}.html").read_text(encoding="utf-8")
     assert "<h2" in html and "Laval" in html and "http" not in html.split("<body")[0]
-    bad_date = runner.invoke(app, ["digest", "--date", "23/11/2026"])
-    assert bad_date.exit_code == 1 and "date invalide « 23/11/2026 »" in bad_date.output
+    bad_date = runner.invoke(app, ["digest", "--date", "31/11/2026"])
+    assert bad_date.exit_code == 1
+    assert bad_date.output == (
+        "Erreur : --date : date invalide « 31/11/2026 » (formats acceptés : 2026-11-23, 23/11/2026 ou 23 novembre "
+        "2026)\n"
+    )
 
 
 def test_preview_json_contract(workspace: Path, tmp_path: Path) -> None:
@@ -169,9 +173,8 @@ def test_broken_config_exits_with_french_error_and_line(tmp_path: Path) -> None:
     line = next(n for n, content in enumerate(broken.read_text().splitlines(), 1) if "5 minutes" in content)
     result = runner.invoke(app, ["--config", str(broken), "sources", "check"])
     assert result.exit_code == 2
-    assert (
-        f"sources.yaml, ligne {line}, sources[0].interval : durée invalide « 5 minutes »"
-        in str(result.exception or "") + result.output
+    assert result.output.startswith(
+        f"Erreur : {broken}, ligne {line}, colonne 15, sources[0].interval : durée invalide « 5 minutes »"
     )
 
 
@@ -181,3 +184,24 @@ def test_the_coordinator_s_commands_start_without_the_collection_stack() -> None
     code = "import sys, watcher.cli; print(sorted({'numpy', 'datasketch', 'trafilatura'} & set(sys.modules)))"
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert loaded.strip() == "[]"
+
+
+def test_preview_names_each_input_that_is_not_a_feed_and_goes_on(workspace: Path, tmp_path: Path) -> None:
+    # Before: the first HTML page stopped the whole run, and the inputs after it were never read.
+    html = tmp_path / "page.xml"
+    html.write_text("<!DOCTYPE html><html><head><title>Just a moment...</title></head></html>", encoding="utf-8")
+    feed = tmp_path / "flux.xml"
+    feed.write_bytes(
+        rss("Flux", [{"title": f"Urgences de Laval, jour {n}", "link": f"https://f.test/{n}",
+                      "published": datetime(2026, 12, 5, 6, n, tzinfo=UTC)} for n in range(2)])
+    )  # fmt: skip
+    inputs = [str(html), str(tmp_path / "absent.xml"), str(tmp_path), str(feed)]
+    result = runner.invoke(app, ["preview", "--json", *inputs])
+    assert result.exit_code == 1
+    assert [json.loads(line)["url"] for line in result.stdout.splitlines()] == ["https://f.test/0", "https://f.test/1"]
+    assert result.stderr.splitlines() == [
+        f"Erreur : page HTML « Just a moment... » reçue au lieu d'un flux pour {html}",
+        f"Erreur : {tmp_path / 'absent.xml'} : fichier introuvable",
+        f"Erreur : {tmp_path} : c'est un dossier ; indiquez ses fichiers (par exemple {tmp_path / '*.xml'})",
+        "Erreur : 3 entrées illisibles sur 4",
+    ]

@@ -61,12 +61,25 @@ def test_minimal_config_gets_defaults() -> None:
         (
             "interval: 30m",
             "interval: 5 minutes",
-            "sources.yaml, ligne 4, sources[0].interval : durée invalide « 5 minutes » (exemples valides : 15m, 1h)",
+            "sources.yaml, ligne 4, colonne 15, sources[0].interval : durée invalide « 5 minutes » "
+            "(exemples valides : 15m, 1h)",
         ),
-        ("interval: 30m", "interval: 1m", "sources.yaml, ligne 4, sources[0].interval : intervalle trop court"),
+        (
+            "interval: 30m",
+            "interval: 1m",
+            "sources.yaml, ligne 4, colonne 15, sources[0].interval : intervalle trop court",
+        ),
         ("    topics: [hopital]", "    topics: [hopitaux]", "thème inconnu « hopitaux »"),
-        ("    url: https://www", "    url: ftp://www", "sources.yaml, ligne 3, sources[0].url : adresse invalide"),
-        ("    interval: 30m", "    interval: 30m\n    colour: red", "ligne 5, sources[0].colour : champ inconnu"),
+        (
+            "    url: https://www",
+            "    url: ftp://www",
+            "sources.yaml, ligne 3, colonne 10, sources[0].url : adresse invalide",
+        ),
+        (
+            "    interval: 30m",
+            "    interval: 30m\n    colour: red",
+            "ligne 5, colonne 5, sources[0].colour : champ inconnu",
+        ),
         ("    terms: {hôpital: 30, urgences: 25}", "    terms: {hôpital: beaucoup}", "topics.hopital.terms.hôpital"),
         ("    names: [Action Patients]", "    names: []", "watchlist.collective.names : la liste ne peut pas"),
         (
@@ -90,10 +103,14 @@ def test_errors_name_file_line_and_field_in_french(replace: str, by: str, expect
 
 
 def test_missing_section_and_broken_yaml() -> None:
-    with pytest.raises(ConfigError, match=r"sources\.yaml, ligne 1, watchlist : champ obligatoire manquant"):
+    with pytest.raises(ConfigError, match=r"sources\.yaml, ligne 1, colonne 1, watchlist : champ obligatoire manquant"):
         parse_config(MINIMAL.split("watchlist:")[0])
-    with pytest.raises(ConfigError, match=r"sources\.yaml, ligne 3 : YAML illisible"):
+    with pytest.raises(ConfigError) as raised:
         parse_config("sources:\n  - name: a\n   url: [unclosed\n")
+    assert str(raised.value) == (
+        "sources.yaml, ligne 3, colonne 4 : YAML illisible, "
+        "indentation incohérente : cette ligne n'est pas alignée sur les clés de son bloc"
+    )
     with pytest.raises(ConfigError, match="doit contenir les sections"):
         parse_config("- juste une liste\n")
 
@@ -145,3 +162,108 @@ def test_digest_and_alert_delivery_settings() -> None:
         parse_config(MINIMAL + "digest:\n  recipients:\n    - pas-une-adresse\n")
     assert "digest.recipients : adresse e-mail invalide « pas-une-adresse »" in str(raised.value)
     assert "ligne" in str(raised.value)
+
+
+def _error(text: str) -> str:
+    with pytest.raises(ConfigError) as raised:
+        parse_config(text, "veille.yaml")
+    return str(raised.value)
+
+
+def _place(text: str, needle: str, occurrence: int = 1) -> str:
+    """« ligne L, colonne C » of the given occurrence of `needle` in `text`, as an editor counts them."""
+    start = -1
+    for _ in range(occurrence):
+        start = text.index(needle, start + 1)
+    line = text.count("\n", 0, start) + 1
+    column = start - (text.rfind("\n", 0, start) + 1) + 1
+    return f"ligne {line}, colonne {column}"
+
+
+SECOND_SOURCE = """\
+  - name: Le Monde — Santé
+    url: https://www.lemonde.fr/autre.xml
+    topics: [hopital, greve]
+"""
+
+
+def test_a_fault_across_entries_points_at_the_entry_not_at_the_section() -> None:
+    text = MINIMAL.replace("topics:\n  hopital:", SECOND_SOURCE + "topics:\n  hopital:")
+    lines = _error(text).splitlines()
+    # The second « name » and the unknown topic, each at its own place; the first name's line is recalled.
+    assert lines == [
+        f"veille.yaml, {_place(text, 'Le Monde — Santé', 2)}, sources[1].name : deux sources portent le même nom "
+        f"« Le Monde — Santé » (déjà ligne 2)",
+        f"veille.yaml, {_place(text, 'greve')}, sources[1].topics[1] : la source « Le Monde — Santé » cite un thème "
+        "inconnu « greve » (thèmes définis : hopital)",
+    ]
+
+
+def test_duplicate_keys_are_an_error_with_line_and_column() -> None:
+    text = MINIMAL.replace("    interval: 30m\n", "    interval: 30m\n    interval: 2h\n")
+    assert _error(text) == (
+        f"veille.yaml, {_place(text, 'interval', 2)}, sources[0].interval : clé « interval » en double "
+        "(déjà ligne 4) ; gardez-en une seule"
+    )
+    # At any depth, and every one of them at once.
+    text = MINIMAL.replace("terms: {hôpital: 30, urgences: 25}", "terms: {hôpital: 30, hôpital: 25}") + (
+        "watchlist:\n  collective:\n    names: [Autre]\n"
+    )
+    assert _error(text).splitlines() == [
+        f"veille.yaml, {_place(text, 'hôpital: 25')}, topics.hopital.terms.hôpital : clé « hôpital » en double "
+        "(déjà ligne 9) ; gardez-en une seule",
+        f"veille.yaml, {_place(text, 'watchlist', 2)}, watchlist : clé « watchlist » en double "
+        "(déjà ligne 10) ; gardez-en une seule",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "sources:\n\t- name: a\n",
+            "veille.yaml, ligne 2, colonne 1 : YAML illisible, tabulation : indentez avec des espaces",
+        ),
+        (
+            "sources:\n  - name: Santé: le point\n",
+            "veille.yaml, ligne 2, colonne 16 : YAML illisible, « : » inattendu (mettez entre guillemets une valeur "
+            "qui contient « : », ou vérifiez l'indentation)",
+        ),
+        (
+            'sources:\n  - name: "Le Monde\n',
+            "veille.yaml, ligne 2, colonne 11 : YAML illisible, guillemet fermant manquant",
+        ),
+        (
+            "topics: {hopital: {terms: [a, b}}\n",
+            "veille.yaml, ligne 1, colonne 32 : YAML illisible, "
+            "liste entre crochets mal fermée (« , » ou « ] » attendu)",
+        ),
+        (
+            "sources: *ailleurs\n",
+            "veille.yaml, ligne 1, colonne 10 : YAML illisible, alias « *ailleurs » inconnu "
+            "(aucune ancre « &ailleurs »)",
+        ),
+        (
+            "sources: []\n---\ntopics: {}\n",
+            "veille.yaml, ligne 2, colonne 1 : YAML illisible, un seul document YAML "
+            "attendu (retirez le second « --- »)",
+        ),
+        (
+            "sources: !!python/name:os.system\n",
+            "veille.yaml, ligne 1, colonne 10 : YAML illisible, étiquette YAML "
+            "« tag:yaml.org,2002:python/name:os.system » inconnue",
+        ),
+        ("sources: a\x07b\n", "veille.yaml, ligne 1, colonne 11 : caractère invisible interdit (U+0007)"),
+    ],
+)
+def test_yaml_syntax_errors_are_french_with_line_and_column(text: str, expected: str) -> None:
+    assert _error(text) == expected
+
+
+def test_a_folder_or_an_unreadable_file_as_configuration(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as raised:
+        load_config(tmp_path)
+    assert str(raised.value) == (
+        f"{tmp_path} : c'est un dossier ; indiquez le fichier de configuration lui-même "
+        f"(par exemple {tmp_path / 'sources.yaml'})"
+    )

@@ -44,16 +44,22 @@ def test_dossier_refs_cover_both_ways_of_writing_an_ids() -> None:
 @pytest.mark.parametrize(
     ("extra", "expected"),
     [
-        ("", "sources.yaml, ligne 13, dossiers[0] : le dossier « PLFSS 2027 » n'a aucun identifiant"),
+        ("", "sources.yaml, ligne 13, colonne 5, dossiers[0] : le dossier « PLFSS 2027 » n'a aucun identifiant"),
         (
             "    senat_dossier: PLFSS 2027\n",
-            "ligne 14, dossiers[0].senat_dossier : identifiant de dossier Sénat invalide",
+            "ligne 14, colonne 20, dossiers[0].senat_dossier : identifiant de dossier Sénat invalide",
         ),
-        ("    an_dossier: plfss\n", "ligne 14, dossiers[0].an_dossier : identifiant de dossier AN invalide « plfss »"),
-        ("    senat_textes: [2019/139]\n", "ligne 14, dossiers[0].senat_textes : texte du Sénat invalide « 2019/139 »"),
+        (
+            "    an_dossier: plfss\n",
+            "ligne 14, colonne 17, dossiers[0].an_dossier : identifiant de dossier AN invalide « plfss »",
+        ),
+        (
+            "    senat_textes: [2019/139]\n",
+            "ligne 14, colonne 19, dossiers[0].senat_textes : texte du Sénat invalide « 2019/139 »",
+        ),
         ("    senat_dossier: plfss2027\n    sources: [Inconnue]\n", "cite une source inconnue « Inconnue »"),
         ("    senat_dossier: plfss2027\n    alert_topics: [amee]\n", "cite un thème inconnu « amee »"),
-        ("    senat_dossier: plfss2027\n    labell: x\n", "ligne 15, dossiers[0].labell : champ inconnu"),
+        ("    senat_dossier: plfss2027\n    labell: x\n", "ligne 15, colonne 5, dossiers[0].labell : champ inconnu"),
     ],
 )
 def test_dossier_mistakes_are_reported_in_french(extra: str, expected: str) -> None:

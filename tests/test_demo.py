@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import yaml
 
+from alerts.digest import french_date
 from tests.conftest import REPO_ROOT
 from watcher.demo.dating import SNAPSHOT_READ_AT, moved_by, redated
 from watcher.demo.runner import SNAPSHOT_DIR
@@ -44,6 +46,25 @@ def test_demo_runs_to_completion(tmp_path: Path) -> None:
         assert noise not in markdown.split("---")[0], noise
     # ISO-8859-15 parliamentary feed: accents survive.
     assert "Ã©" not in markdown
+
+    # It says how to explore its database, and `watcher digest --date` gives that digest's stories again.
+    database = out / "veille-demo.db"
+    assert f"  export WATCHER_DATABASE_URL=sqlite:///{database}\n" in output
+    [day] = re.findall(r"^  watcher digest --date (\d{4}-\d\d-\d\d)$", output, re.MULTILINE)
+    assert digests[0].name == f"veille-{day}.md"
+    written = french_date(date.fromisoformat(day))  # as the digest's title says it: « lundi 7 décembre 2026 »
+    again = subprocess.run(
+        [sys.executable, "-m", "watcher", "digest", "--date", written, "--out", str(tmp_path / "again")],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"PATH": "/usr/bin:/bin", "COLUMNS": "200", "WATCHER_DATABASE_URL": f"sqlite:///{database}"},
+    )
+    assert again.returncode == 0, again.stderr
+    rewritten = (tmp_path / "again" / digests[0].name).read_text(encoding="utf-8")
+    stories = re.compile(r"^- \*\*.*?\]\((\S+)\)", re.MULTILINE)
+    assert stories.findall(markdown) and sorted(stories.findall(rewritten)) == sorted(stories.findall(markdown))
 
 
 def test_snapshot_is_big_enough_and_varied() -> None:

@@ -81,8 +81,8 @@ def test_mention_commands(ids: dict[str, int]) -> None:
     assert "Parution n° 1 déjà validée." in _ok("mentions", "validate", "1")
     assert "Parution n° 1 rejetée" in _ok("mentions", "reject", "1")
     assert "parution n° 99 introuvable" in _error("mentions", "validate", "99")
-    assert "--date : date invalide « 02/12/2026 »" in _error(
-        "mentions", "add", "--outlet", "RTL", "--date", "02/12/2026", "--title", "Journal"
+    assert "--date : date invalide « 12/31/2026 »" in _error(
+        "mentions", "add", "--outlet", "RTL", "--date", "12/31/2026", "--title", "Journal"
     )
     assert "type de média inconnu « podcast »" in _error(
         "mentions", "add", "--outlet", "RTL", "--date", "2026-12-02", "--title", "Journal", "--type", "podcast"
@@ -116,7 +116,7 @@ def test_export_items(ids: dict[str, int], tmp_path: Path) -> None:
     rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
     assert rows[0]["title"] == LAVAL["title"]  # accents intact
     assert "format inconnu « xml »" in _error("export", "items", "--format", "xml")
-    assert "--until (2026-01-01) est avant --since (2026-02-01)" in _error(
+    assert "--until (01/01/2026) est avant --since (01/02/2026 00:00)" in _error(
         "export", "items", "--since", "2026-02-01", "--until", "2026-01-01"
     )
     assert json.loads(_ok("export", "items", "--format", "json", "--until", "2000-01-01")) == []

@@ -151,7 +151,9 @@ def test_slack_digest_interrupted_resumes_without_repeating(engine: Engine, demo
             return original(method, args, body)
 
         slack.answer = flaky  # type: ignore[method-assign]
-        [(digest, _, outcomes)] = send_digests(engine, slack_only, day, owner="a", slack=sender, smtp=None)
+        [(digest, _, outcomes)] = send_digests(
+            engine, slack_only, day, owner="a", slack=sender, smtp=None, out_dir=tmp_path
+        )
         assert outcomes[0].status == "error" and "Slack" in outcomes[0].detail
         assert len(slack.all_messages()) == 2
         with session_scope(engine) as session:
@@ -161,7 +163,9 @@ def test_slack_digest_interrupted_resumes_without_repeating(engine: Engine, demo
         slack.down = False
         calls["posts"] = 10
         later = utcnow() + timedelta(minutes=1)
-        [(_, _, outcomes)] = send_digests(engine, slack_only, day, owner="b", slack=sender, smtp=None, now=later)
+        [(_, _, outcomes)] = send_digests(
+            engine, slack_only, day, owner="b", slack=sender, smtp=None, now=later, out_dir=tmp_path
+        )
         assert outcomes[0].status == "sent"
         keys = slack.keys()
         assert len(keys) == len(set(keys)) == len(slack_messages(digest))

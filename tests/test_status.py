@@ -221,7 +221,7 @@ def test_the_command_says_what_is_wrong_with_the_database(tmp_path: Path, monkey
     assert result.exit_code == 1 and "base introuvable" in result.output and not missing.exists()
     monkeypatch.setenv("WATCHER_DATABASE_URL", "postgresql+psycopg://veille:secret@127.0.0.1:9/veille")
     result = runner.invoke(app, config)
-    assert result.exit_code == 1 and "base injoignable" in result.output
+    assert result.exit_code == 1 and "connexion refusée par 127.0.0.1, port 9" in result.output
     assert "secret" not in result.output and "***" in result.output
     empty = tmp_path / "vide.db"
     sqlite3.connect(empty).close()

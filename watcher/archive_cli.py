@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import sys
-from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
 
@@ -20,9 +19,9 @@ from store.search import HIGHLIGHT_END, HIGHLIGHT_START
 from watcher import cli as base
 from watcher import exports, opml
 from watcher.config import CONFIG_ENV_VAR, DEFAULT_CONFIG_PATH
-from watcher.desk_cli import parse_day, start_of_day
 from watcher.search import SearchQueryError, reindex, unindexed_count
 from watcher.search import search as run_search
+from watcher.when import DAY_FORMATS, SINCE_HELP, end_of_day
 
 export_app = typer.Typer(help="Exporter les articles.", no_args_is_help=True)
 base.app.add_typer(export_app, name="export")
@@ -37,8 +36,10 @@ def _highlighted(snippet: str) -> str:
 
 @base.app.command()
 def search(
-    query: Annotated[str, typer.Argument(help="Mots à chercher ; « entre guillemets » pour une expression.")],
-    since: Annotated[str | None, typer.Option("--since", help="Publiés depuis ce jour (AAAA-MM-JJ).")] = None,
+    query: Annotated[
+        str, typer.Argument(metavar="RECHERCHE", help="Mots à chercher ; « entre guillemets » pour une expression.")
+    ],
+    since: Annotated[str | None, typer.Option("--since", help=f"Publiés depuis : {SINCE_HELP}.")] = None,
     topic: Annotated[str | None, typer.Option("--topic", help="Clé du thème (hopital, greve, ame…).")] = None,
     source: Annotated[str | None, typer.Option("--source", help="Nom exact de la source.")] = None,
     limit: Annotated[int, typer.Option("--limit", min=1, help="Nombre maximum de résultats.")] = 20,
@@ -47,7 +48,7 @@ def search(
     config = base.state.config()
     if topic is not None and topic not in config.topics:
         raise base.fail(f"thème inconnu « {topic} » (thèmes : {', '.join(config.topics)})")
-    start = start_of_day(parse_day(since, "--since"))
+    start = base.since_option(since, config.digest.zone)
     engine = base._engine_ready()
     try:
         hits = run_search(engine, query, since=start, topic=topic, source=source, limit=limit)
@@ -91,8 +92,8 @@ def db_reindex() -> None:
 
 @export_app.command("items")
 def export_items(
-    since: Annotated[str | None, typer.Option("--since", help="Publiés depuis ce jour inclus (AAAA-MM-JJ).")] = None,
-    until: Annotated[str | None, typer.Option("--until", help="Jusqu'à ce jour inclus (AAAA-MM-JJ).")] = None,
+    since: Annotated[str | None, typer.Option("--since", help=f"Publiés depuis : {SINCE_HELP}.")] = None,
+    until: Annotated[str | None, typer.Option("--until", help=f"Jusqu'à ce jour inclus : {DAY_FORMATS}.")] = None,
     fmt: Annotated[str, typer.Option("--format", help="csv ou json.")] = "csv",
     sep: Annotated[str, typer.Option("--sep", help="Séparateur CSV.")] = ",",
     out: Annotated[Path | None, typer.Option("--out", help="Fichier de sortie (sinon la sortie standard).")] = None,
@@ -102,15 +103,14 @@ def export_items(
         raise base.fail(f"--format : format inconnu « {fmt} » (attendu : csv ou json)")
     if len(sep) != 1:
         raise base.fail(f"--sep : un seul caractère attendu, reçu « {sep} »")
-    start, last = parse_day(since, "--since"), parse_day(until, "--until")
-    if start and last and last < start:
-        raise base.fail(f"--until ({last.isoformat()}) est avant --since ({start.isoformat()})")
     zone = base.state.config().digest.zone
+    start, last = base.since_option(since, zone), base.day_option(until, "--until")
+    end = end_of_day(last, zone) if last else None
+    if start and end and end <= start:
+        raise base.fail(f"--until ({last:%d/%m/%Y}) est avant --since ({start.astimezone(zone):%d/%m/%Y %H:%M})")
     engine = base._engine_ready()
     with session_scope(engine) as session:
-        views = store_desk.items_published(
-            session, start_of_day(start), start_of_day(last + timedelta(days=1)) if last else None
-        )
+        views = store_desk.items_published(session, start, end)
     content = exports.items_json(views, zone) if fmt == "json" else exports.items_csv(views, zone, sep)
     if out is None:
         sys.stdout.write(content)
@@ -144,7 +144,10 @@ def sources_export_opml(
 
 @base.sources_app.command("import-opml")
 def sources_import_opml(
-    file: Annotated[Path, typer.Argument(help="Fichier OPML exporté d'un lecteur de flux (Feedly, Miniflux…).")],
+    file: Annotated[
+        Path,
+        typer.Argument(metavar="FICHIER_OPML", help="Fichier OPML exporté d'un lecteur de flux (Feedly, Miniflux…)."),
+    ],
 ) -> None:
     """Ajouter à sources.yaml les flux d'un fichier OPML (ceux déjà suivis sont ignorés)."""
     base.state.config()  # a broken sources.yaml is reported before anything is read

@@ -6,30 +6,48 @@ import asyncio
 import json
 import logging
 import os
+import shlex
 import subprocess
 import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
+from zoneinfo import ZoneInfo
 
 import typer
 from rich.console import Console
-from rich.logging import RichHandler
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from sqlalchemy import Engine
 
 from store import queries, verdicts
-from store.db import current_revision, database_url, make_engine, redacted, schema_is_current, session_scope, upgrade
+from store.db import (
+    DATABASE_URL_ENV_VAR,
+    current_revision,
+    database_url,
+    make_engine,
+    redacted,
+    schema_is_current,
+    session_scope,
+    upgrade,
+)
 from store.models import FetchOutcome
+from watcher import when
 from watcher.config import CONFIG_ENV_VAR, DEFAULT_CONFIG_PATH, Config, ConfigError, load_config
+from watcher.french_cli import FrenchGroup
+from watcher.logs import configure_logging
 from watcher.rules_stats import rule_stats
 
 if TYPE_CHECKING:
+    from alerts.digest import Digest
+    from alerts.digest_delivery import DigestOutcome
     from alerts.slack import SlackSender
     from watcher.pipeline import SourceReport
+    from watcher.preview import PreviewRow
 
 app = typer.Typer(
+    cls=FrenchGroup,  # French help and errors, no traceback
     help="Veille du collectif Action Patients : presse, Parlement et institutions, collectés, triés et résumés.",
     no_args_is_help=True,
     add_completion=False,
@@ -60,11 +78,7 @@ class State:
 
     def config(self) -> Config:
         if self._config is None:
-            try:
-                self._config = load_config(self.config_path)
-            except ConfigError as exc:
-                errors.print(f"[bold red]Configuration invalide[/]\n{exc}", highlight=False, soft_wrap=True)
-                raise typer.Exit(2) from None
+            self._config = load_config(self.config_path)  # FrenchGroup reports a ConfigError, with exit code 2
         return self._config
 
 
@@ -79,6 +93,25 @@ def counted(count: int, singular: str, plural: str) -> str:
 def fail(message: str, code: int = 1) -> typer.Exit:
     errors.print(f"[bold red]Erreur[/] : {message}", highlight=False, soft_wrap=True)
     return typer.Exit(code)
+
+
+def day_option(text: str | None, option: str) -> date | None:
+    if text is None:
+        return None
+    try:
+        return when.parse_day(text)
+    except ValueError as exc:
+        raise fail(f"{option} : {exc}") from None
+
+
+def since_option(text: str | None, zone: ZoneInfo) -> datetime | None:
+    """What `--since` names, the same way in every command: a duration back from now, or a day."""
+    if text is None:
+        return None
+    try:
+        return when.parse_since(text, datetime.now(UTC), zone)
+    except ValueError as exc:
+        raise fail(f"--since : {exc}") from None
 
 
 @app.callback()
@@ -108,13 +141,16 @@ def _workers() -> bool:
 
 def _engine_ready(*, migrate_apart: bool = False) -> Engine:
     engine = make_engine()
+    with engine.connect():  # an unreachable database is reported as such (FrenchGroup), not as a failed migration
+        pass
     migrating = not schema_is_current(engine)
     if migrate_apart and migrating:
         # A service runs for months: its migrations run in a short child process, so that it never carries Alembic.
         migrated = subprocess.run([sys.executable, "-m", "watcher", "db", "upgrade"], capture_output=True, text=True)
         if migrated.returncode:
             lines = (migrated.stderr or migrated.stdout).strip().splitlines()
-            raise fail(f"mise à jour de la base impossible : {lines[-1] if lines else migrated.returncode}")
+            said = lines[-1].removeprefix("Erreur : ") if lines else f"code {migrated.returncode}"
+            raise fail(f"mise à jour de la base impossible : {said}")
     upgrade(engine)
     if migrating:
         from watcher.search import catch_up
@@ -158,8 +194,8 @@ def run() -> None:
     from watcher.pipeline import worker_name
     from watcher.schedule import Service
 
-    logging.basicConfig(level=logging.INFO, format="%(message)s", handlers=[RichHandler(show_path=False)])
     config = state.config()
+    configure_logging(config.digest.zone)
     workers = _workers()
     engine = _engine_ready(migrate_apart=True)
     console.print(f"Base : {redacted(database_url())}", highlight=False)
@@ -174,10 +210,13 @@ def run() -> None:
     if slack is None:
         console.print(f"[yellow]{TOKEN_ENV_VAR} absent[/] : les alertes restent en attente dans la base.")
 
-    def digest_job(day: date) -> object:
+    def digest_job(day: date) -> str:
         if slack is None and smtp is None:
-            return produce_digest(engine, config, day=day)[1] if collected_in_window(engine, config, day) else []
-        return send_digests(engine, config, day, owner=owner, slack=slack, smtp=smtp)
+            if not collected_in_window(engine, config, day):
+                return f"pas de synthèse du {day.isoformat()} : rien n'a été collecté dans sa période"
+            return _digest_line(*produce_digest(engine, config, day=day), [])
+        results = send_digests(engine, config, day, owner=owner, slack=slack, smtp=smtp)
+        return " ; ".join(_digest_line(*result) for result in results)
 
     deliver = (lambda: deliver_pass(engine, config, slack, owner=owner)) if slack is not None else None
     has_ops = slack is not None and ops_channel(config) is not None
@@ -199,6 +238,7 @@ def collect(
 ) -> None:
     """Lancer un cycle de collecte maintenant, pour toutes les sources actives ou celles indiquées."""
     config = state.config()
+    configure_logging(config.digest.zone, logging.WARNING)  # what goes wrong on the way, in French
     for name in source or []:
         try:
             config.source(name)  # unknown names fail before any work
@@ -252,7 +292,10 @@ def collect(
 
 @app.command("preview")
 def preview_command(
-    inputs: Annotated[list[str], typer.Argument(help="Flux RSS/Atom (fichier ou URL) ou fichier .jsonl d'articles.")],
+    inputs: Annotated[
+        list[str],
+        typer.Argument(metavar="FICHIER_OU_URL", help="Flux RSS/Atom (fichier ou URL) ou fichier .jsonl d'articles."),
+    ],
     as_json: Annotated[bool, typer.Option("--json", help="Une ligne JSON par article.")] = False,
     source: Annotated[
         str | None,
@@ -264,19 +307,30 @@ def preview_command(
     ] = None,
 ) -> None:
     """Évaluer des articles sans rien enregistrer (pour tester les règles)."""
-    from watcher.preview import PreviewInputError, preview
+    from watcher.preview import preview
 
     config = state.config()
-    try:
-        rows = preview(inputs, config, config.source(source) if source else None)
-    except ConfigError as exc:
-        raise fail(str(exc)) from None
-    except PreviewInputError as exc:
-        raise fail(str(exc)) from None
+    spec = None
+    if source:
+        try:
+            spec = config.source(source)
+        except ConfigError as exc:
+            raise fail(str(exc)) from None
+    run = preview(inputs, config, spec)
+    rows = run.rows
     if as_json:
         for row in rows:
             sys.stdout.write(json.dumps(row.as_json(), ensure_ascii=False) + "\n")
-        return
+    elif rows or not run.unreadable:
+        console.print(_preview_table(rows))
+    # After the results, where they are seen last; each one names its input.
+    for problem in run.unreadable:
+        errors.print(f"[bold red]Erreur[/] : {escape(problem)}", highlight=False, soft_wrap=True)
+    if run.unreadable:
+        raise fail(f"{counted(len(run.unreadable), 'entrée illisible', 'entrées illisibles')} sur {len(inputs)}")
+
+
+def _preview_table(rows: list[PreviewRow]) -> Table:
     table = Table(title=f"Aperçu : {len(rows)} articles", show_lines=False)
     for column in ("Décision", "Score", "Thèmes", "Récit", "Titre", "Pourquoi"):
         table.add_column(column, overflow="fold")
@@ -291,13 +345,14 @@ def preview_command(
             row.item.title,
             "\n".join(why) or "aucune règle",
         )
-    console.print(table)
+    return table
 
 
 @app.command()
 def digest(
     day: Annotated[
-        str | None, typer.Option("--date", help="Jour de la synthèse, AAAA-MM-JJ (par défaut aujourd'hui).")
+        str | None,
+        typer.Option("--date", help=f"Jour de la synthèse : {when.DAY_FORMATS} (par défaut aujourd'hui)."),
     ] = None,
     out: Annotated[Path | None, typer.Option("--out", help="Dossier de sortie (par défaut digest.output_dir).")] = None,
     send: Annotated[
@@ -308,10 +363,7 @@ def digest(
     from watcher.digest_job import produce_digest
 
     config = state.config()
-    try:
-        target = date.fromisoformat(day) if day else datetime.now(config.digest.zone).date()
-    except ValueError:
-        raise fail(f"date invalide « {day} » (format attendu : AAAA-MM-JJ)") from None
+    target = day_option(day, "--date") or datetime.now(config.digest.zone).date()
     engine = _engine_ready()
     if send:
         _send_digests(engine, config, target, out)
@@ -322,7 +374,23 @@ def digest(
         console.print(f"  → {path}", highlight=False)
 
 
-_DIGEST_OUTCOMES = {"sent": "[green]envoyée[/]", "already": "déjà envoyée", "busy": "[yellow]en cours ailleurs[/]"}
+_DIGEST_STATUS = {"sent": "envoyée", "already": "déjà envoyée", "busy": "en cours ailleurs"}
+_DIGEST_COLOURS = {"sent": "green", "busy": "yellow", "error": "red"}
+
+
+def _outcome_words(outcome: DigestOutcome) -> tuple[str, str]:
+    """Where a digest went and how it went, as two plain French phrases."""
+    where = "e-mail" if outcome.channel == "email" else f"Slack {outcome.channel}"
+    return where, _DIGEST_STATUS.get(outcome.status, f"échec — {outcome.detail}")
+
+
+def _digest_line(result: Digest, files: list[Path], outcomes: list[DigestOutcome]) -> str:
+    """One log line for a digest: its title, size, files and deliveries; no Python repr."""
+    line = (
+        f"{result.title} : {counted(result.story_count, 'sujet', 'sujets')}, "
+        f"{counted(result.counts.collected, 'article', 'articles')} ; fichiers {', '.join(map(str, files))}"
+    )
+    return line + "".join(" ; {} : {}".format(*_outcome_words(outcome)) for outcome in outcomes)
 
 
 def _send_digests(engine: Engine, config: Config, target: date, out: Path | None) -> None:
@@ -351,9 +419,11 @@ def _send_digests(engine: Engine, config: Config, target: date, out: Path | None
         for path in files:
             console.print(f"  → {path}", highlight=False)
         for outcome in outcomes:
-            where = "e-mail" if outcome.channel == "email" else f"Slack {outcome.channel}"
-            label = _DIGEST_OUTCOMES.get(outcome.status, f"[red]échec[/] — {outcome.detail}")
-            console.print(f"  {where} : {label}", highlight=False)
+            where, label = _outcome_words(outcome)
+            colour = _DIGEST_COLOURS.get(outcome.status)
+            console.print(
+                f"  {where} : " + (f"[{colour}]{escape(label)}[/]" if colour else escape(label)), highlight=False
+            )
             failed = failed or outcome.status == "error"
     if failed:
         raise typer.Exit(1)
@@ -424,7 +494,7 @@ def alerts_test() -> None:
 
 @app.command()
 def items(
-    since: Annotated[str | None, typer.Option("--since", help="Collectés depuis ce jour (AAAA-MM-JJ).")] = None,
+    since: Annotated[str | None, typer.Option("--since", help=f"Collectés depuis : {when.SINCE_HELP}.")] = None,
     topic: Annotated[str | None, typer.Option("--topic", help="Clé du thème (hopital, greve, ame…).")] = None,
     limit: Annotated[int, typer.Option("--limit", min=1, help="Nombre maximum d'articles.")] = 50,
 ) -> None:
@@ -432,12 +502,7 @@ def items(
     config = state.config()
     if topic is not None and topic not in config.topics:
         raise fail(f"thème inconnu « {topic} » (thèmes : {', '.join(config.topics)})")
-    start = None
-    if since:
-        try:
-            start = datetime.combine(date.fromisoformat(since), datetime.min.time(), tzinfo=config.digest.zone)
-        except ValueError:
-            raise fail(f"date invalide « {since} » (format attendu : AAAA-MM-JJ)") from None
+    start = since_option(since, config.digest.zone)
     engine = _engine_ready()
     with session_scope(engine) as session:
         rows = queries.scored_items(session, collected_from=start, topic=topic, limit=limit)
@@ -459,7 +524,9 @@ def items(
 
 @app.command("verdict")
 def verdict_command(
-    item: Annotated[int, typer.Argument(help="Numéro de l'article (voir « watcher items »).", show_default=False)],
+    item: Annotated[
+        int, typer.Argument(metavar="ARTICLE", help="Numéro de l'article (voir « watcher items »).", show_default=False)
+    ],
     topic: Annotated[str, typer.Option("--topic", help="Clé du thème (hopital, greve, ame…).", show_default=False)],
     yes: Annotated[bool, typer.Option("--yes", help="L'article est pertinent pour ce thème.")] = False,
     no: Annotated[bool, typer.Option("--no", help="L'article est hors sujet pour ce thème.")] = False,
@@ -582,7 +649,9 @@ def sources_health(
 
 
 @sources_app.command("enable")
-def sources_enable(name: Annotated[str, typer.Argument(help="Nom de la source, tel que dans sources.yaml.")]) -> None:
+def sources_enable(
+    name: Annotated[str, typer.Argument(metavar="SOURCE", help="Nom de la source, tel que dans sources.yaml.")],
+) -> None:
     """Réactiver une source désactivée parce que le site a déclaré son flux supprimé (HTTP 410)."""
     from store.sources import enable_source
     from watcher.pipeline import Collector
@@ -648,6 +717,7 @@ def demo(
 
     started = datetime.now(UTC)
     config = state.config()
+    configure_logging(config.digest.zone, logging.WARNING)  # what goes wrong on the way, in French
     console.print("[bold]Démonstration de la veille Action Patients[/] (hors ligne, instantané embarqué)")
     result = run_demo(config, out, on_source_done=_print_source)
     report, digest_result = result.report, result.digest
@@ -666,6 +736,17 @@ def demo(
     console.print("\nFichiers :", highlight=False)
     for path in [*result.files, result.database]:
         console.print(f"  → {path}", highlight=False)
+    url = shlex.quote(f"sqlite:///{result.database.resolve()}")
+    console.print(
+        "\nPour explorer la base de la démonstration (dans ce terminal) :\n"
+        f"  export {DATABASE_URL_ENV_VAR}={url}\n"
+        "  watcher items\n"
+        "  watcher search urgences\n"
+        f"  watcher digest --date {digest_result.day.isoformat()}",
+        highlight=False,
+        markup=False,
+        soft_wrap=True,
+    )
     preview_lines = render(digest_result, "md").splitlines()[:25]
     console.print("\n[bold]Début de la synthèse[/] :\n", highlight=False)
     console.print("\n".join(preview_lines), markup=False, highlight=False, soft_wrap=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import time, timedelta
 from enum import StrEnum
 from pathlib import Path
@@ -37,6 +38,23 @@ _WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "diman
 
 class ConfigError(Exception):
     """A configuration problem, already phrased in French for the user."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A fault found across entries: where it is (a path into the file), what it is, and where its twin is."""
+
+    loc: tuple[str | int, ...]
+    message: str
+    also: tuple[str | int, ...] | None = None
+
+
+class ConfigProblems(ValueError):
+    """Raised by a validator that checks several entries at once, so that each fault points at its own entry."""
+
+    def __init__(self, problems: list[Problem]):
+        super().__init__("; ".join(problem.message for problem in problems))
+        self.problems = problems
 
 
 def parse_duration(value: object) -> timedelta:
@@ -354,31 +372,59 @@ class Config(_Strict):
     @model_validator(mode="after")
     def _cross_references(self) -> Config:
         known = set(self.topics)
-        seen: set[str] = set()
-        for source in self.sources:
-            if source.name in seen:
-                raise ValueError(f"deux sources portent le même nom « {source.name} »")
-            seen.add(source.name)
-            unknown = [t for t in source.topics if t not in known]
-            if unknown:
-                raise ValueError(
-                    f"la source « {source.name} » cite un thème inconnu « {unknown[0]} » "
-                    f"(thèmes définis : {', '.join(sorted(known))})"
+        problems: list[Problem] = []
+        first_source: dict[str, int] = {}
+        for index, source in enumerate(self.sources):
+            if source.name in first_source:
+                problems.append(
+                    Problem(
+                        ("sources", index, "name"),
+                        f"deux sources portent le même nom « {source.name} »",
+                        also=("sources", first_source[source.name], "name"),
+                    )
                 )
-        labels: set[str] = set()
-        for dossier in self.dossiers:
-            if dossier.label in labels:
-                raise ValueError(f"deux dossiers portent le même libellé « {dossier.label} »")
-            labels.add(dossier.label)
-            unknown = [name for name in dossier.sources if name not in seen]
-            if unknown:
-                raise ValueError(f"le dossier « {dossier.label} » cite une source inconnue « {unknown[0]} »")
+            first_source.setdefault(source.name, index)
+            for position, topic in enumerate(source.topics):
+                if topic not in known:
+                    problems.append(
+                        Problem(
+                            ("sources", index, "topics", position),
+                            f"la source « {source.name} » cite un thème inconnu « {topic} » "
+                            f"(thèmes définis : {', '.join(sorted(known))})",
+                        )
+                    )
+        first_dossier: dict[str, int] = {}
+        for index, dossier in enumerate(self.dossiers):
+            if dossier.label in first_dossier:
+                problems.append(
+                    Problem(
+                        ("dossiers", index, "label"),
+                        f"deux dossiers portent le même libellé « {dossier.label} »",
+                        also=("dossiers", first_dossier[dossier.label], "label"),
+                    )
+                )
+            first_dossier.setdefault(dossier.label, index)
+            for position, name in enumerate(dossier.sources):
+                if name not in first_source:
+                    problems.append(
+                        Problem(
+                            ("dossiers", index, "sources", position),
+                            f"le dossier « {dossier.label} » cite une source inconnue « {name} »",
+                        )
+                    )
             if "alert_topics" not in dossier.model_fields_set:
                 # The default names the collective's themes; a configuration without some of them keeps the others.
                 object.__setattr__(dossier, "alert_topics", [t for t in dossier.alert_topics if t in known])
-            unknown = [t for t in dossier.alert_topics if t not in known]
-            if unknown:
-                raise ValueError(f"le dossier « {dossier.label} » cite un thème inconnu « {unknown[0]} »")
+            for position, topic in enumerate(dossier.alert_topics):
+                if topic not in known:
+                    problems.append(
+                        Problem(
+                            ("dossiers", index, "alert_topics", position),
+                            f"le dossier « {dossier.label} » cite un thème inconnu « {topic} »",
+                        )
+                    )
+        if problems:
+            raise ConfigProblems(problems)
         return self
 
     def source(self, name: str) -> SourceConfig:
@@ -395,6 +441,9 @@ _PYDANTIC_FRENCH = {
     "extra_forbidden": "champ inconnu (vérifiez l'orthographe)",
     "int_parsing": "nombre entier attendu",
     "int_type": "nombre entier attendu",
+    "int_from_float": "nombre entier attendu",
+    "float_parsing": "nombre attendu",
+    "float_type": "nombre attendu",
     "bool_parsing": "valeur attendue : true ou false",
     "bool_type": "valeur attendue : true ou false",
     "string_type": "texte attendu",
@@ -402,25 +451,32 @@ _PYDANTIC_FRENCH = {
     "dict_type": "dictionnaire attendu (clé: valeur)",
     "model_type": "bloc clé: valeur attendu",
     "less_than_equal": "valeur trop grande",
+    "less_than": "valeur trop grande",
     "greater_than_equal": "valeur trop petite",
+    "greater_than": "valeur trop petite",
     "too_short": "la liste ne peut pas être vide",
     "string_too_short": "le texte ne peut pas être vide",
     "enum": "valeur non reconnue",
     "literal_error": "valeur non reconnue",
+    "date_from_datetime_parsing": "date invalide",
+    "date_parsing": "date invalide",
+    "path_type": "chemin attendu",
 }
 
 
-def _french_message(error: Any) -> str:
+def french_validation_error(error: Any) -> str:
+    """One pydantic error (an item of `ValidationError.errors()`) in French; also used for command-line values."""
     kind = error["type"]
     if kind in ("value_error", "assertion_error"):
         return str(error["ctx"]["error"]) if "ctx" in error else error["msg"]
-    message = _PYDANTIC_FRENCH.get(kind, error["msg"])
-    if kind in ("enum", "literal_error") and "ctx" in error:
-        message += f" « {error.get('input')} » (attendu : {error['ctx'].get('expected', '')})"
-    elif kind in ("less_than_equal", "greater_than_equal") and "ctx" in error:
-        bound = error["ctx"].get("le", error["ctx"].get("ge"))
+    message = _PYDANTIC_FRENCH.get(kind, "valeur invalide")
+    context = error.get("ctx") or {}
+    if kind in ("enum", "literal_error") and context:
+        message += f" « {error.get('input')} » (attendu : {context.get('expected', '')})"
+    elif kind in ("less_than_equal", "greater_than_equal", "less_than", "greater_than") and context:
+        bound = next(context[key] for key in ("le", "ge", "lt", "gt") if key in context)
         message += f" « {error.get('input')} » (limite : {bound})"
-    elif kind in ("int_parsing", "bool_parsing"):
+    elif kind not in ("missing", "extra_forbidden", "too_short", "string_too_short"):
         message += f", reçu « {error.get('input')} »"
     return message
 
@@ -435,29 +491,130 @@ def _format_location(loc: tuple[Any, ...]) -> str:
     return text
 
 
-def _line_index(node: yaml.Node, path: tuple[Any, ...] = ()) -> Iterator[tuple[tuple[Any, ...], int]]:
-    """Yield (path, 1-based line) for every node of a composed YAML document."""
-    yield path, node.start_mark.line + 1
+Mark = tuple[int, int]  # 1-based line and column, as an editor shows them
+
+
+def _mark(node: yaml.Node) -> Mark:
+    return node.start_mark.line + 1, node.start_mark.column + 1
+
+
+def _mark_index(node: yaml.Node, path: tuple[Any, ...] = ()) -> Iterator[tuple[tuple[Any, ...], Mark]]:
+    """Yield (path, mark) for every node of a composed YAML document."""
+    yield path, _mark(node)
     if isinstance(node, yaml.MappingNode):
         for key_node, value_node in node.value:
             key = key_node.value
-            # A key's own line is where an "unknown field" error should point.
-            yield (*path, key, "<key>"), key_node.start_mark.line + 1
-            yield from _line_index(value_node, (*path, key))
+            # A key's own place is where an "unknown field" error should point.
+            yield (*path, key, "<key>"), _mark(key_node)
+            yield from _mark_index(value_node, (*path, key))
     elif isinstance(node, yaml.SequenceNode):
         for index, child in enumerate(node.value):
-            yield from _line_index(child, (*path, index))
+            yield from _mark_index(child, (*path, index))
 
 
-def _line_for(lines: dict[tuple[Any, ...], int], loc: tuple[Any, ...], extra_field: bool) -> int | None:
-    if extra_field and (*loc, "<key>") in lines:
-        return lines[(*loc, "<key>")]
+def _mark_for(marks: dict[tuple[Any, ...], Mark], loc: tuple[Any, ...], extra_field: bool = False) -> Mark | None:
+    if extra_field and (*loc, "<key>") in marks:
+        return marks[(*loc, "<key>")]
     probe = tuple(loc)
     while probe:
-        if probe in lines:
-            return lines[probe]
+        if probe in marks:
+            return marks[probe]
         probe = probe[:-1]
-    return lines.get(())
+    return marks.get(())
+
+
+def _where(filename: str, mark: Mark | None, field: str = "") -> str:
+    where = f"{filename}, ligne {mark[0]}, colonne {mark[1]}" if mark else filename
+    return f"{where}, {field}" if field else where
+
+
+def _duplicate_keys(node: yaml.Node, path: tuple[Any, ...] = ()) -> Iterator[tuple[yaml.Node, yaml.Node, str]]:
+    """(second key, first key, dotted path) for every key written twice in the same block."""
+    if isinstance(node, yaml.MappingNode):
+        first: dict[str, yaml.Node] = {}
+        for key_node, value_node in node.value:
+            if isinstance(key_node, yaml.ScalarNode) and key_node.tag != "tag:yaml.org,2002:merge":
+                if key_node.value in first:
+                    yield key_node, first[key_node.value], _format_location((*path, key_node.value))
+                first.setdefault(key_node.value, key_node)
+            yield from _duplicate_keys(value_node, (*path, key_node.value))
+    elif isinstance(node, yaml.SequenceNode):
+        for index, child in enumerate(node.value):
+            yield from _duplicate_keys(child, (*path, index))
+
+
+# PyYAML's messages, matched on « context | problem », with the mark that shows the fault best.
+_YAML_PROBLEMS: tuple[tuple[re.Pattern[str], str, str], ...] = tuple(
+    (re.compile(pattern, re.DOTALL), which, french)
+    for pattern, which, french in (
+        (r"found character '\\t'|found a tab character", "problem", "tabulation : indentez avec des espaces"),
+        (
+            r"found character '(.*)' that cannot start any token",
+            "problem",
+            "caractère « {0} » interdit en début de valeur (mettez la valeur entre guillemets)",
+        ),
+        (
+            r"mapping values are not allowed here",
+            "problem",
+            "« : » inattendu (mettez entre guillemets une valeur qui contient « : », ou vérifiez l'indentation)",
+        ),
+        (r"could not find expected ':'", "context", "« : » manquant après la clé, ou ligne mal indentée"),
+        (r"quoted scalar \| found unexpected end of stream", "context", "guillemet fermant manquant"),
+        (
+            r"found unknown escape character",
+            "problem",
+            "« \\ » inconnu entre guillemets doubles (doublez-le, ou utilisez des guillemets simples)",
+        ),
+        (r"did not find expected '-' indicator", "problem", "indentation incohérente dans la liste (« - » attendu)"),
+        (
+            r"did not find expected key|expected <block end>",
+            "problem",
+            "indentation incohérente : cette ligne n'est pas alignée sur les clés de son bloc",
+        ),
+        (
+            r"flow sequence \| expected ',' or '\]'",
+            "problem",
+            "liste entre crochets mal fermée (« , » ou « ] » attendu)",
+        ),
+        (
+            r"flow mapping \| expected ',' or '\}'",
+            "problem",
+            "dictionnaire entre accolades mal fermé (« , » ou « } » attendu)",
+        ),
+        (r"did not find expected node content", "problem", "valeur attendue"),
+        (r"sequence entries are not allowed here", "problem", "« - » inattendu ici (vérifiez l'indentation)"),
+        (r"found undefined alias '?([^']*)'?", "problem", "alias « *{0} » inconnu (aucune ancre « &{0} »)"),
+        (r"found duplicate anchor '?([^';]*)'?", "problem", "ancre « &{0} » définie deux fois"),
+        (r"expected a single document", "problem", "un seul document YAML attendu (retirez le second « --- »)"),
+        (r"could not determine a constructor for the tag '(.*)'", "problem", "étiquette YAML « {0} » inconnue"),
+        (r"found unhashable key", "problem", "une liste ou un dictionnaire ne peut pas servir de clé"),
+        (
+            r"expected alphabetic or numeric character",
+            "problem",
+            "« & » ou « * » en début de valeur : mettez la valeur entre guillemets",
+        ),
+        (r"expected '<document start>'", "problem", "contenu inattendu (vérifiez l'indentation de cette ligne)"),
+        (r"block scalar", "problem", "bloc de texte « | » ou « > » mal formé"),
+        (r"directive|scanning a tag", "problem", "« % » ou « ! » en début de valeur : mettez-la entre guillemets"),
+    )
+)
+
+
+def _yaml_error(exc: yaml.YAMLError, text: str, filename: str) -> ConfigError:
+    if isinstance(exc, yaml.reader.ReaderError):
+        line = text.count("\n", 0, exc.position) + 1
+        column = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
+        # A control character, invisible in most editors: its code is the only way to find it.
+        return ConfigError(f"{_where(filename, (line, column))} : caractère invisible interdit (U+{exc.character:04X})")
+    if not isinstance(exc, yaml.MarkedYAMLError):
+        return ConfigError(f"{filename} : YAML illisible")
+    said = f"{exc.context or ''} | {exc.problem or ''}"
+    known = ((pattern.search(said), which, french) for pattern, which, french in _YAML_PROBLEMS)
+    match, which, french = next((found for found in known if found[0]), (None, "problem", "syntaxe invalide"))
+    mark = (exc.context_mark if which == "context" else None) or exc.problem_mark or exc.context_mark
+    message = french.format(*(group or "" for group in match.groups())) if match else french
+    place = (mark.line + 1, mark.column + 1) if mark else None
+    return ConfigError(f"{_where(filename, place)} : YAML illisible, {message}")
 
 
 def load_config(path: Path | str | None = None) -> Config:
@@ -466,33 +623,60 @@ def load_config(path: Path | str | None = None) -> Config:
         text = config_path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ConfigError(f"{config_path} : fichier de configuration introuvable") from None
+    except IsADirectoryError:
+        raise ConfigError(
+            f"{config_path} : c'est un dossier ; indiquez le fichier de configuration lui-même "
+            f"(par exemple {config_path / DEFAULT_CONFIG_PATH})"
+        ) from None
+    except PermissionError:
+        raise ConfigError(f"{config_path} : lecture refusée (vérifiez les droits du fichier)") from None
     except UnicodeDecodeError as exc:
         raise ConfigError(f"{config_path} : le fichier n'est pas en UTF-8 (octet {exc.start})") from None
-    return parse_config(text, config_path.name)
+    except OSError as exc:
+        raise ConfigError(f"{config_path} : fichier illisible (erreur système {exc.errno})") from None
+    return parse_config(text, str(config_path))
+
+
+def _validation_problems(exc: ValidationError, marks: dict[tuple[Any, ...], Mark], filename: str) -> Iterator[str]:
+    for error in exc.errors():
+        loc = tuple(error["loc"])
+        found = error.get("ctx", {}).get("error")
+        if isinstance(found, ConfigProblems):
+            for problem in found.problems:
+                where = _where(filename, _mark_for(marks, (*loc, *problem.loc)), _format_location(problem.loc))
+                twin = _mark_for(marks, (*loc, *problem.also)) if problem.also else None
+                yield f"{where} : {problem.message}" + (f" (déjà ligne {twin[0]})" if twin else "")
+            continue
+        mark = _mark_for(marks, loc, error["type"] == "extra_forbidden")
+        yield f"{_where(filename, mark, _format_location(loc))} : {french_validation_error(error)}"
 
 
 def parse_config(text: str, filename: str = "sources.yaml") -> Config:
+    """The configuration in `text`; every fault is reported in French with its file, line and column."""
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = f", ligne {mark.line + 1}" if mark else ""
-        raise ConfigError(f"{filename}{line} : YAML illisible ({exc.problem or exc.context})") from None
+        loader = yaml.SafeLoader(text)  # reads the whole text: a forbidden character fails here
     except yaml.YAMLError as exc:
-        raise ConfigError(f"{filename} : YAML illisible ({exc})") from None
+        raise _yaml_error(exc, text, filename) from None
+    try:
+        root = loader.get_single_node()
+        duplicates = list(_duplicate_keys(root)) if root is not None else []
+        if duplicates:
+            raise ConfigError(
+                "\n".join(
+                    f"{_where(filename, _mark(second), path)} : clé « {second.value} » en double "
+                    f"(déjà ligne {_mark(first)[0]}) ; gardez-en une seule"
+                    for second, first, path in duplicates
+                )
+            )
+        data = loader.construct_document(root) if root is not None else None
+    except yaml.YAMLError as exc:
+        raise _yaml_error(exc, text, filename) from None
+    finally:
+        loader.dispose()
     if root is None or not isinstance(data, dict):
         raise ConfigError(f"{filename} : le fichier doit contenir les sections sources, topics et watchlist")
-    lines = dict(_line_index(root))
+    marks = dict(_mark_index(root))
     try:
         return Config.model_validate(data)
     except ValidationError as exc:
-        problems = []
-        for error in exc.errors():
-            loc = tuple(error["loc"])
-            line = _line_for(lines, loc, error["type"] == "extra_forbidden")
-            where = f"{filename}, ligne {line}" if line else filename
-            field = _format_location(loc)
-            prefix = f"{where}, {field}" if field else where
-            problems.append(f"{prefix} : {_french_message(error)}")
-        raise ConfigError("\n".join(problems)) from None
+        raise ConfigError("\n".join(_validation_problems(exc, marks, filename))) from None

@@ -6,7 +6,7 @@ Registered on the `watcher` application by watcher/cli.py; each command calls on
 from __future__ import annotations
 
 import sys
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -18,26 +18,12 @@ from store.db import session_scope
 from store.models import MentionStatus, PressMention, utcnow
 from watcher import cli as base
 from watcher import desk, exports
+from watcher.when import DAY_FORMATS
 
 tribunes_app = typer.Typer(help="La liste des tribunes : idées, rédaction, publication.")
 mentions_app = typer.Typer(help="Le registre « On parle de nous » : parutions qui citent le collectif.")
 base.app.add_typer(tribunes_app, name="tribunes")
 base.app.add_typer(mentions_app, name="mentions")
-
-
-def parse_day(text: str | None, option: str) -> date | None:
-    if text is None:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise base.fail(f"{option} : date invalide « {text} » (format attendu : AAAA-MM-JJ)") from None
-
-
-def start_of_day(day: date | None) -> datetime | None:
-    if day is None:
-        return None
-    return datetime.combine(day, datetime.min.time(), tzinfo=base.state.config().digest.zone)
 
 
 def _fr_date(day: date | None) -> str:
@@ -50,7 +36,10 @@ def _fr_date(day: date | None) -> str:
 @base.app.command()
 def flag(
     item: Annotated[
-        int, typer.Argument(help="Identifiant de l'article (voir « watcher items » ou « watcher search »).")
+        int,
+        typer.Argument(
+            metavar="ARTICLE", help="Identifiant de l'article (voir « watcher items » ou « watcher search »)."
+        ),
     ],
     tribune: Annotated[bool, typer.Option("--tribune", help="Proposer l'article pour une tribune.")] = False,
     note: Annotated[str | None, typer.Option("--note", help="Une note : angle, média visé…")] = None,
@@ -111,22 +100,22 @@ def tribunes_list(
 
 @tribunes_app.command("set")
 def tribunes_set(
-    item: Annotated[int, typer.Argument(help="Identifiant de l'article signalé.")],
+    item: Annotated[int, typer.Argument(metavar="ARTICLE", help="Identifiant de l'article signalé.")],
     status: Annotated[
         str | None, typer.Option("--status", help="à étudier, en rédaction, publiée, abandonnée.")
     ] = None,
     outlet: Annotated[str | None, typer.Option("--outlet", help="Média visé (ou qui a publié).")] = None,
-    deadline: Annotated[str | None, typer.Option("--deadline", help="Échéance, AAAA-MM-JJ.")] = None,
+    deadline: Annotated[str | None, typer.Option("--deadline", help=f"Échéance : {DAY_FORMATS}.")] = None,
     url: Annotated[str | None, typer.Option("--url", help="Adresse de la tribune publiée.")] = None,
     title: Annotated[str | None, typer.Option("--title", help="Titre de la tribune publiée (registre).")] = None,
     published: Annotated[
-        str | None, typer.Option("--date", help="Jour de parution, AAAA-MM-JJ (par défaut aujourd'hui).")
+        str | None, typer.Option("--date", help=f"Jour de parution : {DAY_FORMATS} (par défaut aujourd'hui).")
     ] = None,
 ) -> None:
     """Faire avancer une tribune ; une tribune publiée entre au registre « On parle de nous »."""
     if not any((status, outlet, deadline, url, title, published)):
         raise base.fail("rien à changer : indiquez --status, --outlet, --deadline ou --url")
-    due, published_on = parse_day(deadline, "--deadline"), parse_day(published, "--date")
+    due, published_on = base.day_option(deadline, "--deadline"), base.day_option(published, "--date")
     try:
         code = desk.tribune_status(status) if status else None
         engine = base._engine_ready()
@@ -192,7 +181,7 @@ def mentions_list(
 @mentions_app.command("add")
 def mentions_add(
     outlet: Annotated[str, typer.Option("--outlet", help="Média : journal, radio, chaîne…")],
-    day: Annotated[str, typer.Option("--date", help="Date de parution ou de diffusion, AAAA-MM-JJ.")],
+    day: Annotated[str, typer.Option("--date", help=f"Date de parution ou de diffusion : {DAY_FORMATS}.")],
     title: Annotated[str, typer.Option("--title", help="Titre de l'article ou de l'émission.")],
     url: Annotated[str | None, typer.Option("--url", help="Adresse, s'il y en a une.")] = None,
     medium: Annotated[str, typer.Option("--type", help="presse, radio, tv ou web.")] = "presse",
@@ -200,7 +189,7 @@ def mentions_add(
     spokesperson: Annotated[str | None, typer.Option("--spokesperson", help="Le ou la porte-parole cité(e).")] = None,
 ) -> None:
     """Ajouter à la main une parution (presse papier, radio, télévision, interview…), validée d'office."""
-    when = parse_day(day, "--date")
+    when = base.day_option(day, "--date")
     try:
         kind = desk.medium(medium)
     except desk.DeskError as exc:
@@ -249,13 +238,15 @@ def _decide(mention_id: int, status: str) -> None:
 
 
 @mentions_app.command("validate")
-def mentions_validate(mention_id: Annotated[int, typer.Argument(help="N° de la parution.")]) -> None:
+def mentions_validate(
+    mention_id: Annotated[int, typer.Argument(metavar="PARUTION", help="N° de la parution.")],
+) -> None:
     """Valider une parution détectée (elle entre au rapport annuel)."""
     _decide(mention_id, MentionStatus.VALIDEE)
 
 
 @mentions_app.command("reject")
-def mentions_reject(mention_id: Annotated[int, typer.Argument(help="N° de la parution.")]) -> None:
+def mentions_reject(mention_id: Annotated[int, typer.Argument(metavar="PARUTION", help="N° de la parution.")]) -> None:
     """Rejeter une parution détectée à tort."""
     _decide(mention_id, MentionStatus.REJETEE)
 

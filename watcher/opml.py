@@ -24,6 +24,7 @@ from lxml import etree
 from pydantic import ValidationError
 
 from watcher.config import Config, ConfigError, SourceCategory, SourceConfig, SourceKind, parse_config
+from watcher.failures import os_reason
 from watcher.netguard import ALLOW_ENV_VAR, env_allows_private, internal_addresses
 
 NAMESPACE = "https://actionpatients.fr/veille/opml"
@@ -199,7 +200,7 @@ def import_opml(config_path: Path, opml_path: Path) -> ImportReport:
     try:
         data = opml_path.read_bytes()
     except OSError as exc:
-        raise OpmlError(f"{opml_path} : lecture impossible ({exc.strerror})") from None
+        raise OpmlError(f"{opml_path} : lecture impossible ({os_reason(exc)})") from None
     found = read_opml(data, opml_path.name)
     text = config_path.read_text(encoding="utf-8")
     current = parse_config(text, config_path.name)

@@ -18,6 +18,7 @@ from typing import Any
 
 from store.models import utcnow
 from watcher.config import Config, SourceConfig
+from watcher.failures import os_reason
 from watcher.fetch import Fetcher, FetchError
 from watcher.netguard import NetworkPolicy
 from watcher.normalize import Item, normalize
@@ -147,6 +148,8 @@ async def _read_input(spec: str, fetcher: Fetcher, alone: bool = True) -> list[t
             raise PreviewInputError(str(exc)) from None
         return _feed_entries(result.body, result.url, result.content_type)
     path = Path(spec)
+    if path.is_dir():
+        raise PreviewInputError(f"{spec} : c'est un dossier ; indiquez ses fichiers (par exemple {path / '*.xml'})")
     if not path.is_file():
         raise PreviewInputError(f"{spec} : fichier introuvable")
     if path.suffix.lower() == ".jsonl":
@@ -154,22 +157,36 @@ async def _read_input(spec: str, fetcher: Fetcher, alone: bool = True) -> list[t
     try:
         body = path.read_bytes()
     except OSError as exc:
-        raise PreviewInputError(f"{spec} : fichier illisible ({exc.strerror})") from None
+        raise PreviewInputError(f"{spec} : fichier illisible ({os_reason(exc)})") from None
     return _feed_entries(body, str(path), alone=alone)
 
 
-def preview(inputs: list[str], config: Config, source: SourceConfig | None = None) -> list[PreviewRow]:
+@dataclass(frozen=True)
+class PreviewRun:
+    rows: list[PreviewRow]
+    unreadable: list[str]  # one French line per input that could not be read, in input order
+
+
+def preview(inputs: list[str], config: Config, source: SourceConfig | None = None) -> PreviewRun:
     """Judge every item of every input, clustering stories across the whole run, deterministically.
 
+    An input that cannot be read (an HTML page, a missing file…) is named in `unreadable`; the others are judged.
     With `source`, every item is judged as that source's, with its weight and default themes, as collection
     judges it; otherwise an item whose feed is named like a source of the configuration is judged as that
     source's, and any other item as from no source.
     """
+    unreadable: list[str] = []
 
     async def read_all() -> list[list[tuple[str, RawEntry]]]:
+        batches = []
         # The addresses given on the command line are named by the person running it, as sources are.
         async with Fetcher(policy=NetworkPolicy.for_urls(inputs)) as fetcher:
-            return [await _read_input(spec, fetcher, alone=len(inputs) == 1) for spec in inputs]
+            for spec in inputs:
+                try:
+                    batches.append(await _read_input(spec, fetcher, alone=len(inputs) == 1))
+                except PreviewInputError as exc:
+                    unreadable.append(str(exc))
+        return batches
 
     collected_at = utcnow()
     scorer = Scorer(config)
@@ -203,4 +220,4 @@ def preview(inputs: list[str], config: Config, source: SourceConfig | None = Non
         else:
             judgement = scorer.judge(item, source or sources.get(item.source))
         rows.append(PreviewRow(item, judgement, names[story_of_url[item.url]], fields))
-    return rows
+    return PreviewRun(rows, unreadable)

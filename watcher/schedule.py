@@ -31,12 +31,17 @@ DELIVER_SECONDS = 20
 WATCH_SECONDS = 60
 
 
+def _counted(count: int, singular: str, plural: str) -> str:
+    """« 1 source », « 2 sources »: French uses the singular for 0 and 1."""
+    return f"{count} {singular if count <= 1 else plural}"
+
+
 class Service:
     def __init__(
         self,
         engine: Engine,
         config: Config,
-        write_digest: Callable[[date], object],
+        write_digest: Callable[[date], str],  # returns one French line saying what it wrote and sent
         *,
         deliver: Callable[[], object] | None = None,
         watch: Callable[[], object] | None = None,
@@ -66,7 +71,11 @@ class Service:
             if source.error:
                 log.warning("%s : %s", source.source, source.error)
         if report.sources:
-            log.info("cycle : %d sources, %d nouveaux articles", len(report.sources), report.new)
+            log.info(
+                "cycle terminé : %s, %s",
+                _counted(len(report.sources), "source", "sources"),
+                _counted(report.new, "nouvel article", "nouveaux articles"),
+            )
         if any(source.alerts for source in report.sources):
             await self.deliver()  # new alerts go out now, not at the next dispatcher tick
         return report
@@ -74,8 +83,8 @@ class Service:
     async def digest(self) -> None:
         async with self._busy:
             today = utcnow().astimezone(self.config.digest.zone).date()
-            paths = await asyncio.to_thread(self.write_digest, today)
-            log.info("digest du %s écrit : %s", today.isoformat(), paths)
+            summary = await asyncio.to_thread(self.write_digest, today)
+            log.info("synthèse du %s : %s", f"{today:%d/%m/%Y}", summary)
 
     async def deliver(self) -> None:
         """One outbox pass; its own lock, so a long collection cycle does not delay alerts."""
@@ -141,7 +150,11 @@ class Service:
             scheduler.add_job(self.digest, id="digest-catch-up", next_run_time=utcnow())
         scheduler.start()
         listener = await asyncio.to_thread(start_listener, self.engine, self.config)  # Slack buttons, if configured
-        log.info("service démarré : %d sources, digest à %s", len(self.config.sources), digest_config.time)
+        log.info(
+            "service démarré : %s, synthèse chaque jour à %s",
+            _counted(len(self.config.sources), "source", "sources"),
+            f"{digest_config.time:%H:%M}",
+        )
         try:
             await self.stopping.wait()
         finally:

@@ -156,10 +156,10 @@ def database_status(config: Config, now: datetime, url: str | None = None) -> Se
             with engine.connect() as connection:
                 connection.execute(text("SELECT 1"))
         except DBAPIError as exc:
-            raise StatusUnavailable(
-                f"base injoignable : {shown} ({exc.orig.__class__.__name__}) ; vérifiez WATCHER_DATABASE_URL "
-                "et que le serveur de base de données fonctionne"
-            ) from None
+            # Worded as every other command words it (watcher/failures.py): what failed and what to check.
+            from watcher.failures import database_failure
+
+            raise StatusUnavailable(database_failure(exc, url)) from None
         if not schema_is_current(engine):
             raise StatusUnavailable(f"base vide ou d'une version antérieure : {shown} ; lancez « watcher db upgrade »")
         return read(engine, config, now, slack=bool(os.environ.get(TOKEN_ENV_VAR)))

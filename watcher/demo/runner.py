@@ -6,7 +6,7 @@ import asyncio
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import yaml
@@ -14,7 +14,7 @@ import yaml
 from alerts.digest import Digest
 from store.db import make_engine, upgrade
 from store.models import utcnow
-from watcher.config import Config, SourceConfig
+from watcher.config import Config, DigestConfig, SourceConfig
 from watcher.demo.dating import redated_copy
 from watcher.demo.server import serve_directory
 from watcher.digest_job import produce_digest
@@ -48,6 +48,12 @@ def demo_sources(base_url: str) -> list[SourceConfig]:
     ]
 
 
+def digest_day_holding(moment: datetime, settings: DigestConfig) -> date:
+    """The day whose digest window (which ends that day at the digest time) holds `moment`."""
+    local = moment.astimezone(settings.zone)
+    return local.date() + timedelta(days=1) if local.time() >= settings.time else local.date()
+
+
 def run_demo(config: Config, out_dir: Path, on_source_done: Callable[[SourceReport], None] | None = None) -> DemoResult:
     """Serve the snapshot on 127.0.0.1, collect it into a new database, write the digest into out_dir.
 
@@ -70,9 +76,10 @@ def run_demo(config: Config, out_dir: Path, on_source_done: Callable[[SourceRepo
             collector.sync_sources()
             report = asyncio.run(collector.run_cycle(on_done=on_source_done))
         catch_up(engine)  # for `watcher search`, which only reads, as the service does after each cycle
-        # The snapshot is collected now, so the digest covers the last 24 hours up to now.
-        end = utcnow() + timedelta(seconds=1)
-        digest, files = produce_digest(engine, demo_config, window=(end - timedelta(days=1), end), out_dir=out_dir)
+        # The digest that will go out next, the one whose window holds this collection: then
+        # `watcher digest --date <its day>` on the demo's database writes the same digest.
+        day = digest_day_holding(utcnow(), config.digest)
+        digest, files = produce_digest(engine, demo_config, day=day, out_dir=out_dir)
     finally:
         engine.dispose()
     return DemoResult(report, digest, files, database)
