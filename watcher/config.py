@@ -93,6 +93,7 @@ class SourceKind(StrEnum):
 class SourceCategory(StrEnum):
     PRESSE = "presse"
     PRESSE_SANTE = "presse_sante"
+    PRESSE_REGIONALE = "presse_regionale"  # regional dailies, France 3, ici: where local closures are reported first
     INSTITUTION = "institution"
     PARLEMENT = "parlement"
     AGREGATEUR = "agregateur"
