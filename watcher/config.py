@@ -472,10 +472,23 @@ def load_config(path: Path | str | None = None) -> Config:
     return parse_config(text, config_path.name)
 
 
+# libyaml's parser when PyYAML was built with it: the pure-Python one takes most of `watcher sources check`'s load.
+_YamlLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _compose_and_construct(text: str) -> tuple[yaml.Node | None, object]:
+    """The document's node tree (for line numbers) and its data, from a single parse."""
+    loader = _YamlLoader(text)
+    try:
+        root = loader.get_single_node()
+        return root, None if root is None else loader.construct_document(root)
+    finally:
+        loader.dispose()
+
+
 def parse_config(text: str, filename: str = "sources.yaml") -> Config:
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        root, data = _compose_and_construct(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = f", ligne {mark.line + 1}" if mark else ""
