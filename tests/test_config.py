@@ -6,8 +6,9 @@ from datetime import time, timedelta
 from pathlib import Path
 
 import pytest
+import yaml
 
-from watcher.config import ConfigError, load_config, parse_config
+from watcher.config import ConfigError, _mark_index, _YamlLoader, load_config, parse_config
 from watcher.text import tokenize
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -44,6 +45,20 @@ def test_real_sources_yaml_meets_the_collectives_needs() -> None:
     google_news = [url for url in urls if "news.google.com" in url]
     assert len(google_news) >= 4 and all("hl=fr&gl=FR&ceid=FR:fr" in url for url in google_news)
     assert config.digest.zone.key == "Europe/Paris"
+
+
+def test_one_libyaml_pass_reads_the_real_file_as_the_pure_python_loader_does() -> None:
+    """The loader composes and constructs from a single libyaml parse: same data, same lines for the errors."""
+    text = (REPO_ROOT / "sources.yaml").read_text(encoding="utf-8")
+    loader = _YamlLoader(text)
+    try:
+        root = loader.get_single_node()
+        data = loader.construct_document(root)
+    finally:
+        loader.dispose()
+    assert data == yaml.safe_load(text)
+    assert root is not None
+    assert dict(_mark_index(root)) == dict(_mark_index(yaml.compose(text, Loader=yaml.SafeLoader)))
 
 
 def test_minimal_config_gets_defaults() -> None:

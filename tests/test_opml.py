@@ -57,7 +57,13 @@ def test_opml_round_trip_gives_the_same_sources(tmp_path: Path) -> None:
 
     assert report.skipped == [] and report.notes == []
     assert len(report.added) == len(original.sources)
-    assert load_config(config_path).sources == original.sources
+    # OPML groups feeds in one folder per category: sources.yaml groups them by purpose (the outlets that cited the
+    # collective mix press feeds and Google News searches), so only the order across categories may change.
+    imported = load_config(config_path).sources
+    assert sorted(imported, key=lambda s: s.name) == sorted(original.sources, key=lambda s: s.name)
+    for category in {source.category for source in original.sources}:
+        in_file = [source.name for source in original.sources if source.category == category]
+        assert [source.name for source in imported if source.category == category] == in_file
     # Imported twice: nothing new.
     again = import_opml(config_path, exported)
     assert again.added == [] and len(again.skipped) == len(original.sources)

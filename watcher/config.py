@@ -111,6 +111,7 @@ class SourceKind(StrEnum):
 class SourceCategory(StrEnum):
     PRESSE = "presse"
     PRESSE_SANTE = "presse_sante"
+    PRESSE_REGIONALE = "presse_regionale"  # regional dailies, France 3, ici: where local closures are reported first
     INSTITUTION = "institution"
     PARLEMENT = "parlement"
     AGREGATEUR = "agregateur"
@@ -651,12 +652,28 @@ def _validation_problems(exc: ValidationError, marks: dict[tuple[Any, ...], Mark
         yield f"{_where(filename, mark, _format_location(loc))} : {french_validation_error(error)}"
 
 
+# libyaml's parser when PyYAML was built with it: the pure-Python one takes most of `watcher sources check`'s load.
+_YamlLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _as_the_python_loader_says(exc: yaml.YAMLError, text: str) -> yaml.YAMLError:
+    """The same fault as PyYAML's own parser words it: libyaml's wording is terser, and the French messages of
+    `_yaml_error` translate PyYAML's. Only a broken file pays for this second parse."""
+    if _YamlLoader is yaml.SafeLoader:
+        return exc
+    try:
+        yaml.load(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as worded:
+        return worded
+    return exc
+
+
 def parse_config(text: str, filename: str = "sources.yaml") -> Config:
     """The configuration in `text`; every fault is reported in French with its file, line and column."""
     try:
-        loader = yaml.SafeLoader(text)  # reads the whole text: a forbidden character fails here
+        loader = _YamlLoader(text)  # reads the whole text: a forbidden character fails here
     except yaml.YAMLError as exc:
-        raise _yaml_error(exc, text, filename) from None
+        raise _yaml_error(_as_the_python_loader_says(exc, text), text, filename) from None
     try:
         root = loader.get_single_node()
         duplicates = list(_duplicate_keys(root)) if root is not None else []
@@ -670,7 +687,7 @@ def parse_config(text: str, filename: str = "sources.yaml") -> Config:
             )
         data = loader.construct_document(root) if root is not None else None
     except yaml.YAMLError as exc:
-        raise _yaml_error(exc, text, filename) from None
+        raise _yaml_error(_as_the_python_loader_says(exc, text), text, filename) from None
     finally:
         loader.dispose()
     if root is None or not isinstance(data, dict):

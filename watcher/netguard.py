@@ -123,7 +123,9 @@ def internal_addresses(urls: Iterable[str]) -> dict[str, list[str]]:
     futures = {host: executor.submit(lookup, host) for host in set(hosts.values())}
     wait(futures.values(), timeout=LOOKUP_SECONDS)
     executor.shutdown(wait=False, cancel_futures=True)
-    addresses = {host: future.result() for host, future in futures.items() if future.done()}
+    # A lookup still queued when time ran out is cancelled, and a cancelled future is « done » too: its result
+    # raises. With more hosts than lookup threads (an OPML of the whole sources.yaml), that stopped the import.
+    addresses = {host: future.result() for host, future in futures.items() if future.done() and not future.cancelled()}
     return {
         url: found
         for url, host in hosts.items()
