@@ -174,10 +174,12 @@ def test_the_service_logs_in_french_from_start_to_stop(tmp_path: Path, server: L
     assert events[0] == "service démarré : 2 sources, synthèse chaque jour à 00:00"
     assert f"Fermée : HTTP 404 : page introuvable pour {server.url('/absent.xml')}" in events
     assert "cycle terminé : 2 sources, 1 nouvel article" in events
+    # A fresh database: the day's window (yesterday 00:00 → today 00:00) holds nothing, so no digest goes out,
+    # and the log says why instead of sending an empty one.
     [digest] = [event for event in events if event.startswith("synthèse du ")]
     assert re.fullmatch(
-        r"synthèse du \d\d/\d\d/\d{4} : Veille Action Patients — \w+ \d+ \w+ \d{4} : \d+ sujets?, \d+ articles? ; "
-        rf"fichiers {re.escape(str(tmp_path / 'digests'))}/veille-\d{{4}}-\d\d-\d\d\.html, \S+\.md",
-        digest,
-    ), digest
+        r"synthèse du \d\d/\d\d/\d{4} : aucune synthèse : rien n'a été collecté dans sa période", digest
+    )
+    assert any("non produite : aucun article collecté entre le" in event for event in events), events
+    assert not (tmp_path / "digests").exists()
     assert events[-2:] == ["arrêt demandé : fin du travail en cours…", "service arrêté proprement"]

@@ -301,6 +301,8 @@ def _run(args: list[str], cwd: Path, env: dict[str, str]) -> subprocess.Complete
     )
 
 
+# About 30 processes, each loading the CLI: 40 s on a quiet machine, more than the default 120 s on a busy one.
+@pytest.mark.timeout(600)
 def test_every_command_with_an_unreachable_database(workspace: Path) -> None:
     port = os.environ["WATCHER_DATABASE_URL"].rsplit(":", 1)[1].split("/")[0]
     expected = (

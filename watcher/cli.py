@@ -213,7 +213,7 @@ def run() -> None:
     def digest_job(day: date) -> str:
         if slack is None and smtp is None:
             if not collected_in_window(engine, config, day):
-                return f"pas de synthèse du {day.isoformat()} : rien n'a été collecté dans sa période"
+                return "aucune synthèse : rien n'a été collecté dans sa période"
             return _digest_line(*produce_digest(engine, config, day=day), [])
         results = send_digests(engine, config, day, owner=owner, slack=slack, smtp=smtp)
         return " ; ".join(_digest_line(*result) for result in results)
