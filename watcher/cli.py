@@ -726,11 +726,15 @@ def demo(
         scored = queries.scored_items(session)
     decisions = {key: sum(row.score.decision == key for row in scored) for key in _DECISION_LABELS}
     stories = len({row.item.story_id for row in scored})
+    # One alert a story: the other items of an alerted story go in its thread, they are not alerts of their own.
+    alerted = len({row.item.story_id for row in scored if row.score.decision == "alert"})
     console.print(
         f"\n{len(report.sources)} sources collectées ({len(report.errors)} en erreur), "
         f"{report.new} articles enregistrés, regroupés en {stories} récits.\n"
-        f"Décisions : {counted(decisions['alert'], 'alerte', 'alertes')}, {decisions['digest']} pour la synthèse, "
-        f"{decisions['drop']} écartés. Alertes en attente d'envoi : {sum(r.alerts for r in report.sources)}.",
+        f"Décisions : {counted(alerted, 'sujet alerté', 'sujets alertés')} "
+        f"({counted(decisions['alert'], 'article', 'articles')}, les suites dans le fil de leur alerte), "
+        f"{decisions['digest']} pour la synthèse, {decisions['drop']} écartés. "
+        f"Messages d'alerte en attente d'envoi (un par sujet et par canal) : {sum(r.alerts for r in report.sources)}.",
         highlight=False,
     )
     console.print("\nFichiers :", highlight=False)
