@@ -15,7 +15,7 @@ from rich.table import Table
 
 from store import desk as store_desk
 from store.db import session_scope
-from store.models import MentionStatus, PressMention, utcnow
+from store.models import MentionStatus
 from watcher import cli as base
 from watcher import desk, exports
 
@@ -201,33 +201,24 @@ def mentions_add(
 ) -> None:
     """Ajouter à la main une parution (presse papier, radio, télévision, interview…), validée d'office."""
     when = parse_day(day, "--date")
-    try:
-        kind = desk.medium(medium)
-    except desk.DeskError as exc:
-        raise base.fail(str(exc)) from None
-    if url is not None and not url.startswith(("http://", "https://")):
-        raise base.fail(f"--url : adresse invalide « {url} » (elle doit commencer par http:// ou https://)")
-    who = desk.default_who()
+    assert when is not None
     engine = base._engine_ready()
-    with session_scope(engine) as session:
-        mention, _ = store_desk.add_mention(
-            session,
-            PressMention(
+    try:
+        with session_scope(engine) as session:
+            mention = desk.add_by_hand(
+                session,
                 day=when,
                 outlet=outlet,
                 title=title,
                 url=url,
-                medium=kind,
+                medium_text=medium,
                 quote=quote,
                 spokesperson=spokesperson,
-                status=MentionStatus.VALIDEE,
-                origin="manuel",
-                created_at=utcnow(),
-                decided_by=who,
-                decided_at=utcnow(),
-            ),
-        )
-        number = mention.id
+                who=desk.default_who(),
+            )
+            number = mention.id
+    except desk.DeskError as exc:
+        raise base.fail(str(exc)) from None
     base.console.print(
         f"Parution n° {number} ajoutée au registre : {outlet}, {_fr_date(when)}.", highlight=False, soft_wrap=True
     )
