@@ -637,6 +637,6 @@ def main() -> None:
     app()
 
 
-# The coordinator's commands (flag, tribunes, mentions) and those over the archive (search, export, OPML)
-# register themselves on `app`.
-from watcher import archive_cli, desk_cli  # noqa: E402, F401
+# The coordinator's commands (flag, tribunes, mentions), those over the archive (search, export, OPML) and the
+# web desk's (web, users) register themselves on `app`.
+from watcher import archive_cli, desk_cli, users_cli, web_cli  # noqa: E402, F401
