@@ -21,7 +21,6 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session
 
 from store import desk
-from store.models import MentionStatus, PressMention, utcnow
 from store.verdicts import record_verdict
 
 ACTIONS = ("tribune", "pertinent", "hors_sujet", "on_parle_de_nous")
@@ -122,24 +121,7 @@ def _apply(session: Session, action_id: str, view: desk.ItemView, who: str, zone
         return changed
     if action_id == "tribune":
         return desk.flag_tribune(session, item_id=item_id, who=who)[1]
-    existing = desk.mention_for_item(session, item_id)
-    if existing is not None:
-        return desk.set_mention_status(session, existing, MentionStatus.VALIDEE, who)
-    item = view.item
-    mention = PressMention(
-        item_id=item_id,
-        day=item.published_at.astimezone(zone).date(),
-        outlet=item.publisher or view.source.name,
-        title=item.title,
-        url=item.url,
-        medium="web",
-        status=MentionStatus.VALIDEE,
-        origin="manuel",
-        created_at=utcnow(),
-        decided_by=who,
-        decided_at=utcnow(),
-    )
-    return desk.add_mention(session, mention)[1]
+    return desk.mentions_us(session, view, who, zone)
 
 
 def state_lines(session: Session, item_id: int, zone: ZoneInfo) -> list[str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import extract
 from sqlalchemy.exc import IntegrityError
@@ -168,6 +169,31 @@ def add_mention(session: Session, mention: PressMention) -> tuple[PressMention, 
     except IntegrityError:  # a concurrent writer registered it between the check and the insert
         return session.exec(select(PressMention).where(key)).one(), False
     return mention, True
+
+
+def mentions_us(session: Session, view: ItemView, who: str, zone: ZoneInfo) -> bool:
+    """« On parle de nous » on an item: its entry is validated, or the item enters the register validated.
+
+    The Slack button and the web desk both call this; True when something changed.
+    """
+    item = view.item
+    existing = mention_for_item(session, item.id or 0)
+    if existing is not None:
+        return set_mention_status(session, existing, MentionStatus.VALIDEE, who)
+    mention = PressMention(
+        item_id=item.id,
+        day=item.published_at.astimezone(zone).date(),
+        outlet=item.publisher or view.source.name,
+        title=item.title,
+        url=item.url,
+        medium="web",
+        status=MentionStatus.VALIDEE,
+        origin="manuel",
+        created_at=utcnow(),
+        decided_by=who,
+        decided_at=utcnow(),
+    )
+    return add_mention(session, mention)[1]
 
 
 def set_mention_status(session: Session, mention: PressMention, status: str, who: str) -> bool:

@@ -336,3 +336,39 @@ class ParliamentItem(SQLModel, table=True):
     day: date | None = None
     bill_refs: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     tracked: str | None = Field(default=None, index=True)  # the label of the tracked dossier it belongs to
+
+
+class Role(StrEnum):
+    """Desk roles: `lecture` reads; `coordination` acts on items, tribunes and the register; `admin` also on sources."""
+
+    LECTURE = "lecture"
+    COORDINATION = "coordination"
+    ADMIN = "admin"
+
+
+class DeskUser(SQLModel, table=True):
+    """A person who signs in to the web desk (`watcher users add`)."""
+
+    __tablename__ = "desk_user"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True, index=True)
+    role: str
+    password_hash: str  # argon2id; never a default password
+    active: bool = True
+    # Bumped by a new password or a disabling: the sessions signed before it no longer open the desk.
+    session_version: int = 1
+    created_at: datetime = Field(sa_column=_time_column(nullable=False))
+    updated_at: datetime | None = Field(default=None, sa_column=_time_column())
+
+
+class LoginAttempt(SQLModel, table=True):
+    """One sign-in attempt: the rate limit per account and per address counts them in the database."""
+
+    __tablename__ = "login_attempt"
+
+    id: int | None = Field(default=None, primary_key=True)
+    account: str = Field(index=True)  # as typed, lower-cased: unknown names are limited too
+    address: str = Field(index=True)
+    succeeded: bool
+    at: datetime = Field(sa_column=_time_column(nullable=False, index=True))

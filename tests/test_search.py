@@ -12,7 +12,7 @@ from sqlmodel import select
 from typer.testing import CliRunner
 
 from store import search as store_search
-from store.db import session_scope
+from store.db import SCHEMA_HEAD, session_scope
 from store.models import Item, Source, utcnow
 from store.search import HIGHLIGHT_END, HIGHLIGHT_START, IndexEntry
 from tests.conftest import config_with_sources
@@ -298,7 +298,7 @@ def test_upgrading_an_existing_database_rebuilds_its_index(engine: Engine, monke
 
     monkeypatch.setenv("WATCHER_DATABASE_URL", engine.url.render_as_string(hide_password=False))
     result = CliRunner().invoke(app, ["db", "upgrade"])
-    assert result.exit_code == 0 and "Base à jour (révision 0010)" in result.output, result.output
+    assert result.exit_code == 0 and f"Base à jour (révision {SCHEMA_HEAD})" in result.output, result.output
     assert [hit.item.id for hit in search(engine, "urgences fermées")] == list(ids.values())
     assert unindexed_count(engine) == 0
     if engine.dialect.name == "postgresql":

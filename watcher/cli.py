@@ -180,7 +180,11 @@ def _print_source(report: SourceReport) -> None:
 
 
 @app.command()
-def run() -> None:
+def run(
+    web: Annotated[bool, typer.Option("--web", help="Servir aussi le bureau web (processus enfant).")] = False,
+    web_host: Annotated[str, typer.Option("--web-host", help="Adresse d'écoute du bureau.")] = "127.0.0.1",
+    web_port: Annotated[int, typer.Option("--web-port", help="Port du bureau.")] = 8080,
+) -> None:
     """Lancer le service : collecte à intervalle régulier, envoi des alertes et synthèse quotidienne."""
     import os
 
@@ -227,7 +231,13 @@ def run() -> None:
             "que par « watcher status »."
         )
     service = Service(engine, config, digest_job, deliver=deliver, watch=watch, workers=workers)
-    asyncio.run(service.run())
+    if not web:
+        asyncio.run(service.run())
+        return
+    from watcher.web_cli import desk_child
+
+    with desk_child(state.config_path, web_host, web_port):
+        asyncio.run(service.run())
 
 
 @app.command()
@@ -710,6 +720,10 @@ def db_upgrade() -> None:
 @app.command()
 def demo(
     out: Annotated[Path, typer.Option("--out", help="Dossier de sortie de la démonstration.")] = Path("demo-out"),
+    web: Annotated[
+        bool, typer.Option("--web", help="Puis ouvrir les données de la démonstration dans le bureau web.")
+    ] = False,
+    port: Annotated[int, typer.Option("--port", help="Port du bureau (avec --web).")] = 8080,
 ) -> None:
     """Démonstration hors ligne : un instantané de flux servi en local, un cycle complet et la synthèse."""
     from alerts.digest import render
@@ -755,12 +769,16 @@ def demo(
     console.print("\n[bold]Début de la synthèse[/] :\n", highlight=False)
     console.print("\n".join(preview_lines), markup=False, highlight=False, soft_wrap=True)
     console.print(f"\nTerminé en {elapsed:.1f} s.", highlight=False)
+    if web:
+        from watcher.web_cli import serve_demo
+
+        serve_demo(result.database, config, port)
 
 
 def main() -> None:
     app()
 
 
-# The coordinator's commands (flag, tribunes, mentions) and those over the archive (search, export, OPML)
-# register themselves on `app`.
-from watcher import archive_cli, desk_cli  # noqa: E402, F401
+# The coordinator's commands (flag, tribunes, mentions), those over the archive (search, export, OPML) and the
+# web desk's (web, users) register themselves on `app`.
+from watcher import archive_cli, desk_cli, users_cli, web_cli  # noqa: E402, F401

@@ -136,6 +136,49 @@ def set_tribune(
     return tribune, mention
 
 
+def add_by_hand(session: Session, **fields: Any) -> PressMention:
+    """An entry typed in by a person (paper press, radio, television, interview…), validated at once."""
+    mention, _ = desk.add_mention(session, manual_entry(**fields))
+    return mention
+
+
+def manual_entry(
+    *,
+    day: date,
+    outlet: str,
+    title: str,
+    who: str,
+    url: str | None = None,
+    medium_text: str = "presse",
+    quote: str | None = None,
+    spokesperson: str | None = None,
+) -> PressMention:
+    """The register entry a person typed in, checked (DeskError in French) before any database is opened."""
+    outlet, title = outlet.strip(), title.strip()
+    if not outlet:
+        raise DeskError("indiquez le média (journal, radio, chaîne…)")
+    if not title:
+        raise DeskError("indiquez le titre de l'article ou de l'émission")
+    kind = medium(medium_text)
+    url = (url or "").strip() or None
+    if url is not None and not re.match(r"^https?://\S+$", url):
+        raise DeskError(f"adresse invalide « {url} » (elle doit commencer par http:// ou https://)")
+    return PressMention(
+        day=day,
+        outlet=outlet,
+        title=title,
+        url=url,
+        medium=kind,
+        quote=(quote or "").strip() or None,
+        spokesperson=(spokesperson or "").strip() or None,
+        status=MentionStatus.VALIDEE,
+        origin="manuel",
+        created_at=utcnow(),
+        decided_by=who,
+        decided_at=utcnow(),
+    )
+
+
 def start_listener(engine: Engine, config: Config) -> DeskListener | None:
     """The Slack button listener of `watcher run`, when SLACK_APP_TOKEN is set."""
     app_token = os.environ.get(APP_TOKEN_ENV_VAR)

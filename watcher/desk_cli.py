@@ -15,7 +15,7 @@ from rich.table import Table
 
 from store import desk as store_desk
 from store.db import session_scope
-from store.models import MentionStatus, PressMention, utcnow
+from store.models import MentionStatus
 from watcher import cli as base
 from watcher import desk, exports
 from watcher.when import DAY_FORMATS
@@ -190,32 +190,22 @@ def mentions_add(
 ) -> None:
     """Ajouter à la main une parution (presse papier, radio, télévision, interview…), validée d'office."""
     when = base.day_option(day, "--date")
-    try:
-        kind = desk.medium(medium)
+    try:  # checked before the database is opened: a typing mistake is told first
+        entry = desk.manual_entry(
+            day=when,
+            outlet=outlet,
+            title=title,
+            url=url,
+            medium_text=medium,
+            quote=quote,
+            spokesperson=spokesperson,
+            who=desk.default_who(),
+        )
     except desk.DeskError as exc:
         raise base.fail(str(exc)) from None
-    if url is not None and not url.startswith(("http://", "https://")):
-        raise base.fail(f"--url : adresse invalide « {url} » (elle doit commencer par http:// ou https://)")
-    who = desk.default_who()
     engine = base._engine_ready()
     with session_scope(engine) as session:
-        mention, _ = store_desk.add_mention(
-            session,
-            PressMention(
-                day=when,
-                outlet=outlet,
-                title=title,
-                url=url,
-                medium=kind,
-                quote=quote,
-                spokesperson=spokesperson,
-                status=MentionStatus.VALIDEE,
-                origin="manuel",
-                created_at=utcnow(),
-                decided_by=who,
-                decided_at=utcnow(),
-            ),
-        )
+        mention, _ = store_desk.add_mention(session, entry)
         number = mention.id
     base.console.print(
         f"Parution n° {number} ajoutée au registre : {outlet}, {_fr_date(when)}.", highlight=False, soft_wrap=True

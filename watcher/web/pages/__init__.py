@@ -1,0 +1,1 @@
+"""One module per area of the desk; each handler calls library functions and renders a template."""

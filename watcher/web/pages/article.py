@@ -1,0 +1,143 @@
+"""« Article »: score and why, themes, mentions, the story, parliamentary fields, and the desk's actions.
+
+The actions call the functions the Slack buttons and the CLI call: a verdict is `record_verdict`, a tribune
+`watcher.desk.flag`, « On parle de nous » `store.desk.mentions_us`.
+"""
+
+from __future__ import annotations
+
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from alerts.interactions import NO_TOPIC, state_lines
+from alerts.parlement import CHAMBER_LABELS, KIND_LABELS
+from store import browse
+from store import desk as store_desk
+from store.db import session_scope
+from store.models import Role
+from store.verdicts import record_verdict
+from watcher import desk
+from watcher.web import security
+from watcher.web.app import Desk, back, render
+
+VERDICT_LABELS = {"pertinent": "Pertinent", "hors_sujet": "Hors sujet"}
+DECISION_LABELS = {"alert": "alerte", "digest": "synthèse", "drop": "écarté"}
+
+
+def _missing(item_id: int) -> HTTPException:
+    return HTTPException(404, f"Article n° {item_id} introuvable : il a peut-être été supprimé, ou le lien est faux.")
+
+
+def article(request: Request) -> Response:
+    security.require(request)
+    desk_: Desk = request.app.state.desk
+    item_id = request.path_params["item_id"]
+    with session_scope(desk_.engine) as session:
+        view = store_desk.item_view(session, item_id)
+        if view is None:
+            raise _missing(item_id)
+        story = browse.story_items(session, view.item.story_id) if view.item.story_id else []
+        fields = browse.parliament_fields(session, item_id)
+        verdicts = store_desk.verdicts_of(session, item_id)
+        tribune = store_desk.tribune_for(session, item_id)
+        mention = store_desk.mention_for_item(session, item_id)
+        state = state_lines(session, item_id, desk_.zone)
+    topics = desk_.config.topics
+    item_topics = (view.score.topics if view.score else None) or [NO_TOPIC]
+    return render(
+        request,
+        "article.html",
+        view=view,
+        story=story,
+        fields=fields,
+        verdicts=verdicts,
+        tribune=tribune,
+        mention=mention,
+        state=state,
+        item_topics=[(key, topics[key].label if key in topics else key) for key in item_topics],
+        topic_labels={key: topic.label for key, topic in topics.items()},
+        verdict_labels=VERDICT_LABELS,
+        decision_labels=DECISION_LABELS,
+        tribune_labels=desk.TRIBUNE_LABELS,
+        mention_labels=desk.MENTION_LABELS,
+        kind_labels=KIND_LABELS,
+        chamber_labels=CHAMBER_LABELS,
+    )
+
+
+async def _act(request: Request) -> tuple[Desk, int, str, dict[str, str]]:
+    """The checks of every action: signed in, a genuine form, the coordination role."""
+    security.require(request)
+    form = await request.form()
+    security.check_csrf(request, form)
+    user = security.require(request, Role.COORDINATION)
+    fields = {key: value for key, value in form.items() if isinstance(value, str)}
+    return request.app.state.desk, request.path_params["item_id"], user.name, fields
+
+
+async def verdict(request: Request) -> Response:
+    desk_, item_id, who, form = await _act(request)
+    topic, value = form.get("theme", ""), form.get("avis", "")
+    if value not in VERDICT_LABELS:
+        raise HTTPException(400, f"Avis inconnu « {value} » : « pertinent » ou « hors sujet » attendu.")
+
+    def work() -> bool:
+        with session_scope(desk_.engine) as session:
+            view = store_desk.item_view(session, item_id)
+            if view is None:
+                raise _missing(item_id)
+            allowed = (view.score.topics if view.score else None) or [NO_TOPIC]
+            if topic not in allowed:
+                raise HTTPException(400, f"Thème « {topic} » absent de cet article (thèmes : {', '.join(allowed)}).")
+            return record_verdict(session, item_id=item_id, topic=topic, verdict=value, who=who)
+
+    changed = await run_in_threadpool(work)
+    label = VERDICT_LABELS[value].lower()
+    security.flash(
+        request, f"Avis enregistré : {label} ({topic})." if changed else f"Avis inchangé : {label} ({topic})."
+    )
+    return back(f"/article/{item_id}")
+
+
+async def tribune(request: Request) -> Response:
+    desk_, item_id, who, form = await _act(request)
+    note = form.get("note", "").strip() or None
+
+    def work() -> bool:
+        with session_scope(desk_.engine) as session:
+            try:
+                return desk.flag(session, item_id, note=note, who=who)[1]
+            except desk.DeskError:
+                raise _missing(item_id) from None
+
+    created = await run_in_threadpool(work)
+    security.flash(request, "Article ajouté aux tribunes (à étudier)." if created else "Déjà dans les tribunes.")
+    return back(f"/article/{item_id}")
+
+
+async def mentions_us(request: Request) -> Response:
+    desk_, item_id, who, _ = await _act(request)
+
+    def work() -> bool:
+        with session_scope(desk_.engine) as session:
+            view = store_desk.item_view(session, item_id)
+            if view is None:
+                raise _missing(item_id)
+            return store_desk.mentions_us(session, view, who, desk_.zone)
+
+    changed = await run_in_threadpool(work)
+    security.flash(
+        request, "Inscrit au registre « On parle de nous », validé." if changed else "Déjà validé au registre."
+    )
+    return back(f"/article/{item_id}")
+
+
+routes = [
+    Route("/article/{item_id:int}", article, methods=["GET"]),
+    Route("/article/{item_id:int}/avis", verdict, methods=["POST"]),
+    Route("/article/{item_id:int}/tribune", tribune, methods=["POST"]),
+    Route("/article/{item_id:int}/on-parle-de-nous", mentions_us, methods=["POST"]),
+]

@@ -1,0 +1,146 @@
+"""« On parle de nous »: entries to validate first, manual entry, the year by month, and the CLI's exports."""
+
+from __future__ import annotations
+
+import tempfile
+from datetime import date
+from itertools import groupby
+from pathlib import Path
+
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from store import desk as store_desk
+from store.db import session_scope
+from store.models import MentionStatus, PressMention, Role
+from watcher import desk, exports
+from watcher.web import security
+from watcher.web.app import Desk, back, render
+
+PAGE = "/on-parle-de-nous"
+DOWNLOADS = {
+    "csv": "text/csv; charset=utf-8",
+    "md": "text/markdown; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+def _year(request: Request, text: str | None) -> int:
+    desk_: Desk = request.app.state.desk
+    if not text:
+        return desk_.now().astimezone(desk_.zone).year
+    if not text.isdigit() or not 1990 <= int(text) <= 2200:
+        raise HTTPException(400, f"Année invalide « {text} » (quatre chiffres attendus, par exemple 2026).")
+    return int(text)
+
+
+def register(request: Request) -> Response:
+    security.require(request)
+    desk_: Desk = request.app.state.desk
+    year = _year(request, request.query_params.get("annee"))
+    with session_scope(desk_.engine) as session:
+        pending = store_desk.mentions(session, status=MentionStatus.A_VALIDER)
+        rows = [m for m in store_desk.mentions(session, year=year) if m.status != MentionStatus.A_VALIDER]
+    months = [
+        (label[0].upper() + label[1:], list(group))
+        for label, group in groupby(sorted(rows, key=lambda m: (m.day, m.id or 0)), key=exports.month_label)
+    ]
+    return render(
+        request,
+        "register.html",
+        year=year,
+        pending=pending,
+        months=months,
+        count=len(rows),
+        mention_labels=desk.MENTION_LABELS,
+        medium_labels=desk.MEDIUM_LABELS,
+        origin_labels=desk.ORIGIN_LABELS,
+        today=desk_.now().astimezone(desk_.zone).date(),
+    )
+
+
+async def _form(request: Request) -> tuple[Desk, str, dict[str, str]]:
+    security.require(request)
+    form = await request.form()
+    security.check_csrf(request, form)
+    user = security.require(request, Role.COORDINATION)
+    return request.app.state.desk, user.name, {k: v.strip() for k, v in form.items() if isinstance(v, str)}
+
+
+async def decide(request: Request) -> Response:
+    desk_, who, _ = await _form(request)
+    mention_id = request.path_params["mention_id"]
+    if request.path_params["action"] not in ("valider", "rejeter"):
+        raise HTTPException(404, "Action inconnue : « valider » ou « rejeter ».")
+    status = MentionStatus.VALIDEE if request.path_params["action"] == "valider" else MentionStatus.REJETEE
+
+    def work() -> tuple[bool, str]:
+        with session_scope(desk_.engine) as session:
+            mention = store_desk.get_mention(session, mention_id)
+            if mention is None:
+                raise HTTPException(404, f"Parution n° {mention_id} introuvable.")
+            return store_desk.set_mention_status(session, mention, status, who), mention.title
+
+    changed, title = await run_in_threadpool(work)
+    label = desk.MENTION_LABELS[status]
+    security.flash(request, f"Parution n° {mention_id} {label} : {title}" if changed else f"Parution déjà {label}.")
+    return back(PAGE)
+
+
+async def add(request: Request) -> Response:
+    desk_, who, form = await _form(request)
+
+    def work() -> PressMention:
+        try:
+            day = date.fromisoformat(form.get("date", ""))
+        except ValueError:
+            raise desk.DeskError(f"date invalide « {form.get('date', '')} » (format attendu : AAAA-MM-JJ)") from None
+        with session_scope(desk_.engine) as session:
+            return desk.add_by_hand(
+                session,
+                day=day,
+                outlet=form.get("media", ""),
+                title=form.get("titre", ""),
+                url=form.get("adresse"),
+                medium_text=form.get("type") or "presse",
+                quote=form.get("citation"),
+                spokesperson=form.get("porte_parole"),
+                who=who,
+            )
+
+    try:
+        mention = await run_in_threadpool(work)
+    except desk.DeskError as exc:
+        security.flash(request, f"Parution non ajoutée : {exc}.", "erreur")
+        return back(PAGE)
+    security.flash(request, f"Parution n° {mention.id} ajoutée au registre : {mention.outlet}, {mention.day:%d/%m/%Y}.")
+    return back(f"{PAGE}?annee={mention.day.year}")
+
+
+def download(request: Request) -> Response:
+    """The file `watcher mentions export --year Y --format F` writes, byte for byte."""
+    security.require(request)
+    desk_: Desk = request.app.state.desk
+    year, fmt = _year(request, request.path_params["year"]), request.path_params["fmt"]
+    if fmt not in DOWNLOADS:
+        raise HTTPException(404, f"Format inconnu « {fmt} » (csv, xlsx ou md).")
+    pending = request.query_params.get("attente") == "1"
+    with session_scope(desk_.engine) as session:
+        rows = [m for m in store_desk.mentions(session, year=year) if m.status in store_desk.register_statuses(pending)]
+    with tempfile.TemporaryDirectory() as folder:
+        path, content = exports.write_register(rows, year, fmt, Path(folder) / f"registre.{fmt}")
+        assert path is not None and content is None
+        body = path.read_bytes()
+    name = f"on-parle-de-nous-{year}.{fmt}"
+    return Response(body, media_type=DOWNLOADS[fmt], headers={"content-disposition": f'attachment; filename="{name}"'})
+
+
+routes = [
+    Route(PAGE, register, methods=["GET"]),
+    Route(PAGE + "/ajouter", add, methods=["POST"]),
+    Route(PAGE + "/{mention_id:int}/{action:str}", decide, methods=["POST"]),
+    Route(PAGE + "/{year:str}.{fmt:str}", download, methods=["GET"]),
+]

@@ -1,0 +1,84 @@
+"""« Tribunes »: by status, with outlet, deadline and published address; changes go through `desk.set_tribune`."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from store import desk as store_desk
+from store.db import session_scope
+from store.models import Role, TribuneStatus
+from watcher import desk
+from watcher.web import security
+from watcher.web.app import Desk, back, render
+
+
+def tribunes(request: Request) -> Response:
+    security.require(request)
+    desk_: Desk = request.app.state.desk
+    with session_scope(desk_.engine) as session:
+        rows = store_desk.tribunes(session)
+    groups = [
+        (status, label, [row for row in rows if row[0].status == status])
+        for status, label in desk.TRIBUNE_LABELS.items()
+    ]
+    return render(request, "tribunes.html", groups=groups, labels=desk.TRIBUNE_LABELS, count=len(rows))
+
+
+def parse_day(text: str, label: str) -> date | None:
+    if not text.strip():
+        return None
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise desk.DeskError(f"{label} : date invalide « {text} » (format attendu : AAAA-MM-JJ)") from None
+
+
+async def update(request: Request) -> Response:
+    security.require(request)
+    form = await request.form()
+    security.check_csrf(request, form)
+    security.require(request, Role.COORDINATION)
+    desk_: Desk = request.app.state.desk
+    item_id = request.path_params["item_id"]
+    values = {key: value.strip() for key, value in form.items() if isinstance(value, str)}
+
+    def work() -> str:
+        status = desk.tribune_status(values["statut"]) if values.get("statut") else None
+        deadline = parse_day(values.get("echeance", ""), "échéance")
+        published = parse_day(values.get("parution", ""), "date de parution")
+        with session_scope(desk_.engine) as session:
+            tribune, mention = desk.set_tribune(
+                session,
+                item_id,
+                desk_.config,
+                status=status,
+                outlet=values.get("media") or None,
+                deadline=deadline,
+                url=values.get("adresse") or None,
+                title=values.get("titre") or None,
+                published_on=published,
+            )
+            label = desk.TRIBUNE_LABELS[TribuneStatus(tribune.status)]
+            return f"Tribune : {label}." + (" Inscrite au registre « On parle de nous »." if mention else "")
+
+    try:
+        message = await run_in_threadpool(work)
+    except desk.DeskError as exc:
+        security.flash(request, f"Tribune non modifiée : {exc}.", "erreur")
+        return back("/tribunes")
+    except KeyError:
+        raise HTTPException(400, "Formulaire incomplet.") from None
+    security.flash(request, message)
+    return back("/tribunes")
+
+
+routes = [
+    Route("/tribunes", tribunes, methods=["GET"]),
+    Route("/tribunes/{item_id:int}", update, methods=["POST"]),
+]
