@@ -186,6 +186,13 @@ class _Member:
     context: tuple[_Phrase, ...]
     exclude: tuple[_Phrase, ...]
 
+    @cached_property
+    def first_words(self) -> frozenset[str]:
+        """The first word of each name, folded: a text without any of them cannot name the member."""
+        return frozenset(name.words[0] for name in self.names if name.words) | {
+            words[0] for _t, words, _w in self.ambiguous
+        }
+
 
 @dataclass(frozen=True)
 class _Work:
@@ -552,6 +559,8 @@ class Scorer:
         found: list[str] = []
         reasons: list[str] = []
         for member in self.members:
+            if not member.first_words & present:
+                continue  # most items name no member: one set operation each
             if any(
                 name.words and name.words[0] in present and any(self._positions(name, segment) for segment in segments)
                 for name in member.names
@@ -601,10 +610,14 @@ class Scorer:
 
     def _find_works(self, segments: list[_Segment]) -> list[str]:
         """The collective's works cited without its name: every group of a work near its first one."""
+        present = frozenset().union(*(segment.words for segment in segments))
+        works = [work for work in self.works if any(phrase.stems[0] in present for phrase in work.groups[0])]
+        if not works:
+            return []  # most items name no one of a work: skip building the passages
         # The title and the lead read as one passage: a title quotes, the lead says who and about what.
         passages = [segments[0].tokens + segments[1].tokens, *(segment.tokens for segment in segments[2:])]
         found: list[str] = []
-        for work in self.works:
+        for work in works:
             for tokens in passages:
                 stems = [token.stem for token in tokens]
                 anchors = [position for phrase in work.groups[0] for position in phrase.positions(tokens, stems)]
