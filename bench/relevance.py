@@ -8,8 +8,11 @@ for a person to read.
 
 The labels live in bench/devset/ (corpus links and labels only; the press text is read from
 the shared corpus at run time, $VEILLE_CORPUS or ../shared/corpus). self-written.jsonl holds
-a few hard cases written by the team (AME, mentions), clearly marked as such.
+a few hard cases written by the team (AME, mentions, members), clearly marked as such.
 Each figure is printed beside a naive keyword matcher (what Google Alerts gives).
+
+member_mention is measured over (item, member) pairs: its truth is the `member` list of the
+self-written items; no corpus item names a member, so theirs is empty.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from watcher.config import load_config  # noqa: E402
+from watcher.config import Config, load_config  # noqa: E402
 from watcher.normalize import Item, html_to_text, normalize  # noqa: E402
 from watcher.parse.feed import RawEntry, parse_feed  # noqa: E402
 from watcher.score import Scorer  # noqa: E402
@@ -57,6 +60,7 @@ class Case:
     item: Item
     labels: dict[str, bool]
     story: str
+    members: frozenset[str] = frozenset()  # the member associations the item names (self-written items only)
 
 
 def _item(url: str, title: str, summary: str, published: datetime | None, source: str) -> Item | None:
@@ -97,7 +101,8 @@ def load_cases() -> list[Case]:
         item = _item(record["url"], record["title"], record["summary"], published, record["source"])
         labels = {label: bool(record[label]) for label in LABELS}
         if item:
-            cases.append(Case(record["url"], item, labels, record["story"] and "self-" + record["story"]))
+            story = record["story"] and "self-" + record["story"]
+            cases.append(Case(record["url"], item, labels, story, frozenset(record["member"])))
     return cases
 
 
@@ -141,6 +146,32 @@ def naive_stories(cases: list[Case]) -> dict[str, Hashable]:
         stories[case.key] = found if found is not None else case.key
         index.add(case.key, stories[case.key], doc)
     return stories
+
+
+def print_member_mentions(config: Config, cases: list[Case], found: list[list[str]], errors: bool) -> None:
+    """P/R over (item, member) pairs, beside the naive matcher: any name or alias, in any case, anywhere."""
+    naive_patterns = {
+        member.name: re.compile(
+            r"(?<!\w)(?:" + "|".join(re.escape(fold(name)) for name in (member.name, *member.aliases)) + r")(?!\w)"
+        )
+        for member in config.watchlist.members
+    }
+    truth = {(case.key, member) for case in cases for member in case.members}
+    ours = {(case.key, member) for case, members in zip(cases, found, strict=True) for member in members}
+    naive = {
+        (case.key, member)
+        for case in cases
+        for member, pattern in naive_patterns.items()
+        if pattern.search(fold(f"{case.item.title} {case.item.summary}"))
+    }
+    pairs = sorted(truth | ours | naive)
+    p, r, f, n = prf([pair in ours for pair in pairs], [pair in truth for pair in pairs])
+    np_, nr, nf, _ = prf([pair in naive for pair in pairs], [pair in truth for pair in pairs])
+    print(f"{'member_mention':<15}{n:>5}   {p:>7.3f}{r:>7.3f}{f:>7.3f}   {np_:>10.3f}{nr:>7.3f}{nf:>7.3f}")
+    if errors:
+        for key, member in pairs:
+            if ((key, member) in ours) != ((key, member) in truth):
+                print(f"    {'FP' if (key, member) in ours else 'FN'} {member}: {key}")
 
 
 def lemonde_2022_rows() -> list[dict[str, str]]:
@@ -199,7 +230,7 @@ def main() -> int:
     ours["mention"] = lambda i: bool(judgements[i].mentions)
     self_written = sum(case.key.startswith("https://exemple.invalid/") for case in cases)
     print(f"Development set: {len(cases)} items ({self_written} self-written), corpus {CORPUS}")
-    print(f"{'label':<9}{'n':>5}   {'ours P':>7}{'R':>7}{'F1':>7}   {'keyword P':>10}{'R':>7}{'F1':>7}")
+    print(f"{'label':<15}{'n':>5}   {'ours P':>7}{'R':>7}{'F1':>7}   {'keyword P':>10}{'R':>7}{'F1':>7}")
     for label in LABELS:
         truth = [case.labels[label] for case in cases]
         predicted = [ours[label](i) for i in range(len(cases))]
@@ -207,13 +238,14 @@ def main() -> int:
         naive = [bool(pattern.search(fold(f"{c.item.title} {c.item.summary}"))) for c in cases]
         p, r, f, n = prf(predicted, truth)
         np_, nr, nf, _ = prf(naive, truth)
-        print(f"{label:<9}{n:>5}   {p:>7.3f}{r:>7.3f}{f:>7.3f}   {np_:>10.3f}{nr:>7.3f}{nf:>7.3f}")
+        print(f"{label:<15}{n:>5}   {p:>7.3f}{r:>7.3f}{f:>7.3f}   {np_:>10.3f}{nr:>7.3f}{nf:>7.3f}")
         if args.errors:
             for i, case in enumerate(cases):
                 if predicted[i] != truth[i]:
                     kind = "FP" if predicted[i] else "FN"
                     print(f"    {kind} {judgements[i].topic_scores.get(label, '-')!s:>4} {case.item.title[:90]}")
                     print(f"           {'; '.join(r for r in judgements[i].why if r.startswith(label))[:160]}")
+    print_member_mentions(config, cases, [judgement.member_mentions for judgement in judgements], args.errors)
     # Calibration: what share of the items in each score band the group would call relevant.
     digest, alert = config.alerts.digest_threshold, config.alerts.alert_threshold
     bands = ((0, digest - 1), (digest, alert - 1), (alert, 100))
@@ -232,7 +264,7 @@ def main() -> int:
     )
     p, r, n = pairwise(predicted_story, truth_story)
     np_, nr, _ = pairwise(naive_stories(cases), truth_story)
-    print(f"{'stories':<9}{n:>5}   {p:>7.3f}{r:>7.3f}{'':>7}   {np_:>10.3f}{nr:>7.3f}")
+    print(f"{'stories':<15}{n:>5}   {p:>7.3f}{r:>7.3f}{'':>7}   {np_:>10.3f}{nr:>7.3f}")
     print("  (stories: n = labelled same-story pairs; P/R over pairs; baseline = near-duplicates only)")
     print(year_of_stories(args.joins))
     if args.errors:

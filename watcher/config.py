@@ -28,6 +28,8 @@ from pydantic import (
     model_validator,
 )
 
+from watcher.text import tokenize
+
 DEFAULT_CONFIG_PATH = Path("sources.yaml")
 CONFIG_ENV_VAR = "WATCHER_CONFIG"
 
@@ -197,24 +199,105 @@ class TopicConfig(_Strict):
         return self
 
 
+NonEmpty = Annotated[str, Field(min_length=1)]
+
+
+def _has_words(texts: list[str], field: str) -> None:
+    for text in texts:
+        if not tokenize(text):
+            raise ValueError(f"« {field} » : « {text} » ne contient aucun mot")
+
+
 class Spokesperson(_Strict):
     name: str
     role: str
 
 
+class CollectiveWork(_Strict):
+    """The collective's work cited without its name (a survey, a study): a mention of the collective.
+
+    Each group of `requires` needs one of its phrases within a few dozen words of a phrase of the first group (the
+    title and lead read as one passage), and none of `unless` may be there: another survey of the same person.
+    """
+
+    label: NonEmpty  # as `why` and the alerts show it: « enquête 2022 (Christian Baudelot) »
+    requires: Annotated[list[Annotated[list[NonEmpty], Field(min_length=1)]], BeforeValidator(_requirement_groups)]
+    unless: list[NonEmpty] = []
+
+    @model_validator(mode="after")
+    def _words(self) -> CollectiveWork:
+        if len(self.requires) < 2:
+            # One group is a name, and a name alone says nothing of what the person speaks about.
+            raise ValueError(
+                f"« {self.label} » : « requires » demande au moins deux groupes, qui (« Christian Baudelot ») "
+                "et de quoi il est question (« enquête »)"
+            )
+        _has_words([phrase for group in self.requires for phrase in group], "requires")
+        _has_words(self.unless, "unless")
+        return self
+
+
 class CollectiveWatch(_Strict):
-    names: Annotated[list[str], Field(min_length=1)]
+    names: Annotated[list[NonEmpty], Field(min_length=1)]
     spokespeople: list[Spokesperson] = []
+    works: list[CollectiveWork] = []
 
 
 class MemberAssociation(_Strict):
-    name: str
-    aliases: list[str] = []
+    """A member association: its name as the collective writes it and the names the press gives it."""
+
+    name: NonEmpty
+    aliases: list[NonEmpty] = []
+    # Names (the name or aliases) that also mean something else (« AFH », « Caire »): they count only written exactly
+    # so (capitals as here, accents aside) and with a context: a `context` phrase anywhere in the item, or a word of
+    # the watchlist's `member_context` nearby in an item not set abroad; never near an `exclude` phrase (nor with
+    # one in the lead, for a name in the title).
+    ambiguous: list[NonEmpty] = []
+    context: list[NonEmpty] = []  # the member's own field: « hémophilie »
+    exclude: list[NonEmpty] = []  # what the name means otherwise: « Le Caire »
+
+    @model_validator(mode="after")
+    def _coherent(self) -> MemberAssociation:
+        names = [self.name, *self.aliases]
+        _has_words([self.name], "name")
+        _has_words(self.aliases, "aliases")
+        _has_words(self.context, "context")
+        _has_words(self.exclude, "exclude")
+        unknown = [name for name in self.ambiguous if name not in names]
+        if unknown:
+            raise ValueError(
+                f"« ambiguous » cite « {unknown[0]} », qui n'est ni le nom « {self.name} » ni un de ses « aliases »"
+            )
+        if (self.context or self.exclude) and not self.ambiguous:
+            raise ValueError(
+                f"« context » et « exclude » ne servent qu'aux noms « ambiguous » : indiquez lequel des noms de "
+                f"« {self.name} » est ambigu, ou retirez-les"
+            )
+        return self
 
 
 class Watchlist(_Strict):
     collective: CollectiveWatch
     members: list[MemberAssociation] = []
+    # Words that, near an ambiguous member name, say it is an association (« association », « présidente »).
+    member_context: list[NonEmpty] = []
+
+    @model_validator(mode="after")
+    def _coherent(self) -> Watchlist:
+        _has_words(self.member_context, "member_context")
+        owners: dict[tuple[str, ...], str] = {}
+        for member in self.members:
+            if member.ambiguous and not (member.context or self.member_context):
+                raise ValueError(
+                    f"le membre « {member.name} » a des noms ambigus mais aucun contexte pour les reconnaître "
+                    "(« context » du membre ou « member_context » de la watchlist)"
+                )
+            for name in dict.fromkeys([member.name, *member.aliases]):
+                words = tuple(token.folded for token in tokenize(name))
+                owner = owners.setdefault(words, member.name)
+                if owner != member.name:
+                    raise ValueError(f"le nom « {name} » de « {member.name} » est déjà celui de « {owner} »")
+        return self
 
 
 class QuietHours(_Strict):

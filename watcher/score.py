@@ -16,6 +16,13 @@ Rules come from the `topics`, `places` and `watchlist` sections of sources.yaml:
   stabbing in a CHU is a fait divers, not a story about the hospital system;
 - a title match weighs 1.5×; each term counts once.
 
+Mentions come from the `watchlist`: the collective's names, its spokespeople in their role, its works cited without
+its name (« Christian Baudelot » on the 2022 survey: every group of phrases near the first), and its member
+associations. A member's name or alias is found in any case and accents; an `ambiguous` one (« AFH », « Caire »)
+only written as configured and with a context: the member's own field anywhere in the item (« hémophilie »), or an
+association's word nearby (`member_context`) in an item not set abroad; never near an `exclude` phrase
+(« Le Caire »). A member named in a list of signatories (three names or more after « signataires ») is not a mention.
+
 A theme's score is built in one order, so that nothing added after a cap lifts an item over it:
 1. evidence: the sum of the matched terms' weights (penalties included);
 2. the evidence mapped smoothly onto 0–100, 100·(1 − e^(−evidence/EVIDENCE_SCALE)): twice the
@@ -35,10 +42,13 @@ and the daily alert budget (`batch.py`) are applied after this module.
 from __future__ import annotations
 
 import math
+import re
+import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from watcher.config import Config, SourceConfig
+from watcher.config import Config, MemberAssociation, SourceConfig
 from watcher.normalize import Item
 from watcher.text import Token, fold, is_mostly_upper, stem, tokenize
 
@@ -58,7 +68,8 @@ _EVENT_NOUNS = frozenset(
     "édition rencontres trophées concours congrès colloque programme application appli label émission "
     "film livre podcast".split()
 )
-# How far (in words) a role or the collective may sit from a spokesperson's name.
+# How far (in words) a role or the collective may sit from a spokesperson's name, and a context from an ambiguous
+# member name (« AFH »).
 _CUE_DISTANCE = 12
 _SPEECH_STEMS = frozenset(
     stem(word)
@@ -66,6 +77,19 @@ _SPEECH_STEMS = frozenset(
     "ajoute indique selon assure juge alerte martèle confie témoigne interpelle demande".split()
 )
 _QUOTE_MARKS = ("«", "»", '"', "“", "”")
+# How far (in words, stop words included) the phrases of a work of the collective may sit from its first one: a
+# sentence or two, so that Christian Baudelot speaking of schools is not read with a survey named further on.
+_WORK_DISTANCE = 40
+# A list of signatories (« Parmi les signataires : AIDES, l'ANDAR, Renaloo et… »): a member signing a text beside
+# dozens of others is not news about it. The list runs from the cue to the end of the sentence or paragraph.
+_SIGNATORY_WORDS = frozenset(
+    fold(word) for word in "signataire signataires cosignataire cosignataires signé signée signés signées".split()
+)
+_SIGNATORY_CUE_RE = re.compile(r"\b(?:co-?)?signataires?\b|\b(?:co-?)?sign[ée]e?s?\s+par\b", re.IGNORECASE)
+_LIST_END_RE = re.compile(r"[.!?…]|\n\s*\n")
+_LIST_SEPARATOR_RE = re.compile(r"[,;\n]|\bet\b")
+_LEADING_ARTICLE_RE = re.compile(r"^(?:l['’]|la\s|le\s|les\s)\s*", re.IGNORECASE)
+_SIGNATORY_LIST_MIN = 3  # names after the cue: fewer is a sentence that happens to follow « signée par »
 
 
 @dataclass(frozen=True)
@@ -126,6 +150,62 @@ class Name:
     words: tuple[str, ...]
     acronym: str | None  # the name itself when it must match in capitals only
     role: tuple[str, ...] = ()  # stems of a spokesperson's role
+
+
+@dataclass(frozen=True)
+class _Phrase:
+    """A phrase matched on stems with its stop words (« Le Caire », « Moi Patient »); one word in CAPITALS (« SLA »)
+    only as written."""
+
+    text: str
+    stems: tuple[str, ...]
+    acronym: str | None
+
+    @classmethod
+    def compile(cls, text: str) -> _Phrase:
+        tokens = tokenize(text)
+        acronym = tokens[0].surface if len(tokens) == 1 and tokens[0].is_acronym else None
+        return cls(text, tuple(token.stem for token in tokens), acronym)
+
+    def positions(self, tokens: Sequence[Token], stems: list[str] | None = None) -> list[int]:
+        if self.acronym:
+            return [i for i, token in enumerate(tokens) if token.surface == self.acronym]
+        return _find_sequence(stems if stems is not None else [token.stem for token in tokens], self.stems)
+
+    def in_segment(self, segment: _Segment) -> bool:
+        if self.acronym:
+            return not segment.shouting and any(surface == self.acronym for _i, surface in segment.acronyms)
+        return self.stems[0] in segment.words and bool(_find_sequence(segment.stems, self.stems))
+
+
+@dataclass(frozen=True)
+class _Member:
+    label: str
+    names: tuple[Name, ...]  # found in any case and accents (a name in CAPITALS in capitals only)
+    ambiguous: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...]  # (as configured, folded, as written)
+    context: tuple[_Phrase, ...]
+    exclude: tuple[_Phrase, ...]
+
+    @cached_property
+    def first_words(self) -> frozenset[str]:
+        """The first word of each name, folded: a text without any of them cannot name the member."""
+        return frozenset(name.words[0] for name in self.names if name.words) | {
+            words[0] for _t, words, _w in self.ambiguous
+        }
+
+
+@dataclass(frozen=True)
+class _Work:
+    label: str
+    groups: tuple[tuple[_Phrase, ...], ...]
+    unless: tuple[_Phrase, ...]
+
+
+def _as_written(text: str) -> str:
+    """Accents removed, capitals kept: « Thyroide » is « Thyroïde », « caire » is not « Caire »."""
+    if text.isascii():
+        return text
+    return "".join(char for char in unicodedata.normalize("NFD", text) if not unicodedata.combining(char))
 
 
 @dataclass
@@ -263,11 +343,34 @@ class Scorer:
         self.spokespeople = [
             self._name(person.name, f"{person.name} ({person.role})", person.role) for person in collective.spokespeople
         ]
-        self.members = [
-            self._name(alias, member.name)
-            for member in config.watchlist.members
-            for alias in (member.name, *member.aliases)
+        self.works = [
+            _Work(
+                work.label,
+                tuple(tuple(_Phrase.compile(text) for text in group) for group in work.requires),
+                tuple(_Phrase.compile(text) for text in work.unless),
+            )
+            for work in collective.works
         ]
+        self.members = [self._member(member) for member in config.watchlist.members]
+        self.member_context = tuple(_Phrase.compile(text) for text in config.watchlist.member_context)
+
+    @classmethod
+    def _member(cls, member: MemberAssociation) -> _Member:
+        ambiguous = []
+        for text in member.ambiguous:
+            tokens = tokenize(text)
+            ambiguous.append((text, tuple(t.folded for t in tokens), tuple(_as_written(t.surface) for t in tokens)))
+        return _Member(
+            member.name,
+            tuple(
+                cls._name(text, member.name)
+                for text in dict.fromkeys((member.name, *member.aliases))
+                if text not in member.ambiguous
+            ),
+            tuple(ambiguous),
+            tuple(_Phrase.compile(text) for text in member.context),
+            tuple(_Phrase.compile(text) for text in member.exclude),
+        )
 
     @staticmethod
     def _name(text: str, label: str, role: str = "") -> Name:
@@ -296,9 +399,11 @@ class Scorer:
         why = [reason for key in ranked for reason in results[key].why]
         topics = [key for key in ranked if topic_scores[key] >= self.config.alerts.digest_threshold]
         score = max(topic_scores.values(), default=0)
-        member_mentions = self._find_members(segments)
-        mentions = self._find_collective(segments) + self._find_spokespeople(segments, member_mentions)
+        member_mentions, member_reasons = self._find_members(segments, abroad_reason)
+        works = self._find_works(segments)
+        mentions = self._find_collective(segments) + works + self._find_spokespeople(segments, member_mentions)
         mentions = list(dict.fromkeys(mentions))
+        why += [f"mention du collectif : {work}" for work in works] + member_reasons
         decision, alert_reason = self._decide(
             score, [(key, results[key]) for key in topics], mentions, member_mentions, why
         )
@@ -447,15 +552,87 @@ class Scorer:
             return []
         return _find_sequence(segment.folded, name.words)
 
-    def _find_members(self, segments: list[_Segment]) -> list[str]:
-        found: list[str] = []
+    def _find_members(self, segments: list[_Segment], abroad: str | None) -> tuple[list[str], list[str]]:
+        """The members named, in configuration order, and why each ambiguous name that counted did."""
+        segments = [_without_signatories(segment) for segment in segments]
         present = frozenset().union(*(segment.words for segment in segments))
-        for name in self.members:
-            if name.words and name.words[0] not in present:
+        found: list[str] = []
+        reasons: list[str] = []
+        for member in self.members:
+            if not member.first_words & present:
+                continue  # most items name no member: one set operation each
+            if any(
+                name.words and name.words[0] in present and any(self._positions(name, segment) for segment in segments)
+                for name in member.names
+            ):
+                found.append(member.label)
                 continue
-            if name.label not in found and any(self._positions(name, segment) for segment in segments):
-                found.append(name.label)
+            reason = self._ambiguous_member(member, segments, abroad)
+            if reason is not None:
+                found.append(member.label)
+                reasons.append(f"association membre {member.label} : {reason}")
+        return found, reasons
+
+    def _ambiguous_member(self, member: _Member, segments: list[_Segment], abroad: str | None) -> str | None:
+        """Why an ambiguous name of the member counts (« « AFH », et « hémophilie » dans l'article »), or None."""
+        hits = [
+            (index, start, start + len(folded), text)
+            for index, segment in enumerate(segments)
+            if not segment.shouting  # in a title in capitals, every word looks like an acronym
+            for text, folded, written in member.ambiguous
+            if folded[0] in segment.words
+            for start in _find_sequence(segment.folded, folded)
+            if all(
+                _as_written(token.surface) == word
+                for token, word in zip(segment.tokens[start : start + len(folded)], written, strict=True)
+            )
+        ]
+        if not hits:
+            return None
+        own = next((phrase.text for phrase in member.context for s in segments if phrase.in_segment(s)), None)
+        for index, start, end, text in hits:
+            segment = segments[index]
+            before = segment.tokens[max(0, start - _CUE_DISTANCE) : start]
+            after = segment.tokens[end : end + _CUE_DISTANCE]
+            # A name in the title is explained by the lead, for better (« hémophilie ») or worse (« anticorruption »).
+            nearby = [before, after, segments[1].tokens] if index == 0 else [before, after]
+            inside = segment.tokens[max(0, start - _CUE_DISTANCE) : end + _CUE_DISTANCE]
+            if any(phrase.positions(tokens) for phrase in member.exclude for tokens in [inside, *nearby[2:]]):
+                continue  # « Le Caire »: the name means something else here
+            if own is not None:
+                return f"« {text} », et « {own} » dans l'article"
+            if abroad is not None:
+                continue  # an association's word near an acronym abroad names a foreign body
+            cue = next((p.text for p in self.member_context for tokens in nearby if p.positions(tokens)), None)
+            if cue is not None:
+                return f"« {text} » près de « {cue} »"
+        return None
+
+    def _find_works(self, segments: list[_Segment]) -> list[str]:
+        """The collective's works cited without its name: every group of a work near its first one."""
+        present = frozenset().union(*(segment.words for segment in segments))
+        works = [work for work in self.works if any(phrase.stems[0] in present for phrase in work.groups[0])]
+        if not works:
+            return []  # most items name no one of a work: skip building the passages
+        # The title and the lead read as one passage: a title quotes, the lead says who and about what.
+        passages = [segments[0].tokens + segments[1].tokens, *(segment.tokens for segment in segments[2:])]
+        found: list[str] = []
+        for work in works:
+            for tokens in passages:
+                stems = [token.stem for token in tokens]
+                anchors = [position for phrase in work.groups[0] for position in phrase.positions(tokens, stems)]
+                if any(self._work_at(work, tokens, anchor) for anchor in anchors):
+                    found.append(work.label)
+                    break
         return found
+
+    @staticmethod
+    def _work_at(work: _Work, tokens: list[Token], anchor: int) -> bool:
+        window = tokens[max(0, anchor - _WORK_DISTANCE) : anchor + _WORK_DISTANCE]
+        stems = [token.stem for token in window]
+        if any(phrase.positions(window, stems) for phrase in work.unless):
+            return False
+        return all(any(phrase.positions(window, stems) for phrase in group) for group in work.groups[1:])
 
     def _collective_at(self, segment: _Segment) -> list[int]:
         """Where the collective is named, leaving out events or products called « Action patients »."""
@@ -542,6 +719,38 @@ class Scorer:
                 part += f" (tenu sous la synthèse : {result.capped})"
             parts.append(part)
         return " · ".join(parts)
+
+
+def _without_signatories(segment: _Segment) -> _Segment:
+    """The segment with its lists of signatories blanked out: three names or more after « signataires », « signée
+    par »…, separated by commas, semicolons or « et », each starting with a capital after its article."""
+    if not segment.words & _SIGNATORY_WORDS:
+        return segment
+    text = segment.text
+    blanks: list[tuple[int, int]] = []
+    for cue in _SIGNATORY_CUE_RE.finditer(text):
+        end = _LIST_END_RE.search(text, cue.end())
+        stop = end.start() if end else len(text)
+        elements, start = [], cue.end()
+        for separator in _LIST_SEPARATOR_RE.finditer(text, cue.end(), stop):
+            elements.append((start, separator.start()))
+            start = separator.end()
+        elements.append((start, stop))
+        named = [(a, b) for a, b in elements if _names_something(text[a:b])]
+        if len(named) >= _SIGNATORY_LIST_MIN:
+            blanks.extend(named)
+    if not blanks:
+        return segment
+    chars = list(text)
+    for a, b in blanks:
+        chars[a:b] = " " * (b - a)
+    masked = "".join(chars)
+    return _Segment(masked, tokenize(masked), segment.factor, segment.shouting, segment.up_front, segment.where)
+
+
+def _names_something(element: str) -> bool:
+    words = _LEADING_ARTICLE_RE.sub("", element.strip(' \t\n\u00a0:«»"“”'))
+    return bool(words) and words[0].isupper()
 
 
 def evidence_score(evidence: float) -> float:
