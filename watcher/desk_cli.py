@@ -195,7 +195,7 @@ def mentions_add(
     day: Annotated[str, typer.Option("--date", help="Date de parution ou de diffusion, AAAA-MM-JJ.")],
     title: Annotated[str, typer.Option("--title", help="Titre de l'article ou de l'émission.")],
     url: Annotated[str | None, typer.Option("--url", help="Adresse, s'il y en a une.")] = None,
-    medium: Annotated[str, typer.Option("--type", help="presse, radio, tv ou web.")] = "presse",
+    medium: Annotated[str, typer.Option("--type", help="presse, radio, tv, web, tribune ou communiqué.")] = "presse",
     quote: Annotated[str | None, typer.Option("--quote", help="La phrase qui cite le collectif.")] = None,
     spokesperson: Annotated[str | None, typer.Option("--spokesperson", help="Le ou la porte-parole cité(e).")] = None,
 ) -> None:
