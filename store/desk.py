@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -150,11 +151,13 @@ def mention_for_item(session: Session, item_id: int) -> PressMention | None:
 
 
 def add_mention(session: Session, mention: PressMention) -> tuple[PressMention, bool]:
-    """Add an entry; an item or a tribune is registered once. True when created."""
+    """Add an entry; an item, a tribune or an imported line is registered once. True when created."""
     if mention.item_id is not None:
         key = col(PressMention.item_id) == mention.item_id
     elif mention.tribune_id is not None:
         key = col(PressMention.tribune_id) == mention.tribune_id
+    elif mention.import_key is not None:
+        key = col(PressMention.import_key) == mention.import_key
     else:  # entered by hand: nothing to deduplicate on
         session.add(mention)
         session.flush()
@@ -194,6 +197,19 @@ def mentions_us(session: Session, view: ItemView, who: str, zone: ZoneInfo) -> b
         decided_at=utcnow(),
     )
     return add_mention(session, mention)[1]
+
+
+def mentions_with_url(session: Session, urls: Sequence[str]) -> list[PressMention]:
+    return list(session.exec(select(PressMention).where(col(PressMention.url).in_(urls))).all())
+
+
+def mentions_on(session: Session, day: date, precision: str) -> list[PressMention]:
+    """The entries dated `day` with that precision (a month-only entry is dated the 1st of its month)."""
+    return list(
+        session.exec(
+            select(PressMention).where(col(PressMention.day) == day, col(PressMention.date_precision) == precision)
+        ).all()
+    )
 
 
 def set_mention_status(session: Session, mention: PressMention, status: str, who: str) -> bool:

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 from enum import StrEnum
 
 from sqlalchemy import JSON, Column, DateTime, LargeBinary, Text, TypeDecorator, UniqueConstraint
-from sqlmodel import Field, SQLModel
+from sqlmodel import AutoString, Field, SQLModel
 
 
 def utcnow() -> datetime:
@@ -285,6 +285,11 @@ class MentionStatus(StrEnum):
     REJETEE = "rejetee"
 
 
+class DatePrecision(StrEnum):
+    DAY = "day"
+    MONTH = "month"  # only the month is known (an old entry): `day` is the 1st and is shown as « juin 2023 »
+
+
 class PressMention(SQLModel, table=True):
     """« On parle de nous »: an article, broadcast or interview that cites the collective."""
 
@@ -293,18 +298,25 @@ class PressMention(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     item_id: int | None = Field(default=None, foreign_key="item.id", unique=True)
     day: date = Field(index=True)
+    date_precision: str = Field(
+        default=DatePrecision.DAY, sa_column=Column(AutoString(), nullable=False, server_default=DatePrecision.DAY)
+    )
     outlet: str
-    title: str
+    title: str  # may be empty: an old citation whose title nobody noted
     url: str | None = None
-    medium: str = "web"  # presse | radio | tv | web
+    medium: str = "web"  # presse | radio | tv | web | tribune | communique
     quote: str | None = None  # the sentence that cites the collective
     spokesperson: str | None = None
     status: str = Field(default=MentionStatus.A_VALIDER, index=True)
-    origin: str = "auto"  # auto | manuel | tribune
+    origin: str = "auto"  # auto | manuel | tribune | import
     created_at: datetime = Field(sa_column=_time_column(nullable=False))
     tribune_id: int | None = Field(default=None, foreign_key="tribune.id", unique=True)  # origin « tribune »
     decided_by: str | None = None  # who added, validated or rejected it by hand
     decided_at: datetime | None = Field(default=None, sa_column=_time_column())
+    note: str | None = None
+    # Set by `watcher mentions import` only: the address, or the date, outlet and title folded. Unique, so that
+    # importing a file again, even twice at once, adds nothing.
+    import_key: str | None = Field(default=None, unique=True)
 
 
 class DeskClick(SQLModel, table=True):

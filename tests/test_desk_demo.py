@@ -140,6 +140,7 @@ def test_register_exported_from_the_demo_data(demo_db: Path, tmp_path: Path) -> 
         "Porte-parole",
         "Statut",
         "Origine",
+        "Note",
     ]
     assert len(rows) == 1 + 5
     assert {row[0] for row in rows[1:]} == {"novembre 2026", "décembre 2026"}

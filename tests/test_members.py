@@ -306,8 +306,8 @@ def test_member_rules_are_read_into_typed_models() -> None:
         (
             "      ambiguous: [AFH]",
             "      ambiguous: [AHF]",
-            "sources.yaml, ligne 15, colonne 7, watchlist.members[0] : « ambiguous » cite « AHF », qui n'est ni le nom « AFH » "
-            "ni un de ses « aliases »",
+            "sources.yaml, ligne 15, colonne 7, watchlist.members[0] : « ambiguous » cite « AHF », "
+            "qui n'est ni le nom « AFH » ni un de ses « aliases »",
         ),
         (
             "    - name: Renaloo",
@@ -345,8 +345,8 @@ def test_an_ambiguous_name_without_any_context_is_refused() -> None:
     with pytest.raises(ConfigError) as raised:
         parse_config(text)
     assert str(raised.value) == (
-        "sources.yaml, ligne 8, colonne 3, watchlist : le membre « AFH » a des noms ambigus mais aucun contexte pour les "
-        "reconnaître (« context » du membre ou « member_context » de la watchlist)"
+        "sources.yaml, ligne 8, colonne 3, watchlist : le membre « AFH » a des noms ambigus mais aucun contexte "
+        "pour les reconnaître (« context » du membre ou « member_context » de la watchlist)"
     )
     # Either context is enough.
     assert parse_config(WATCHLIST.replace("  member_context: [association]\n", "")).watchlist.member_context == []

@@ -178,13 +178,19 @@ COMMANDS: dict[str, Command] = {
             (
                 ("--outlet", "x", "--date", "2026-12-05", "--title", "t", "--type", "fax"),
                 1,
-                "type de média inconnu « fax » (attendu : presse, radio, tv ou web)",
+                "type de média inconnu « fax » (attendu : presse, radio, tv, web, tribune ou communiqué)",
             ),
             (
                 ("--outlet", "x", "--date", "2026-12-05", "--title", "t", "--url", "ftp://x"),
                 1,
                 "adresse invalide « ftp://x » (elle doit commencer par http:// ou https://)",
             ),
+        ),
+    ),
+    "mentions import": Command(
+        ("--history",),
+        bad=(
+            (("absent.csv",), 1, "fichier introuvable : « absent.csv »"),
         ),
     ),
     "mentions validate": Command(("1",), bad=((("premier",), 2, NOT_A_NUMBER.format("PARUTION", "premier")),)),

@@ -6,7 +6,7 @@ pause every source the demo had collected. Its SQL dump (sqlite3 `iterdump`) is 
 each command and compared.
 
 Not covered, because they write by design: `collect`, `run`, `deliver`, `verdict`, `flag`, `tribunes set`,
-`mentions add/validate/reject`, `sources enable`, `sources import-opml` (sources.yaml), `db upgrade`,
+`mentions add/validate/reject/import`, `sources enable`, `sources import-opml` (sources.yaml), `db upgrade`,
 `db reindex`, `demo`, and `digest`, which records the stories of the day's digest (`digest_story`) so that
 the next digests mark them « suite ».
 """

@@ -33,8 +33,21 @@ MENTION_LABELS = {
     MentionStatus.VALIDEE: "validée",
     MentionStatus.REJETEE: "rejetée",
 }
-MEDIUM_LABELS = {"presse": "presse écrite", "radio": "radio", "tv": "télévision", "web": "web"}
-ORIGIN_LABELS = {"auto": "détectée", "manuel": "ajoutée à la main", "tribune": "tribune du collectif"}
+# A tribune signed by the collective and its own communiqués belong to the register too: the annual report counts them.
+MEDIUM_LABELS = {
+    "presse": "presse écrite",
+    "radio": "radio",
+    "tv": "télévision",
+    "web": "web",
+    "tribune": "tribune",
+    "communique": "communiqué",
+}
+ORIGIN_LABELS = {
+    "auto": "détectée",
+    "manuel": "ajoutée à la main",
+    "tribune": "tribune du collectif",
+    "import": "importée",
+}
 
 
 class DeskError(ValueError):
@@ -65,10 +78,10 @@ def mention_status(text: str) -> str:
 
 def medium(text: str) -> str:
     wanted = _code(text)
-    aliases = {"television": "tv", "presse_ecrite": "presse", "internet": "web"}
+    aliases = {"television": "tv", "presse_ecrite": "presse", "internet": "web", "communique_de_presse": "communique"}
     wanted = aliases.get(wanted, wanted)
     if wanted not in MEDIUM_LABELS:
-        raise DeskError(f"type de média inconnu « {text} » (attendu : presse, radio, tv ou web)")
+        raise DeskError(f"type de média inconnu « {text} » (attendu : presse, radio, tv, web, tribune ou communiqué)")
     return wanted
 
 

@@ -11,13 +11,14 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from store import desk as store_desk
 from store.db import session_scope
-from store.models import MentionStatus
+from store.models import MentionStatus, utcnow
 from watcher import cli as base
-from watcher import desk, exports
+from watcher import desk, exports, register_import
 from watcher.when import DAY_FORMATS
 
 tribunes_app = typer.Typer(help="La liste des tribunes : idées, rédaction, publication.")
@@ -162,18 +163,19 @@ def mentions_list(
     with session_scope(engine) as session:
         rows = store_desk.mentions(session, status=code, year=year)
     table = Table(title=base.counted(len(rows), "parution", "parutions"))
-    for column in ("N°", "Date", "Média", "Type", "Statut", "Titre", "Citation", "Porte-parole"):
+    for column in ("N°", "Date", "Média", "Type", "Statut", "Titre", "Citation", "Porte-parole", "Note"):
         table.add_column(column, overflow="fold")
     for mention in rows:
         table.add_row(
             str(mention.id),
-            _fr_date(mention.day),
+            exports.date_label(mention),
             mention.outlet,
             desk.MEDIUM_LABELS.get(mention.medium, mention.medium),
             desk.MENTION_LABELS.get(mention.status, mention.status),  # type: ignore[call-overload]
-            mention.title,
+            mention.title or "—",
             mention.quote or "—",
             mention.spokesperson or "—",
+            mention.note or "—",
         )
     base.console.print(table)
 
@@ -184,7 +186,7 @@ def mentions_add(
     day: Annotated[str, typer.Option("--date", help=f"Date de parution ou de diffusion : {DAY_FORMATS}.")],
     title: Annotated[str, typer.Option("--title", help="Titre de l'article ou de l'émission.")],
     url: Annotated[str | None, typer.Option("--url", help="Adresse, s'il y en a une.")] = None,
-    medium: Annotated[str, typer.Option("--type", help="presse, radio, tv ou web.")] = "presse",
+    medium: Annotated[str, typer.Option("--type", help="presse, radio, tv, web, tribune ou communiqué.")] = "presse",
     quote: Annotated[str | None, typer.Option("--quote", help="La phrase qui cite le collectif.")] = None,
     spokesperson: Annotated[str | None, typer.Option("--spokesperson", help="Le ou la porte-parole cité(e).")] = None,
 ) -> None:
@@ -210,6 +212,44 @@ def mentions_add(
     base.console.print(
         f"Parution n° {number} ajoutée au registre : {outlet}, {_fr_date(when)}.", highlight=False, soft_wrap=True
     )
+
+
+@mentions_app.command("import")
+def mentions_import(
+    file: Annotated[
+        Path | None,
+        typer.Argument(
+            metavar="FICHIER",
+            help="Fichier CSV (séparateur « ; » ou « , », UTF-8) ou YAML ; colonnes : date, outlet, type, title, "
+            "url, spokesperson, note.",
+            show_default=False,
+        ),
+    ] = None,
+    history: Annotated[
+        bool, typer.Option("--history", help="Importer l'historique 2022–2023 du collectif, livré avec la veille.")
+    ] = False,
+) -> None:
+    """Ajouter au registre des parutions passées (validées d'office) ; relancer l'import n'ajoute rien."""
+    if file is None and not history:
+        raise base.fail("indiquez le fichier à importer, ou --history pour l'historique 2022–2023 du collectif")
+    if file is not None and history:
+        raise base.fail("un fichier ou --history, pas les deux")
+    try:
+        if file is None:
+            name, data = register_import.HISTORY_FILE, register_import.history()
+        else:
+            name, data = file.name, register_import.read_file(file)
+        engine = base._engine_ready()
+        with session_scope(engine) as session:
+            report = register_import.import_register(session, data, name, who=desk.default_who(), now=utcnow())
+    except register_import.RegisterImportError as exc:
+        # Escaped: messages quote the file's own text, and a column « [auteur] » would read as a style.
+        raise base.fail(escape(str(exc))) from None
+    for error in report.errors:
+        base.errors.print(f"[bold red]Erreur[/] : {escape(str(error))}", highlight=False, soft_wrap=True)
+    base.console.print(report.summary(), highlight=False, soft_wrap=True)
+    if report.errors:
+        raise typer.Exit(1)
 
 
 def _decide(mention_id: int, status: str) -> None:

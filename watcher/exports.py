@@ -16,7 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from store.desk import ItemView
-from store.models import PressMention
+from store.models import DatePrecision, PressMention
 from watcher.desk import MEDIUM_LABELS, MENTION_LABELS, ORIGIN_LABELS
 
 MONTHS = (
@@ -51,7 +51,19 @@ ITEM_FIELDS = (
     "member_mentions",
     "story",
 )
-REGISTER_COLUMNS = ("Mois", "Date", "Média", "Type", "Titre", "Lien", "Citation", "Porte-parole", "Statut", "Origine")
+REGISTER_COLUMNS = (
+    "Mois",
+    "Date",
+    "Média",
+    "Type",
+    "Titre",
+    "Lien",
+    "Citation",
+    "Porte-parole",
+    "Statut",
+    "Origine",
+    "Note",
+)
 
 
 class ExportError(ValueError):
@@ -106,11 +118,18 @@ def month_label(mention: PressMention) -> str:
     return f"{MONTHS[mention.day.month - 1]} {mention.day.year}"
 
 
+def date_label(mention: PressMention) -> str:
+    """« 14/06/2023 », or « juin 2023 » for an entry known only by its month."""
+    if mention.date_precision == DatePrecision.MONTH:
+        return month_label(mention)
+    return mention.day.strftime("%d/%m/%Y")
+
+
 def register_rows(mentions: Sequence[PressMention]) -> list[list[str]]:
     return [
         [
             month_label(m),
-            m.day.strftime("%d/%m/%Y"),
+            date_label(m),
             m.outlet,
             MEDIUM_LABELS.get(m.medium, m.medium),
             m.title,
@@ -119,6 +138,7 @@ def register_rows(mentions: Sequence[PressMention]) -> list[list[str]]:
             m.spokesperson or "",
             MENTION_LABELS.get(m.status, m.status),  # type: ignore[call-overload]
             ORIGIN_LABELS.get(m.origin, m.origin),
+            m.note or "",
         ]
         for m in sorted(mentions, key=lambda m: (m.day, m.id or 0))
     ]
@@ -129,19 +149,45 @@ def _by_month(mentions: Sequence[PressMention]) -> list[tuple[str, list[PressMen
     return [(label, list(group)) for label, group in groupby(ordered, key=month_label)]
 
 
+def _counted(count: int, singular: str, plural: str) -> str:
+    return f"{count} {singular if count <= 1 else plural}"
+
+
+def _counts_line(mentions: Sequence[PressMention]) -> str:
+    """« 5 parutions : 2 citant le collectif, 1 tribune et 2 communiqués du collectif. »"""
+    # The collective's own tribunes and communiqués do not « cite » it: they are counted apart.
+    tribunes = sum(1 for m in mentions if m.medium == "tribune" or m.origin == "tribune")
+    statements = sum(1 for m in mentions if m.medium == "communique")
+    total = _counted(len(mentions), "parution", "parutions")
+    cited = len(mentions) - tribunes - statements
+    if not tribunes and not statements:
+        return f"{total} citant le collectif."
+    parts = [f"{cited} citant le collectif"] if cited else []
+    parts += [_counted(tribunes, "tribune", "tribunes")] if tribunes else []
+    parts += [_counted(statements, "communiqué", "communiqués")] if statements else []
+    listed = parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} et {parts[-1]}"
+    return f"{total} : {listed} du collectif."
+
+
 def register_markdown(mentions: Sequence[PressMention], year: int) -> str:
     lines = [f"# On parle de nous — {year}", ""]
     if not mentions:
         lines.append("Aucune parution enregistrée pour cette année.")
         return "\n".join(lines) + "\n"
-    lines.append(f"{len(mentions)} parution{'s' if len(mentions) > 1 else ''} citant le collectif.")
+    lines.append(_counts_line(mentions))
     for label, group in _by_month(mentions):
         lines += ["", f"## {label[0].upper()}{label[1:]} ({len(group)})", ""]
         for m in group:
-            title = f"[{m.title}]({m.url})" if m.url else m.title
-            line = f"- **{m.day.strftime('%d/%m')}** — *{m.outlet}* ({MEDIUM_LABELS.get(m.medium, m.medium)}) : {title}"
+            when = month_label(m) if m.date_precision == DatePrecision.MONTH else m.day.strftime("%d/%m")
+            line = f"- **{when}** — *{m.outlet}* ({MEDIUM_LABELS.get(m.medium, m.medium)})"
+            if m.url:
+                line += f" : [{m.title or m.url}]({m.url})"
+            elif m.title:  # an old citation may have no known title
+                line += f" : {m.title}"
             if m.spokesperson:
                 line += f" — porte-parole : {m.spokesperson}"
+            if m.note:
+                line += f" — note : {' '.join(m.note.split())}"
             lines.append(line)
             if m.quote:
                 lines.append(f"  > {m.quote}")
@@ -180,12 +226,14 @@ def register_xlsx(mentions: Sequence[PressMention], year: int, path: Path) -> No
             sheet.append([f"{current[0].upper()}{current[1:]}"])
             sheet.cell(row=sheet.max_row, column=1).font = Font(bold=True)
         sheet.append([row[0], mention.day, *row[2:]])  # a real date: Excel sorts and filters it
-        sheet.cell(row=sheet.max_row, column=2).number_format = "DD/MM/YYYY"
+        # A month-only entry is dated the 1st: shown as its month (« juin 2023 » in a French spreadsheet).
+        month_only = mention.date_precision == DatePrecision.MONTH
+        sheet.cell(row=sheet.max_row, column=2).number_format = "MMMM YYYY" if month_only else "DD/MM/YYYY"
         link = row[REGISTER_COLUMNS.index("Lien")]
         if link:
             cell = sheet.cell(row=sheet.max_row, column=REGISTER_COLUMNS.index("Lien") + 1)
             cell.hyperlink = link
-    for index, width in enumerate((16, 11, 26, 14, 60, 40, 80, 24, 11, 20), start=1):
+    for index, width in enumerate((16, 14, 26, 14, 60, 40, 80, 24, 11, 20, 40), start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
     workbook.save(path)
 
