@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import html
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -11,6 +13,7 @@ from sqlalchemy import Engine
 from sqlmodel import select
 from typer.testing import CliRunner
 
+from alerts.digest import CoverageSection, render, slack_parts
 from store.coverage import StorySighting, story_sightings
 from store.db import session_scope
 from store.models import Item, Sighting, Source
@@ -21,7 +24,9 @@ from tests.localserver import LocalServer
 from tests.test_gnews import google_link
 from watcher.cli import app
 from watcher.config import Config
-from watcher.coverage import Catalogue, Late, LateSource, Outlet, OutletToAdd, coverage_report, render, site_host
+from watcher.coverage import Catalogue, Late, LateSource, Outlet, OutletToAdd, coverage_report, site_host
+from watcher.coverage import render as render_coverage
+from watcher.digest_job import produce_digest
 from watcher.pipeline import Collector
 
 WEEK = timedelta(days=7)
@@ -248,7 +253,7 @@ def test_what_only_an_aggregator_saw_is_told_by_outlet(real_config: Config) -> N
         OutletToAdd(Outlet("actu.fr", "actu.fr"), 2),
         OutletToAdd(Outlet("Le Quotidien du Médecin", "lequotidiendumedecin.fr"), 2),
     ]
-    text = " ".join(" ".join(render(report, real_config.digest.zone)).split())
+    text = " ".join(" ".join(render_coverage(report, real_config.digest.zone)).split())
     assert "publié par Le Télégramme (letelegramme.fr) : dans sources.yaml (« Le Télégramme ») mais son flux" in text
     assert "- actu.fr : 2 récits vus seulement par un agrégateur" in text  # its name is its site
 
@@ -257,7 +262,38 @@ def test_without_an_aggregator_there_is_nothing_to_measure(real_config: Config) 
     config = config_with_sources(real_config, {"name": "Le Télégramme", "url": "https://www.letelegramme.fr/rss.xml"})
     report = coverage_report(config, [], MONDAY - WEEK, MONDAY)
     assert not report.measurable
-    assert render(report, real_config.digest.zone)[2:] == [
+    assert render_coverage(report, real_config.digest.zone)[2:] == [
         "Aucune source « agregateur » ou « social » active dans sources.yaml : rien à",
         "  quoi comparer les flux directs.",
     ]
+
+
+# --- the weekly digest ------------------------------------------------------------------------------------------------
+
+
+def test_the_weekly_digest_tells_the_outlets_to_add_and_the_late_sources(
+    engine: Engine, tmp_path: Path, server: LocalServer
+) -> None:
+    config = play_week(engine, tmp_path, server)
+    weekly, _ = produce_digest(engine, config, window=(NOW - WEEK, NOW), kind="weekly", out_dir=tmp_path / "out")
+    daily, _ = produce_digest(engine, config, window=(NOW - timedelta(days=1), NOW), out_dir=tmp_path / "out")
+    outlet = "Le Courrier du Trégor (courrier-tregor.example) : 1 récit vu seulement par un agrégateur"
+    late = "Presse B : 1 récit livré plus de 6 h après un agrégateur, jusqu'à 7 h 10 min"
+    assert weekly.coverage == CoverageSection([outlet], [late])
+    assert daily.coverage is None
+
+    for fmt, heading in (("html", "Couverture</h2>"), ("md", "## Couverture"), ("txt", "\nCOUVERTURE\n")):
+        text = render(weekly, fmt)
+        assert heading in text, fmt
+        flat = " ".join(html.unescape(text).split() if fmt == "html" else text.split())
+        assert outlet in flat and late in flat, fmt
+        assert "Couverture" not in render(daily, fmt).replace("COUVERTURE", "Couverture"), fmt
+    coverage_part = slack_parts(weekly)[-1]
+    assert coverage_part.startswith("*Couverture*\nMédias à ajouter :\n")
+    assert f"• {outlet}\n" in coverage_part and f"• {late}\n" in coverage_part
+    assert not any("Couverture" in part for part in slack_parts(daily))
+
+    # More outlets than the digest shows, and no late source.
+    crowded = replace(weekly, coverage=CoverageSection([outlet] * 5, [], more_outlets=2))
+    assert "- … et 2 autres\n\n**Sources en retard** :\n- aucune\n" in render(crowded, "md")
+    assert "- … et 2 autres\n\nSources en retard :\n- aucune\n" in render(crowded, "txt")
