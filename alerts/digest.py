@@ -72,6 +72,17 @@ class DigestSection:
 
 
 @dataclass(frozen=True)
+class CoverageSection:
+    """« Couverture », in the weekly digest: outlets to add and late feeds, each already a French line
+    (watcher/coverage.py), the first few of each; `watcher sources coverage` has them all."""
+
+    outlets: list[str]
+    late: list[str]
+    more_outlets: int = 0  # not shown
+    more_late: int = 0
+
+
+@dataclass(frozen=True)
 class Digest:
     day: date
     start: datetime
@@ -84,6 +95,7 @@ class Digest:
     broken_sources: Sequence[Any] = ()
     kind: str = "daily"  # daily | weekly
     top: list[DigestEntry] = field(default_factory=list)  # « À lire »; `sections` hold the rest (« Aussi »)
+    coverage: CoverageSection | None = None  # weekly only
 
     @property
     def title(self) -> str:
@@ -188,9 +200,10 @@ def build_digest(
     kind: str = "daily",
     broken_sources: Sequence[Any] = (),
     top: int = 12,
+    coverage: CoverageSection | None = None,
 ) -> Digest:
     """« À lire » (the `top` strongest stories), then the others by section: « On parle de nous », each theme,
-    Parlement; then « À creuser pour une tribune ».
+    Parlement; then « À creuser pour une tribune »; and in the weekly digest, « Couverture ».
 
     Each story appears once: a story flagged for a tribune is listed there only;
     otherwise a mention of the collective wins, then a parliamentary source, then its first theme
@@ -264,6 +277,7 @@ def build_digest(
         failing_sources=failing,
         broken_sources=broken_sources,
         top=chosen,
+        coverage=coverage if kind == "weekly" else None,
     )
 
 

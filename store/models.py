@@ -160,6 +160,8 @@ class Item(SQLModel, table=True):
     content: str | None = None
     author: str | None = None
     publisher: str | None = None
+    # The outlet's site as the aggregator names it (Google News <source url>): added by migration 0011.
+    publisher_site: str | None = None
     published_at: datetime = Field(sa_column=_time_column(nullable=False, index=True))
     published_estimated: bool = False
     language: str | None = None
@@ -168,6 +170,18 @@ class Item(SQLModel, table=True):
     title_date_key: str
     content_hash: str
     minhash: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
+
+
+class Sighting(SQLModel, table=True):
+    """Another source listing a stored item (the same URL): when it first did. `watcher sources coverage` reads it.
+
+    An item is stored once, under the source that listed it first; without these rows, an outlet's feed that
+    delivers hours after Google News the article Google News linked to would leave no trace.
+    """
+
+    item_id: int = Field(foreign_key="item.id", primary_key=True)
+    source_id: int = Field(foreign_key="source.id", primary_key=True, index=True)
+    seen_at: datetime = Field(sa_column=_time_column(nullable=False, index=True))
 
 
 class Score(SQLModel, table=True):

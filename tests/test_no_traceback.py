@@ -134,6 +134,7 @@ COMMANDS: dict[str, Command] = {
     "users disable": Command(("marie",), bad=(((), 2, "argument manquant : NOM"),)),
     "users passwd": Command(("marie",), bad=(((), 2, "argument manquant : NOM"),)),
     "db reindex": Command((), bad=((("tout",), 2, "argument en trop : tout"),)),
+    "sources coverage": Command((), bad=((("--days", "sept"), 2, NOT_A_NUMBER.format("--days", "sept")),)),
     "status": Command((), bad=((("maintenant",), 2, "argument en trop : maintenant"),)),
     "alerts test": Command((), uses_database=False),
     "rules stats": Command((), bad=((("hopital",), 2, "argument en trop : hopital"),)),
@@ -189,9 +190,7 @@ COMMANDS: dict[str, Command] = {
     ),
     "mentions import": Command(
         ("--history",),
-        bad=(
-            (("absent.csv",), 1, "fichier introuvable : « absent.csv »"),
-        ),
+        bad=((("absent.csv",), 1, "fichier introuvable : « absent.csv »"),),
     ),
     "mentions validate": Command(("1",), bad=((("premier",), 2, NOT_A_NUMBER.format("PARUTION", "premier")),)),
     "mentions reject": Command(("1",), bad=(((), 2, "argument manquant : PARUTION"),)),

@@ -90,6 +90,8 @@ def _reads(tmp_path: Path) -> list[tuple[list[str], str]]:
         (["sources", "list"], "sources"),
         (["sources", "health"], "Santé des sources"),
         (["sources", "health", "--en-panne"], "en panne sur"),
+        (["sources", "coverage"], "Couverture des sources"),
+        (["sources", "coverage", "--days", "30"], "Médias à ajouter"),
         (["sources", "export-opml"], "<opml"),
         (["sources", "export-opml", "--out", str(tmp_path / "sources.opml")], "sources.opml"),
         (["tribunes"], "Angle : les nuits"),

@@ -17,7 +17,7 @@ from datetime import datetime, time
 
 from sqlmodel import Session
 
-from store import outbox, queries
+from store import coverage, outbox, queries
 from store import parliament as parliament_store
 from store import search as store_search
 from store.models import Item as StoredItem
@@ -78,6 +78,7 @@ class _Plan:
     fields: list[tuple[int, ParliamentFields]] = field(default_factory=list)
     judged: list[_Judged] = field(default_factory=list)
     indexed: list[int] = field(default_factory=list)  # item ids added to the story index
+    sightings: dict[int, datetime] = field(default_factory=dict)  # items stored under other sources, listed here
     counts: StoredCounts = field(default_factory=StoredCounts)
 
 
@@ -151,6 +152,9 @@ class SourceBatch:
     ) -> None:
         if fields is not None and existing.source_id == self.source_id:
             plan.fields.append((existing.id, fields))  # an outcome may have changed
+        if existing.source_id != self.source_id:
+            # Another source stored this article first (the same URL): this one saw it too, which coverage measures.
+            plan.sightings.setdefault(existing.id, item.collected_at)
         if existing.source_id != self.source_id or existing.content_hash == item.content_hash:
             plan.counts.unchanged += 1
             return
@@ -224,6 +228,7 @@ class SourceBatch:
         if len(written) < len(plan.items):
             raise BatchConflict
         queries.grow_stories(self.session, [(story, added, seen) for story, (added, seen) in plan.growth.items()])
+        coverage.record_sightings(self.session, self.source_id, plan.sightings)
         for values in plan.updates:
             queries.update_item(self.session, **values)  # type: ignore[arg-type]
         for item_id, fields in plan.fields:
@@ -365,6 +370,7 @@ def _row(item: Item, item_id: int, source_id: int, story_id: int, minhash: bytes
         "content": item.content,
         "author": item.author,
         "publisher": item.publisher,
+        "publisher_site": item.publisher_site,
         "published_at": item.published,
         "published_estimated": item.published_estimated,
         "language": item.language,

@@ -658,6 +658,44 @@ def sources_health(
     console.print(table)
 
 
+@sources_app.command("coverage")
+def sources_coverage(
+    days: Annotated[int, typer.Option("--days", min=1, help="Les récits vus pour la première fois ces N jours.")] = 7,
+    now: Annotated[
+        str | None, typer.Option("--now", hidden=True, help="Fin de la période (ISO 8601), pour les tests.")
+    ] = None,
+) -> None:
+    """Audit de couverture : ce que seuls Google Actualités ou Mastodon ont vu, et les flux directs en retard.
+
+    N'écrit rien dans la base.
+    """
+    from datetime import timedelta
+
+    from store.coverage import story_sightings
+    from watcher.coverage import coverage_report, render
+    from watcher.status import StatusUnavailable, readable_engine
+
+    config = state.config()
+    try:
+        end = datetime.fromisoformat(now) if now else datetime.now(UTC)
+    except ValueError:
+        raise fail(f"moment invalide « {now} » (format attendu : AAAA-MM-JJTHH:MM+01:00)", 2) from None
+    if end.tzinfo is None:
+        end = end.replace(tzinfo=config.digest.zone)
+    start = end - timedelta(days=days)
+    try:
+        engine = readable_engine()
+    except StatusUnavailable as exc:
+        raise fail(str(exc)) from None
+    try:
+        with session_scope(engine) as session:
+            rows = story_sightings(session, start, end)
+    finally:
+        engine.dispose()
+    for line in render(coverage_report(config, rows, start, end), config.digest.zone):
+        console.print(line, highlight=False, markup=False, soft_wrap=True)
+
+
 @sources_app.command("enable")
 def sources_enable(
     name: Annotated[str, typer.Argument(metavar="SOURCE", help="Nom de la source, tel que dans sources.yaml.")],

@@ -7,16 +7,19 @@ from datetime import date, datetime
 from pathlib import Path
 
 from sqlalchemy import Engine
+from sqlmodel import Session
 
 from alerts import email
-from alerts.digest import Digest, build_digest, digest_window, write_digest
+from alerts.digest import CoverageSection, Digest, build_digest, digest_window, write_digest
 from alerts.digest_delivery import DigestOutcome, DigestTargets, send_digest
 from alerts.slack import SlackSender
 from store import outbox, queries
+from store.coverage import story_sightings
 from store.db import session_scope
 from store.health import source_health_rows
 from store.models import utcnow
 from watcher.config import Config, SourceCategory
+from watcher.coverage import coverage_report, late_line, outlet_line
 from watcher.health import HealthStatus, assess_all
 
 log = logging.getLogger(__name__)
@@ -27,6 +30,24 @@ _WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "diman
 
 def parliament_sources(config: Config) -> frozenset[str]:
     return frozenset(source.name for source in config.sources if source.category == SourceCategory.PARLEMENT)
+
+
+COVERAGE_LINES = 5  # outlets to add, and late sources, shown each in the weekly digest
+
+
+def coverage_section(session: Session, config: Config, start: datetime, end: datetime) -> CoverageSection | None:
+    """The weekly digest's « Couverture »; None without an aggregator or social source to measure with."""
+    report = coverage_report(config, story_sightings(session, start, end), start, end)
+    if not report.measurable:
+        return None
+    outlets = [outlet_line(entry) for entry in report.outlets_to_add]
+    late = [late_line(entry) for entry in report.late_sources]
+    return CoverageSection(
+        outlets[:COVERAGE_LINES],
+        late[:COVERAGE_LINES],
+        max(0, len(outlets) - COVERAGE_LINES),
+        max(0, len(late) - COVERAGE_LINES),
+    )
 
 
 def produce_digest(
@@ -62,6 +83,7 @@ def produce_digest(
             kind=kind,
             broken_sources=[source for source in health if source.status in BROKEN],
             top=settings.top,
+            coverage=coverage_section(session, config, *window) if kind == "weekly" else None,
         )
         if kind == "daily":
             outbox.record_digest_stories(session, digest.day, digest.story_ids)

@@ -48,6 +48,7 @@ class Item:
     content: str | None = None
     author: str | None = None
     publisher: str | None = None
+    publisher_site: str | None = None  # the outlet's site named by the aggregator (Google News <source url>)
     language: str | None = None
 
     @cached_property
@@ -154,6 +155,7 @@ def normalize(entry: RawEntry, source: str, collected_at: datetime) -> Item | No
         # The outlet's own URL where the link carries it: the item is then one with the outlet's feed's.
         url = canonical_url(publisher_url(link) or link)
     publisher = entry.publisher if is_aggregated else None
+    site = (entry.publisher_site or "").strip() if is_aggregated else ""
     title = _strip_publisher_suffix(title, publisher)
     summary = "" if is_aggregated else html_to_text(entry.summary_html)
     content = html_to_text(entry.content_html) or None
@@ -172,6 +174,7 @@ def normalize(entry: RawEntry, source: str, collected_at: datetime) -> Item | No
         content=content,
         author=html_to_text(entry.author or "") or None,
         publisher=publisher,
+        publisher_site=site if site.startswith(("http://", "https://")) else None,
         published=published,
         published_estimated=estimated,
         language=guess_language(f"{title} {summary}", entry.language),

@@ -140,10 +140,11 @@ class StatusUnavailable(Exception):
     """The database cannot tell the status; phrased in French."""
 
 
-def database_status(config: Config, now: datetime, url: str | None = None) -> ServiceStatus:
-    """The status read from the configured database, which is neither created, migrated nor written to."""
-    from alerts.slack import TOKEN_ENV_VAR
+def readable_engine(url: str | None = None) -> Engine:
+    """An engine on the configured database, checked to be there and current; nothing is created or migrated.
 
+    For the commands that only read (`watcher status`, `watcher sources coverage`): the caller disposes of it.
+    """
     url = url or database_url()
     shown = redacted(url)
     parsed = make_url(url)
@@ -152,16 +153,26 @@ def database_status(config: Config, now: datetime, url: str | None = None) -> Se
         raise StatusUnavailable(f"base introuvable : {shown} (vérifiez WATCHER_DATABASE_URL)")
     engine = make_engine(url)
     try:
-        try:
-            with engine.connect() as connection:
-                connection.execute(text("SELECT 1"))
-        except DBAPIError as exc:
-            # Worded as every other command words it (watcher/failures.py): what failed and what to check.
-            from watcher.failures import database_failure
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except DBAPIError as exc:
+        engine.dispose()
+        # Worded as every other command words it (watcher/failures.py): what failed and what to check.
+        from watcher.failures import database_failure
 
-            raise StatusUnavailable(database_failure(exc, url)) from None
-        if not schema_is_current(engine):
-            raise StatusUnavailable(f"base vide ou d'une version antérieure : {shown} ; lancez « watcher db upgrade »")
+        raise StatusUnavailable(database_failure(exc, url)) from None
+    if not schema_is_current(engine):
+        engine.dispose()
+        raise StatusUnavailable(f"base vide ou d'une version antérieure : {shown} ; lancez « watcher db upgrade »")
+    return engine
+
+
+def database_status(config: Config, now: datetime, url: str | None = None) -> ServiceStatus:
+    """The status read from the configured database, which is neither created, migrated nor written to."""
+    from alerts.slack import TOKEN_ENV_VAR
+
+    engine = readable_engine(url)
+    try:
         return read(engine, config, now, slack=bool(os.environ.get(TOKEN_ENV_VAR)))
     finally:
         engine.dispose()

@@ -53,6 +53,7 @@ class RawEntry:
     author: str | None = None
     published: datetime | None = None
     publisher: str | None = None  # the outlet behind an aggregator link (Google News <source>)
+    publisher_site: str | None = None  # its site, as the aggregator gives it (<source url="…">)
     language: str | None = None
 
 
@@ -196,6 +197,7 @@ def _raw_entry(
         author=entry.get("author") or None,
         published=published,
         publisher=source.get("title") or None,
+        publisher_site=source.get("href") or None,
         language=language,
     )
 
