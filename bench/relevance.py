@@ -24,6 +24,7 @@ import os
 import random
 import re
 import sys
+from collections import Counter
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -63,6 +64,14 @@ class Case:
     members: frozenset[str] = frozenset()  # the member associations the item names (self-written items only)
 
 
+@dataclass
+class StoryCase:
+    key: str
+    item: Item
+    event: str  # empty: alone in the set (a lookalike of some event)
+    saga: bool  # the event is told over more than four days
+
+
 def _item(url: str, title: str, summary: str, published: datetime | None, source: str) -> Item | None:
     entry = RawEntry(guid=url, link=url, title=title, summary_html=summary, published=published)
     return normalize(entry, source, COLLECTED)
@@ -83,18 +92,14 @@ def load_cases() -> list[Case]:
             published = datetime.fromisoformat(text["pubDate"])
             item = _item(row["link"], text["title"], text["description"], published, "Le Monde")
             if item:
-                cases.append(Case(row["link"], item, _labels(row), row["story"] and "lm-" + row["story"]))
+                cases.append(Case(row["link"], item, _labels(row)))
     feeds: dict[str, dict[str, RawEntry]] = {}
     with (DEVSET / "rss-fr-press-2025.csv").open(encoding="utf-8") as handle:
         for row in csv.DictReader(handle):
-            if row["feed"] not in feeds:
-                path = CORPUS / "rss-fr-press-2025" / "feeds" / row["feed"]
-                parsed = parse_feed(path.read_bytes(), str(path))
-                feeds[row["feed"]] = {entry.link or "": entry for entry in parsed.entries}
-            entry = feeds[row["feed"]][row["link"]]
+            entry = _feed_entries(row["feed"], feeds)[row["link"]]
             item = normalize(entry, row["feed"], COLLECTED)
             if item:
-                cases.append(Case(row["link"], item, _labels(row), row["story"] and "rss-" + row["story"]))
+                cases.append(Case(row["link"], item, _labels(row)))
     for line in (DEVSET / "self-written.jsonl").read_text(encoding="utf-8").splitlines():
         record = json.loads(line)
         published = datetime.fromisoformat(record["published"])
@@ -103,6 +108,50 @@ def load_cases() -> list[Case]:
         if item:
             story = record["story"] and "self-" + record["story"]
             cases.append(Case(record["url"], item, labels, story, frozenset(record["member"])))
+    return cases
+
+
+def _feed_entries(feed: str, cache: dict[str, dict[str, RawEntry]]) -> dict[str, RawEntry]:
+    if feed not in cache:
+        path = CORPUS / "rss-fr-press-2025" / "feeds" / feed
+        cache[feed] = {entry.link or "": entry for entry in parse_feed(path.read_bytes(), str(path)).entries}
+    return cache[feed]
+
+
+def story_events() -> dict[str, tuple[str, str]]:
+    """Each labelled event: its kind (« event », or « saga » when told over more than four days) and what it is."""
+    with (DEVSET / "story-events.csv").open(encoding="utf-8") as handle:
+        return {row["event"]: (row["kind"], row["what"]) for row in csv.DictReader(handle)}
+
+
+def load_story_cases() -> list[StoryCase]:
+    """The story set (bench/devset/stories.csv): every item with its event, texts read from the corpus."""
+    with (CORPUS / "lemonde-rss-2022" / "lemonde-2022-headlines-labelled.csv").open(encoding="utf-8") as handle:
+        lemonde = {row["link"]: row for row in csv.DictReader(handle)}
+    self_written = {
+        record["url"]: record
+        for record in map(json.loads, (DEVSET / "self-written.jsonl").read_text(encoding="utf-8").splitlines())
+    }
+    kinds = story_events()
+    feeds: dict[str, dict[str, RawEntry]] = {}
+    cases: list[StoryCase] = []
+    with (DEVSET / "stories.csv").open(encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            if row["corpus"] == "lemonde-rss-2022":
+                text = lemonde[row["link"]]
+                item = _item(
+                    row["link"], text["title"], text["description"], datetime.fromisoformat(text["pubDate"]), "Le Monde"
+                )
+            elif row["corpus"] == "rss-fr-press-2025":
+                item = normalize(_feed_entries(row["feed"], feeds)[row["link"]], row["feed"], COLLECTED)
+            else:
+                record = self_written[row["link"]]
+                published = datetime.fromisoformat(record["published"])
+                item = _item(record["url"], record["title"], record["summary"], published, record["source"])
+            if item is None:
+                raise ValueError(f"{row['link']} : l'article n'a pas pu être lu dans le corpus")
+            event = row["event"]
+            cases.append(StoryCase(row["link"], item, event, bool(event) and kinds[event][0] == "saga"))
     return cases
 
 
@@ -116,11 +165,15 @@ def prf(predicted: list[bool], truth: list[bool]) -> tuple[float, float, float, 
     return precision, recall, f1, tp + fn
 
 
-def pairwise(predicted: dict[str, Hashable], truth: dict[str, str]) -> tuple[float, float, int]:
-    """Pairs of items put in one story: precision and recall against the labelled stories."""
+def pairwise(
+    predicted: dict[str, Hashable], truth: dict[str, str], counted: Callable[[str, str], bool] = lambda a, b: True
+) -> tuple[float, float, int]:
+    """Pairs of items put in one story: precision and recall against the labelled stories, over the pairs `counted`."""
     keys = sorted(predicted)
     tp = fp = fn = 0
     for left, right in combinations(keys, 2):
+        if not counted(left, right):
+            continue
         same_predicted = predicted[left] == predicted[right]
         same_true = bool(truth[left]) and truth[left] == truth[right]
         tp += same_predicted and same_true
@@ -129,7 +182,66 @@ def pairwise(predicted: dict[str, Hashable], truth: dict[str, str]) -> tuple[flo
     return (tp / (tp + fp) if tp + fp else 1.0), (tp / (tp + fn) if tp + fn else 1.0), tp + fn
 
 
-def naive_stories(cases: list[Case]) -> dict[str, Hashable]:
+def lookalikes() -> list[tuple[str, str, str]]:
+    """Pairs of items of different events that share a name, a kind of event or a bill (read, one by one)."""
+    with (DEVSET / "story-lookalikes.csv").open(encoding="utf-8") as handle:
+        return [(row["left"], row["right"], row["kind"]) for row in csv.DictReader(handle)]
+
+
+def cluster(cases: list[StoryCase]) -> dict[str, Hashable]:
+    """The service's stories over the set, items taken in publication order."""
+    ordered = sorted(cases, key=lambda c: (c.item.published, c.key))
+    return assign_stories((c.key, story_doc(c.item.title, c.item.summary, c.item.published)) for c in ordered)
+
+
+def print_stories(cases: list[StoryCase], *, errors: bool = False) -> None:
+    """Pairwise figures on events of four days or less (the headline), then on sagas apart, beside the baseline."""
+    truth = {case.key: case.event for case in cases}
+    saga = {case.key for case in cases if case.saga}
+    predicted = cluster(cases)
+    baseline = naive_stories(cases)
+    scopes: dict[str, Callable[[str, str], bool]] = {
+        "events ≤ 4 days": lambda a, b: a not in saga and b not in saga,
+        "sagas (apart)": lambda a, b: a in saga or b in saga,
+    }
+    events = {case.event for case in cases if case.event}
+    print(
+        f"Stories: {len(cases)} items, {len(events)} labelled events "
+        f"({len({case.event for case in cases if case.saga})} sagas told over more than four days)"
+    )
+    print(f"{'stories':<17}{'pairs':>6}   {'ours P':>7}{'R':>7}   {'baseline P':>11}{'R':>7}")
+    for name, counted in scopes.items():
+        p, r, n = pairwise(predicted, truth, counted)
+        bp, br, _ = pairwise(baseline, truth, counted)
+        print(f"{name:<17}{n:>6}   {p:>7.3f}{r:>7.3f}   {bp:>11.3f}{br:>7.3f}")
+    print("  (pairs: labelled same-event pairs; P/R over pairs; baseline = near-duplicates only)")
+    pairs = lookalikes()
+    joined = [(a, b, kind) for a, b, kind in pairs if predicted[a] == predicted[b]]
+    by_kind = Counter(kind for _, _, kind in pairs)
+    print(
+        f"lookalike pairs joined: {len(joined)} of {len(pairs)} ("
+        + ", ".join(f"{kind} {sum(k == kind for _, _, k in joined)}/{count}" for kind, count in sorted(by_kind.items()))
+        + ")"
+    )
+    if not errors:
+        return
+    by_key = {case.key: case for case in cases}
+    for a, b, kind in joined:
+        print(f"    lookalike joined ({kind}): {by_key[a].item.title[:60]} | {by_key[b].item.title[:60]}")
+    groups: dict[Hashable, list[StoryCase]] = {}
+    for case in sorted(cases, key=lambda c: (c.item.published, c.key)):
+        groups.setdefault(predicted[case.key], []).append(case)
+    for group in groups.values():
+        labels = {case.event for case in group}
+        if len(group) > 1 and (len(labels) > 1 or "" in labels):
+            print("    merged: " + " | ".join(f"[{c.event}] {c.item.title[:55]}" for c in group))
+    for event in sorted(events):
+        members = [case for case in cases if case.event == event]
+        if len({predicted[c.key] for c in members}) > 1:
+            print(f"    split {event}: " + " | ".join(c.item.title[:45] for c in members))
+
+
+def naive_stories(cases: list[StoryCase]) -> dict[str, Hashable]:
     """Baseline: stage 1 only (near-duplicates), what most readers offer."""
     from watcher.stories import StoryIndex
 
@@ -257,31 +369,8 @@ def main() -> int:
             share = sum(c.labels[label] for c in inside) / len(inside) if inside else 0.0
             cells.append(f"{low}-{high}: {share:.2f} ({len(inside)})")
         print(f"  {label:<8} " + "   ".join(cells))
-    truth_story = {case.key: case.story for case in cases}
-    ordered = sorted(cases, key=lambda c: (c.item.published, c.key))
-    predicted_story = assign_stories(
-        (c.key, story_doc(c.item.title, c.item.summary, c.item.published)) for c in ordered
-    )
-    p, r, n = pairwise(predicted_story, truth_story)
-    np_, nr, _ = pairwise(naive_stories(cases), truth_story)
-    print(f"{'stories':<15}{n:>5}   {p:>7.3f}{r:>7.3f}{'':>7}   {np_:>10.3f}{nr:>7.3f}")
-    print("  (stories: n = labelled same-story pairs; P/R over pairs; baseline = near-duplicates only)")
+    print_stories(load_story_cases(), errors=args.errors)
     print(year_of_stories(args.joins))
-    if args.errors:
-        by_story: dict[Hashable, list[Case]] = {}
-        for case in ordered:
-            by_story.setdefault(predicted_story[case.key], []).append(case)
-        for group in by_story.values():
-            labels = {case.story for case in group}
-            if len(group) > 1 and (len(labels) > 1 or "" in labels):
-                print("    merged: " + " | ".join(f"[{c.story}] {c.item.title[:60]}" for c in group))
-        truth_groups: dict[str, list[Case]] = {}
-        for case in ordered:
-            if case.story:
-                truth_groups.setdefault(case.story, []).append(case)
-        for name, group in truth_groups.items():
-            if len({predicted_story[c.key] for c in group}) > 1:
-                print(f"    split {name}: " + " | ".join(c.item.title[:50] for c in group))
     return 0
 
 
