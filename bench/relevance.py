@@ -92,14 +92,14 @@ def load_cases() -> list[Case]:
             published = datetime.fromisoformat(text["pubDate"])
             item = _item(row["link"], text["title"], text["description"], published, "Le Monde")
             if item:
-                cases.append(Case(row["link"], item, _labels(row)))
+                cases.append(Case(row["link"], item, _labels(row), row["story"] and "lm-" + row["story"]))
     feeds: dict[str, dict[str, RawEntry]] = {}
     with (DEVSET / "rss-fr-press-2025.csv").open(encoding="utf-8") as handle:
         for row in csv.DictReader(handle):
             entry = _feed_entries(row["feed"], feeds)[row["link"]]
             item = normalize(entry, row["feed"], COLLECTED)
             if item:
-                cases.append(Case(row["link"], item, _labels(row)))
+                cases.append(Case(row["link"], item, _labels(row), row["story"] and "rss-" + row["story"]))
     for line in (DEVSET / "self-written.jsonl").read_text(encoding="utf-8").splitlines():
         record = json.loads(line)
         published = datetime.fromisoformat(record["published"])
