@@ -60,18 +60,20 @@ def claim_due_sources(
         picked = picked.limit(limit)
     if session.get_bind().dialect.name == "postgresql":
         picked = picked.with_for_update(skip_locked=True)
-    until = now + lease
     # The `_due` condition is repeated on the UPDATE so that the statement alone decides, whatever
     # the isolation level: a row leased by someone else between the pick and the write is left alone.
-    session.exec(
+    # The rows are those the UPDATE returns: the sources this owner already holds may carry the same
+    # lease end (a renewal, or a clock that has not moved since), and are not claimed again.
+    ids = session.exec(
         update(Source)  # type: ignore[call-overload]
         .where(col(Source.id).in_(picked))
         .where(_due(now, names))
-        .values(lease_owner=owner, lease_until=until)
+        .values(lease_owner=owner, lease_until=now + lease)
+        .returning(Source.id)
         .execution_options(synchronize_session=False)
-    )
+    ).all()
     session.flush()
-    claimed = select(Source).where(col(Source.lease_owner) == owner).where(col(Source.lease_until) == until)
+    claimed = select(Source).where(col(Source.id).in_([row[0] for row in ids]))
     return list(session.exec(claimed.order_by(Source.name).execution_options(populate_existing=True)).all())
 
 
