@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import and_, bindparam, insert, or_, text, update
 from sqlmodel import Session, col, select
 
-from store.models import FetchAttempt, FetchOutcome, Source, utcnow
+from store.models import FetchAttempt, FetchOutcome, Source
 
 SYNC_LOCK_KEY = 5_172_005  # any constant: the advisory lock of the configuration sync
 
@@ -127,6 +127,7 @@ def record_fetch(
     *,
     started_at: datetime,
     outcome: FetchOutcome,
+    now: datetime,
     next_check_at: datetime,
     http_status: int | None = None,
     error: str | None = None,
@@ -134,11 +135,11 @@ def record_fetch(
     validators: tuple[str | None, str | None, str | None] | None = None,
     disable_reason: str | None = None,
 ) -> None:
-    """Log one fetch, release the lease and set when the source is due again (raises LeaseLost if not ours).
+    """Log one fetch, finished at `now`, release the lease and set when the source is due again
+    (raises LeaseLost if not ours).
 
     Plain statements rather than the ORM: a warm cycle records hundreds of unchanged sources.
     """
-    now = utcnow()
     failed = outcome == FetchOutcome.ERROR
     params: dict[str, Any] = {"source_id": source_id, "owner": owner, "next_check_at": next_check_at, "now": now}
     if failed:

@@ -13,6 +13,7 @@ from store import desk as store_desk
 from store.db import session_scope
 from store.models import PressMention, Verdict
 from store.verdicts import record_verdict
+from tests.clock import NOW, frozen
 from tests.deskdata import LAVAL, MENTION, collect
 from tests.feeds import rss
 from tests.localserver import LocalServer
@@ -44,7 +45,7 @@ def test_items_citing_the_collective_enter_the_register_once(
     # Collected again after an edit: re-judged, still one entry.
     edited = {**MENTION, "description": str(MENTION["description"]) + " Une réunion est prévue lundi."}
     server.route("/desk.xml", rss("Presse du bureau", [edited]))
-    collector = Collector(engine, config)
+    collector = Collector(engine, config, clock=frozen())
     asyncio.run(collector.run_cycle(["Presse du bureau"]))
     with session_scope(engine) as session:
         assert len(session.exec(select(PressMention)).all()) == 1
@@ -113,7 +114,7 @@ def test_register_by_year_and_status(engine: Engine) -> None:
                     medium="radio",
                     status=status,
                     origin="manuel",
-                    created_at=store_desk.utcnow(),
+                    created_at=NOW,
                 ),
             )
     with session_scope(engine) as session:

@@ -9,8 +9,9 @@ from sqlalchemy import Engine, text
 from sqlmodel import select
 
 from store.db import session_scope
-from store.models import Item, Source, utcnow
+from store.models import Item, Source
 from store.search import HIGHLIGHT_END, HIGHLIGHT_START
+from tests.clock import NOW, frozen
 from tests.conftest import config_with_sources
 from tests.deskdata import ENTRIES, HOSPITALS, LAVAL, MENTION, NOISE, collect
 from tests.feeds import rss
@@ -82,7 +83,7 @@ def test_an_item_the_feed_rewrites_is_found_by_its_new_words(
     assert _urls(search(engine, "châtaigne")) == [NOISE["link"]]
     rewritten = [dict(entry, title="Fête du marron à Mayenne") if entry is NOISE else entry for entry in ENTRIES]
     server.route("/desk.xml", rss("Presse du bureau", rewritten))
-    asyncio.run(Collector(engine, config).run_cycle(["Presse du bureau"]))
+    asyncio.run(Collector(engine, config, clock=frozen()).run_cycle(["Presse du bureau"]))
     assert _urls(search(engine, "marrons")) == [NOISE["link"]]
     assert _urls(search(engine, "fête marron")) == [NOISE["link"]]
 
@@ -94,7 +95,7 @@ def test_the_service_indexes_what_a_cycle_stored(
     config = config_with_sources(
         real_config, {"name": "Presse du bureau", "url": server.url("/desk.xml"), "topics": ["hopital"]}
     )
-    service = Service(sqlite_engine, config, lambda day: None)
+    service = Service(sqlite_engine, config, lambda day: None, clock=frozen())
     service.collector.sync_sources()
     asyncio.run(service.tick())
     with session_scope(sqlite_engine) as session:
@@ -115,8 +116,8 @@ def test_items_stored_before_the_index_are_caught_up(sqlite_engine: Engine) -> N
                 url="https://ancienne.test/1",
                 title="Grève des sages-femmes",
                 summary="Les sages-femmes manifestent.",
-                published_at=utcnow(),
-                collected_at=utcnow(),
+                published_at=NOW,
+                collected_at=NOW,
                 title_date_key="k",
                 content_hash="h",
             )

@@ -21,7 +21,7 @@ from store import outbox, queries
 from store import parliament as parliament_store
 from store import search as store_search
 from store.models import Item as StoredItem
-from store.models import Story, utcnow
+from store.models import Story
 from watcher import mentions
 from watcher.config import Config, SourceConfig
 from watcher.normalize import Item
@@ -92,6 +92,7 @@ class SourceBatch:
     stories: StoryIndex
     source_id: int
     spec: SourceConfig
+    now: datetime  # when the batch is judged: its scores, alerts and register entries are stamped with it
 
     def store(self, feed: PreparedFeed, typed: dict[str, ParliamentFields]) -> StoredCounts:
         labelled = [(item, self._label(typed.get(item.url))) for item in feed.items]
@@ -260,7 +261,7 @@ class SourceBatch:
             first = latest.get(judged.item_id)
             latest[judged.item_id] = judged if first is None else replace(judged, new=first.new, joined=first.joined)
         judgements = [(judged, self._judge(judged)) for judged in latest.values()]
-        scored_at = utcnow()
+        scored_at = self.now
         queries.save_scores(
             self.session,
             [
@@ -297,11 +298,11 @@ class SourceBatch:
             if judgement.mentions:
                 row = self.session.get(StoredItem, judged.item_id)
                 if row is not None:
-                    mentions.register_item(self.session, row, judged.item.outlet, self.config)
+                    mentions.register_item(self.session, row, judged.item.outlet, self.config, self.now)
             if judgement.decision == "alert" and judged.story_id is not None:
                 for channel in alert_channels(self.config, judgement):
                     if queries.enqueue_delivery(
-                        self.session, story_id=judged.story_id, item_id=judged.item_id, channel=channel
+                        self.session, story_id=judged.story_id, item_id=judged.item_id, channel=channel, now=self.now
                     ):
                         plan.counts.alerts += 1
                         channels.setdefault(judged.story_id, []).append(channel)

@@ -26,7 +26,7 @@ from sqlalchemy import Engine
 from store import parliament as parliament_store
 from store import queries, sources
 from store.db import session_scope
-from store.models import FetchOutcome, Source, utcnow
+from store.models import Clock, FetchOutcome, Source, utcnow
 from watcher import search
 from watcher.batch import BatchConflict, SourceBatch
 from watcher.cadence import freshness, next_check, retry_after
@@ -108,6 +108,8 @@ class Collector:
 
     With `workers`, feeds are prepared and batches stored by two worker processes (`watcher/workers.py`).
     They are forked here: a service makes its Collector before it starts any thread, and closes it.
+    `clock` says what « now » is (when items are collected, sources due, leases held); the store worker
+    forks with it, and the prepare worker is handed the moment each feed was fetched.
     """
 
     def __init__(
@@ -118,9 +120,11 @@ class Collector:
         owner: str | None = None,
         lease: timedelta = LEASE,
         workers: bool = False,
+        clock: Clock = utcnow,
     ):
         self.engine = engine
         self.config = config
+        self.clock = clock
         self.scorer = Scorer(config)
         self.tracked = TrackedBills(config)
         self.owner = owner or worker_name()
@@ -151,7 +155,7 @@ class Collector:
     def sync_sources(self) -> None:
         with session_scope(self.engine) as session:
             sources.serialise_sync(session)
-            queries.sync_sources(session, source_specs(self.config), utcnow())
+            queries.sync_sources(session, source_specs(self.config), self.clock())
 
     async def run_cycle(
         self,
@@ -197,7 +201,7 @@ class Collector:
 
     def _claim(self, names: Sequence[str] | None, limit: int | None) -> list[Source]:
         with session_scope(self.engine) as session:
-            return sources.claim_due_sources(session, utcnow(), self.owner, self.lease, names, limit)
+            return sources.claim_due_sources(session, self.clock(), self.owner, self.lease, names, limit)
 
     async def _drain(
         self,
@@ -234,7 +238,7 @@ class Collector:
 
         def renew() -> None:
             with session_scope(self.engine) as session:
-                sources.renew_leases(session, self.owner, utcnow() + self.lease)
+                sources.renew_leases(session, self.owner, self.clock() + self.lease)
 
         while True:
             with contextlib.suppress(TimeoutError):
@@ -258,7 +262,7 @@ class Collector:
             )
 
     async def _collect_leased(self, source: Source, fetcher: Fetcher) -> SourceReport:
-        started = utcnow()
+        started = self.clock()
         spec = self.config.source(source.name)
         try:
             # A list whose documents are fetched a batch per cycle must be read again even when unchanged.
@@ -268,8 +272,9 @@ class Collector:
                 etag=source.etag if revalidate else None,
                 last_modified=source.last_modified if revalidate else None,
             )
+            fetched = self.clock()
             if result.not_modified:
-                hint = freshness(result.headers, utcnow())
+                hint = freshness(result.headers, fetched)
                 return await self._finish(source, spec, started, FetchOutcome.NOT_MODIFIED, http_status=304, hint=hint)
             body_hash = hashlib.sha256(result.body).hexdigest()
             validators = (result.headers.get("etag"), result.headers.get("last-modified"), body_hash)
@@ -281,10 +286,10 @@ class Collector:
                     FetchOutcome.NOT_MODIFIED,
                     http_status=result.status,
                     validators=validators,
-                    hint=freshness(result.headers, utcnow()),
+                    hint=freshness(result.headers, fetched),
                 )
-            feed, typed = await self._read(spec, result, fetcher, source)
-            hint = freshness(result.headers, utcnow(), feed.ttl_minutes)
+            feed, typed = await self._read(spec, result, fetcher, source, fetched)
+            hint = freshness(result.headers, fetched, feed.ttl_minutes)
             if spec.full_text:
                 feed = await self._with_full_text(feed, fetcher)
             report = await self._stored(
@@ -294,7 +299,7 @@ class Collector:
             return report
         except (FetchError, ParseError) as exc:
             status = exc.status if isinstance(exc, FetchError) else None
-            retry = retry_after(exc.retry_after, utcnow()) if isinstance(exc, FetchError) else None
+            retry = retry_after(exc.retry_after, self.clock()) if isinstance(exc, FetchError) else None
             gone = "flux supprimé définitivement (HTTP 410)" if status == 410 else None
             return await self._finish(
                 source,
@@ -316,19 +321,22 @@ class Collector:
             return await self._finish(source, spec, started, FetchOutcome.ERROR, error=message)
 
     async def _read(
-        self, spec: SourceConfig, result: FetchResult, fetcher: Fetcher, source: Source
+        self, spec: SourceConfig, result: FetchResult, fetcher: Fetcher, source: Source, fetched: datetime
     ) -> tuple[PreparedFeed | PackedFeed, dict[str, ParliamentFields]]:
-        """The source's items, and the typed fields of its parliamentary ones by URL."""
+        """The source's items, collected at `fetched`, and the typed fields of its parliamentary ones by URL."""
         if spec.kind == SourceKind.RSS:
             worker = self._preparing
             if worker is not None:
                 try:
-                    return await worker.call("prepare", result.body, result.url, result.content_type, spec), {}
+                    return await worker.call("prepare", result.body, result.url, result.content_type, spec, fetched), {}
                 except WorkerLost:
                     self._preparing = None
-            return await asyncio.to_thread(read_feed, result.body, result.url, result.content_type, spec.name), {}
+            return (
+                await asyncio.to_thread(read_feed, result.body, result.url, result.content_type, spec.name, fetched),
+                {},
+            )
         entries, warning = await self._entries(spec, result, fetcher, source)
-        pairs = [(item, entry) for entry in entries if (item := normalize(entry, spec.name, utcnow())) is not None]
+        pairs = [(item, entry) for entry in entries if (item := normalize(entry, spec.name, fetched)) is not None]
         # Parliamentary entries carry typed fields; they follow their item by URL to the store.
         typed = {item.url: e.parliament for item, e in pairs if isinstance(e, ParliamentEntry)}
         return PreparedFeed([item for item, _ in pairs], warning), typed
@@ -403,13 +411,15 @@ class Collector:
         disable_reason: str | None = None,
     ) -> SourceReport:
         errors = source.consecutive_errors + 1 if outcome == FetchOutcome.ERROR else 0
+        now = self.clock()
         self._finished.append(
             {
                 "source_id": source.id or 0,
                 "owner": self.owner,
                 "started_at": started,
                 "outcome": outcome,
-                "next_check_at": next_check(utcnow(), spec.interval, errors, hint=hint, retry=retry),
+                "now": now,
+                "next_check_at": next_check(now, spec.interval, errors, hint=hint, retry=retry),
                 "http_status": http_status,
                 "error": error,
                 "validators": validators,
@@ -474,14 +484,15 @@ class Collector:
         if self._story_index is None or self._indexed_cycle != cycle:
             # Loaded on the first source with items, and again each cycle, to see what other workers stored;
             # a cycle where nothing changed never pays for it.
-            self._story_index = load_story_index(self.engine, utcnow())
+            self._story_index = load_story_index(self.engine, self.clock())
             self._indexed_cycle = cycle
         try:
             with session_scope(self.engine) as session:
                 # Lock the source and check the lease first: a worker that lost it must not store anything.
                 sources.held_source(session, source.id or 0, self.owner)
+                now = self.clock()
                 batch = SourceBatch(
-                    session, self.config, self.scorer, self.tracked, self._story_index, source.id or 0, spec
+                    session, self.config, self.scorer, self.tracked, self._story_index, source.id or 0, spec, now
                 )
                 counts = batch.store(feed, typed)
                 sources.record_fetch(
@@ -490,7 +501,8 @@ class Collector:
                     self.owner,
                     started_at=started,
                     outcome=FetchOutcome.OK,
-                    next_check_at=next_check(utcnow(), spec.interval, hint=hint),
+                    now=now,
+                    next_check_at=next_check(now, spec.interval, hint=hint),
                     http_status=http_status,
                     counts=(counts.new, counts.updated, counts.unchanged),
                     validators=validators,

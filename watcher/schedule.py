@@ -19,7 +19,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import Engine
 
-from store.models import utcnow
+from store.models import Clock, utcnow
 from watcher.config import Config
 from watcher.desk import start_listener
 from watcher.pipeline import Collector, CycleReport
@@ -39,10 +39,12 @@ class Service:
         *,
         deliver: Callable[[], object] | None = None,
         workers: bool = False,
+        clock: Clock = utcnow,
     ):
         self.engine = engine
         self.config = config
-        self.collector = Collector(engine, config, workers=workers)  # forks its workers: before any thread
+        self.clock = clock
+        self.collector = Collector(engine, config, workers=workers, clock=clock)  # forks its workers: before any thread
         self.write_digest = write_digest
         self.deliver_pass = deliver
         self.stopping = asyncio.Event()
@@ -70,7 +72,7 @@ class Service:
 
     async def digest(self) -> None:
         async with self._busy:
-            today = utcnow().astimezone(self.config.digest.zone).date()
+            today = self.clock().astimezone(self.config.digest.zone).date()
             paths = await asyncio.to_thread(self.write_digest, today)
             log.info("digest du %s écrit : %s", today.isoformat(), paths)
 
@@ -119,7 +121,7 @@ class Service:
                 coalesce=True,
                 next_run_time=utcnow(),
             )
-        local_now = utcnow().astimezone(digest_config.zone)
+        local_now = self.clock().astimezone(digest_config.zone)
         if local_now.time() >= digest_config.time:
             # Catch up after a restart: the digest run is keyed by (day, channel), so an already sent one is skipped.
             scheduler.add_job(self.digest, id="digest-catch-up", next_run_time=utcnow())
