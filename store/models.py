@@ -19,6 +19,11 @@ def utcnow() -> datetime:
 Clock = Callable[[], datetime]
 
 
+def clock_at(now: datetime | None) -> Clock:
+    """A clock stopped at `now` (a test, a replay), or the wall clock when there is none."""
+    return utcnow if now is None else lambda: now
+
+
 class UTCDateTime(TypeDecorator[datetime]):
     """Timezone-aware datetimes on every backend.
 

@@ -8,9 +8,11 @@ import logging
 import os
 import subprocess
 import sys
+import time
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
+from zoneinfo import ZoneInfo
 
 import typer
 from rich.console import Console
@@ -21,7 +23,7 @@ from sqlalchemy import Engine
 
 from store import queries, verdicts
 from store.db import current_revision, database_url, make_engine, redacted, schema_is_current, session_scope, upgrade
-from store.models import FetchOutcome
+from store.models import Clock, FetchOutcome, clock_at
 from watcher.config import CONFIG_ENV_VAR, DEFAULT_CONFIG_PATH, Config, ConfigError, load_config
 from watcher.rules_stats import rule_stats
 
@@ -54,8 +56,9 @@ _DECISION_LABELS = {"alert": "alerte", "digest": "synthèse", "drop": "écarté"
 class State:
     """Options of the current invocation; reset by the callback on every call."""
 
-    def __init__(self, config_path: Path | None = None):
+    def __init__(self, config_path: Path | None = None, now: str | None = None):
         self.config_path = config_path
+        self.now_text = now
         self._config: Config | None = None
 
     def config(self) -> Config:
@@ -67,8 +70,32 @@ class State:
                 raise typer.Exit(2) from None
         return self._config
 
+    def fixed_now(self) -> datetime | None:
+        """The instant given with --now, or None: the wall clock."""
+        return None if self.now_text is None else instant(self.now_text, self.config().digest.zone)
+
+    def clock(self) -> Clock:
+        return clock_at(self.fixed_now())
+
+    def now(self) -> datetime:
+        return self.clock()()
+
 
 state = State()
+
+NOW_HELP = (
+    "Instant pris pour « maintenant », AAAA-MM-JJTHH:MM (heure du fuseau de la synthèse, sauf décalage indiqué) : "
+    "pour rejouer une journée ou une démonstration. Par défaut, l'horloge."
+)
+
+
+def instant(text: str, zone: ZoneInfo) -> datetime:
+    """« 2026-11-23T07:00 » in `zone`, or at its own offset (« 2026-11-23T06:00Z »), as UTC."""
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise fail(f"--now : instant invalide « {text} » (format attendu : AAAA-MM-JJTHH:MM)") from None
+    return (moment.replace(tzinfo=zone) if moment.tzinfo is None else moment).astimezone(UTC)
 
 
 def counted(count: int, singular: str, plural: str) -> str:
@@ -92,9 +119,10 @@ def main_options(
             show_default=False,
         ),
     ] = None,
+    now: Annotated[str | None, typer.Option("--now", help=NOW_HELP, show_default=False)] = None,
 ) -> None:
     global state
-    state = State(config)
+    state = State(config, now)
 
 
 def _workers() -> bool:
@@ -149,6 +177,8 @@ def run() -> None:
     from watcher.pipeline import worker_name
     from watcher.schedule import Service
 
+    if state.now_text is not None:
+        raise fail("--now ne s'applique pas à « watcher run » : le service suit l'horloge")
     logging.basicConfig(level=logging.INFO, format="%(message)s", handlers=[RichHandler(show_path=False)])
     config = state.config()
     workers = _workers()
@@ -193,7 +223,7 @@ def collect(
     names = source or [s.name for s in config.sources if s.enabled]
     workers = _workers()
     engine = _engine_ready()
-    collector = Collector(engine, config, workers=workers)
+    collector = Collector(engine, config, workers=workers, clock=state.clock())
     collector.sync_sources()
     with Progress(
         TextColumn("[progress.description]{task.description}"),
@@ -242,7 +272,7 @@ def preview_command(
     from watcher.preview import PreviewInputError, preview
 
     try:
-        rows = preview(inputs, state.config())
+        rows = preview(inputs, state.config(), now=state.fixed_now())
     except PreviewInputError as exc:
         raise fail(str(exc)) from None
     if as_json:
@@ -281,14 +311,14 @@ def digest(
 
     config = state.config()
     try:
-        target = date.fromisoformat(day) if day else datetime.now(config.digest.zone).date()
+        target = date.fromisoformat(day) if day else state.now().astimezone(config.digest.zone).date()
     except ValueError:
         raise fail(f"date invalide « {day} » (format attendu : AAAA-MM-JJ)") from None
     engine = _engine_ready()
     if send:
         _send_digests(engine, config, target, out)
         return
-    result, files = produce_digest(engine, config, day=target, out_dir=out)
+    result, files = produce_digest(engine, config, day=target, out_dir=out, now=state.fixed_now())
     console.print(f"{result.title} : {result.story_count} sujets, {result.counts.collected} articles collectés.")
     for path in files:
         console.print(f"  → {path}", highlight=False)
@@ -314,7 +344,9 @@ def _send_digests(engine: Engine, config: Config, target: date, out: Path | None
             slack = SlackSender.from_environment()
         except SlackConfigError as exc:
             raise fail(f"envoi sur Slack impossible : {exc}") from None
-    results = send_digests(engine, config, target, owner=worker_name(), slack=slack, smtp=smtp, out_dir=out)
+    results = send_digests(
+        engine, config, target, owner=worker_name(), slack=slack, smtp=smtp, out_dir=out, now=state.fixed_now()
+    )
     failed = False
     for result, files, outcomes in results:
         console.print(f"{result.subject} ({counted(result.story_count, 'sujet', 'sujets')})", highlight=False)
@@ -347,7 +379,7 @@ def deliver() -> None:
     config = state.config()
     sender = _slack_sender()
     engine = _engine_ready()
-    report = deliver_pass(engine, config, sender, owner=worker_name())
+    report = deliver_pass(engine, config, sender, owner=worker_name(), now=state.fixed_now())
     if report.held:
         console.print("Heures calmes : les alertes attendent le matin.", highlight=False)
         return
@@ -371,7 +403,7 @@ def alerts_test() -> None:
 
     config = state.config()
     sender = _slack_sender()
-    stamp = datetime.now(config.digest.zone)
+    stamp = state.now().astimezone(config.digest.zone)
     failures = 0
     for channel in configured_channels(config):
         try:
@@ -523,8 +555,8 @@ def sources_health(
 
     config = state.config()
     engine = _engine_ready()
-    Collector(engine, config).sync_sources()
-    now = datetime.now(UTC)
+    Collector(engine, config, clock=state.clock()).sync_sources()
+    now = state.now()
     with session_scope(engine) as session:
         health = assess_all(source_health_rows(session, now), now, config.digest.zone)
     shown = [h for h in health if h.broken] if only_broken else health
@@ -563,9 +595,9 @@ def sources_enable(name: Annotated[str, typer.Argument(help="Nom de la source, t
     except ConfigError as exc:
         raise fail(str(exc)) from None
     engine = _engine_ready()
-    Collector(engine, config).sync_sources()
+    Collector(engine, config, clock=state.clock()).sync_sources()
     with session_scope(engine) as session:
-        source = enable_source(session, name, datetime.now(UTC))
+        source = enable_source(session, name, state.now())
         enabled_in_config = source is not None and source.enabled
     console.print(f"Source « {name} » réactivée : elle sera collectée au prochain cycle.", highlight=False)
     if not enabled_in_config:
@@ -582,17 +614,23 @@ def db_upgrade() -> None:
 @app.command()
 def demo(
     out: Annotated[Path, typer.Option("--out", help="Dossier de sortie de la démonstration.")] = Path("demo-out"),
+    now: Annotated[str | None, typer.Option("--now", help=NOW_HELP, show_default=False)] = None,
 ) -> None:
-    """Démonstration hors ligne : un instantané de flux servi en local, un cycle complet et la synthèse."""
+    """Démonstration hors ligne : un instantané de flux servi en local, un cycle complet et la synthèse.
+
+    L'instantané est daté du 19 au 21 novembre 2026 ; il est lu comme le matin du 23 novembre, décalé
+    à maintenant (ou à --now).
+    """
     from alerts.digest import render
     from watcher.demo.runner import run_demo
 
-    started = datetime.now(UTC)
+    started = time.monotonic()
     config = state.config()
+    moment = instant(now, config.digest.zone) if now is not None else state.fixed_now()
     console.print("[bold]Démonstration de la veille Action Patients[/] (hors ligne, instantané embarqué)")
-    result = run_demo(config, out, on_source_done=_print_source)
+    result = run_demo(config, out, on_source_done=_print_source, now=moment)
     report, digest_result = result.report, result.digest
-    elapsed = (datetime.now(UTC) - started).total_seconds()
+    elapsed = time.monotonic() - started
     with session_scope(make_engine(f"sqlite:///{result.database}")) as session:
         scored = queries.scored_items(session)
     decisions = {key: sum(row.score.decision == key for row in scored) for key in _DECISION_LABELS}

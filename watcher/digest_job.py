@@ -34,10 +34,12 @@ def produce_digest(
     window: tuple[datetime, datetime] | None = None,
     out_dir: Path | None = None,
     kind: str = "daily",
+    now: datetime | None = None,
 ) -> tuple[Digest, list[Path]]:
     """Build the digest of `day` (its configured window) or of an explicit window, and write its files.
 
-    A daily digest records the stories it contains, so the next ones label them « suite ».
+    A daily digest records the stories it contains, so the next ones label them « suite ». Its sources'
+    health is assessed at `now` (by default, the wall clock).
     """
     settings = config.digest
     if window is None:
@@ -46,8 +48,8 @@ def produce_digest(
         length = settings.weekly_window if kind == "weekly" else settings.window
         window = digest_window(day, settings.time, settings.zone, length)
     labels = {key: topic.label for key, topic in config.topics.items()}
+    now = now or utcnow()
     with session_scope(engine) as session:
-        now = utcnow()
         health = assess_all(source_health_rows(session, now), now, settings.zone)
         digest = build_digest(
             session,
@@ -85,7 +87,7 @@ def send_digests(
     targets = DigestTargets(config.digest.slack_channel, list(config.digest.recipients), config.digest.sender)
     results = []
     for kind in digest_kinds(config, day):
-        digest, files = produce_digest(engine, config, day=day, out_dir=out_dir, kind=kind)
-        outcomes = send_digest(engine, digest, targets, owner=owner, slack=slack, smtp=smtp, now=now or utcnow())
+        digest, files = produce_digest(engine, config, day=day, out_dir=out_dir, kind=kind, now=now)
+        outcomes = send_digest(engine, digest, targets, owner=owner, slack=slack, smtp=smtp, now=now)
         results.append((digest, files, outcomes))
     return results

@@ -154,14 +154,17 @@ async def _read_input(spec: str, fetcher: Fetcher, alone: bool = True) -> list[t
     return _feed_entries(body, str(path), alone=alone)
 
 
-def preview(inputs: list[str], config: Config) -> list[PreviewRow]:
-    """Judge every item of every input, clustering stories across the whole run, deterministically."""
+def preview(inputs: list[str], config: Config, now: datetime | None = None) -> list[PreviewRow]:
+    """Judge every item of every input, clustering stories across the whole run, deterministically.
+
+    The items are collected at `now` (by default, the wall clock's now): an undated one is dated then.
+    """
 
     async def read_all() -> list[list[tuple[str, RawEntry]]]:
         async with Fetcher() as fetcher:
             return [await _read_input(spec, fetcher, alone=len(inputs) == 1) for spec in inputs]
 
-    collected_at = utcnow()
+    collected_at = now or utcnow()
     scorer = Scorer(config)
     tracked = TrackedBills(config)
     sources = {source.name: source for source in config.sources}

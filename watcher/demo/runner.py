@@ -6,14 +6,14 @@ import asyncio
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import yaml
 
 from alerts.digest import Digest
 from store.db import make_engine, upgrade
-from store.models import utcnow
+from store.models import clock_at
 from watcher.config import Config, SourceConfig
 from watcher.demo.dating import redated_copy
 from watcher.demo.server import serve_directory
@@ -47,12 +47,19 @@ def demo_sources(base_url: str) -> list[SourceConfig]:
     ]
 
 
-def run_demo(config: Config, out_dir: Path, on_source_done: Callable[[SourceReport], None] | None = None) -> DemoResult:
+def run_demo(
+    config: Config,
+    out_dir: Path,
+    on_source_done: Callable[[SourceReport], None] | None = None,
+    now: datetime | None = None,
+) -> DemoResult:
     """Serve the snapshot on 127.0.0.1, collect it into a new database, write the digest into out_dir.
 
     The themes, watchlist and thresholds are those of the given configuration,
-    so the demo shows the rules the collective really runs.
+    so the demo shows the rules the collective really runs. The snapshot is read as if on the morning
+    it was written for, moved to `now` (by default, the wall clock's now).
     """
+    clock = clock_at(now)
     out_dir.mkdir(parents=True, exist_ok=True)
     database = out_dir / DEMO_DATABASE
     for leftover in (database, database.with_name(f"{DEMO_DATABASE}-wal"), database.with_name(f"{DEMO_DATABASE}-shm")):
@@ -62,15 +69,17 @@ def run_demo(config: Config, out_dir: Path, on_source_done: Callable[[SourceRepo
         upgrade(engine)
         with (
             tempfile.TemporaryDirectory() as served,
-            serve_directory(redated_copy(SNAPSHOT_DIR, Path(served), utcnow())) as base_url,
+            serve_directory(redated_copy(SNAPSHOT_DIR, Path(served), clock())) as base_url,
         ):
             demo_config = config.model_copy(update={"sources": demo_sources(base_url)})
-            collector = Collector(engine, demo_config)
+            collector = Collector(engine, demo_config, clock=clock)
             collector.sync_sources()
             report = asyncio.run(collector.run_cycle(on_done=on_source_done))
         # The snapshot is collected now, so the digest covers the last 24 hours up to now.
-        end = utcnow() + timedelta(seconds=1)
-        digest, files = produce_digest(engine, demo_config, window=(end - timedelta(days=1), end), out_dir=out_dir)
+        end = clock() + timedelta(seconds=1)
+        digest, files = produce_digest(
+            engine, demo_config, window=(end - timedelta(days=1), end), out_dir=out_dir, now=clock()
+        )
     finally:
         engine.dispose()
     return DemoResult(report, digest, files, database)
