@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import re
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Engine
@@ -14,7 +14,7 @@ from sqlmodel import Session
 from alerts.slack import API_URL_ENV_VAR, TOKEN_ENV_VAR
 from alerts.socket_listener import DeskListener
 from store import desk
-from store.models import MentionStatus, PressMention, Tribune, TribuneStatus, utcnow
+from store.models import MentionStatus, PressMention, Tribune, TribuneStatus
 from watcher.config import Config
 from watcher.text import fold
 
@@ -88,6 +88,7 @@ def set_tribune(
     item_id: int,
     config: Config,
     *,
+    now: datetime,
     status: str | None = None,
     outlet: str | None = None,
     deadline: date | None = None,
@@ -95,7 +96,8 @@ def set_tribune(
     title: str | None = None,
     published_on: date | None = None,
 ) -> tuple[Tribune, PressMention | None]:
-    """Update a tribune; a published one enters the press register (validated, origin « tribune »)."""
+    """Update a tribune; a published one enters the press register (validated, origin « tribune »), dated
+    `published_on` or else the day of `now` where the collective is."""
     tribune = desk.tribune_for(session, item_id)
     if tribune is None:
         raise DeskError(
@@ -109,7 +111,7 @@ def set_tribune(
     if not tribune.outlet:
         raise DeskError("une tribune publiée doit indiquer son média : ajoutez --outlet")
     view = desk.item_view(session, item_id)
-    day = published_on or utcnow().astimezone(config.digest.zone).date()
+    day = published_on or now.astimezone(config.digest.zone).date()
     subject = view.item.title if view else ""
     mention, created = desk.add_mention(
         session,
@@ -122,7 +124,7 @@ def set_tribune(
             medium="presse",
             status=MentionStatus.VALIDEE,
             origin="tribune",
-            created_at=utcnow(),
+            created_at=now,
         ),
     )
     if not created:  # published again with new details: the register follows

@@ -135,6 +135,7 @@ def tribunes_set(
                 session,
                 item,
                 base.state.config(),
+                now=base.state.now(),
                 status=code,
                 outlet=outlet,
                 deadline=due,
