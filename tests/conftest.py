@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import select
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,6 +19,20 @@ from watcher.config import Config, SourceConfig, load_config
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CORPUS_DIR = Path(os.environ.get("VEILLE_CORPUS", REPO_ROOT.parent / "shared" / "corpus"))
 POSTGRES_ADMIN_URL = os.environ.get("VEILLE_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+def _sleep_with_select(seconds: float) -> None:
+    select.select([], [], [], seconds)
+
+
+# Under libfaketime 0.9.10 (Debian 12) with the monotonic clock left alone (`faketime --exclude-monotonic`,
+# how the suite runs at shifted dates, see .ci/run), Python ≥ 3.11's time.sleep fails with EINVAL: libfaketime
+# moves the absolute deadline of clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME) as if that clock were faked
+# (wolfcw/libfaketime#426). select() waits the same, with a relative timeout. Elsewhere time.sleep is kept.
+try:
+    time.sleep(0.0001)
+except OSError:
+    time.sleep = _sleep_with_select
 
 
 @pytest.fixture(scope="session")
