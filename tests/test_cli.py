@@ -116,9 +116,10 @@ def test_now_is_read_in_the_digest_zone_and_names_the_day(workspace: Path) -> No
 
 
 def test_now_option_errors_are_french(workspace: Path) -> None:
-    bad = runner.invoke(app, ["--now", "23/11/2026 7h", "digest"])
+    bad = runner.invoke(app, ["--now", "23/11/2026 7h", "collect"])
     assert bad.exit_code == 1
     assert "--now : instant invalide « 23/11/2026 7h » (format attendu : AAAA-MM-JJTHH:MM)" in bad.output
+    assert not (workspace / "veille.db").exists()  # refused before any work
     service = runner.invoke(app, [*AT_NOW, "run"])
     assert service.exit_code == 1 and "--now ne s'applique pas à « watcher run »" in service.output
 

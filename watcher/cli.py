@@ -56,9 +56,9 @@ _DECISION_LABELS = {"alert": "alerte", "digest": "synthèse", "drop": "écarté"
 class State:
     """Options of the current invocation; reset by the callback on every call."""
 
-    def __init__(self, config_path: Path | None = None, now: str | None = None):
+    def __init__(self, config_path: Path | None = None, now: datetime | None = None):
         self.config_path = config_path
-        self.now_text = now
+        self.now_given = now  # as written: without an offset, a time in the digest's time zone
         self._config: Config | None = None
 
     def config(self) -> Config:
@@ -72,7 +72,7 @@ class State:
 
     def fixed_now(self) -> datetime | None:
         """The instant given with --now, or None: the wall clock."""
-        return None if self.now_text is None else instant(self.now_text, self.config().digest.zone)
+        return None if self.now_given is None else in_zone(self.now_given, self.config().digest.zone)
 
     def clock(self) -> Clock:
         return clock_at(self.fixed_now())
@@ -89,12 +89,16 @@ NOW_HELP = (
 )
 
 
-def instant(text: str, zone: ZoneInfo) -> datetime:
-    """« 2026-11-23T07:00 » in `zone`, or at its own offset (« 2026-11-23T06:00Z »), as UTC."""
+def instant(text: str) -> datetime:
+    """« 2026-11-23T07:00 », or with an offset (« 2026-11-23T06:00Z »); checked before any work."""
     try:
-        moment = datetime.fromisoformat(text)
+        return datetime.fromisoformat(text)
     except ValueError:
         raise fail(f"--now : instant invalide « {text} » (format attendu : AAAA-MM-JJTHH:MM)") from None
+
+
+def in_zone(moment: datetime, zone: ZoneInfo) -> datetime:
+    """An instant without an offset is read in `zone`; in UTC."""
     return (moment.replace(tzinfo=zone) if moment.tzinfo is None else moment).astimezone(UTC)
 
 
@@ -122,7 +126,7 @@ def main_options(
     now: Annotated[str | None, typer.Option("--now", help=NOW_HELP, show_default=False)] = None,
 ) -> None:
     global state
-    state = State(config, now)
+    state = State(config, instant(now) if now is not None else None)
 
 
 def _workers() -> bool:
@@ -177,7 +181,7 @@ def run() -> None:
     from watcher.pipeline import worker_name
     from watcher.schedule import Service
 
-    if state.now_text is not None:
+    if state.now_given is not None:
         raise fail("--now ne s'applique pas à « watcher run » : le service suit l'horloge")
     logging.basicConfig(level=logging.INFO, format="%(message)s", handlers=[RichHandler(show_path=False)])
     config = state.config()
@@ -618,15 +622,15 @@ def demo(
 ) -> None:
     """Démonstration hors ligne : un instantané de flux servi en local, un cycle complet et la synthèse.
 
-    L'instantané est daté du 19 au 21 novembre 2026 ; il est lu comme le matin du 23 novembre, décalé
-    à maintenant (ou à --now).
+    L'instantané, daté du 19 au 21 novembre 2026, est lu comme au matin du 23 novembre : ses dates sont
+    décalées jusqu'à maintenant, ou jusqu'à --now.
     """
     from alerts.digest import render
     from watcher.demo.runner import run_demo
 
     started = time.monotonic()
     config = state.config()
-    moment = instant(now, config.digest.zone) if now is not None else state.fixed_now()
+    moment = in_zone(instant(now), config.digest.zone) if now is not None else state.fixed_now()
     console.print("[bold]Démonstration de la veille Action Patients[/] (hors ligne, instantané embarqué)")
     result = run_demo(config, out, on_source_done=_print_source, now=moment)
     report, digest_result = result.report, result.digest
