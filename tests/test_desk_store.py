@@ -57,12 +57,12 @@ def test_tribune_life_and_publication_into_the_register(
     config, ids = collect(engine, real_config, server)
     item_id = ids[LAVAL["link"]]
     with session_scope(engine) as session:
-        tribune, created = desk.flag(session, item_id, note=None, who="magali")
+        tribune, created = desk.flag(session, item_id, note=None, who="magali", now=NOW)
         assert created and tribune.status == "a_etudier"
-        again, created = desk.flag(session, item_id, note="Angle : les nuits sans urgences", who="damien")
+        again, created = desk.flag(session, item_id, note="Angle : les nuits sans urgences", who="damien", now=NOW)
         assert not created and (again.flagged_by, again.note) == ("magali", "Angle : les nuits sans urgences")
         with pytest.raises(desk.DeskError, match="article 999999 introuvable"):
-            desk.flag(session, 999_999, note=None, who="magali")
+            desk.flag(session, 999_999, note=None, who="magali", now=NOW)
 
     with session_scope(engine) as session:
         tribune, mention = desk.set_tribune(
@@ -99,7 +99,7 @@ def test_tribune_life_and_publication_into_the_register(
 def test_a_published_tribune_needs_its_outlet(engine: Engine, real_config: Config, server: LocalServer) -> None:
     config, ids = collect(engine, real_config, server)
     with session_scope(engine) as session:
-        desk.flag(session, ids[LAVAL["link"]], note=None, who="magali")
+        desk.flag(session, ids[LAVAL["link"]], note=None, who="magali", now=NOW)
     with session_scope(engine) as session, pytest.raises(desk.DeskError, match="ajoutez --outlet"):
         desk.set_tribune(session, ids[LAVAL["link"]], config, now=NOW, status="publiee")
 
@@ -127,8 +127,8 @@ def test_register_by_year_and_status(engine: Engine) -> None:
         assert [m.title for m in store_desk.mentions(session, year=2026)] == ["2026-01-02", "2026-02-03"]
         assert [m.title for m in store_desk.mentions(session, status="validee")] == ["2025-12-31", "2026-01-02"]
         mention = store_desk.mentions(session, year=2026)[1]
-        assert store_desk.set_mention_status(session, mention, "validee", "magali")
-        assert not store_desk.set_mention_status(session, mention, "validee", "magali")
+        assert store_desk.set_mention_status(session, mention, "validee", "magali", now=NOW)
+        assert not store_desk.set_mention_status(session, mention, "validee", "magali", now=NOW)
         assert mention.decided_by == "magali" and mention.decided_at is not None
 
 
@@ -136,10 +136,10 @@ def test_record_verdict_is_an_idempotent_upsert(engine: Engine, real_config: Con
     _, ids = collect(engine, real_config, server)
     item_id = ids[LAVAL["link"]]
     with session_scope(engine) as session:
-        assert record_verdict(session, item_id=item_id, topic="hopital", verdict="pertinent", who="@marie")
-        assert not record_verdict(session, item_id=item_id, topic="hopital", verdict="pertinent", who="@marie")
-        assert record_verdict(session, item_id=item_id, topic="hopital", verdict="hors_sujet", who="@marie")
-        assert record_verdict(session, item_id=item_id, topic="hopital", verdict="pertinent", who="@paul")
+        assert record_verdict(session, item_id=item_id, topic="hopital", verdict="pertinent", who="@marie", now=NOW)
+        assert not record_verdict(session, item_id=item_id, topic="hopital", verdict="pertinent", who="@marie", now=NOW)
+        assert record_verdict(session, item_id=item_id, topic="hopital", verdict="hors_sujet", who="@marie", now=NOW)
+        assert record_verdict(session, item_id=item_id, topic="hopital", verdict="pertinent", who="@paul", now=NOW)
     with session_scope(engine) as session:
         rows = session.exec(select(Verdict).order_by(Verdict.who)).all()
     assert [(v.who, v.verdict) for v in rows] == [("@marie", "hors_sujet"), ("@paul", "pertinent")]

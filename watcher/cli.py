@@ -482,7 +482,9 @@ def verdict_command(
     engine = _engine_ready()
     try:
         with session_scope(engine) as session:
-            changed = verdicts.record_verdict(session, item_id=item, topic=topic, verdict=value, who=author)
+            changed = verdicts.record_verdict(
+                session, item_id=item, topic=topic, verdict=value, who=author, now=state.now()
+            )
     except verdicts.UnknownItemError:
         raise fail(f"article n° {item} introuvable (voir « watcher items »)") from None
     label = "pertinent" if yes else "hors sujet"

@@ -77,10 +77,10 @@ def default_who() -> str:
     return os.environ.get("USER") or os.environ.get("USERNAME") or "ligne de commande"
 
 
-def flag(session: Session, item_id: int, *, note: str | None, who: str) -> tuple[Tribune, bool]:
+def flag(session: Session, item_id: int, *, note: str | None, who: str, now: datetime) -> tuple[Tribune, bool]:
     if desk.item_view(session, item_id) is None:
         raise DeskError(f"article {item_id} introuvable (voir « watcher items » ou « watcher search »)")
-    return desk.flag_tribune(session, item_id=item_id, who=who, note=note)
+    return desk.flag_tribune(session, item_id=item_id, who=who, now=now, note=note)
 
 
 def set_tribune(
@@ -105,7 +105,7 @@ def set_tribune(
         )
     if url is not None and not re.match(r"^https?://\S+$", url):
         raise DeskError(f"adresse invalide « {url} » (elle doit commencer par http:// ou https://)")
-    desk.update_tribune(session, tribune, status=status, outlet=outlet, deadline=deadline, published_url=url)
+    desk.update_tribune(session, tribune, now=now, status=status, outlet=outlet, deadline=deadline, published_url=url)
     if tribune.status != TribuneStatus.PUBLIEE:
         return tribune, None
     if not tribune.outlet:

@@ -15,7 +15,7 @@ from rich.table import Table
 
 from store import desk as store_desk
 from store.db import session_scope
-from store.models import MentionStatus, PressMention, utcnow
+from store.models import MentionStatus, PressMention
 from watcher import cli as base
 from watcher import desk, exports
 
@@ -61,7 +61,7 @@ def flag(
     engine = base._engine_ready()
     try:
         with session_scope(engine) as session:
-            row, created = desk.flag(session, item, note=note, who=desk.default_who())
+            row, created = desk.flag(session, item, note=note, who=desk.default_who(), now=base.state.now())
             status = desk.TRIBUNE_LABELS.get(row.status, row.status)  # type: ignore[call-overload]
     except desk.DeskError as exc:
         raise base.fail(str(exc)) from None
@@ -208,7 +208,7 @@ def mentions_add(
         raise base.fail(str(exc)) from None
     if url is not None and not url.startswith(("http://", "https://")):
         raise base.fail(f"--url : adresse invalide « {url} » (elle doit commencer par http:// ou https://)")
-    who = desk.default_who()
+    who, now = desk.default_who(), base.state.now()
     engine = base._engine_ready()
     with session_scope(engine) as session:
         mention, _ = store_desk.add_mention(
@@ -223,9 +223,9 @@ def mentions_add(
                 spokesperson=spokesperson,
                 status=MentionStatus.VALIDEE,
                 origin="manuel",
-                created_at=utcnow(),
+                created_at=now,
                 decided_by=who,
-                decided_at=utcnow(),
+                decided_at=now,
             ),
         )
         number = mention.id
@@ -240,7 +240,7 @@ def _decide(mention_id: int, status: str) -> None:
         mention = store_desk.get_mention(session, mention_id)
         if mention is None:
             raise base.fail(f"parution n° {mention_id} introuvable (voir « watcher mentions »)")
-        changed = store_desk.set_mention_status(session, mention, status, desk.default_who())
+        changed = store_desk.set_mention_status(session, mention, status, desk.default_who(), now=base.state.now())
         title = mention.title
     label = desk.MENTION_LABELS[status]  # type: ignore[index]
     if changed:

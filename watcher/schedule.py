@@ -95,6 +95,7 @@ class Service:
             loop.add_signal_handler(signum, self.stopping.set)
         self.collector.sync_sources()
         digest_config = self.config.digest
+        # APScheduler runs its jobs by the wall clock: their first run times are read from it, not from self.clock.
         scheduler = AsyncIOScheduler(timezone=digest_config.zone)
         scheduler.add_job(
             self.tick,
