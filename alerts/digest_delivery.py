@@ -21,7 +21,7 @@ from alerts.digest import Digest, render, slack_parts
 from alerts.slack import MAX_TEXT, SlackSender, slack_error, split_blocks
 from store import outbox
 from store.db import session_scope
-from store.models import DeliveryStatus, DigestRun, utcnow
+from store.models import Clock, DeliveryStatus, DigestRun, clock_at
 
 log = logging.getLogger(__name__)
 
@@ -86,24 +86,25 @@ def send_digest(
     smtp: email.SmtpSettings | None = None,
     now: datetime | None = None,
 ) -> list[DigestOutcome]:
-    moment = now or utcnow()
+    """Send at `now` (a replay, a test), or at the wall clock's time of each step."""
+    clock = clock_at(now)
     outcomes = []
     if targets.recipients and smtp is not None:
-        outcomes.append(_once(engine, digest, EMAIL_CHANNEL, owner, moment, lambda run: _email(digest, targets, smtp)))
+        outcomes.append(
+            _once(engine, digest, EMAIL_CHANNEL, owner, clock, lambda run: _email(digest, targets, smtp, clock()))
+        )
     if targets.slack_channel and slack is not None:
         channel = targets.slack_channel
         outcomes.append(
-            _once(
-                engine, digest, channel, owner, moment, lambda run: _slack(engine, digest, slack, channel, run, owner)
-            )
+            _once(engine, digest, channel, owner, clock, lambda run: _slack(engine, digest, slack, channel, run, owner))
         )
     return outcomes
 
 
-def _once(engine: Engine, digest: Digest, channel: str, owner: str, moment: datetime, send: Any) -> DigestOutcome:
+def _once(engine: Engine, digest: Digest, channel: str, owner: str, clock: Clock, send: Any) -> DigestOutcome:
     with session_scope(engine) as session:
         run = outbox.claim_digest_run(
-            session, day=digest.day, kind=digest.kind, channel=channel, owner=owner, now=moment, lease=LEASE
+            session, day=digest.day, kind=digest.kind, channel=channel, owner=owner, now=clock(), lease=LEASE
         )
         existing = None if run else outbox.find_digest_run(session, day=digest.day, kind=digest.kind, channel=channel)
     if run is None:
@@ -120,7 +121,7 @@ def _once(engine: Engine, digest: Digest, channel: str, owner: str, moment: date
                 run.id or 0,
                 owner,
                 status=DeliveryStatus.FAILED if permanent else DeliveryStatus.SENDING,
-                now=utcnow(),
+                now=clock(),
                 story_count=digest.story_count,
                 error=detail,
                 release=True,
@@ -136,14 +137,14 @@ def _once(engine: Engine, digest: Digest, channel: str, owner: str, moment: date
             run.id or 0,
             owner,
             status=DeliveryStatus.SENT,
-            now=utcnow(),
+            now=clock(),
             story_count=digest.story_count,
             error=None,
         )
     return DigestOutcome(channel, "sent")
 
 
-def _email(digest: Digest, targets: DigestTargets, smtp: email.SmtpSettings) -> str:
+def _email(digest: Digest, targets: DigestTargets, smtp: email.SmtpSettings, when: datetime) -> str:
     identifier = message_id(digest, targets.sender_address)
     message = email.build_message(
         sender=targets.sender_address,
@@ -152,7 +153,7 @@ def _email(digest: Digest, targets: DigestTargets, smtp: email.SmtpSettings) -> 
         text=render(digest, "txt"),
         html=render(digest, "html"),
         message_id=identifier,
-        when=utcnow(),
+        when=when,
     )
     email.send(smtp, message)
     return identifier

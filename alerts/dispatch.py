@@ -23,7 +23,7 @@ from sqlmodel import Session
 from alerts.slack import AlertContent, SlackSender, alert_message, mrkdwn, slack_error
 from store import outbox
 from store.db import session_scope
-from store.models import Delivery, utcnow
+from store.models import Clock, Delivery, clock_at
 
 log = logging.getLogger(__name__)
 
@@ -70,8 +70,9 @@ def delivery_key(delivery_id: int) -> str:
 def deliver_pending(
     engine: Engine, sender: SlackSender, settings: DispatchSettings, *, now: datetime | None = None
 ) -> PassReport:
-    """One dispatcher pass over the due rows of the outbox."""
-    moment = now or utcnow()
+    """One dispatcher pass over the due rows of the outbox, at `now` (a replay, a test) or by the wall clock."""
+    clock = clock_at(now)
+    moment = clock()
     report = PassReport()
     if in_quiet_hours(moment, settings.quiet_hours, settings.zone):
         # Held, not dropped: the rows stay pending and go out with the first pass after the quiet hours.
@@ -84,12 +85,18 @@ def deliver_pending(
             row = outbox.claim_delivery(session, delivery_id, settings.owner, moment, LEASE)
         if row is None:
             continue  # another dispatcher took it
-        _deliver_one(engine, sender, settings, row, moment, report)
+        _deliver_one(engine, sender, settings, row, moment, clock, report)
     return report
 
 
 def _deliver_one(
-    engine: Engine, sender: SlackSender, settings: DispatchSettings, row: Delivery, moment: datetime, report: PassReport
+    engine: Engine,
+    sender: SlackSender,
+    settings: DispatchSettings,
+    row: Delivery,
+    moment: datetime,
+    clock: Clock,
+    report: PassReport,
 ) -> None:
     delivery_id = row.id or 0
     key = delivery_key(delivery_id)
@@ -123,7 +130,7 @@ def _deliver_one(
             ts = sender.post(channel_id, text, blocks, key, thread_ts)
             report.sent += 1
         with session_scope(engine) as session:
-            if not outbox.mark_sent(session, delivery_id, owner, external_id=ts, outlets=outlets, now=utcnow()):
+            if not outbox.mark_sent(session, delivery_id, owner, external_id=ts, outlets=outlets, now=clock()):
                 log.warning("livraison %s : le verrou a expiré pendant l'envoi", delivery_id)
     except Exception as exc:  # every failure is recorded on the row; the pass goes on with the next one
         message, permanent = slack_error(exc)

@@ -61,16 +61,17 @@ def _when(moment: datetime, zone: ZoneInfo) -> str:
     return moment.astimezone(zone).strftime("%d/%m %H:%M")
 
 
-def handle(session: Session, payload: dict[str, Any], *, zone: ZoneInfo = PARIS) -> Outcome:
+def handle(session: Session, payload: dict[str, Any], *, now: datetime, zone: ZoneInfo = PARIS) -> Outcome:
+    """Apply a payload received at `now`."""
     kind = payload.get("type")
     if kind == "block_actions":
-        return _block_actions(session, payload, zone)
+        return _block_actions(session, payload, now, zone)
     if kind == "view_submission" and (payload.get("view") or {}).get("callback_id") == NOTE_CALLBACK_ID:
-        return _note_submitted(session, payload)
+        return _note_submitted(session, payload, now)
     return Outcome()
 
 
-def _block_actions(session: Session, payload: dict[str, Any], zone: ZoneInfo) -> Outcome:
+def _block_actions(session: Session, payload: dict[str, Any], now: datetime, zone: ZoneInfo) -> Outcome:
     who = who_of(payload)
     user_id = (payload.get("user") or {}).get("id") or who
     outcome = Outcome()
@@ -91,10 +92,10 @@ def _block_actions(session: Session, payload: dict[str, Any], zone: ZoneInfo) ->
             outcome.problems.append(f"bouton « {action_id} » : article {item_id} introuvable")
             continue
         key = f"{user_id}:{action_id}:{action.get('action_ts') or payload.get('trigger_id')}"
-        if not desk.record_click(session, key=key, item_id=item_id, action=action_id, who=who):
+        if not desk.record_click(session, key=key, item_id=item_id, action=action_id, who=who, now=now):
             continue  # the same click delivered again
         touched.add(item_id)
-        outcome.changed |= _apply(session, action_id, view, who, zone)
+        outcome.changed |= _apply(session, action_id, view, who, now, zone)
         if action_id == "tribune":
             outcome.modal = _note_modal(session, payload, item_id)
     message, channel = payload.get("message") or {}, (payload.get("channel") or {}).get("id")
@@ -111,17 +112,17 @@ def _block_actions(session: Session, payload: dict[str, Any], zone: ZoneInfo) ->
     return outcome
 
 
-def _apply(session: Session, action_id: str, view: desk.ItemView, who: str, zone: ZoneInfo) -> bool:
+def _apply(session: Session, action_id: str, view: desk.ItemView, who: str, now: datetime, zone: ZoneInfo) -> bool:
     item_id = view.item.id or 0
     if action_id in _VERDICT_LABELS:
         topics = (view.score.topics if view.score else None) or [NO_TOPIC]
         changed = False
         for topic in topics:
-            changed |= record_verdict(session, item_id=item_id, topic=topic, verdict=action_id, who=who)
+            changed |= record_verdict(session, item_id=item_id, topic=topic, verdict=action_id, who=who, now=now)
         return changed
     if action_id == "tribune":
-        return desk.flag_tribune(session, item_id=item_id, who=who)[1]
-    return desk.mentions_us(session, view, who, zone)
+        return desk.flag_tribune(session, item_id=item_id, who=who, now=now)[1]
+    return desk.mentions_us(session, view, who, zone, now=now)
 
 
 def state_lines(session: Session, item_id: int, zone: ZoneInfo) -> list[str]:
@@ -201,7 +202,7 @@ def _note_modal(session: Session, payload: dict[str, Any], item_id: int) -> dict
     }
 
 
-def _note_submitted(session: Session, payload: dict[str, Any]) -> Outcome:
+def _note_submitted(session: Session, payload: dict[str, Any], now: datetime) -> Outcome:
     view = payload.get("view") or {}
     try:
         item_id = int(json.loads(view.get("private_metadata") or "{}")["item_id"])
@@ -213,5 +214,5 @@ def _note_submitted(session: Session, payload: dict[str, Any]) -> Outcome:
         return Outcome(problems=[f"note de tribune : article {item_id} introuvable"])
     before = desk.tribune_for(session, item_id)
     old_note = before.note if before else None
-    tribune, created = desk.flag_tribune(session, item_id=item_id, who=who_of(payload), note=note)
+    tribune, created = desk.flag_tribune(session, item_id=item_id, who=who_of(payload), now=now, note=note)
     return Outcome(changed=created or tribune.note != old_note)

@@ -22,6 +22,7 @@ from sqlalchemy import Engine
 
 from alerts import interactions
 from store.db import session_scope
+from store.models import Clock, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -41,9 +42,11 @@ class DeskListener:
         bot_token: str,
         base_url: str | None = None,
         zone: ZoneInfo = interactions.PARIS,
+        clock: Clock = utcnow,
     ):
         self.engine = engine
         self.zone = zone
+        self.clock = clock  # when a click happens: the moment its envelope is handled
         self.client = SocketModeClient(app_token=app_token, web_client=web_client(bot_token, base_url))
         self.client.socket_mode_request_listeners.append(self.on_request)
         self.handled = 0  # envelopes fully processed, for logs and tests
@@ -71,7 +74,7 @@ class DeskListener:
     def handle(self, payload: dict[str, Any]) -> interactions.Outcome | None:
         try:
             with session_scope(self.engine) as session:
-                outcome = interactions.handle(session, payload, zone=self.zone)
+                outcome = interactions.handle(session, payload, now=self.clock(), zone=self.zone)
         except Exception:  # one bad click must not stop the listener
             log.exception("Slack : clic non traité (%s)", payload.get("type"))
             return None

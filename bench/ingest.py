@@ -49,7 +49,7 @@ def pipeline_seconds(bodies: list[bytes], files: list[Path]) -> tuple[float, int
         started = time.perf_counter()
         for source, spec, body in zip(claimed, specs, bodies, strict=True):
             now = utcnow()
-            feed = read_feed(body, spec.url, "application/rss+xml", spec.name)
+            feed = read_feed(body, spec.url, "application/rss+xml", spec.name, now)
             validators = (None, None, hashlib.sha256(body).hexdigest())
             report = collector._store(1, source, spec, feed, now, 200, validators, None, {})
             stored += report.new + report.updated + report.unchanged

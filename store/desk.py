@@ -22,17 +22,16 @@ from store.models import (
     Tribune,
     TribuneStatus,
     Verdict,
-    utcnow,
 )
 
 # --- clicks ----------------------------------------------------------------
 
 
-def record_click(session: Session, *, key: str, item_id: int, action: str, who: str) -> bool:
-    """Keep a click once; False when this very click (same key) was already stored."""
+def record_click(session: Session, *, key: str, item_id: int, action: str, who: str, now: datetime) -> bool:
+    """Keep a click, made at `now`, once; False when this very click (same key) was already stored."""
     statement = (
         dialect_insert(session)(DeskClick)
-        .values(key=key, item_id=item_id, action=action, who=who, clicked_at=utcnow())
+        .values(key=key, item_id=item_id, action=action, who=who, clicked_at=now)
         .on_conflict_do_nothing()
         .returning(col(DeskClick.id))
     )
@@ -84,18 +83,20 @@ def verdicts_of(session: Session, item_id: int) -> list[Verdict]:
 # --- tribunes --------------------------------------------------------------
 
 
-def flag_tribune(session: Session, *, item_id: int, who: str, note: str | None = None) -> tuple[Tribune, bool]:
-    """Flag an item for an op-ed; a second flag keeps the first (and its author). True when created."""
+def flag_tribune(
+    session: Session, *, item_id: int, who: str, now: datetime, note: str | None = None
+) -> tuple[Tribune, bool]:
+    """Flag an item for an op-ed at `now`; a second flag keeps the first (and its author). True when created."""
     tribune = session.exec(select(Tribune).where(col(Tribune.item_id) == item_id)).first()
     if tribune is not None:
         if note and note != tribune.note:
             tribune.note = note
-            tribune.updated_at = utcnow()
+            tribune.updated_at = now
             session.flush()
         return tribune, False
     statement = (
         dialect_insert(session)(Tribune)
-        .values(item_id=item_id, note=note, status=TribuneStatus.A_ETUDIER, flagged_by=who, flagged_at=utcnow())
+        .values(item_id=item_id, note=note, status=TribuneStatus.A_ETUDIER, flagged_by=who, flagged_at=now)
         .on_conflict_do_nothing()
         .returning(col(Tribune.id))
     )
@@ -123,6 +124,7 @@ def update_tribune(
     session: Session,
     tribune: Tribune,
     *,
+    now: datetime,
     status: str | None = None,
     outlet: str | None = None,
     deadline: date | None = None,
@@ -138,7 +140,7 @@ def update_tribune(
     ):
         if value is not None:
             setattr(tribune, name, value)
-    tribune.updated_at = utcnow()
+    tribune.updated_at = now
     session.flush()
     return tribune
 
@@ -174,7 +176,7 @@ def add_mention(session: Session, mention: PressMention) -> tuple[PressMention, 
     return mention, True
 
 
-def mentions_us(session: Session, view: ItemView, who: str, zone: ZoneInfo) -> bool:
+def mentions_us(session: Session, view: ItemView, who: str, zone: ZoneInfo, *, now: datetime) -> bool:
     """« On parle de nous » on an item: its entry is validated, or the item enters the register validated.
 
     The Slack button and the web desk both call this; True when something changed.
@@ -182,7 +184,7 @@ def mentions_us(session: Session, view: ItemView, who: str, zone: ZoneInfo) -> b
     item = view.item
     existing = mention_for_item(session, item.id or 0)
     if existing is not None:
-        return set_mention_status(session, existing, MentionStatus.VALIDEE, who)
+        return set_mention_status(session, existing, MentionStatus.VALIDEE, who, now=now)
     mention = PressMention(
         item_id=item.id,
         day=item.published_at.astimezone(zone).date(),
@@ -192,9 +194,9 @@ def mentions_us(session: Session, view: ItemView, who: str, zone: ZoneInfo) -> b
         medium="web",
         status=MentionStatus.VALIDEE,
         origin="manuel",
-        created_at=utcnow(),
+        created_at=now,
         decided_by=who,
-        decided_at=utcnow(),
+        decided_at=now,
     )
     return add_mention(session, mention)[1]
 
@@ -212,13 +214,13 @@ def mentions_on(session: Session, day: date, precision: str) -> list[PressMentio
     )
 
 
-def set_mention_status(session: Session, mention: PressMention, status: str, who: str) -> bool:
-    """Validate or reject; True when the status changed."""
+def set_mention_status(session: Session, mention: PressMention, status: str, who: str, *, now: datetime) -> bool:
+    """Validate or reject, at `now`; True when the status changed."""
     if mention.status == status:
         return False
     mention.status = status
     mention.decided_by = who
-    mention.decided_at = utcnow()
+    mention.decided_at = now
     session.flush()
     return True
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from enum import StrEnum
 
@@ -11,6 +12,16 @@ from sqlmodel import AutoString, Field, SQLModel
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+# What « now » is for whatever lives longer than a call (a collector, a service): `utcnow` in production,
+# a fixed instant in tests and replays, so that no result depends on the day it is computed.
+Clock = Callable[[], datetime]
+
+
+def clock_at(now: datetime | None) -> Clock:
+    """A clock stopped at `now` (a test, a replay), or the wall clock when there is none."""
+    return utcnow if now is None else lambda: now
 
 
 class UTCDateTime(TypeDecorator[datetime]):

@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import Select
 
 from store.db import dialect_insert, in_chunks
-from store.models import Delivery, Item, Score, Source, Story, utcnow
+from store.models import Delivery, Item, Score, Source, Story
 
 
 @dataclass(frozen=True)
@@ -260,9 +260,9 @@ def save_scores(session: Session, judgements: Sequence[dict[str, Any]]) -> None:
 
 
 def enqueue_delivery(
-    session: Session, *, story_id: int, item_id: int, channel: str, kind: str = "alert", now: datetime | None = None
+    session: Session, *, story_id: int, item_id: int, channel: str, now: datetime, kind: str = "alert"
 ) -> bool:
-    """Add to the outbox once per (story, channel, kind); True when a row was written."""
+    """Add to the outbox once per (story, channel, kind), created at `now`; True when a row was written."""
     values = {
         "story_id": story_id,
         "item_id": item_id,
@@ -270,7 +270,7 @@ def enqueue_delivery(
         "kind": kind,
         "status": "pending",
         "attempts": 0,
-        "created_at": now or utcnow(),
+        "created_at": now,
     }
     # RETURNING, not rowcount: psycopg reports -1 for a skipped ON CONFLICT insert.
     statement = dialect_insert(session)(Delivery).values(**values).on_conflict_do_nothing().returning(Delivery.id)

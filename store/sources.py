@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import and_, bindparam, insert, or_, text, update
 from sqlmodel import Session, col, select
 
-from store.models import FetchAttempt, FetchOutcome, Source, utcnow
+from store.models import FetchAttempt, FetchOutcome, Source
 
 SYNC_LOCK_KEY = 5_172_005  # any constant: the advisory lock of the configuration sync
 
@@ -78,23 +78,25 @@ def claim_due_sources(
     """
     until = now + lease
     if per_host is None:
-        _claim_in_order(session, now, owner, until, names, limit)
+        leased = _claim_in_order(session, now, owner, until, names, limit)
     else:
-        _claim_by_host(session, now, owner, until, names, limit, per_host, busy or {})
+        leased = _claim_by_host(session, now, owner, until, names, limit, per_host, busy or {})
     session.flush()
-    claimed = select(Source).where(col(Source.lease_owner) == owner).where(col(Source.lease_until) == until)
+    # The sources this claim leased, as its UPDATEs returned them: those the owner already holds may carry the
+    # same lease end (a renewal, or a clock that has not moved since), and are not claimed again.
+    claimed = select(Source).where(col(Source.id).in_(leased))
     return list(session.exec(claimed.order_by(Source.name).execution_options(populate_existing=True)).all())
 
 
 def _claim_in_order(
     session: Session, now: datetime, owner: str, until: datetime, names: Sequence[str] | None, limit: int | None
-) -> None:
+) -> list[int]:
     picked = select(Source.id).where(_due(now, names)).order_by(col(Source.next_check_at), col(Source.id))
     if limit is not None:
         picked = picked.limit(limit)
     if session.get_bind().dialect.name == "postgresql":
         picked = picked.with_for_update(skip_locked=True)
-    _lease(session, now, owner, until, names, picked)
+    return _lease(session, now, owner, until, names, picked)
 
 
 def _claim_by_host(
@@ -106,8 +108,9 @@ def _claim_by_host(
     limit: int | None,
     per_host: int,
     busy: Mapping[str, int],
-) -> None:
+) -> list[int]:
     taken: Counter[str] = Counter(busy)
+    leased: list[int] = []
     wanted = limit
     for _ in range(CLAIM_ATTEMPTS):
         # The hosts are read from the URLs here: the due rows of a cycle are a few hundred at most.
@@ -123,32 +126,35 @@ def _claim_by_host(
                 taken[host] += 1
                 chosen.append(source_id or 0)
         if not chosen:
-            return
+            break
         won = _lease(session, now, owner, until, names, chosen)
-        if won == len(chosen):
-            return
+        leased += won
+        if len(won) == len(chosen):
+            break
         # A peer leased some of them between our read and our write: count what we hold, and pick again.
         session.flush()
-        held = session.exec(
-            select(Source.url).where(col(Source.lease_owner) == owner).where(col(Source.lease_until) == until)
-        ).all()
+        held = session.exec(select(Source.url).where(col(Source.id).in_(leased))).all()
         taken = Counter(busy) + Counter(host_key(url) for url in held)
-        wanted = None if limit is None else limit - len(held)
+        wanted = None if limit is None else limit - len(leased)
         if wanted is not None and wanted <= 0:
-            return
+            break
+    return leased
 
 
-def _lease(session: Session, now: datetime, owner: str, until: datetime, names: Sequence[str] | None, ids: Any) -> int:
-    # The `_due` condition is repeated on the UPDATE so that the statement alone decides, whatever
-    # the isolation level: a row leased by someone else between the pick and the write is left alone.
-    result = session.exec(
+def _lease(
+    session: Session, now: datetime, owner: str, until: datetime, names: Sequence[str] | None, ids: Any
+) -> list[int]:
+    """The ids this UPDATE leased. The `_due` condition is repeated on it so that the statement alone decides,
+    whatever the isolation level: a row leased by someone else between the pick and the write is left alone."""
+    rows = session.exec(
         update(Source)  # type: ignore[call-overload]
         .where(col(Source.id).in_(ids))
         .where(_due(now, names))
         .values(lease_owner=owner, lease_until=until)
+        .returning(Source.id)
         .execution_options(synchronize_session=False)
-    )
-    return int(result.rowcount or 0)
+    ).all()
+    return [row[0] for row in rows]
 
 
 _HELD = (
@@ -203,6 +209,7 @@ def record_fetch(
     *,
     started_at: datetime,
     outcome: FetchOutcome,
+    now: datetime,
     next_check_at: datetime,
     http_status: int | None = None,
     error: str | None = None,
@@ -211,13 +218,13 @@ def record_fetch(
     disable_reason: str | None = None,
     warning: str | None = None,
 ) -> None:
-    """Log one fetch, release the lease and set when the source is due again (raises LeaseLost if not ours).
+    """Log one fetch, finished at `now`, release the lease and set when the source is due again
+    (raises LeaseLost if not ours).
 
     A fetch with content (`FetchOutcome.OK`) replaces the source's warning with `warning`, or clears it.
 
     Plain statements rather than the ORM: a warm cycle records hundreds of unchanged sources.
     """
-    now = utcnow()
     failed = outcome == FetchOutcome.ERROR
     params: dict[str, Any] = {"source_id": source_id, "owner": owner, "next_check_at": next_check_at, "now": now}
     if failed:

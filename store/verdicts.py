@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from store.models import Item, Score, Verdict, VerdictValue, utcnow
+from store.models import Item, Score, Verdict, VerdictValue
 
 
 class UnknownItemError(LookupError):
     """The verdict names an item that is not stored."""
 
 
-def record_verdict(session: Session, *, item_id: int, topic: str, verdict: str, who: str) -> bool:
-    """Insert or update the verdict of `who` on (item, topic); True when something changed."""
+def record_verdict(session: Session, *, item_id: int, topic: str, verdict: str, who: str, now: datetime) -> bool:
+    """Insert or update the verdict of `who` on (item, topic), given at `now`; True when something changed."""
     value = VerdictValue(verdict)  # ValueError on anything but pertinent / hors_sujet
     if session.get(Item, item_id) is None:
         raise UnknownItemError(item_id)
@@ -21,19 +23,19 @@ def record_verdict(session: Session, *, item_id: int, topic: str, verdict: str, 
     if existing is not None:
         if existing.verdict == value:
             return False
-        existing.verdict, existing.created_at = value, utcnow()
+        existing.verdict, existing.created_at = value, now
         session.add(existing)
         session.flush()
         return True
     try:
         # A savepoint: a concurrent identical verdict must not roll back the caller's transaction.
         with session.begin_nested():
-            session.add(Verdict(item_id=item_id, topic=topic, verdict=value, who=who, created_at=utcnow()))
+            session.add(Verdict(item_id=item_id, topic=topic, verdict=value, who=who, created_at=now))
     except IntegrityError:
         raced = _find(session, item_id, topic, who)
         if raced is None or raced.verdict == value:
             return False
-        raced.verdict, raced.created_at = value, utcnow()
+        raced.verdict, raced.created_at = value, now
         session.add(raced)
         session.flush()
     return True

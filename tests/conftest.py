@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import select
 import shutil
 import subprocess
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -48,6 +50,20 @@ def suite_writes_under_tmp_path_only() -> Iterator[None]:
     yield
     left = sorted(_stray_files() - before)
     assert not left, f"the test suite wrote into the repository instead of tmp_path: {left}"
+
+
+def _sleep_with_select(seconds: float) -> None:
+    select.select([], [], [], seconds)
+
+
+# Under libfaketime 0.9.10 (Debian 12) with the monotonic clock left alone (`faketime --exclude-monotonic`,
+# how the suite runs at shifted dates, see .ci/run), Python ≥ 3.11's time.sleep fails with EINVAL: libfaketime
+# moves the absolute deadline of clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME) as if that clock were faked
+# (wolfcw/libfaketime#426). select() waits the same, with a relative timeout. Elsewhere time.sleep is kept.
+try:
+    time.sleep(0.0001)
+except OSError:
+    time.sleep = _sleep_with_select
 
 
 @pytest.fixture(scope="session")

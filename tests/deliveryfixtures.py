@@ -16,7 +16,7 @@ from pathlib import Path
 from aiosmtpd.controller import Controller
 from sqlalchemy import Engine
 
-from store.models import utcnow
+from tests.clock import NOW, frozen
 from tests.conftest import REPO_ROOT
 from watcher.config import Config, parse_config
 from watcher.demo.dating import redated_copy
@@ -44,7 +44,7 @@ _SQLITE_TEMPLATE: dict[str, Path] = {}
 
 
 def collect_demo(engine: Engine, config: Config) -> tuple[Config, CycleReport | None]:
-    """Collect the bundled snapshot (served on 127.0.0.1) into `engine`, as `watcher demo` does.
+    """Collect the bundled snapshot (served on 127.0.0.1) into `engine`, as `watcher demo --now` does at NOW.
 
     On SQLite the first collection of the test session is kept as a template file
     and copied into later databases (the report is then None): same rows, less time.
@@ -58,10 +58,10 @@ def collect_demo(engine: Engine, config: Config) -> tuple[Config, CycleReport | 
         return config.model_copy(update={"sources": demo_sources("http://127.0.0.1:9")}), None
     with (
         tempfile.TemporaryDirectory() as served,
-        serve_directory(redated_copy(SNAPSHOT_DIR, Path(served), utcnow())) as base_url,
+        serve_directory(redated_copy(SNAPSHOT_DIR, Path(served), NOW)) as base_url,
     ):
         demo_config = config.model_copy(update={"sources": demo_sources(base_url)})
-        collector = Collector(engine, demo_config)
+        collector = Collector(engine, demo_config, clock=frozen())
         collector.sync_sources()
         report = asyncio.run(collector.run_cycle())
     if engine.dialect.name == "sqlite" and engine.url.database:

@@ -3,21 +3,20 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import Engine
 from sqlmodel import select
 
 from store.db import session_scope
 from store.models import Item
+from tests.clock import NOW, frozen
 from tests.conftest import config_with_sources
 from tests.feeds import rss
 from tests.localserver import LocalServer
 from watcher.config import Config
 from watcher.pipeline import Collector
 from watcher.search import catch_up
-
-NOW = datetime.now(UTC).replace(microsecond=0)
 
 LAVAL = {
     "title": "Laval : les urgences fermées la nuit faute de médecins",
@@ -55,7 +54,7 @@ def collect(engine: Engine, real_config: Config, server: LocalServer) -> tuple[C
     config = config_with_sources(
         real_config, {"name": "Presse du bureau", "url": server.url("/desk.xml"), "topics": ["hopital"]}
     )
-    collector = Collector(engine, config)
+    collector = Collector(engine, config, clock=frozen())
     collector.sync_sources()
     asyncio.run(collector.run_cycle(["Presse du bureau"]))
     catch_up(engine)  # as the service does after a cycle: a search only reads the index

@@ -7,7 +7,6 @@ import subprocess
 import sys
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
 import yaml
@@ -15,13 +14,13 @@ from alembic.script import ScriptDirectory
 from typer.testing import CliRunner
 
 from store.db import MIGRATIONS_DIR
+from tests.clock import AT_NOW, NOW
 from tests.conftest import REPO_ROOT
 from tests.feeds import rss
 from tests.localserver import LocalServer
 from watcher.cli import app
 
 runner = CliRunner()
-NOW = datetime.now(UTC).replace(microsecond=0)
 
 
 @pytest.fixture
@@ -62,39 +61,38 @@ def workspace(tmp_path: Path, server: LocalServer, monkeypatch: pytest.MonkeyPat
 
 
 def test_collect_twice_reports_zero_new_the_second_time(workspace: Path) -> None:
-    first = runner.invoke(app, ["collect"])
+    first = runner.invoke(app, [*AT_NOW, "collect"])
     assert first.exit_code == 0, first.output
     assert "Presse locale : 2 nouveaux, 0 mis à jour, 0 inchangé" in first.output
     assert "Presse cassée : erreur — réponse vide" in first.output
     assert "Cycle terminé : 2 sources, 2 nouveaux articles" in first.output
 
-    second = runner.invoke(app, ["collect"])
+    second = runner.invoke(app, [*AT_NOW, "collect"])
     assert second.exit_code == 0, second.output
     assert "0 nouvel article" in second.output
     assert "Presse locale : inchangé" in second.output
 
 
 def test_collect_one_source_and_unknown_source(workspace: Path, server: LocalServer) -> None:
-    result = runner.invoke(app, ["collect", "--source", "Presse locale"])
+    result = runner.invoke(app, [*AT_NOW, "collect", "--source", "Presse locale"])
     assert result.exit_code == 0
     assert "Presse cassée" not in result.output and server.hits["/cassee.xml"] == 0
-    unknown = runner.invoke(app, ["collect", "--source", "Le Canard"])
+    unknown = runner.invoke(app, [*AT_NOW, "collect", "--source", "Le Canard"])
     assert unknown.exit_code == 1
     assert "source inconnue « Le Canard »" in unknown.output
 
 
 def test_items_and_digest_after_collect(workspace: Path) -> None:
-    runner.invoke(app, ["collect"])
+    runner.invoke(app, [*AT_NOW, "collect"])
     listing = runner.invoke(app, ["items", "--topic", "hopital"])
     assert listing.exit_code == 0, listing.output
     assert "Laval" in listing.output and "châtaigne" not in listing.output
     assert runner.invoke(app, ["items", "--topic", "inconnu"]).exit_code == 1
 
-    # The digest of day D covers D-1 07:30 → D 07:30 (Paris): pick the one that holds "now".
-    paris_now = datetime.now(ZoneInfo("Europe/Paris"))
-    day = ((paris_now - timedelta(hours=7, minutes=30)).date() + timedelta(days=1)).isoformat()
+    # By default the digest is today's: at 07:00 in Paris, that of 23 November covers 22 Nov 07:30 → 23 Nov 07:30.
+    day = "2026-11-23"
     out = workspace / "out"
-    digest = runner.invoke(app, ["digest", "--date", day, "--out", str(out)])
+    digest = runner.invoke(app, [*AT_NOW, "digest", "--out", str(out)])
     assert digest.exit_code == 0, digest.output
     markdown = (out / f"veille-{day}.md").read_text(encoding="utf-8")
     assert "## À lire (1)" in markdown and "· Hôpital et accès aux soins ·" in markdown
@@ -110,11 +108,31 @@ def test_items_and_digest_after_collect(workspace: Path) -> None:
     )
 
 
+def test_now_is_read_in_the_digest_zone_and_names_the_day(workspace: Path) -> None:
+    out = workspace / "out"
+    # 00:30 on New Year's Day in Paris is still 31 December in UTC: today's digest is that of 1 January.
+    paris = runner.invoke(app, ["--now", "2027-01-01T00:30", "digest", "--out", str(out)])
+    assert paris.exit_code == 0, paris.output
+    # With its own offset, an instant is taken as written: 22:30 UTC is 23:30 on 31 December in Paris.
+    utc = runner.invoke(app, ["--now", "2026-12-31T22:30Z", "digest", "--out", str(out)])
+    assert utc.exit_code == 0, utc.output
+    assert sorted(path.name for path in out.glob("*.md")) == ["veille-2026-12-31.md", "veille-2027-01-01.md"]
+
+
+def test_now_option_errors_are_french(workspace: Path) -> None:
+    bad = runner.invoke(app, ["--now", "23/11/2026 7h", "collect"])
+    assert bad.exit_code == 1
+    assert "--now : instant invalide « 23/11/2026 7h » (format attendu : AAAA-MM-JJTHH:MM)" in bad.output
+    assert not (workspace / "veille.db").exists()  # refused before any work
+    service = runner.invoke(app, [*AT_NOW, "run"])
+    assert service.exit_code == 1 and "--now ne s'applique pas à « watcher run »" in service.output
+
+
 def test_preview_json_contract(workspace: Path, tmp_path: Path) -> None:
     items = tmp_path / "items.jsonl"
-    # Relative to now: the second item has no date, so it is dated « now », and a fixed date drifted out of
-    # the 72 h story window as the days went by (the test started failing on 2026-11-23 at 07:00 UTC).
-    written = (datetime.now(UTC) - timedelta(hours=20)).replace(microsecond=0).astimezone(timezone(timedelta(hours=1)))
+    # The second item has no date, so it is dated « now »: previewed at NOW, it is 20 hours after the first,
+    # within the 72 h story window whatever the day the test runs.
+    written = (NOW - timedelta(hours=20)).astimezone(timezone(timedelta(hours=1)))
     published = written.isoformat()  # with its +01:00 offset, which the output turns into UTC
     lines = [
         {"url": "https://a.test/1", "title": "Grève des internes : les hôpitaux en tension", "summary": "Les "
@@ -126,7 +144,7 @@ def test_preview_json_contract(workspace: Path, tmp_path: Path) -> None:
          "source": "C"},
     ]  # fmt: skip
     items.write_text("\n".join(json.dumps(line, ensure_ascii=False) for line in lines), encoding="utf-8")
-    result = runner.invoke(app, ["preview", "--json", str(items)])
+    result = runner.invoke(app, [*AT_NOW, "preview", "--json", str(items)])
     assert result.exit_code == 0, result.output
     rows = [json.loads(line) for line in result.output.splitlines()]
     required = {"url", "title", "source", "published", "topics", "score", "decision", "why", "mentions",
@@ -137,7 +155,7 @@ def test_preview_json_contract(workspace: Path, tmp_path: Path) -> None:
     assert rows[2]["topics"] == [] and rows[2]["decision"] == "drop"
     assert rows[0]["published"].startswith(written.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S"))
 
-    table = runner.invoke(app, ["preview", str(items)])
+    table = runner.invoke(app, [*AT_NOW, "preview", str(items)])
     assert table.exit_code == 0 and "Aperçu : 3 articles" in table.output
 
 

@@ -12,7 +12,7 @@ import subprocess
 import sys
 import threading
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
@@ -23,11 +23,11 @@ from sqlmodel import col, select
 
 from store.db import session_scope
 from store.models import Delivery, FetchAttempt, Item, Score, Source, Story
+from tests.clock import NOW
 from tests.conftest import REPO_ROOT
 from tests.feeds import rss
 from tests.localserver import Answer, LocalServer
 
-NOW = datetime.now(UTC).replace(microsecond=0)
 LEASE_SECONDS = 3
 
 

@@ -20,7 +20,8 @@ from alerts.dispatch import LEASE, delivery_key
 from alerts.slack import SlackSender
 from store import outbox
 from store.db import session_scope
-from store.models import Delivery, Item, Score, Source, Story, utcnow
+from store.models import Delivery, Item, Score, Source, Story
+from tests.clock import AT_NOW, NOW
 from tests.conftest import REPO_ROOT
 from tests.deliveryfixtures import TOKEN, collect_demo, database_url, load_test_config, write_config
 from tests.fakeslack import Failure, FakeSlack
@@ -51,7 +52,7 @@ def _alerts(engine: Engine) -> list[Delivery]:
 
 
 def _later(hours: float) -> datetime:
-    return utcnow() + timedelta(hours=hours)
+    return NOW + timedelta(hours=hours)
 
 
 def test_demo_alerts_are_delivered_once_through_429_and_500(engine: Engine, config: Config, slack: FakeSlack) -> None:
@@ -63,7 +64,7 @@ def test_demo_alerts_are_delivered_once_through_429_and_500(engine: Engine, conf
         Failure("chat.postMessage", 500),
     ]
 
-    first = deliver(engine, demo_config, _sender(slack), owner="test-1")
+    first = deliver(engine, demo_config, _sender(slack), owner="test-1", now=NOW)
     # The 429 was retried by slack-sdk's handler after Retry-After; the 500 leaves its row for a later pass.
     assert first.sent == len(alerts) - 1 and first.retried == 1 and first.failed == 0
     assert len(slack.calls("chat.postMessage")) == len(alerts) + 1  # one 429 retried in place, one 500
@@ -89,7 +90,7 @@ def test_slack_down_then_up_delivers_everything_once(engine: Engine, config: Con
     demo_config, _ = collect_demo(engine, config)
     alerts = _alerts(engine)
     slack.down = True
-    down = deliver(engine, demo_config, _sender(slack), owner="test")
+    down = deliver(engine, demo_config, _sender(slack), owner="test", now=NOW)
     assert down.sent == 0 and down.retried > 0 and down.failed == 0
     assert slack.all_messages() == []
     pending = _alerts(engine)
@@ -119,7 +120,7 @@ def test_process_killed_between_sending_and_marking_causes_no_duplicate(
         "SLACK_BOT_TOKEN": TOKEN,
         "SLACK_API_URL": slack.base_url,
     }
-    process = subprocess.Popen([sys.executable, "-m", "watcher", "deliver"], cwd=REPO_ROOT, env=env)
+    process = subprocess.Popen([sys.executable, "-m", "watcher", *AT_NOW, "deliver"], cwd=REPO_ROOT, env=env)
     try:
         assert slack.posted.wait(60), "the dispatcher never posted"
         os.kill(process.pid, signal.SIGKILL)
@@ -134,7 +135,7 @@ def test_process_killed_between_sending_and_marking_causes_no_duplicate(
     assert Counter(slack.keys()) == {delivery_key(crashed.id or 0): 1}
 
     # A restart before the claim expires leaves the row alone (its owner might still be alive)…
-    deliver(engine, load_test_config(), _sender(slack), owner="restart", now=utcnow() + LEASE / 2)
+    deliver(engine, load_test_config(), _sender(slack), owner="restart", now=NOW + LEASE / 2)
     assert Counter(slack.keys())[delivery_key(crashed.id or 0)] == 1
     # …and after it expires, the message is found by its marker and adopted instead of posted again.
     report = deliver(engine, load_test_config(), _sender(slack), owner="restart", now=_later(2))
@@ -150,11 +151,10 @@ def test_process_killed_between_sending_and_marking_causes_no_duplicate(
 
 
 def _hostile_alert(engine: Engine, title: str) -> int:
-    now = utcnow()
     with session_scope(engine) as session:
         source = Source(name="Presse hostile", kind="rss", url="https://hostile.test/rss", interval_seconds=1800)
         session.add(source)
-        story = Story(title=title, first_seen_at=now, last_seen_at=now)
+        story = Story(title=title, first_seen_at=NOW, last_seen_at=NOW)
         session.add(story)
         session.flush()
         item = Item(
@@ -164,8 +164,8 @@ def _hostile_alert(engine: Engine, title: str) -> int:
             url="https://hostile.test/a?x=1|2>3",
             title=title,
             summary="Le résumé <!here> cite <@U999> et _souligne_ ~barre~ `code` & <b>gras</b>.",
-            published_at=now,
-            collected_at=now,
+            published_at=NOW,
+            collected_at=NOW,
             title_date_key="hostile",
             content_hash="h",
         )
@@ -173,15 +173,15 @@ def _hostile_alert(engine: Engine, title: str) -> int:
         session.flush()
         session.add(
             Score(item_id=item.id or 0, score=90, decision="alert", topics=["greve"], why=["*gras* <!channel>"],
-                  mentions=[], member_mentions=[], scored_at=now)
+                  mentions=[], member_mentions=[], scored_at=NOW)
         )  # fmt: skip
-        session.add(Delivery(story_id=story.id or 0, item_id=item.id or 0, channel="#veille-greves", created_at=now))
+        session.add(Delivery(story_id=story.id or 0, item_id=item.id or 0, channel="#veille-greves", created_at=NOW))
         return item.id or 0
 
 
 def test_hostile_title_neither_pings_nor_formats(engine: Engine, config: Config, slack: FakeSlack) -> None:
     item_id = _hostile_alert(engine, "<!channel> Grève <@U123> *urgent*")
-    report = deliver(engine, config, _sender(slack), owner="test")
+    report = deliver(engine, config, _sender(slack), owner="test", now=NOW)
     assert report.sent == 1
     [body] = slack.raw_bodies("chat.postMessage")
     payload = json.loads(body)
@@ -217,10 +217,10 @@ def test_quiet_hours_hold_alerts_until_morning(engine: Engine, slack: FakeSlack)
 
 def test_new_outlets_become_one_thread_reply(engine: Engine, config: Config, slack: FakeSlack) -> None:
     _hostile_alert(engine, "Grève des internes")
-    first = deliver(engine, config, _sender(slack), owner="test")
+    first = deliver(engine, config, _sender(slack), owner="test", now=NOW)
     assert first.sent == 1
     [alert] = _alerts(engine)
-    start = utcnow()
+    start = NOW
     with session_scope(engine) as session:
         for index, outlet in enumerate(("Le Figaro", "Ouest-France")):
             source = Source(name=outlet, kind="rss", url=f"https://{index}.test/", interval_seconds=1800)
@@ -241,7 +241,7 @@ def test_new_outlets_become_one_thread_reply(engine: Engine, config: Config, sla
             )
         followups = [row for row in outbox.deliveries(session) if row.kind != "alert"]
     assert len(followups) == 1, "two outlets in the same interval are one reply"
-    early = deliver(engine, config, _sender(slack), owner="test")
+    early = deliver(engine, config, _sender(slack), owner="test", now=NOW)
     assert early.sent == 0, "the reply waits for the end of its interval to gather outlets"
     later = deliver(engine, config, _sender(slack), owner="test", now=start + timedelta(minutes=31))
     assert later.sent == 1
@@ -257,7 +257,7 @@ def test_unknown_channel_fails_with_a_french_reason(engine: Engine, config: Conf
     with session_scope(engine) as session:
         row = session.exec(select(Delivery)).one()
         row.channel = "#canal-inexistant"
-    report = deliver(engine, config, _sender(slack), owner="test")
+    report = deliver(engine, config, _sender(slack), owner="test", now=NOW)
     assert report.failed == 1 and report.sent == 0
     [row] = _alerts(engine)
     assert row.status == "failed" and "channel_not_found" in (row.last_error or "")
@@ -282,19 +282,19 @@ def test_cli_deliver_and_alerts_test(sqlite_engine: Engine, config: Config, slac
         "SLACK_BOT_TOKEN": TOKEN,
         "SLACK_API_URL": slack.base_url,
     }
-    first = _cli(["deliver"], env)
+    first = _cli([*AT_NOW, "deliver"], env)
     assert first.returncode == 0, first.stderr
     sent = len(_alerts(sqlite_engine))
     assert f"{sent} alertes envoyées" in first.stdout
-    second = _cli(["deliver"], env)
+    second = _cli([*AT_NOW, "deliver"], env)
     assert second.returncode == 0 and "0 alerte envoyée" in second.stdout
 
-    test = _cli(["alerts", "test"], env)
+    test = _cli([*AT_NOW, "alerts", "test"], env)
     assert test.returncode == 0, test.stderr
     channels = configured_channels(config)
     assert all(f"✓ {channel} : message envoyé" in test.stdout for channel in channels)
     tests = [m for m in slack.all_messages() if "Message de test" in (m["text"] or "")]
     assert len(tests) == len(channels)
 
-    missing = _cli(["deliver"], {**env, "SLACK_BOT_TOKEN": ""})
+    missing = _cli([*AT_NOW, "deliver"], {**env, "SLACK_BOT_TOKEN": ""})
     assert missing.returncode == 1 and "SLACK_BOT_TOKEN n'est pas définie" in missing.stderr

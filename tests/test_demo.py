@@ -8,6 +8,7 @@ import sys
 from datetime import date, timedelta
 from pathlib import Path
 
+import pytest
 import yaml
 
 from alerts.digest import french_date
@@ -16,10 +17,19 @@ from watcher.demo.dating import SNAPSHOT_READ_AT, moved_by, redated
 from watcher.demo.runner import SNAPSHOT_DIR
 
 
-def test_demo_runs_to_completion(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("now", "day"),
+    [
+        ("2026-11-23T07:00", "2026-11-23"),  # the morning the snapshot was written for
+        ("2027-07-14T12:00", "2027-07-14"),  # months later, the snapshot is read as just written
+        (None, None),  # as a user runs it: on the day it runs, whichever it is
+    ],
+)
+def test_demo_runs_to_completion(tmp_path: Path, now: str | None, day: str | None) -> None:
     out = tmp_path / "demo"
+    at = ["--now", now] if now else []
     result = subprocess.run(
-        [sys.executable, "-m", "watcher", "demo", "--out", str(out)],
+        [sys.executable, "-m", "watcher", "demo", *at, "--out", str(out)],
         cwd=REPO_ROOT,
         capture_output=True,
         text=True,
@@ -35,6 +45,7 @@ def test_demo_runs_to_completion(tmp_path: Path) -> None:
 
     digests = sorted(out.glob("veille-*.md"))
     assert len(digests) == 1 and digests[0].with_suffix(".html").is_file()
+    assert day is None or digests[0].name == f"veille-{day}.md"
     markdown = digests[0].read_text(encoding="utf-8")
     headings = ("## À lire (12)", "## Aussi", "### Hôpital et accès aux soins", "### Grèves en santé", "### Parlement")
     for heading in headings:

@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 
 from store.db import make_engine, session_scope
 from store.models import Item
+from tests.clock import AT_NOW
 from tests.conftest import REPO_ROOT
 from tests.deskdata import ENTRIES, LAVAL, MENTION
 from tests.feeds import rss
@@ -35,19 +36,19 @@ def ids(tmp_path: Path, server: LocalServer, monkeypatch: pytest.MonkeyPatch) ->
     # Tables on one line per row; an env var, because setting console.width would outlive the test.
     monkeypatch.setenv("COLUMNS", "250")
     server.route("/desk.xml", rss("Presse du bureau", list(ENTRIES)))
-    assert runner.invoke(app, ["collect"]).exit_code == 0
+    assert runner.invoke(app, [*AT_NOW, "collect"]).exit_code == 0
     with session_scope(make_engine()) as session:
         return {item.url: item.id or 0 for item in session.exec(select(Item)).all()}
 
 
 def _ok(*args: str) -> str:
-    result = runner.invoke(app, list(args))
+    result = runner.invoke(app, [*AT_NOW, *args])
     assert result.exit_code == 0, result.output
     return result.output
 
 
 def _error(*args: str) -> str:
-    result = runner.invoke(app, list(args))
+    result = runner.invoke(app, [*AT_NOW, *args])
     assert result.exit_code != 0, result.output
     return result.output
 
@@ -71,6 +72,7 @@ def test_tribune_commands(ids: dict[str, int]) -> None:
     assert "01/12/2026" in _ok("tribunes", "--status", "en_redaction")
     output = _ok("tribunes", "set", laval, "--status", "publiée", "--url", "https://lemonde.example/tribune")
     assert "Inscrite au registre « On parle de nous » (n° 2)." in output
+    assert "23/11/2026" in _ok("mentions", "--status", "validée")  # published without --date: on the day of now
     assert "0 tribune « à étudier »" in _ok("tribunes", "--status", "à étudier")
 
 

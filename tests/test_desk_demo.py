@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 from store import desk as store_desk
 from store.db import make_engine, session_scope
 from store.search import HIGHLIGHT_START
+from tests.clock import AT_NOW, NOW
 from tests.conftest import REPO_ROOT
 from watcher.cli import app
 from watcher.config import Config
@@ -27,7 +28,7 @@ runner = CliRunner()
 @pytest.fixture(scope="module")
 def demo_database(real_config: Config, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The demo collected once; each test works on its own copy."""
-    return run_demo(real_config, tmp_path_factory.mktemp("demo")).database
+    return run_demo(real_config, tmp_path_factory.mktemp("demo"), now=NOW).database
 
 
 @pytest.fixture
@@ -41,7 +42,7 @@ def demo_db(demo_database: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 
 
 def _run(*args: str) -> str:
-    result = runner.invoke(app, list(args))
+    result = runner.invoke(app, [*AT_NOW, *args])
     assert result.exit_code == 0, result.output
     return result.output
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import Engine, func
@@ -13,6 +14,7 @@ from alerts import interactions
 from alerts.socket_listener import DeskListener
 from store.db import session_scope
 from store.models import DeskClick, PressMention, Score, Tribune, Verdict
+from tests.clock import NOW, frozen
 from tests.deskdata import LAVAL, MENTION, collect
 from tests.fakeslack_socket import FakeSlack
 from tests.localserver import LocalServer
@@ -108,7 +110,9 @@ def slack() -> Iterator[FakeSlack]:
 @pytest.fixture
 def listener(desk: tuple[Engine, dict[str, int]], slack: FakeSlack) -> Iterator[DeskListener]:
     engine, _ = desk
-    desk_listener = DeskListener(engine, app_token="xapp-1-test", bot_token="xoxb-test", base_url=slack.api_url)
+    desk_listener = DeskListener(
+        engine, app_token="xapp-1-test", bot_token="xoxb-test", base_url=slack.api_url, clock=frozen()
+    )
     desk_listener.start()
     slack.wait_for_socket()
     yield desk_listener
@@ -147,7 +151,7 @@ def test_a_click_delivered_twice_is_stored_once_and_the_message_shows_it(
     assert blocks[:2] == ALERT_BLOCKS
     state = blocks[2]
     assert state["block_id"] == interactions.STATE_BLOCK_ID
-    assert state["elements"][0]["text"].startswith("✅ Pertinent — par @marie, ")
+    assert state["elements"][0]["text"] == "✅ Pertinent — par @marie, 23/11 07:00"  # the listener's clock: NOW
 
 
 def test_second_person_and_changed_mind_replace_the_state_block(desk: tuple[Engine, dict[str, int]]) -> None:
@@ -159,10 +163,10 @@ def test_second_person_and_changed_mind_replace_the_state_block(desk: tuple[Engi
         block_actions("hors_sujet", item_id, action_ts="1732353140.1"),
     ]
     blocks = ALERT_BLOCKS
-    for click in clicks:
+    for minute, click in enumerate(clicks):
         click["message"]["blocks"] = blocks  # each click comes from the message as last updated
         with session_scope(engine) as session:
-            outcome = interactions.handle(session, click)
+            outcome = interactions.handle(session, click, now=NOW + timedelta(minutes=minute))
         assert outcome.changed and outcome.update is not None
         blocks = outcome.update["blocks"]
 
@@ -174,7 +178,7 @@ def test_second_person_and_changed_mind_replace_the_state_block(desk: tuple[Engi
     assert len(state) == 1 and len(blocks) == 3  # replaced, not appended again
     texts = [element["text"] for element in state[0]["elements"]]
     # One line per person, their latest word, oldest first.
-    assert [text.split(",")[0] for text in texts] == ["🚫 Hors sujet — par @paul", "🚫 Hors sujet — par @marie"]
+    assert texts == ["🚫 Hors sujet — par @paul, 23/11 07:01", "🚫 Hors sujet — par @marie, 23/11 07:02"]
 
 
 def test_tribune_opens_the_note_modal_and_the_submission_stores_the_note(
@@ -204,16 +208,16 @@ def test_tribune_opens_the_note_modal_and_the_submission_stores_the_note(
     ]
     state = slack.calls_to("chat.update")[0]
     blocks = state["blocks"] if isinstance(state["blocks"], list) else json.loads(state["blocks"])
-    assert blocks[-1]["elements"][0]["text"].startswith("🖋️ Tribune à étudier — signalée par @marie, ")
+    assert blocks[-1]["elements"][0]["text"] == "🖋️ Tribune à étudier — signalée par @marie, 23/11 07:00"
 
 
 def test_on_parle_de_nous_validates_the_detected_mention(desk: tuple[Engine, dict[str, int]]) -> None:
     engine, ids = desk
     mentioned, other = ids[MENTION["link"]], ids[LAVAL["link"]]
     with session_scope(engine) as session:
-        outcome = interactions.handle(session, block_actions("on_parle_de_nous", mentioned))
-        again = interactions.handle(session, block_actions("on_parle_de_nous", mentioned))
-        added = interactions.handle(session, block_actions("on_parle_de_nous", other, action_ts="2.0"))
+        outcome = interactions.handle(session, block_actions("on_parle_de_nous", mentioned), now=NOW)
+        again = interactions.handle(session, block_actions("on_parle_de_nous", mentioned), now=NOW)
+        added = interactions.handle(session, block_actions("on_parle_de_nous", other, action_ts="2.0"), now=NOW)
     assert outcome.changed and not again.changed and added.changed
     assert again.update is None  # a repeated delivery updates nothing
     with session_scope(engine) as session:
@@ -222,7 +226,10 @@ def test_on_parle_de_nous_validates_the_detected_mention(desk: tuple[Engine, dic
     assert rows[mentioned].quote and "Danielle Vacher" in rows[mentioned].quote
     assert (rows[other].status, rows[other].origin) == ("validee", "manuel")
     assert outcome.update is not None
-    assert outcome.update["blocks"][-1]["elements"][-1]["text"].startswith("📰 On parle de nous (validée) — par @marie")
+    assert (
+        outcome.update["blocks"][-1]["elements"][-1]["text"]
+        == "📰 On parle de nous (validée) — par @marie, 23/11 07:00"
+    )
 
 
 def test_bad_payloads_are_reported_in_french(desk: tuple[Engine, dict[str, int]]) -> None:
@@ -230,13 +237,13 @@ def test_bad_payloads_are_reported_in_french(desk: tuple[Engine, dict[str, int]]
     broken = block_actions("pertinent", 1)
     broken["actions"][0]["value"] = "abc"
     with session_scope(engine) as session:
-        assert interactions.handle(session, broken).problems == [
+        assert interactions.handle(session, broken, now=NOW).problems == [
             "bouton « pertinent » : identifiant d'article illisible « abc »"
         ]
-        assert interactions.handle(session, block_actions("pertinent", 999_999)).problems == [
+        assert interactions.handle(session, block_actions("pertinent", 999_999), now=NOW).problems == [
             "bouton « pertinent » : article 999999 introuvable"
         ]
-        submitted = interactions.handle(session, view_submission("pas du json", "note"))
+        submitted = interactions.handle(session, view_submission("pas du json", "note"), now=NOW)
         assert submitted.problems == ["note de tribune : métadonnées du formulaire illisibles"]
     assert _count(engine, DeskClick) == 0
 

@@ -10,6 +10,7 @@ from sqlalchemy import Engine
 
 from alerts.digest import build_digest, digest_window, french_date, render
 from store.db import session_scope
+from tests.clock import NOW, frozen
 from tests.conftest import config_with_sources
 from tests.feeds import rss
 from tests.localserver import LocalServer
@@ -17,7 +18,6 @@ from watcher.config import Config
 from watcher.pipeline import Collector
 
 PARIS = ZoneInfo("Europe/Paris")
-NOW = datetime.now(UTC).replace(microsecond=0)
 LEAD = ("L'intersyndicale des médecins libéraux appelle à fermer les cabinets une semaine pour protester contre "
         "le budget de la Sécurité sociale, ont annoncé les syndicats mardi.")  # fmt: skip
 
@@ -51,7 +51,7 @@ def test_digest_groups_stories_and_escapes_feed_text(engine: Engine, real_config
         {"name": "Presse A", "url": server.url("/a.xml")},
         {"name": "Presse B", "url": server.url("/b.xml")},
     )
-    collector = Collector(engine, config)
+    collector = Collector(engine, config, clock=frozen())
     collector.sync_sources()
     asyncio.run(collector.run_cycle(["Presse A", "Presse B"]))
 

@@ -17,7 +17,8 @@ from alerts.email import SmtpConfigError, parse_smtp_url
 from alerts.slack import MAX_BLOCKS, MAX_MESSAGE_CHARS, MAX_TEXT, SlackSender, block_chars
 from store import outbox
 from store.db import session_scope
-from store.models import Item, Tribune, utcnow
+from store.models import Item, Tribune
+from tests.clock import AT_NOW, NOW
 from tests.conftest import REPO_ROOT
 from tests.deliveryfixtures import TOKEN, collect_demo, database_url, load_test_config, smtp_server, write_config
 from tests.fakeslack import Failure, FakeSlack
@@ -27,8 +28,8 @@ from watcher.digest_job import digest_kinds, produce_digest, send_digests
 
 
 def _digest_day(config: Config) -> date:
-    """The day whose digest window (the 24 hours before its 07:30) contains now."""
-    local = utcnow().astimezone(config.digest.zone)
+    """The day whose digest window (the 24 hours before its 07:30) contains NOW."""
+    local = NOW.astimezone(config.digest.zone)
     return local.date() if local.time() < config.digest.time else local.date() + timedelta(days=1)
 
 
@@ -53,14 +54,14 @@ def _flag_for_tribune(engine: Engine) -> str:
     with session_scope(engine) as session:
         item = session.get(Item, 3)
         assert item is not None
-        session.add(Tribune(item_id=item.id or 0, note="Angle patients", flagged_by="U1", flagged_at=utcnow()))
+        session.add(Tribune(item_id=item.id or 0, note="Angle patients", flagged_by="U1", flagged_at=NOW))
         return item.title
 
 
 def test_digest_sections_order_labels_and_formats(engine: Engine, demo: Config, tmp_path: Path) -> None:
     flagged_title = _flag_for_tribune(engine)
     day = _digest_day(demo)
-    digest, files = produce_digest(engine, demo, day=day, out_dir=tmp_path)
+    digest, files = produce_digest(engine, demo, day=day, out_dir=tmp_path, now=NOW)
     # « À lire »: the strongest stories, mentions of the collective first; « Aussi »: the rest, by section, in the
     # configuration's order; the tribunes last.
     assert len(digest.top) == demo.digest.top and digest.top[0].section == "mention"
@@ -92,7 +93,7 @@ def test_digest_sections_order_labels_and_formats(engine: Engine, demo: Config, 
 
     # The next day's digest labels the same stories « suite ».
     tomorrow, _ = produce_digest(
-        engine, demo, window=(digest.start, digest.end + timedelta(days=1)), out_dir=tmp_path / "b"
+        engine, demo, window=(digest.start, digest.end + timedelta(days=1)), out_dir=tmp_path / "b", now=NOW
     )
     assert tomorrow.day > digest.day
     assert all(entry.follow_up for entry in tomorrow.entries)
@@ -105,7 +106,7 @@ def test_digest_goes_out_by_email_and_slack_once(engine: Engine, demo: Config, t
         slack.failures = [Failure("chat.postMessage", 429, {"Retry-After": "1"}, "ratelimited")]
         sender = SlackSender(TOKEN, slack.base_url)
         [(digest, _, outcomes)] = send_digests(
-            engine, demo, day, owner="a", slack=sender, smtp=parse_smtp_url(url), out_dir=tmp_path
+            engine, demo, day, owner="a", slack=sender, smtp=parse_smtp_url(url), out_dir=tmp_path, now=NOW
         )
         assert [(o.channel, o.status) for o in outcomes] == [("email", "sent"), ("#veille", "sent")]
         [message] = mailbox.messages
@@ -131,7 +132,9 @@ def test_digest_goes_out_by_email_and_slack_once(engine: Engine, demo: Config, t
         replies = "\n".join(block["text"]["text"] for m in posted[1:] for block in m["blocks"])
         assert replies.index("*À lire*") < replies.index("*Aussi — Parlement*")
 
-        again = send_digests(engine, demo, day, owner="b", slack=sender, smtp=parse_smtp_url(url), out_dir=tmp_path)
+        again = send_digests(
+            engine, demo, day, owner="b", slack=sender, smtp=parse_smtp_url(url), out_dir=tmp_path, now=NOW
+        )
         assert [(o.channel, o.status) for o in again[0][2]] == [("email", "already"), ("#veille", "already")]
         assert len(mailbox.messages) == 1 and len(slack.all_messages()) == len(posted)
 
@@ -152,7 +155,7 @@ def test_slack_digest_interrupted_resumes_without_repeating(engine: Engine, demo
 
         slack.answer = flaky  # type: ignore[method-assign]
         [(digest, _, outcomes)] = send_digests(
-            engine, slack_only, day, owner="a", slack=sender, smtp=None, out_dir=tmp_path
+            engine, slack_only, day, owner="a", slack=sender, smtp=None, out_dir=tmp_path, now=NOW
         )
         assert outcomes[0].status == "error" and "Slack" in outcomes[0].detail
         assert len(slack.all_messages()) == 2
@@ -162,7 +165,7 @@ def test_slack_digest_interrupted_resumes_without_repeating(engine: Engine, demo
 
         slack.down = False
         calls["posts"] = 10
-        later = utcnow() + timedelta(minutes=1)
+        later = NOW + timedelta(minutes=1)
         [(_, _, outcomes)] = send_digests(
             engine, slack_only, day, owner="b", slack=sender, smtp=None, now=later, out_dir=tmp_path
         )
@@ -184,7 +187,7 @@ def test_two_digest_send_processes_send_one_digest(engine: Engine, demo: Config,
             "SLACK_API_URL": slack.base_url,
             "WATCHER_SMTP_URL": url,
         }
-        command = [sys.executable, "-m", "watcher", "digest", "--send", "--date", day.isoformat()]
+        command = [sys.executable, "-m", "watcher", *AT_NOW, "digest", "--send", "--date", day.isoformat()]
         processes = [
             subprocess.Popen(
                 [*command, "--out", str(tmp_path / f"out{n}")],
@@ -209,7 +212,7 @@ def test_two_digest_send_processes_send_one_digest(engine: Engine, demo: Config,
 
 
 def test_block_kit_limits_split_long_digests(sqlite_engine: Engine, sqlite_demo: Config, tmp_path: Path) -> None:
-    digest, _ = produce_digest(sqlite_engine, sqlite_demo, day=_digest_day(sqlite_demo), out_dir=tmp_path)
+    digest, _ = produce_digest(sqlite_engine, sqlite_demo, day=_digest_day(sqlite_demo), out_dir=tmp_path, now=NOW)
     long_section = digest.sections[1]
     many = [long_section.entries[0]] * 400
     bigger = type(digest)(**{**digest.__dict__, "sections": [type(long_section)("hopital", "Hôpital", many)]})
@@ -266,7 +269,7 @@ def test_weekly_digest_on_the_configured_day(sqlite_engine: Engine, sqlite_demo:
     weekday = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")[day.weekday()]
     digest_settings = sqlite_demo.digest.model_copy(update={"weekly": True, "weekly_day": weekday, "recipients": []})
     weekly = sqlite_demo.model_copy(update={"digest": digest_settings})
-    results = send_digests(sqlite_engine, weekly, day, owner="a", slack=None, smtp=None, out_dir=tmp_path)
+    results = send_digests(sqlite_engine, weekly, day, owner="a", slack=None, smtp=None, out_dir=tmp_path, now=NOW)
     assert [digest.kind for digest, _, _ in results] == ["daily", "weekly"]
     assert results[1][0].end - results[1][0].start == timedelta(days=7)
     assert (tmp_path / f"veille-hebdo-{day.isoformat()}.md").is_file()

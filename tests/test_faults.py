@@ -19,7 +19,7 @@ import threading
 import tracemalloc
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
@@ -31,6 +31,7 @@ from typer.testing import CliRunner
 
 from store.db import session_scope
 from store.models import Item, Source
+from tests.clock import NOW, frozen
 from tests.conftest import REPO_ROOT, config_with_sources
 from tests.feeds import rss
 from tests.localserver import Answer, LocalServer
@@ -39,7 +40,6 @@ from watcher.config import Config
 from watcher.fetch import Fetcher
 from watcher.pipeline import Collector, CycleReport
 
-NOW = datetime.now(UTC).replace(microsecond=0)
 DEADLINE = 1.0
 MAX_BYTES = 1024 * 1024
 HEALTHY = {
@@ -214,7 +214,7 @@ def _assert_every_fault_handled(engine: Engine, report: CycleReport, started: da
 
 
 def _run(engine: Engine, config: Config, *, workers: bool = False, **fetcher_options: float) -> CycleReport:
-    collector = Collector(engine, config, workers=workers)
+    collector = Collector(engine, config, workers=workers, clock=frozen())
     collector.sync_sources()
 
     async def cycle() -> CycleReport:
@@ -255,18 +255,16 @@ def test_one_faulty_source_among_healthy_ones(
     fault = FAULTS[case]
     url = fault.url or server.route(fault.path, fault.answer(release))  # type: ignore[misc,arg-type]
     config = config_with_sources(real_config, *_serve_healthy(server), {"name": "En panne", "url": url})
-    started = datetime.now(UTC)
     report = _run(sqlite_engine, config)
     assert len(report.sources) == 3
     _assert_healthy_stored(sqlite_engine, report)
-    _assert_marked(sqlite_engine, report, "En panne", fault, started)
+    _assert_marked(sqlite_engine, report, "En panne", fault, NOW)
 
 
 def test_every_fault_in_one_cycle_with_bounded_memory(
     engine: Engine, real_config: Config, server: LocalServer, release: threading.Event
 ) -> None:
     config = _config_with_every_fault(real_config, server, release)
-    started = datetime.now(UTC)
     tracemalloc.start()
     try:
         # tracemalloc slows decompression down: a longer deadline keeps the bomb a size fault, not a timeout.
@@ -274,7 +272,7 @@ def test_every_fault_in_one_cycle_with_bounded_memory(
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
-    _assert_every_fault_handled(engine, report, started)
+    _assert_every_fault_handled(engine, report, NOW)
     # 50 MB bodies, a 50 MB gzip bomb and a billion laughs went by: never more than a few caps in memory.
     assert peak < 16 * MAX_BYTES, f"pic mémoire {peak / 1e6:.1f} Mo"
 
@@ -284,10 +282,9 @@ def test_every_fault_in_one_cycle_with_worker_processes(
 ) -> None:
     # As `watcher run` collects on two cores: the broken feeds reach the prepare worker, whose errors come back.
     config = _config_with_every_fault(real_config, server, release)
-    started = datetime.now(UTC)
     # Every fault at once keeps the local server busy: the healthy feeds need the longer deadline, workers or not.
     report = _run(engine, config, workers=True, per_host=len(FAULTS) + 2, deadline_seconds=3.0)
-    _assert_every_fault_handled(engine, report, started)
+    _assert_every_fault_handled(engine, report, NOW)
 
 
 def test_a_410_disables_the_source_until_someone_re_enables_it(
@@ -302,7 +299,7 @@ def test_a_410_disables_the_source_until_someone_re_enables_it(
     with session_scope(engine) as session:
         source = session.exec(select(Source)).one()
         assert source.disabled_reason is not None and "HTTP 410" in source.disabled_reason
-        source.next_check_at = datetime.now(UTC) - timedelta(minutes=1)  # due by the clock, yet disabled
+        source.next_check_at = NOW - timedelta(minutes=1)  # due by the clock, yet disabled
     # The configuration sync (every start of `watcher run`) does not silently bring it back.
     assert _run(engine, config).sources == []
     assert server.hits["/gone"] == 1
@@ -317,10 +314,10 @@ def test_a_410_disables_the_source_until_someone_re_enables_it(
     # So does an explicit re-enabling, after the feed is declared gone again.
     server.route("/moved.xml", Answer(b"gone", 410))
     with session_scope(engine) as session:
-        session.exec(select(Source)).one().next_check_at = datetime.now(UTC)
+        session.exec(select(Source)).one().next_check_at = NOW
     assert _run(engine, moved).sources[0].disabled
     with session_scope(engine) as session:
-        assert enable_source(session, "Disparu", datetime.now(UTC)) is not None
+        assert enable_source(session, "Disparu", NOW) is not None
     server.route("/moved.xml", rss("Déplacé", HEALTHY["Sain B"]))
     assert _run(engine, moved).sources[0].new == 3
 

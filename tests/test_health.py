@@ -118,24 +118,23 @@ def _item(source_id: int, n: int, published: datetime, collected: datetime) -> I
 
 
 def test_store_rows_give_publication_times_per_source(engine: Engine) -> None:
-    now = datetime.now(UTC).replace(microsecond=0)
     with session_scope(engine) as session:
-        busy = Source(name="Bavard", kind="rss", url="https://b.test/", interval_seconds=1800, last_success_at=now)
-        quiet = Source(name="Muet", kind="rss", url="https://m.test/", interval_seconds=1800, last_success_at=now)
+        busy = Source(name="Bavard", kind="rss", url="https://b.test/", interval_seconds=1800, last_success_at=NOW)
+        quiet = Source(name="Muet", kind="rss", url="https://m.test/", interval_seconds=1800, last_success_at=NOW)
         session.add_all([busy, quiet])
         session.flush()
         for n in range(30):
-            published = now - timedelta(days=6, hours=n * 3)
+            published = NOW - timedelta(days=6, hours=n * 3)
             session.add(_item(busy.id or 0, n, published, published + timedelta(minutes=10)))
         # A publication date in the future counts as its collection time.
-        session.add(_item(busy.id or 0, 99, now + timedelta(days=30), now - timedelta(days=100)))
+        session.add(_item(busy.id or 0, 99, NOW + timedelta(days=30), NOW - timedelta(days=100)))
     with session_scope(engine) as session:
-        rows = {row.source.name: row for row in source_health_rows(session, now)}
+        rows = {row.source.name: row for row in source_health_rows(session, NOW)}
     assert rows["Muet"].last_item_at is None and rows["Muet"].recent == []
     busy_row = rows["Bavard"]
-    assert busy_row.last_item_at == now - timedelta(days=6)
+    assert busy_row.last_item_at == NOW - timedelta(days=6)
     assert len(busy_row.recent) == 30 and busy_row.recent == sorted(busy_row.recent, reverse=True)
-    health = assess(busy_row, now, PARIS)
+    health = assess(busy_row, NOW, PARIS)
     assert health.status == HealthStatus.STALE
     assert health.verdict == "aucun article depuis 6 jours alors que la source en publie ~8 par jour"
 
@@ -162,27 +161,27 @@ def test_cli_health_table(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
                 url="https://disparu.test/rss.xml",
                 interval_seconds=1800,
                 disabled_reason="flux supprimé définitivement (HTTP 410) constaté le 20/11/2026",
-                disabled_at=datetime.now(UTC),
+                disabled_at=NOW,
                 consecutive_errors=1,
                 last_error="HTTP 410 : flux supprimé définitivement pour https://disparu.test/rss.xml",
             )
         )
     runner = CliRunner()
-    result = runner.invoke(app, ["sources", "health"])
+    result = runner.invoke(app, ["--now", NOW.isoformat(), "sources", "health"])
     assert result.exit_code == 0, result.output
     assert "Santé des sources : 1 en panne sur 2" in result.output
-    assert "désactivée" in result.output and "jamais collectée" in result.output
+    assert "désactivée depuis le 23/11/2026" in result.output and "jamais collectée" in result.output
     assert "watcher sources enable" in result.output
     # `health` reads sources.yaml beside the database and writes neither: « Fiable » is not stored yet.
     with session_scope(engine) as session:
         assert [source.name for source in session.exec(select(Source)).all()] == ["Disparu"]
         assert session.get(Source, 1).disabled_reason is not None  # type: ignore[union-attr]
-    enabled = runner.invoke(app, ["sources", "enable", "Disparu"])
+    enabled = runner.invoke(app, ["--now", NOW.isoformat(), "sources", "enable", "Disparu"])
     assert enabled.exit_code == 0 and "Source « Disparu » réactivée" in enabled.output
     with session_scope(engine) as session:
         source = session.get(Source, 1)
         assert source is not None and source.disabled_reason is None and source.consecutive_errors == 0
-    unknown = runner.invoke(app, ["sources", "enable", "Inconnue"])
+    unknown = runner.invoke(app, ["--now", NOW.isoformat(), "sources", "enable", "Inconnue"])
     assert unknown.exit_code == 1 and "source inconnue « Inconnue »" in unknown.output
     engine.dispose()
 

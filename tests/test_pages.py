@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -13,6 +13,7 @@ from sqlmodel import select
 
 from store.db import session_scope
 from store.models import Item
+from tests.clock import NOW, frozen
 from tests.conftest import config_with_sources
 from tests.feeds import rss
 from tests.localserver import LocalServer
@@ -38,7 +39,7 @@ def _serve_articles(server: LocalServer, corpus: Path, gold: list[dict[str, obje
 
 
 def _collect(engine: Engine, config: Config) -> None:
-    collector = Collector(engine, config)
+    collector = Collector(engine, config, clock=frozen())
     collector.sync_sources()
     asyncio.run(collector.run_cycle([source.name for source in config.sources]))
 
@@ -77,10 +78,9 @@ def test_full_text_fetches_each_new_article_once(
     engine: Engine, real_config: Config, server: LocalServer, corpus: Path, gold: list[dict[str, object]]
 ) -> None:
     paths = _serve_articles(server, corpus, gold[:2])
-    now = datetime.now(UTC)
     feed = rss("Flux court", [
         {"title": f"Article {n}", "link": server.url(path), "description": "Résumé court.",
-         "published": now - timedelta(hours=n)} for n, path in enumerate(paths)
+         "published": NOW - timedelta(hours=n)} for n, path in enumerate(paths)
     ])  # fmt: skip
     server.route("/feed.xml", feed)
     config = config_with_sources(real_config, {"name": "Flux court", "url": server.url("/feed.xml"), "full_text": True})

@@ -18,7 +18,8 @@ from sqlmodel import select
 
 from alerts.digest import build_digest, render
 from store.db import session_scope
-from store.models import Item, ParliamentItem, Score, utcnow
+from store.models import Item, ParliamentItem, Score
+from tests.clock import NOW, frozen
 from tests.conftest import config_with_sources
 from tests.localserver import Answer, LocalServer
 from watcher import parliament
@@ -34,7 +35,7 @@ def with_dossiers(config: Config, *dossiers: dict[str, object]) -> Config:
 
 
 def collect(engine: Engine, config: Config) -> dict[str, object]:
-    collector = Collector(engine, config)
+    collector = Collector(engine, config, clock=frozen())
     collector.sync_sources()
     report = asyncio.run(collector.run_cycle([source.name for source in config.sources]))
     return {r.source: r for r in report.sources}
@@ -95,7 +96,7 @@ def test_nosdeputes_json_pages_and_documents_tracked_ame_alert(
     labels = {key: topic.label for key, topic in config.topics.items()}
     with session_scope(engine) as session:
         digest = build_digest(
-            session, utcnow() - timedelta(hours=1), utcnow() + timedelta(minutes=1), labels, ZoneInfo("Europe/Paris")
+            session, NOW - timedelta(hours=1), NOW + timedelta(minutes=1), labels, ZoneInfo("Europe/Paris")
         )
     markdown = render(digest, "md")  # two documents: both in « À lire », under the Parlement label
     assert "· Parlement · **[Amendement n° 2107 (Mme Camille Exemple) au PLFSS 2027 — rejeté]" in markdown
@@ -152,7 +153,7 @@ def test_nosdeputes_rss_pages_until_a_known_item(engine: Engine, server: LocalSe
         ),
     )
     config = config_with_sources(real_config, {"name": "NosDéputés RSS", "kind": "nosdeputes", "url": search})
-    collector = Collector(engine, config)
+    collector = Collector(engine, config, clock=frozen())
     collector.sync_sources()
     asyncio.run(collector.run_cycle(["NosDéputés RSS"]))
     assert server.hits["/recherche/aide?format=rss&page=2"] == 1

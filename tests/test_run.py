@@ -2,32 +2,36 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import subprocess
 import sys
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 import yaml
-from sqlalchemy import func
+from sqlalchemy import Engine, func
 from sqlmodel import select
 
 from store.db import make_engine, session_scope
 from store.models import FetchAttempt, Item, Source
+from tests.clock import NOW, frozen
 from tests.conftest import REPO_ROOT
 from tests.feeds import rss
 from tests.localserver import LocalServer
+from watcher.config import Config
+from watcher.schedule import Service
 
 
 @pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT])
 def test_service_collects_then_stops_cleanly(tmp_path: Path, server: LocalServer, stop_signal: int) -> None:
-    now = datetime.now(UTC)
+    # The service follows the clock, whatever the day: the feed's dates are fixed and in its past.
     server.route(
         "/feed.xml",
-        rss("Test", [{"title": f"Article {n}", "link": f"https://t.test/{n}", "published": now - timedelta(hours=n)}
+        rss("Test", [{"title": f"Article {n}", "link": f"https://t.test/{n}", "published": NOW - timedelta(hours=n)}
                      for n in range(5)]),
     )  # fmt: skip
     data = yaml.safe_load((REPO_ROOT / "sources.yaml").read_text(encoding="utf-8"))
@@ -63,7 +67,8 @@ def test_service_collects_then_stops_cleanly(tmp_path: Path, server: LocalServer
     with session_scope(engine) as session:
         source = session.exec(select(Source)).one()
         assert source.lease_owner is None and source.next_check_at is not None
-        assert source.next_check_at > datetime.now(UTC) + timedelta(minutes=10)
+        assert source.last_success_at is not None
+        assert source.next_check_at >= source.last_success_at + timedelta(minutes=15)  # its interval, not at once
         assert session.exec(select(func.count()).select_from(FetchAttempt)).one() == 1
     engine.dispose()
 
@@ -72,7 +77,7 @@ def test_service_delivers_alerts_to_slack(tmp_path: Path, server: LocalServer) -
     from tests.fakeslack import FakeSlack
     from tests.test_pipeline import STRIKE
 
-    server.route("/feed.xml", rss("Presse", [{**STRIKE, "published": datetime.now(UTC) - timedelta(hours=1)}]))
+    server.route("/feed.xml", rss("Presse", [{**STRIKE, "published": NOW - timedelta(hours=1)}]))
     data = yaml.safe_load((REPO_ROOT / "sources.yaml").read_text(encoding="utf-8"))
     data["sources"] = [{"name": "Presse", "url": server.url("/feed.xml"), "interval": "15m", "topics": ["greve"]}]
     data["alerts"].pop("quiet_hours", None)
@@ -101,3 +106,12 @@ def test_service_delivers_alerts_to_slack(tmp_path: Path, server: LocalServer) -
     [message] = [m for m in slack.all_messages() if m["metadata"]]
     assert "Grève des médecins libéraux" in message["text"]
     assert slack.calls("chat.postMessage")[0]["channel"] == slack.channel_ids["veille-greves"]
+
+
+def test_the_digest_of_the_day_is_that_of_paris(sqlite_engine: Engine, real_config: Config) -> None:
+    days: list[date] = []
+    # 23:30 UTC on 31 December is already 00:30 on New Year's Day in Paris.
+    new_year_night = frozen(datetime(2026, 12, 31, 23, 30, tzinfo=UTC))
+    service = Service(sqlite_engine, real_config.model_copy(update={"sources": []}), days.append, clock=new_year_night)
+    asyncio.run(service.digest())
+    assert days == [date(2027, 1, 1)]

@@ -13,8 +13,9 @@ from typer.testing import CliRunner
 
 from store import search as store_search
 from store.db import SCHEMA_HEAD, session_scope
-from store.models import Item, Source, utcnow
+from store.models import Item, Source
 from store.search import HIGHLIGHT_END, HIGHLIGHT_START, IndexEntry
+from tests.clock import NOW, frozen
 from tests.conftest import config_with_sources
 from tests.deskdata import ENTRIES, HOSPITALS, LAVAL, MENTION, NOISE, collect
 from tests.feeds import rss
@@ -232,7 +233,7 @@ def test_an_item_the_feed_rewrites_is_found_by_its_new_words(
     assert _urls(search(engine, "châtaigne")) == [NOISE["link"]]
     rewritten = [dict(entry, title="Fête du marron à Mayenne") if entry is NOISE else entry for entry in ENTRIES]
     server.route("/desk.xml", rss("Presse du bureau", rewritten))
-    asyncio.run(Collector(engine, config).run_cycle(["Presse du bureau"]))
+    asyncio.run(Collector(engine, config, clock=frozen()).run_cycle(["Presse du bureau"]))
     assert _urls(search(engine, "marrons")) == []  # its entry was dropped with the old words
     catch_up(engine)
     assert _urls(search(engine, "marrons")) == [NOISE["link"]]
@@ -244,7 +245,7 @@ def test_the_service_indexes_what_a_cycle_stored(engine: Engine, real_config: Co
     config = config_with_sources(
         real_config, {"name": "Presse du bureau", "url": server.url("/desk.xml"), "topics": ["hopital"]}
     )
-    service = Service(engine, config, lambda day: None)
+    service = Service(engine, config, lambda day: None, clock=frozen())
     service.collector.sync_sources()
     asyncio.run(service.tick())
     with session_scope(engine) as session:
@@ -265,8 +266,8 @@ def test_items_stored_before_the_index_are_caught_up(sqlite_engine: Engine) -> N
                 url="https://ancienne.test/1",
                 title="Grève des sages-femmes",
                 summary="Les sages-femmes manifestent.",
-                published_at=utcnow(),
-                collected_at=utcnow(),
+                published_at=NOW,
+                collected_at=NOW,
                 title_date_key="k",
                 content_hash="h",
             )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import Engine
 from sqlmodel import select
@@ -11,13 +11,13 @@ from sqlmodel import select
 from store.db import session_scope
 from store.models import Item, Story
 from store.stories import story_outlets
+from tests.clock import NOW, frozen
 from tests.conftest import config_with_sources
 from tests.feeds import rss
 from tests.localserver import LocalServer
 from watcher.config import Config
 from watcher.pipeline import Collector
 
-NOW = datetime.now(UTC).replace(microsecond=0)
 ANNOUNCEMENT = {
     "title": "Hôpital de Laval : l'ARS annonce la fermeture nocturne des urgences dès lundi",
     "link": "https://presse-a.test/laval-urgences",
@@ -47,7 +47,7 @@ OTHER_TOWN = {
 
 
 def _cycle(engine: Engine, config: Config, names: list[str]) -> None:
-    collector = Collector(engine, config)  # a new collector each time: the process restarted
+    collector = Collector(engine, config, clock=frozen())  # a new collector each time: the process restarted
     collector.sync_sources()
     asyncio.run(collector.run_cycle(names))
 

@@ -44,12 +44,12 @@ def test_record_verdict_is_an_idempotent_upsert(engine: Engine) -> None:
     with session_scope(engine) as session:
         item_id = _item(session, 1, ["hopital : « urgences » +45"])
     with session_scope(engine) as session:
-        assert record_verdict(session, item_id=item_id, topic="hopital", verdict="pertinent", who="alice")
+        assert record_verdict(session, item_id=item_id, topic="hopital", verdict="pertinent", who="alice", now=NOW)
     with session_scope(engine) as session:
-        assert not record_verdict(session, item_id=item_id, topic="hopital", verdict="pertinent", who="alice")
-        assert record_verdict(session, item_id=item_id, topic="hopital", verdict="hors_sujet", who="alice")
-        assert record_verdict(session, item_id=item_id, topic="hopital", verdict="pertinent", who="bob")
-        assert record_verdict(session, item_id=item_id, topic="greve", verdict="hors_sujet", who="alice")
+        assert not record_verdict(session, item_id=item_id, topic="hopital", verdict="pertinent", who="alice", now=NOW)
+        assert record_verdict(session, item_id=item_id, topic="hopital", verdict="hors_sujet", who="alice", now=NOW)
+        assert record_verdict(session, item_id=item_id, topic="hopital", verdict="pertinent", who="bob", now=NOW)
+        assert record_verdict(session, item_id=item_id, topic="greve", verdict="hors_sujet", who="alice", now=NOW)
     with session_scope(engine) as session:
         rows = {(v.topic, v.who): v.verdict for v in session.exec(select(Verdict)).all()}
         expected = {
@@ -59,9 +59,9 @@ def test_record_verdict_is_an_idempotent_upsert(engine: Engine) -> None:
         }
         assert rows == expected
         with pytest.raises(UnknownItemError):
-            record_verdict(session, item_id=9999, topic="hopital", verdict="pertinent", who="alice")
+            record_verdict(session, item_id=9999, topic="hopital", verdict="pertinent", who="alice", now=NOW)
         with pytest.raises(ValueError):
-            record_verdict(session, item_id=item_id, topic="hopital", verdict="peut-être", who="alice")
+            record_verdict(session, item_id=item_id, topic="hopital", verdict="peut-être", who="alice", now=NOW)
 
 
 def test_rule_precision_counts_penalties_the_other_way(engine: Engine) -> None:
@@ -69,8 +69,8 @@ def test_rule_precision_counts_penalties_the_other_way(engine: Engine) -> None:
         good = _item(session, 1, ["hopital : « urgences » +45", "hopital : « EHPAD » -30"])
         bad = _item(session, 2, ["hopital : « urgences » +45", "greve : contexte requis absent (ex. « grève ») → 0"])
         _item(session, 3, ["hopital : « urgences » +45"])
-        record_verdict(session, item_id=good, topic="hopital", verdict="pertinent", who="a")
-        record_verdict(session, item_id=bad, topic="hopital", verdict="hors_sujet", who="a")
+        record_verdict(session, item_id=good, topic="hopital", verdict="pertinent", who="a", now=NOW)
+        record_verdict(session, item_id=bad, topic="hopital", verdict="hors_sujet", who="a", now=NOW)
     with session_scope(engine) as session:
         stats = {(s.topic, s.rule): s for s in rule_stats(scored_reasons(session), verdicts(session))}
     urgences = stats[("hopital", "urgences")]
@@ -91,10 +91,13 @@ def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Engine:
 def test_verdict_and_rules_stats_commands(database: Engine) -> None:
     with session_scope(database) as session:
         item_id = _item(session, 1, ["hopital : « urgences » +45"])
-    first = runner.invoke(app, ["verdict", str(item_id), "--topic", "hopital", "--yes", "--who", "alice"])
+    at_now = ["--now", NOW.isoformat()]
+    first = runner.invoke(app, [*at_now, "verdict", str(item_id), "--topic", "hopital", "--yes", "--who", "alice"])
     assert first.exit_code == 0, first.output
     assert f"Avis enregistré : article n° {item_id}, thème hopital → pertinent (par alice)." in first.output
-    again = runner.invoke(app, ["verdict", str(item_id), "--topic", "hopital", "--yes", "--who", "alice"])
+    with session_scope(database) as session:
+        assert session.exec(select(Verdict.created_at)).one() == NOW  # given at --now
+    again = runner.invoke(app, [*at_now, "verdict", str(item_id), "--topic", "hopital", "--yes", "--who", "alice"])
     assert "Avis inchangé" in again.output
     stats = runner.invoke(app, ["rules", "stats"])
     assert stats.exit_code == 0, stats.output
@@ -114,7 +117,7 @@ def test_user_defaults_to_the_environment(database: Engine, monkeypatch: pytest.
     with session_scope(database) as session:
         item_id = _item(session, 1, [])
     monkeypatch.setenv("USER", "camille")
-    result = runner.invoke(app, ["verdict", str(item_id), "--topic", "ame", "--no"])
+    result = runner.invoke(app, ["--now", NOW.isoformat(), "verdict", str(item_id), "--topic", "ame", "--no"])
     assert "hors sujet (par camille)" in result.output
     with session_scope(database) as session:
         assert session.exec(select(Verdict.who)).one() == "camille"
@@ -147,9 +150,9 @@ def test_caps_context_abroad_and_priors_are_rules_too(engine: Engine) -> None:
                 "greve : contexte requis absent du titre et du chapô (ex. « infirmiers ») → 0",
             ],
         )
-        record_verdict(session, item_id=capped, topic="hopital", verdict="hors_sujet", who="a")
-        record_verdict(session, item_id=other, topic="hopital", verdict="pertinent", who="a")
-        record_verdict(session, item_id=other, topic="greve", verdict="hors_sujet", who="a")
+        record_verdict(session, item_id=capped, topic="hopital", verdict="hors_sujet", who="a", now=NOW)
+        record_verdict(session, item_id=other, topic="hopital", verdict="pertinent", who="a", now=NOW)
+        record_verdict(session, item_id=other, topic="greve", verdict="hors_sujet", who="a", now=NOW)
     with session_scope(engine) as session:
         stats = {(s.topic, s.label): s for s in rule_stats(scored_reasons(session), verdicts(session))}
     fait_divers = stats[("hopital", "plafond : fait divers ou justice sans question de système de soins")]

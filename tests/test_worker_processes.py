@@ -11,7 +11,7 @@ import pickle
 import signal
 import threading
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -21,6 +21,7 @@ from sqlmodel import select
 from store.db import make_engine, session_scope, upgrade
 from store.models import Delivery, Item, Score, Story
 from store.sources import LeaseLost
+from tests.clock import NOW, frozen
 from tests.conftest import config_with_sources
 from tests.feeds import rss
 from tests.localserver import LocalServer
@@ -30,8 +31,6 @@ from watcher.pipeline import Collector, CycleReport
 from watcher.prepare import FeedPreparer, PreparedFeed
 from watcher.score import Scorer
 from watcher.workers import POLL_SECONDS, ForkedWorker, WorkerLost, WorkersConfigError, workers_wanted
-
-NOW = datetime.now(UTC).replace(microsecond=0)
 
 STRIKE = {
     "title": "Grève des infirmiers : les urgences de Brest tournent au ralenti",
@@ -77,7 +76,7 @@ def _serve_feeds(server: LocalServer) -> None:
 
 def _collect(engine: Engine, config: Config, server: LocalServer, *, workers: bool) -> CycleReport:
     # The collector forks its workers before the server starts its thread, as `watcher run` does.
-    collector = Collector(engine, config, workers=workers)
+    collector = Collector(engine, config, workers=workers, clock=frozen())
     try:
         collector.sync_sources()
         with server:
@@ -138,7 +137,7 @@ def test_with_workers_a_second_cycle_stores_nothing_new(engine: Engine, real_con
     server = LocalServer()
     _serve_feeds(server)
     config = config_with_sources(real_config, *_sources(server))
-    collector = Collector(engine, config, workers=True)
+    collector = Collector(engine, config, workers=True, clock=frozen())
     try:
         collector.sync_sources()
         with server:
@@ -159,7 +158,7 @@ def test_a_killed_worker_loses_nothing(tmp_path: Path, real_config: Config, capl
     server = LocalServer()
     _serve_feeds(server)
     config = config_with_sources(real_config, *_sources(server))
-    collector = Collector(engine, config, workers=True)
+    collector = Collector(engine, config, workers=True, clock=frozen())
     try:
         collector.sync_sources()
         for worker in (collector._preparing, collector._storing):
@@ -290,8 +289,8 @@ def test_a_worker_whose_parent_died_stops_by_itself() -> None:
 def test_an_article_in_several_feeds_is_made_ahead_once(real_config: Config) -> None:
     spec = SourceConfig(name="Ouest", url="https://ouest.test/rss", topics=["hopital"])
     preparer = FeedPreparer(Scorer(real_config))
-    front = preparer.prepare(rss("Ouest", [STRIKE, FRONT_PAGE_ONLY]), spec.url, "application/rss+xml", spec)
-    section = preparer.prepare(rss("Ouest Santé", [STRIKE]), spec.url, "application/rss+xml", spec)
+    front = preparer.prepare(rss("Ouest", [STRIKE, FRONT_PAGE_ONLY]), spec.url, "application/rss+xml", spec, NOW)
+    section = preparer.prepare(rss("Ouest Santé", [STRIKE]), spec.url, "application/rss+xml", spec, NOW)
     assert all(doc is not None for doc in front.docs) and all(j is not None for j in front.judgements)
     assert section.docs == [None] and section.judgements == [None]  # the batch makes them if it ever needs them
     edited = preparer.prepare(
@@ -299,13 +298,16 @@ def test_an_article_in_several_feeds_is_made_ahead_once(real_config: Config) -> 
         spec.url,
         "application/rss+xml",
         spec,
+        NOW,
     )
     assert edited.docs[0] is not None and edited.judgements[0] is not None  # an edit is another version
 
 
 def test_a_packed_feed_survives_the_trip(real_config: Config) -> None:
     spec = SourceConfig(name="Ouest", url="https://ouest.test/rss", topics=["hopital"])
-    packed = FeedPreparer(Scorer(real_config)).packed(rss("Ouest", [STRIKE]), spec.url, "application/rss+xml", spec)
+    packed = FeedPreparer(Scorer(real_config)).packed(
+        rss("Ouest", [STRIKE]), spec.url, "application/rss+xml", spec, NOW
+    )
     feed = pickle.loads(pickle.dumps(packed)).unpack()
     assert isinstance(feed, PreparedFeed)
     doc = feed.docs[0]

@@ -14,7 +14,7 @@ import sys
 import threading
 import time
 from collections import Counter
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
@@ -25,6 +25,7 @@ from sqlmodel import col, select
 
 from store.db import session_scope
 from store.models import Delivery, FetchAttempt, Item, Score, Source
+from tests.clock import NOW, frozen
 from tests.conftest import REPO_ROOT, config_with_sources
 from tests.feeds import rss
 from tests.localserver import Answer, LocalServer
@@ -34,7 +35,6 @@ from watcher.pipeline import Collector
 FEEDS = 100
 CYCLES = 3
 WORKERS = 3
-NOW = datetime.now(UTC).replace(microsecond=0)
 
 
 def _feed(n: int, cycle: int) -> bytes:
@@ -115,8 +115,10 @@ def test_three_workers_fetch_each_source_once_per_cycle(engine: Engine, tmp_path
             if cycle > 0:
                 with lock:
                     current["cycle"] = cycle
-                with session_scope(engine) as session:  # everything due now: the next cycle starts
-                    session.exec(update(Source).values(next_check_at=datetime.now(UTC)))  # type: ignore[call-overload]
+                with session_scope(
+                    engine
+                ) as session:  # everything due at once (whatever the clock): the next cycle starts
+                    session.exec(update(Source).values(next_check_at=None))  # type: ignore[call-overload]
             deadline = time.monotonic() + 75  # generous: CI machines may be busy; no timing is asserted
             while attempts() < FEEDS * (cycle + 1) and time.monotonic() < deadline:
                 time.sleep(0.2)
@@ -163,7 +165,7 @@ def test_workers_starting_together_sync_the_sources_once(engine: Engine, real_co
     failures: list[BaseException] = []
 
     def start_worker() -> None:
-        collector = Collector(engine, config)
+        collector = Collector(engine, config, clock=frozen())
         start.wait()
         try:
             collector.sync_sources()

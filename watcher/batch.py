@@ -21,7 +21,7 @@ from store import coverage, outbox, queries
 from store import parliament as parliament_store
 from store import search as store_search
 from store.models import Item as StoredItem
-from store.models import Story, utcnow
+from store.models import Story
 from watcher import mentions
 from watcher.config import Config, SourceConfig
 from watcher.normalize import Item
@@ -93,6 +93,7 @@ class SourceBatch:
     stories: StoryIndex
     source_id: int
     spec: SourceConfig
+    now: datetime  # when the batch is judged: its scores, alerts and register entries are stamped with it
 
     def store(self, feed: PreparedFeed, typed: dict[str, ParliamentFields]) -> StoredCounts:
         labelled = [(item, self._label(typed.get(item.url))) for item in feed.items]
@@ -268,7 +269,7 @@ class SourceBatch:
         # in this batch has only the alerts enqueued below, which are added as they are.
         channels = outbox.alert_channels(self.session, plan.growth)
         judgements = self._within_budget([(judged, self._judge(judged)) for judged in latest.values()], channels)
-        scored_at = utcnow()
+        scored_at = self.now
         queries.save_scores(
             self.session,
             [
@@ -303,7 +304,7 @@ class SourceBatch:
             if judgement.mentions:
                 row = self.session.get(StoredItem, judged.item_id)
                 if row is not None:
-                    mentions.register_item(self.session, row, judged.item.outlet, self.config)
+                    mentions.register_item(self.session, row, judged.item.outlet, self.config, self.now)
             if judgement.decision == "alert" and judged.story_id is not None:
                 for channel in alert_channels(self.config, judgement):
                     if queries.enqueue_delivery(
@@ -311,7 +312,7 @@ class SourceBatch:
                         story_id=judged.story_id,
                         item_id=judged.item_id,
                         channel=channel,
-                        now=judged.item.collected_at,
+                        now=self.now,
                     ):
                         plan.counts.alerts += 1
                         channels.setdefault(judged.story_id, []).append(channel)
@@ -328,7 +329,7 @@ class SourceBatch:
             return judgements
         budget = self.config.alerts.daily_budget
         zone = self.config.digest.zone
-        day = max(judged.item.collected_at for judged, _judgement in judgements).astimezone(zone).date()
+        day = self.now.astimezone(zone).date()
         used = outbox.alerted_stories_since(self.session, datetime.combine(day, time(0), zone))
         opened: set[int] = set()
         kept = []

@@ -9,6 +9,7 @@ import os
 import shlex
 import subprocess
 import sys
+import time
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -32,7 +33,7 @@ from store.db import (
     session_scope,
     upgrade,
 )
-from store.models import FetchOutcome
+from store.models import Clock, FetchOutcome, clock_at
 from watcher import when
 from watcher.config import CONFIG_ENV_VAR, DEFAULT_CONFIG_PATH, Config, ConfigError, load_config
 from watcher.french_cli import FrenchGroup
@@ -72,8 +73,9 @@ _DECISION_LABELS = {"alert": "alerte", "digest": "synthèse", "drop": "écarté"
 class State:
     """Options of the current invocation; reset by the callback on every call."""
 
-    def __init__(self, config_path: Path | None = None):
+    def __init__(self, config_path: Path | None = None, now: datetime | None = None):
         self.config_path = config_path
+        self.now_given = now  # as written: without an offset, a time in the digest's time zone
         self._config: Config | None = None
 
     def config(self) -> Config:
@@ -81,8 +83,36 @@ class State:
             self._config = load_config(self.config_path)  # FrenchGroup reports a ConfigError, with exit code 2
         return self._config
 
+    def fixed_now(self) -> datetime | None:
+        """The instant given with --now, or None: the wall clock."""
+        return None if self.now_given is None else in_zone(self.now_given, self.config().digest.zone)
+
+    def clock(self) -> Clock:
+        return clock_at(self.fixed_now())
+
+    def now(self) -> datetime:
+        return self.clock()()
+
 
 state = State()
+
+NOW_HELP = (
+    "Instant pris pour « maintenant », AAAA-MM-JJTHH:MM (heure du fuseau de la synthèse, sauf décalage indiqué) : "
+    "pour rejouer une journée ou une démonstration. Par défaut, l'horloge."
+)
+
+
+def instant(text: str) -> datetime:
+    """« 2026-11-23T07:00 », or with an offset (« 2026-11-23T06:00Z »); checked before any work."""
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        raise fail(f"--now : instant invalide « {text} » (format attendu : AAAA-MM-JJTHH:MM)") from None
+
+
+def in_zone(moment: datetime, zone: ZoneInfo) -> datetime:
+    """An instant without an offset is read in `zone`; in UTC."""
+    return (moment.replace(tzinfo=zone) if moment.tzinfo is None else moment).astimezone(UTC)
 
 
 def counted(count: int, singular: str, plural: str) -> str:
@@ -125,9 +155,10 @@ def main_options(
             show_default=False,
         ),
     ] = None,
+    now: Annotated[str | None, typer.Option("--now", help=NOW_HELP, show_default=False)] = None,
 ) -> None:
     global state
-    state = State(config)
+    state = State(config, instant(now) if now is not None else None)
 
 
 def _workers() -> bool:
@@ -198,6 +229,8 @@ def run(
     from watcher.pipeline import worker_name
     from watcher.schedule import Service
 
+    if state.now_given is not None:
+        raise fail("--now ne s'applique pas à « watcher run » : le service suit l'horloge")
     config = state.config()
     configure_logging(config.digest.zone)
     workers = _workers()
@@ -259,7 +292,7 @@ def collect(
     names = source or [s.name for s in config.sources if s.enabled]
     workers = _workers()
     engine = _engine_ready()
-    collector = Collector(engine, config, workers=workers)
+    collector = Collector(engine, config, workers=workers, clock=state.clock())
     collector.sync_sources()
     with Progress(
         TextColumn("[progress.description]{task.description}"),
@@ -326,7 +359,7 @@ def preview_command(
             spec = config.source(source)
         except ConfigError as exc:
             raise fail(str(exc)) from None
-    run = preview(inputs, config, spec)
+    run = preview(inputs, config, spec, now=state.fixed_now())
     rows = run.rows
     if as_json:
         for row in rows:
@@ -373,12 +406,12 @@ def digest(
     from watcher.digest_job import produce_digest
 
     config = state.config()
-    target = day_option(day, "--date") or datetime.now(config.digest.zone).date()
+    target = day_option(day, "--date") or state.now().astimezone(config.digest.zone).date()
     engine = _engine_ready()
     if send:
         _send_digests(engine, config, target, out)
         return
-    result, files = produce_digest(engine, config, day=target, out_dir=out)
+    result, files = produce_digest(engine, config, day=target, out_dir=out, now=state.fixed_now())
     console.print(f"{result.title} : {result.story_count} sujets, {result.counts.collected} articles collectés.")
     for path in files:
         console.print(f"  → {path}", highlight=False)
@@ -420,7 +453,9 @@ def _send_digests(engine: Engine, config: Config, target: date, out: Path | None
             slack = SlackSender.from_environment()
         except SlackConfigError as exc:
             raise fail(f"envoi sur Slack impossible : {exc}") from None
-    results = send_digests(engine, config, target, owner=worker_name(), slack=slack, smtp=smtp, out_dir=out)
+    results = send_digests(
+        engine, config, target, owner=worker_name(), slack=slack, smtp=smtp, out_dir=out, now=state.fixed_now()
+    )
     if not results:
         console.print(f"Aucune synthèse envoyée : rien n'a été collecté dans la période du {target.isoformat()}.")
     failed = False
@@ -457,7 +492,7 @@ def deliver() -> None:
     config = state.config()
     sender = _slack_sender()
     engine = _engine_ready()
-    report = deliver_pass(engine, config, sender, owner=worker_name())
+    report = deliver_pass(engine, config, sender, owner=worker_name(), now=state.fixed_now())
     if report.held:
         console.print("Heures calmes : les alertes attendent le matin.", highlight=False)
         return
@@ -481,7 +516,7 @@ def alerts_test() -> None:
 
     config = state.config()
     sender = _slack_sender()
-    stamp = datetime.now(config.digest.zone)
+    stamp = state.now().astimezone(config.digest.zone)
     failures = 0
     for channel in configured_channels(config):
         try:
@@ -553,7 +588,9 @@ def verdict_command(
     engine = _engine_ready()
     try:
         with session_scope(engine) as session:
-            changed = verdicts.record_verdict(session, item_id=item, topic=topic, verdict=value, who=author)
+            changed = verdicts.record_verdict(
+                session, item_id=item, topic=topic, verdict=value, who=author, now=state.now()
+            )
     except verdicts.UnknownItemError:
         raise fail(f"article n° {item} introuvable (voir « watcher items »)") from None
     label = "pertinent" if yes else "hors sujet"
@@ -630,7 +667,7 @@ def sources_health(
 
     config = state.config()
     engine = _engine_ready()
-    now = datetime.now(UTC)
+    now = state.now()
     with session_scope(engine) as session:
         rows = with_configured(source_health_rows(session, now), source_specs(config))
     health = assess_all(rows, now, config.digest.zone)
@@ -710,9 +747,9 @@ def sources_enable(
     except ConfigError as exc:
         raise fail(str(exc)) from None
     engine = _engine_ready()
-    Collector(engine, config).sync_sources()
+    Collector(engine, config, clock=state.clock()).sync_sources()
     with session_scope(engine) as session:
-        source = enable_source(session, name, datetime.now(UTC))
+        source = enable_source(session, name, state.now())
         enabled_in_config = source is not None and source.enabled
     console.print(f"Source « {name} » réactivée : elle sera collectée au prochain cycle.", highlight=False)
     if not enabled_in_config:
@@ -762,18 +799,24 @@ def demo(
         bool, typer.Option("--web", help="Puis ouvrir les données de la démonstration dans le bureau web.")
     ] = False,
     port: Annotated[int, typer.Option("--port", help="Port du bureau (avec --web).")] = 8080,
+    now: Annotated[str | None, typer.Option("--now", help=NOW_HELP, show_default=False)] = None,
 ) -> None:
-    """Démonstration hors ligne : un instantané de flux servi en local, un cycle complet et la synthèse."""
+    """Démonstration hors ligne : un instantané de flux servi en local, un cycle complet et la synthèse.
+
+    L'instantané, daté du 19 au 21 novembre 2026, est lu comme au matin du 23 novembre : ses dates sont
+    décalées jusqu'à maintenant, ou jusqu'à --now.
+    """
     from alerts.digest import render
     from watcher.demo.runner import run_demo
 
-    started = datetime.now(UTC)
+    started = time.monotonic()
     config = state.config()
     configure_logging(config.digest.zone, logging.WARNING)  # what goes wrong on the way, in French
+    moment = in_zone(instant(now), config.digest.zone) if now is not None else state.fixed_now()
     console.print("[bold]Démonstration de la veille Action Patients[/] (hors ligne, instantané embarqué)")
-    result = run_demo(config, out, on_source_done=_print_source)
+    result = run_demo(config, out, on_source_done=_print_source, now=moment)
     report, digest_result = result.report, result.digest
-    elapsed = (datetime.now(UTC) - started).total_seconds()
+    elapsed = time.monotonic() - started
     with session_scope(make_engine(f"sqlite:///{result.database}")) as session:
         scored = queries.scored_items(session)
     decisions = {key: sum(row.score.decision == key for row in scored) for key in _DECISION_LABELS}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import re
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Engine
@@ -90,10 +90,10 @@ def default_who() -> str:
     return os.environ.get("USER") or os.environ.get("USERNAME") or "ligne de commande"
 
 
-def flag(session: Session, item_id: int, *, note: str | None, who: str) -> tuple[Tribune, bool]:
+def flag(session: Session, item_id: int, *, note: str | None, who: str, now: datetime) -> tuple[Tribune, bool]:
     if desk.item_view(session, item_id) is None:
         raise DeskError(f"article {item_id} introuvable (voir « watcher items » ou « watcher search »)")
-    return desk.flag_tribune(session, item_id=item_id, who=who, note=note)
+    return desk.flag_tribune(session, item_id=item_id, who=who, now=now, note=note)
 
 
 def set_tribune(
@@ -101,6 +101,7 @@ def set_tribune(
     item_id: int,
     config: Config,
     *,
+    now: datetime,
     status: str | None = None,
     outlet: str | None = None,
     deadline: date | None = None,
@@ -108,7 +109,8 @@ def set_tribune(
     title: str | None = None,
     published_on: date | None = None,
 ) -> tuple[Tribune, PressMention | None]:
-    """Update a tribune; a published one enters the press register (validated, origin « tribune »)."""
+    """Update a tribune; a published one enters the press register (validated, origin « tribune »), dated
+    `published_on` or else the day of `now` where the collective is."""
     tribune = desk.tribune_for(session, item_id)
     if tribune is None:
         raise DeskError(
@@ -116,13 +118,13 @@ def set_tribune(
         )
     if url is not None and not re.match(r"^https?://\S+$", url):
         raise DeskError(f"adresse invalide « {url} » (elle doit commencer par http:// ou https://)")
-    desk.update_tribune(session, tribune, status=status, outlet=outlet, deadline=deadline, published_url=url)
+    desk.update_tribune(session, tribune, now=now, status=status, outlet=outlet, deadline=deadline, published_url=url)
     if tribune.status != TribuneStatus.PUBLIEE:
         return tribune, None
     if not tribune.outlet:
         raise DeskError("une tribune publiée doit indiquer son média : ajoutez --outlet")
     view = desk.item_view(session, item_id)
-    day = published_on or utcnow().astimezone(config.digest.zone).date()
+    day = published_on or now.astimezone(config.digest.zone).date()
     subject = view.item.title if view else ""
     mention, created = desk.add_mention(
         session,
@@ -135,7 +137,7 @@ def set_tribune(
             medium="presse",
             status=MentionStatus.VALIDEE,
             origin="tribune",
-            created_at=utcnow(),
+            created_at=now,
         ),
     )
     if not created:  # published again with new details: the register follows
@@ -165,8 +167,10 @@ def manual_entry(
     medium_text: str = "presse",
     quote: str | None = None,
     spokesperson: str | None = None,
+    now: datetime | None = None,
 ) -> PressMention:
-    """The register entry a person typed in, checked (DeskError in French) before any database is opened."""
+    """The register entry a person typed in at `now`, checked (DeskError in French) before any database is opened."""
+    moment = now or utcnow()
     outlet, title = outlet.strip(), title.strip()
     if not outlet:
         raise DeskError("indiquez le média (journal, radio, chaîne…)")
@@ -186,9 +190,9 @@ def manual_entry(
         spokesperson=(spokesperson or "").strip() or None,
         status=MentionStatus.VALIDEE,
         origin="manuel",
-        created_at=utcnow(),
+        created_at=moment,
         decided_by=who,
-        decided_at=utcnow(),
+        decided_at=moment,
     )
 
 

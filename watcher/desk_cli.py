@@ -16,7 +16,7 @@ from rich.table import Table
 
 from store import desk as store_desk
 from store.db import session_scope
-from store.models import MentionStatus, utcnow
+from store.models import MentionStatus
 from watcher import cli as base
 from watcher import desk, exports, register_import
 from watcher.when import DAY_FORMATS
@@ -51,7 +51,7 @@ def flag(
     engine = base._engine_ready()
     try:
         with session_scope(engine) as session:
-            row, created = desk.flag(session, item, note=note, who=desk.default_who())
+            row, created = desk.flag(session, item, note=note, who=desk.default_who(), now=base.state.now())
             status = desk.TRIBUNE_LABELS.get(row.status, row.status)  # type: ignore[call-overload]
     except desk.DeskError as exc:
         raise base.fail(str(exc)) from None
@@ -125,6 +125,7 @@ def tribunes_set(
                 session,
                 item,
                 base.state.config(),
+                now=base.state.now(),
                 status=code,
                 outlet=outlet,
                 deadline=due,
@@ -202,6 +203,7 @@ def mentions_add(
             quote=quote,
             spokesperson=spokesperson,
             who=desk.default_who(),
+            now=base.state.now(),
         )
     except desk.DeskError as exc:
         raise base.fail(str(exc)) from None
@@ -241,7 +243,7 @@ def mentions_import(
             name, data = file.name, register_import.read_file(file)
         engine = base._engine_ready()
         with session_scope(engine) as session:
-            report = register_import.import_register(session, data, name, who=desk.default_who(), now=utcnow())
+            report = register_import.import_register(session, data, name, who=desk.default_who(), now=base.state.now())
     except register_import.RegisterImportError as exc:
         # Escaped: messages quote the file's own text, and a column « [auteur] » would read as a style.
         raise base.fail(escape(str(exc))) from None
@@ -258,7 +260,7 @@ def _decide(mention_id: int, status: str) -> None:
         mention = store_desk.get_mention(session, mention_id)
         if mention is None:
             raise base.fail(f"parution n° {mention_id} introuvable (voir « watcher mentions »)")
-        changed = store_desk.set_mention_status(session, mention, status, desk.default_who())
+        changed = store_desk.set_mention_status(session, mention, status, desk.default_who(), now=base.state.now())
         title = mention.title
     label = desk.MENTION_LABELS[status]  # type: ignore[index]
     if changed:

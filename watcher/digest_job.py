@@ -58,10 +58,12 @@ def produce_digest(
     window: tuple[datetime, datetime] | None = None,
     out_dir: Path | None = None,
     kind: str = "daily",
+    now: datetime | None = None,
 ) -> tuple[Digest, list[Path]]:
     """Build the digest of `day` (its configured window) or of an explicit window, and write its files.
 
-    A daily digest records the stories it contains, so the next ones label them « suite ».
+    A daily digest records the stories it contains, so the next ones label them « suite ». Its sources'
+    health is assessed at `now` (by default, the wall clock).
     """
     settings = config.digest
     if window is None:
@@ -70,8 +72,8 @@ def produce_digest(
         length = settings.weekly_window if kind == "weekly" else settings.window
         window = digest_window(day, settings.time, settings.zone, length)
     labels = {key: topic.label for key, topic in config.topics.items()}
+    now = now or utcnow()
     with session_scope(engine) as session:
-        now = utcnow()
         health = assess_all(source_health_rows(session, now), now, settings.zone)
         digest = build_digest(
             session,
@@ -134,7 +136,7 @@ def send_digests(
     for kind in digest_kinds(config, day):
         if not collected_in_window(engine, config, day, kind):
             continue
-        digest, files = produce_digest(engine, config, day=day, out_dir=out_dir, kind=kind)
-        outcomes = send_digest(engine, digest, targets, owner=owner, slack=slack, smtp=smtp, now=now or utcnow())
+        digest, files = produce_digest(engine, config, day=day, out_dir=out_dir, kind=kind, now=now)
+        outcomes = send_digest(engine, digest, targets, owner=owner, slack=slack, smtp=smtp, now=now)
         results.append((digest, files, outcomes))
     return results

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlmodel import Session
 
 from store import desk
-from store.models import Item, MentionStatus, PressMention, utcnow
+from store.models import Item, MentionStatus, PressMention
 from watcher.config import Config
 from watcher.text import fold
 
@@ -43,8 +44,10 @@ def find_citation(title: str, body: str, config: Config) -> Citation:
     return Citation(quote, [name for name, folded in people if folded in everything])
 
 
-def register_item(session: Session, item: Item, outlet: str, config: Config) -> tuple[PressMention, bool]:
-    """Add an item that mentions the collective to the register, « à valider »; once per item."""
+def register_item(
+    session: Session, item: Item, outlet: str, config: Config, now: datetime
+) -> tuple[PressMention, bool]:
+    """Add an item that mentions the collective to the register, « à valider », at `now`; once per item."""
     citation = find_citation(item.title, f"{item.summary} {item.content or ''}", config)
     mention = PressMention(
         item_id=item.id,
@@ -57,6 +60,6 @@ def register_item(session: Session, item: Item, outlet: str, config: Config) -> 
         spokesperson=", ".join(citation.spokespeople) or None,
         status=MentionStatus.A_VALIDER,
         origin="auto",
-        created_at=utcnow(),
+        created_at=now,
     )
     return desk.add_mention(session, mention)

@@ -27,7 +27,7 @@ from sqlalchemy import Engine
 from store import cycles, queries, sources
 from store import parliament as parliament_store
 from store.db import session_scope
-from store.models import FetchOutcome, Source, utcnow
+from store.models import Clock, FetchOutcome, Source, utcnow
 from watcher import search
 from watcher.batch import BatchConflict, SourceBatch
 from watcher.cadence import freshness, next_check, retry_after
@@ -122,6 +122,8 @@ class Collector:
 
     With `workers`, feeds are prepared and batches stored by two worker processes (`watcher/workers.py`).
     They are forked here: a service makes its Collector before it starts any thread, and closes it.
+    `clock` says what « now » is (when items are collected, sources due, leases held); the store worker
+    forks with it, and the prepare worker is handed the moment each feed was fetched.
     """
 
     def __init__(
@@ -132,9 +134,11 @@ class Collector:
         owner: str | None = None,
         lease: timedelta = LEASE,
         workers: bool = False,
+        clock: Clock = utcnow,
     ):
         self.engine = engine
         self.config = config
+        self.clock = clock
         self.scorer = Scorer(config)
         self.tracked = TrackedBills(config)
         # The internal network is reached only at the configured sources' hosts and ports (watcher/netguard.py).
@@ -167,7 +171,7 @@ class Collector:
     def sync_sources(self) -> None:
         with session_scope(self.engine) as session:
             sources.serialise_sync(session)
-            queries.sync_sources(session, source_specs(self.config), utcnow())
+            queries.sync_sources(session, source_specs(self.config), self.clock())
 
     async def run_cycle(
         self,
@@ -219,11 +223,11 @@ class Collector:
         """The named sources, all of them; or as many due ones as the fetcher has free slots, overall and per host."""
         with session_scope(self.engine) as session:
             if names is not None:
-                return sources.claim_due_sources(session, utcnow(), self.owner, self.lease, names)
+                return sources.claim_due_sources(session, self.clock(), self.owner, self.lease, names)
             running = busy or Counter()
             return sources.claim_due_sources(
                 session,
-                utcnow(),
+                self.clock(),
                 self.owner,
                 self.lease,
                 limit=fetcher.max_connections - running.total(),
@@ -233,12 +237,12 @@ class Collector:
 
     def _cycle_started(self) -> int:
         with session_scope(self.engine) as session:
-            return cycles.cycle_started(session, self.owner, utcnow())
+            return cycles.cycle_started(session, self.owner, self.clock())
 
     def _cycle_finished(self, cycle_id: int, report: CycleReport) -> None:
         with session_scope(self.engine) as session:
             cycles.cycle_finished(
-                session, cycle_id, utcnow(), sources=len(report.sources), new=report.new, errors=len(report.errors)
+                session, cycle_id, self.clock(), sources=len(report.sources), new=report.new, errors=len(report.errors)
             )
 
     async def _drain(
@@ -283,7 +287,7 @@ class Collector:
 
         def renew() -> None:
             with session_scope(self.engine) as session:
-                sources.renew_leases(session, self.owner, utcnow() + self.lease)
+                sources.renew_leases(session, self.owner, self.clock() + self.lease)
 
         while True:
             with contextlib.suppress(TimeoutError):
@@ -309,7 +313,7 @@ class Collector:
             await self._turns.done(ticket)
 
     async def _collect_leased(self, source: Source, fetcher: Fetcher, ticket: int) -> SourceReport:
-        started = utcnow()
+        started = self.clock()
         spec = self.config.source(source.name)
         try:
             # A list whose documents are fetched a batch per cycle must be read again even when unchanged.
@@ -319,8 +323,9 @@ class Collector:
                 etag=source.etag if revalidate else None,
                 last_modified=source.last_modified if revalidate else None,
             )
+            fetched = self.clock()
             if result.not_modified:
-                hint = freshness(result.headers, utcnow())
+                hint = freshness(result.headers, fetched)
                 return await self._finish(source, spec, started, FetchOutcome.NOT_MODIFIED, http_status=304, hint=hint)
             body_hash = hashlib.sha256(result.body).hexdigest()
             validators = (result.headers.get("etag"), result.headers.get("last-modified"), body_hash)
@@ -332,10 +337,10 @@ class Collector:
                     FetchOutcome.NOT_MODIFIED,
                     http_status=result.status,
                     validators=validators,
-                    hint=freshness(result.headers, utcnow()),
+                    hint=freshness(result.headers, fetched),
                 )
-            feed, typed = await self._read(spec, result, fetcher, source)
-            hint = freshness(result.headers, utcnow(), feed.ttl_minutes)
+            feed, typed = await self._read(spec, result, fetcher, source, fetched)
+            hint = freshness(result.headers, fetched, feed.ttl_minutes)
             if spec.full_text:
                 feed = await self._with_full_text(feed, fetcher)
             await self._turns.wait(ticket)
@@ -346,7 +351,7 @@ class Collector:
             return report
         except (FetchError, ParseError) as exc:
             status = exc.status if isinstance(exc, FetchError) else None
-            retry = retry_after(exc.retry_after, utcnow()) if isinstance(exc, FetchError) else None
+            retry = retry_after(exc.retry_after, self.clock()) if isinstance(exc, FetchError) else None
             gone = "flux supprimé définitivement (HTTP 410)" if status == 410 else None
             return await self._finish(
                 source,
@@ -368,19 +373,22 @@ class Collector:
             return await self._finish(source, spec, started, FetchOutcome.ERROR, error=message)
 
     async def _read(
-        self, spec: SourceConfig, result: FetchResult, fetcher: Fetcher, source: Source
+        self, spec: SourceConfig, result: FetchResult, fetcher: Fetcher, source: Source, fetched: datetime
     ) -> tuple[PreparedFeed | PackedFeed, dict[str, ParliamentFields]]:
-        """The source's items, and the typed fields of its parliamentary ones by URL."""
+        """The source's items, collected at `fetched`, and the typed fields of its parliamentary ones by URL."""
         if spec.kind == SourceKind.RSS:
             worker = self._preparing
             if worker is not None:
                 try:
-                    return await worker.call("prepare", result.body, result.url, result.content_type, spec), {}
+                    return await worker.call("prepare", result.body, result.url, result.content_type, spec, fetched), {}
                 except WorkerLost:
                     self._preparing = None
-            return await asyncio.to_thread(read_feed, result.body, result.url, result.content_type, spec.name), {}
+            return (
+                await asyncio.to_thread(read_feed, result.body, result.url, result.content_type, spec.name, fetched),
+                {},
+            )
         entries, warning = await self._entries(spec, result, fetcher, source)
-        pairs = [(item, entry) for entry in entries if (item := normalize(entry, spec.name, utcnow())) is not None]
+        pairs = [(item, entry) for entry in entries if (item := normalize(entry, spec.name, fetched)) is not None]
         # Parliamentary entries carry typed fields; they follow their item by URL to the store.
         typed = {item.url: e.parliament for item, e in pairs if isinstance(e, ParliamentEntry)}
         return PreparedFeed([item for item, _ in pairs], warning), typed
@@ -466,13 +474,15 @@ class Collector:
         disable_reason: str | None = None,
     ) -> SourceReport:
         errors = source.consecutive_errors + 1 if outcome == FetchOutcome.ERROR else 0
+        now = self.clock()
         self._finished.append(
             {
                 "source_id": source.id or 0,
                 "owner": self.owner,
                 "started_at": started,
                 "outcome": outcome,
-                "next_check_at": next_check(utcnow(), spec.interval, errors, hint=hint, retry=retry),
+                "now": now,
+                "next_check_at": next_check(now, spec.interval, errors, hint=hint, retry=retry),
                 "http_status": http_status,
                 "error": error,
                 "validators": validators,
@@ -537,14 +547,15 @@ class Collector:
         if self._story_index is None or self._indexed_cycle != cycle:
             # Loaded on the first source with items, and again each cycle, to see what other workers stored;
             # a cycle where nothing changed never pays for it.
-            self._story_index = load_story_index(self.engine, utcnow())
+            self._story_index = load_story_index(self.engine, self.clock())
             self._indexed_cycle = cycle
         try:
             with session_scope(self.engine) as session:
                 # Lock the source and check the lease first: a worker that lost it must not store anything.
                 sources.held_source(session, source.id or 0, self.owner)
+                now = self.clock()
                 batch = SourceBatch(
-                    session, self.config, self.scorer, self.tracked, self._story_index, source.id or 0, spec
+                    session, self.config, self.scorer, self.tracked, self._story_index, source.id or 0, spec, now
                 )
                 counts = batch.store(feed, typed)
                 sources.record_fetch(
@@ -553,7 +564,8 @@ class Collector:
                     self.owner,
                     started_at=started,
                     outcome=FetchOutcome.OK,
-                    next_check_at=next_check(utcnow(), spec.interval, hint=hint),
+                    now=now,
+                    next_check_at=next_check(now, spec.interval, hint=hint),
                     http_status=http_status,
                     counts=(counts.new, counts.updated, counts.unchanged),
                     validators=validators,

@@ -13,7 +13,6 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from store.models import utcnow
 from watcher.config import SourceConfig
 from watcher.normalize import Item, normalize
 from watcher.parse.feed import parse_feed
@@ -57,10 +56,10 @@ def story_text(item: Item) -> tuple[str, str, datetime]:
     return item.title, item.summary, item.published
 
 
-def read_feed(body: bytes, url: str, content_type: str, source: str) -> PreparedFeed:
+def read_feed(body: bytes, url: str, content_type: str, source: str, collected_at: datetime) -> PreparedFeed:
     """The normalised items only: the batch then makes documents and judgements for the new ones alone."""
     parsed = parse_feed(body, url, content_type)
-    items = [item for entry in parsed.entries if (item := normalize(entry, source, utcnow())) is not None]
+    items = [item for entry in parsed.entries if (item := normalize(entry, source, collected_at)) is not None]
     return PreparedFeed(items, parsed.warning, parsed.ttl_minutes)
 
 
@@ -75,8 +74,10 @@ class FeedPreparer:
         # By the hash of (URL, content hash): a collision only means the batch makes that item's document itself.
         self._made: OrderedDict[int, None] = OrderedDict()
 
-    def prepare(self, body: bytes, url: str, content_type: str, spec: SourceConfig) -> PreparedFeed:
-        feed = read_feed(body, url, content_type, spec.name)
+    def prepare(
+        self, body: bytes, url: str, content_type: str, spec: SourceConfig, collected_at: datetime
+    ) -> PreparedFeed:
+        feed = read_feed(body, url, content_type, spec.name, collected_at)
         wanted = [n for n, item in enumerate(feed.items) if self._first_time(item)]
         made = story_docs([story_text(feed.items[n]) for n in wanted])
         for n, doc in zip(wanted, made, strict=True):
@@ -84,8 +85,10 @@ class FeedPreparer:
             feed.judgements[n] = self.scorer.judge(feed.items[n], spec)
         return feed
 
-    def packed(self, body: bytes, url: str, content_type: str, spec: SourceConfig) -> PackedFeed:
-        feed = self.prepare(body, url, content_type, spec)
+    def packed(
+        self, body: bytes, url: str, content_type: str, spec: SourceConfig, collected_at: datetime
+    ) -> PackedFeed:
+        feed = self.prepare(body, url, content_type, spec, collected_at)
         return PackedFeed(feed.warning, feed.ttl_minutes, pickle.dumps(feed, protocol=pickle.HIGHEST_PROTOCOL))
 
     def _first_time(self, item: Item) -> bool:

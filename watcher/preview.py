@@ -167,13 +167,16 @@ class PreviewRun:
     unreadable: list[str]  # one French line per input that could not be read, in input order
 
 
-def preview(inputs: list[str], config: Config, source: SourceConfig | None = None) -> PreviewRun:
+def preview(
+    inputs: list[str], config: Config, source: SourceConfig | None = None, now: datetime | None = None
+) -> PreviewRun:
     """Judge every item of every input, clustering stories across the whole run, deterministically.
 
     An input that cannot be read (an HTML page, a missing file…) is named in `unreadable`; the others are judged.
     With `source`, every item is judged as that source's, with its weight and default themes, as collection
     judges it; otherwise an item whose feed is named like a source of the configuration is judged as that
-    source's, and any other item as from no source.
+    source's, and any other item as from no source. The items are collected at `now` (by default, the wall
+    clock's now): an undated one is dated then.
     """
     unreadable: list[str] = []
 
@@ -188,7 +191,7 @@ def preview(inputs: list[str], config: Config, source: SourceConfig | None = Non
                     unreadable.append(str(exc))
         return batches
 
-    collected_at = utcnow()
+    collected_at = now or utcnow()
     scorer = Scorer(config)
     tracked = TrackedBills(config)
     sources = {spec.name: spec for spec in config.sources}

@@ -19,7 +19,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import Engine
 
-from store.models import utcnow
+from store.models import Clock, utcnow
 from watcher.config import Config
 from watcher.desk import start_listener
 from watcher.pipeline import Collector, CycleReport
@@ -46,10 +46,12 @@ class Service:
         deliver: Callable[[], object] | None = None,
         watch: Callable[[], object] | None = None,
         workers: bool = False,
+        clock: Clock = utcnow,
     ):
         self.engine = engine
         self.config = config
-        self.collector = Collector(engine, config, workers=workers)  # forks its workers: before any thread
+        self.clock = clock
+        self.collector = Collector(engine, config, workers=workers, clock=clock)  # forks its workers: before any thread
         self.write_digest = write_digest
         self.deliver_pass = deliver
         self.watch_pass = watch  # tells the ops channel when the service stops working (watcher/ops.py)
@@ -82,7 +84,7 @@ class Service:
 
     async def digest(self) -> None:
         async with self._busy:
-            today = utcnow().astimezone(self.config.digest.zone).date()
+            today = self.clock().astimezone(self.config.digest.zone).date()
             summary = await asyncio.to_thread(self.write_digest, today)
             log.info("synthèse du %s : %s", f"{today:%d/%m/%Y}", summary)
 
@@ -114,6 +116,7 @@ class Service:
             loop.add_signal_handler(signum, self.stopping.set)
         self.collector.sync_sources()
         digest_config = self.config.digest
+        # APScheduler runs its jobs by the wall clock: their first run times are read from it, not from self.clock.
         scheduler = AsyncIOScheduler(timezone=digest_config.zone)
         scheduler.add_job(
             self.tick,
@@ -144,7 +147,7 @@ class Service:
             scheduler.add_job(
                 self.watch, IntervalTrigger(seconds=WATCH_SECONDS), id="watch", max_instances=1, coalesce=True
             )
-        local_now = utcnow().astimezone(digest_config.zone)
+        local_now = self.clock().astimezone(digest_config.zone)
         if local_now.time() >= digest_config.time:
             # Catch up after a restart: the digest run is keyed by (day, channel), so an already sent one is skipped.
             scheduler.add_job(self.digest, id="digest-catch-up", next_run_time=utcnow())

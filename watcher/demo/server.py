@@ -22,9 +22,9 @@ class _QuietHandler(SimpleHTTPRequestHandler):
 
 
 @contextmanager
-def serve_directory(directory: Path) -> Iterator[str]:
-    """Serve `directory` on a free port of 127.0.0.1; yields the base URL."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(_QuietHandler, directory=str(directory)))
+def serve_directory(directory: Path, port: int = 0) -> Iterator[str]:
+    """Serve `directory` on 127.0.0.1, on `port` or a free one; yields the base URL."""
+    server = ThreadingHTTPServer(("127.0.0.1", port), partial(_QuietHandler, directory=str(directory)))
     thread = threading.Thread(
         target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="demo-server", daemon=True
     )
