@@ -127,7 +127,7 @@ def collect_at(engine: Engine, config: Config, name: str, at: datetime) -> None:
     with session_scope(engine) as session:
         queries.sync_sources(session, source_specs(config), at)
         source_id = session.exec(select(Source.id).where(Source.name == name)).one()
-        batch = SourceBatch(session, config, Scorer(config), TrackedBills(config), index, source_id or 0, spec)
+        batch = SourceBatch(session, config, Scorer(config), TrackedBills(config), index, source_id or 0, spec, at)
         batch.store(PreparedFeed(items), {})
 
 

@@ -21,7 +21,8 @@ from watcher.demo.runner import SNAPSHOT_DIR
     ("now", "day"),
     [
         ("2026-11-23T07:00", "2026-11-23"),  # the morning the snapshot was written for
-        ("2027-07-14T12:00", "2027-07-14"),  # months later, the snapshot is read as just written
+        # Months later, the snapshot is read as just written; past 07:30 its digest is the next morning's.
+        ("2027-07-14T12:00", "2027-07-15"),
         (None, None),  # as a user runs it: on the day it runs, whichever it is
     ],
 )

@@ -92,7 +92,7 @@ async def verdict(request: Request) -> Response:
             allowed = (view.score.topics if view.score else None) or [NO_TOPIC]
             if topic not in allowed:
                 raise HTTPException(400, f"Thème « {topic} » absent de cet article (thèmes : {', '.join(allowed)}).")
-            return record_verdict(session, item_id=item_id, topic=topic, verdict=value, who=who)
+            return record_verdict(session, item_id=item_id, topic=topic, verdict=value, who=who, now=desk_.now())
 
     changed = await run_in_threadpool(work)
     label = VERDICT_LABELS[value].lower()
@@ -109,7 +109,7 @@ async def tribune(request: Request) -> Response:
     def work() -> bool:
         with session_scope(desk_.engine) as session:
             try:
-                return desk.flag(session, item_id, note=note, who=who)[1]
+                return desk.flag(session, item_id, note=note, who=who, now=desk_.now())[1]
             except desk.DeskError:
                 raise _missing(item_id) from None
 
@@ -126,7 +126,7 @@ async def mentions_us(request: Request) -> Response:
             view = store_desk.item_view(session, item_id)
             if view is None:
                 raise _missing(item_id)
-            return store_desk.mentions_us(session, view, who, desk_.zone)
+            return store_desk.mentions_us(session, view, who, desk_.zone, now=desk_.now())
 
     changed = await run_in_threadpool(work)
     security.flash(

@@ -82,7 +82,7 @@ async def decide(request: Request) -> Response:
             mention = store_desk.get_mention(session, mention_id)
             if mention is None:
                 raise HTTPException(404, f"Parution n° {mention_id} introuvable.")
-            return store_desk.set_mention_status(session, mention, status, who), mention.title
+            return store_desk.set_mention_status(session, mention, status, who, now=desk_.now()), mention.title
 
     changed, title = await run_in_threadpool(work)
     label = desk.MENTION_LABELS[status]
@@ -109,6 +109,7 @@ async def add(request: Request) -> Response:
                 quote=form.get("citation"),
                 spokesperson=form.get("porte_parole"),
                 who=who,
+                now=desk_.now(),
             )
 
     try:

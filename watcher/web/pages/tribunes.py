@@ -57,6 +57,7 @@ async def update(request: Request) -> Response:
                 session,
                 item_id,
                 desk_.config,
+                now=desk_.now(),
                 status=status,
                 outlet=values.get("media") or None,
                 deadline=deadline,
