@@ -74,6 +74,10 @@ def test_past_the_budget_items_wait_for_the_digest_but_the_collective_never_wait
     assert len(held) == 3
     for title in held:
         assert "au-delà du quota d'alertes (2 par jour) → synthèse" in decisions[title][1]
+    with session_scope(engine) as session:
+        summaries = dict(session.exec(select(Item.title, Score.summary).join(Score)).all())
+    # In words, for the digest: why it would have alerted, and why it waits.
+    assert summaries[URGENT[2][0]].startswith("décision sur l'AME (« vote »), au-delà du quota d'alertes du jour")
     assert decisions[MENTION[0]][0] == "alert"
     with session_scope(engine) as session:
         alerted_stories = set(session.exec(select(Delivery.story_id).where(Delivery.kind == "alert")).all())

@@ -337,12 +337,15 @@ class SourceBatch:
             story = judged.story_id
             if judgement.decision == "alert" and story is not None and story not in alerted and story not in opened:
                 if used >= budget and not judgement.mentions:
+                    # The reader sees why it would have alerted, and why it did not.
+                    held = f"{judgement.alert_reason}, au-delà du quota d'alertes du jour"
+                    summary = judgement.summary.replace(f"alerte : {judgement.alert_reason}", held, 1)
                     judgement = replace(
                         judgement,
                         decision="digest",
                         alert_reason=None,
                         why=[*judgement.why, f"au-delà du quota d'alertes ({budget} par jour) → synthèse"],
-                        summary=f"{judgement.summary} · au-delà du quota d'alertes",
+                        summary=summary if summary != judgement.summary else f"{summary} · {held}",
                     )
                 else:
                     used += 1
