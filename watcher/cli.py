@@ -814,7 +814,7 @@ def demo(
     configure_logging(config.digest.zone, logging.WARNING)  # what goes wrong on the way, in French
     moment = in_zone(instant(now), config.digest.zone) if now is not None else state.fixed_now()
     console.print("[bold]Démonstration de la veille Action Patients[/] (hors ligne, instantané embarqué)")
-    result = run_demo(config, out, on_source_done=_print_source, now=moment)
+    result = run_demo(config, out, on_source_done=_print_source, now=moment, workers=_workers())
     report, digest_result = result.report, result.digest
     elapsed = time.monotonic() - started
     with session_scope(make_engine(f"sqlite:///{result.database}")) as session:
