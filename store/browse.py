@@ -8,8 +8,8 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from store.desk import ItemView
-from store.models import Item, ParliamentItem, Score, Source, Story
-from store.queries import ScoredItem, within
+from store.models import Item, ParliamentItem, Score, Source
+from store.queries import ScoredItem, scored_query, within
 
 
 def period_items(
@@ -22,15 +22,7 @@ def period_items(
     limit: int = 2000,
 ) -> list[ScoredItem]:
     """Scored items collected in [start, end), best first."""
-    query = (
-        select(Item, Score, Source, Story)
-        .join(Score, col(Score.item_id) == col(Item.id))
-        .join(Source, col(Source.id) == col(Item.source_id))
-        .join(Story, col(Story.id) == col(Item.story_id), isouter=True)
-        .order_by(col(Score.score).desc(), col(Item.published_at).desc(), col(Item.id))
-        .limit(limit)
-    )
-    query = within(query, start, end, decisions)
+    query = within(scored_query().limit(limit), start, end, decisions)
     if source is not None:
         query = query.where(col(Source.name) == source)
     return [ScoredItem(*row) for row in session.exec(query).all()]

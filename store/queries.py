@@ -301,6 +301,17 @@ class ScoredItem:
     story: Story | None
 
 
+def scored_query() -> Select:
+    """Items with their score, source and story, best first (ties: latest published, then id)."""
+    return (
+        select(Item, Score, Source, Story)
+        .join(Score, col(Score.item_id) == col(Item.id))
+        .join(Source, col(Source.id) == col(Item.source_id))
+        .join(Story, col(Story.id) == col(Item.story_id), isouter=True)
+        .order_by(col(Score.score).desc(), col(Item.published_at).desc(), col(Item.id))
+    )
+
+
 def scored_items(
     session: Session,
     *,
@@ -310,14 +321,7 @@ def scored_items(
     topic: str | None = None,
     limit: int | None = None,
 ) -> list[ScoredItem]:
-    query = (
-        select(Item, Score, Source, Story)
-        .join(Score, col(Score.item_id) == col(Item.id))
-        .join(Source, col(Source.id) == col(Item.source_id))
-        .join(Story, col(Story.id) == col(Item.story_id), isouter=True)
-        .order_by(col(Score.score).desc(), col(Item.published_at).desc(), col(Item.id))
-    )
-    query = within(query, collected_from, collected_to, decisions)
+    query = within(scored_query(), collected_from, collected_to, decisions)
     rows = [ScoredItem(*row) for row in session.exec(query).all()]
     if topic is not None:
         # Topics are a JSON list; filtering in Python keeps one query for SQLite and PostgreSQL.
