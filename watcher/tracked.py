@@ -5,8 +5,8 @@ The rule is deliberately small and explicit, and writes its own `why` line:
   and dispositif) reaches the digest in one of the dossier's `alert_topics`
   (by default the AME and the hospital and access to care) is an alert:
   « amendement sur le texte suivi « PLFSS 2027 » (Aide médicale d'État (AME))
-  → alerte ». A tax
-  amendment to the same bill (TVS, IFI) is not: nothing in its text is ours;
+  → alerte ». A tax amendment to the same bill (TVS, IFI) is not: nothing in
+  its text is ours;
 - every other text, report or amendment on a tracked bill is at least in the
   digest, labelled with its bill, so that the Parlement section follows it.
 It runs after the theme scoring and only ever raises a decision.

@@ -5,8 +5,9 @@ day's budget all depend on the order batches are stored in. Feeds are fetched an
 each claimed source stores its batch only after every source claimed before it has stored or failed.
 Sources are claimed in name order, so two runs over the same feeds store them in the same order.
 
-A source answering slowly holds back the storing, not the fetching, of those claimed after it, for at
-most the fetch deadline.
+A source answering slowly holds back the storing, not the fetching, of those claimed after it, for as
+long as its own fetching takes: its feed, and its articles when it has `full_text` (each request has
+its deadline). Alerts of the sources after it go out that much later.
 """
 
 from __future__ import annotations
