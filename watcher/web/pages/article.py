@@ -21,7 +21,7 @@ from store.models import Role
 from store.verdicts import record_verdict
 from watcher import desk
 from watcher.web import security
-from watcher.web.app import Desk, back, render
+from watcher.web.page import Desk, back, render
 
 VERDICT_LABELS = {"pertinent": "Pertinent", "hors_sujet": "Hors sujet"}
 DECISION_LABELS = {"alert": "alerte", "digest": "synthèse", "drop": "écarté"}

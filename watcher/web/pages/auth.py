@@ -9,7 +9,7 @@ from starlette.routing import Route
 
 from store.db import session_scope
 from watcher.web import accounts, security
-from watcher.web.app import Desk, back, render
+from watcher.web.page import Desk, back, render
 
 
 def _next_page(text: object) -> str:

@@ -18,7 +18,7 @@ from store.db import session_scope
 from store.models import MentionStatus, PressMention, Role
 from watcher import desk, exports
 from watcher.web import security
-from watcher.web.app import Desk, back, render
+from watcher.web.page import Desk, back, render
 
 PAGE = "/on-parle-de-nous"
 DOWNLOADS = {

@@ -17,7 +17,7 @@ from watcher.health import assess_all, with_configured
 from watcher.pipeline import source_specs
 from watcher.rules_stats import rule_stats
 from watcher.web import security
-from watcher.web.app import Desk, back, render
+from watcher.web.page import Desk, back, render
 
 
 def sources(request: Request) -> Response:

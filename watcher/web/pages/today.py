@@ -14,7 +14,7 @@ from store.db import session_scope
 from store.queries import ScoredItem
 from watcher.search import SearchQueryError, search
 from watcher.web import security
-from watcher.web.app import Desk, render
+from watcher.web.page import Desk, render
 
 DECISIONS = {"alert": "alertes", "digest": "synthèse", "drop": "écartés"}
 MENTION_SECTION = ("mention", "On parle de nous")

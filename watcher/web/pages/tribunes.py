@@ -15,7 +15,7 @@ from store.db import session_scope
 from store.models import Role, TribuneStatus
 from watcher import desk
 from watcher.web import security
-from watcher.web.app import Desk, back, render
+from watcher.web.page import Desk, back, render
 
 
 def tribunes(request: Request) -> Response:
