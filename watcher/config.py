@@ -51,6 +51,15 @@ class Problem:
     also: tuple[str | int, ...] | None = None
 
 
+def _first_or_twin(
+    problems: list[Problem], first: dict[str, int], section: str, index: int, field: str, value: str, saying: str
+) -> None:
+    """Remember where `value` first stands in `section`; a second entry with it is a fault pointing at both."""
+    if value in first:
+        problems.append(Problem((section, index, field), f"{saying} « {value} »", also=(section, first[value], field)))
+    first.setdefault(value, index)
+
+
 class ConfigProblems(ValueError):
     """Raised by a validator that checks several entries at once, so that each fault points at its own entry."""
 
@@ -459,15 +468,9 @@ class Config(_Strict):
         problems: list[Problem] = []
         first_source: dict[str, int] = {}
         for index, source in enumerate(self.sources):
-            if source.name in first_source:
-                problems.append(
-                    Problem(
-                        ("sources", index, "name"),
-                        f"deux sources portent le même nom « {source.name} »",
-                        also=("sources", first_source[source.name], "name"),
-                    )
-                )
-            first_source.setdefault(source.name, index)
+            _first_or_twin(
+                problems, first_source, "sources", index, "name", source.name, "deux sources portent le même nom"
+            )
             for position, topic in enumerate(source.topics):
                 if topic not in known:
                     problems.append(
@@ -479,15 +482,15 @@ class Config(_Strict):
                     )
         first_dossier: dict[str, int] = {}
         for index, dossier in enumerate(self.dossiers):
-            if dossier.label in first_dossier:
-                problems.append(
-                    Problem(
-                        ("dossiers", index, "label"),
-                        f"deux dossiers portent le même libellé « {dossier.label} »",
-                        also=("dossiers", first_dossier[dossier.label], "label"),
-                    )
-                )
-            first_dossier.setdefault(dossier.label, index)
+            _first_or_twin(
+                problems,
+                first_dossier,
+                "dossiers",
+                index,
+                "label",
+                dossier.label,
+                "deux dossiers portent le même libellé",
+            )
             for position, name in enumerate(dossier.sources):
                 if name not in first_source:
                     problems.append(
