@@ -706,10 +706,11 @@ class Scorer:
         for key, result in ranked:
             if key not in kept and (kept or not result.hits):
                 continue
-            if not any(hit.value >= SUMMARY_MIN_POINTS for hit in result.hits):
+            telling = [hit for hit in result.hits if hit.value >= SUMMARY_MIN_POINTS][:SUMMARY_TERMS]
+            if not telling:
                 continue
             places: dict[str, list[str]] = {}
-            for hit in [hit for hit in result.hits if hit.value >= SUMMARY_MIN_POINTS][:SUMMARY_TERMS]:
+            for hit in telling:
                 places.setdefault(hit.where, []).append(hit.text)
             found = " ; ".join(f"{', '.join(texts)} — dans le {where}" for where, texts in places.items())
             part = f"{labels[key]} : {found}"
