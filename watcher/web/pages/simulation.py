@@ -95,6 +95,8 @@ def parse_exclusions(text: str) -> list[str]:
 
 
 def _whole_number(text: str, label: str, low: int, high: int) -> int:
+    if not text.strip():
+        raise FormError(f"{label} : à remplir (nombre entier de {low} à {high})")
     try:
         value = int(text.strip())
     except ValueError:
