@@ -92,6 +92,7 @@ def test_the_daily_budget_is_replayed_and_never_holds_the_collective_back(
     assert held.change == Change.TO_DIGEST and held.url == data.LAVAL["link"]
     assert held.before.alert_reason == "fermeture annoncée (« urgences fermées »)"
     assert held.after.alert_reason is None
+    assert held.after.held and not held.before.held
 
 
 def test_the_window_counts_back_from_the_injected_now(engine: Engine, tmp_path: Path, server: LocalServer) -> None:
@@ -157,7 +158,13 @@ def test_preview_archive_json_gives_one_line_per_change(archive_workspace: Path)
         ("entering", data.KINE_LEAD["link"]),
         ("leaving", data.PEDIATRICS["link"]),
     ]
-    assert rows[0]["before"] == {"score": 0, "decision": "drop", "topics": [], "alert_reason": None}
+    assert rows[0]["before"] == {
+        "score": 0,
+        "decision": "drop",
+        "topics": [],
+        "alert_reason": None,
+        "held_by_budget": False,
+    }
     assert rows[0]["after"]["decision"] == "digest" and rows[0]["after"]["topics"] == ["hopital"]
 
 

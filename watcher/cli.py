@@ -469,7 +469,8 @@ def _preview_archive(inputs: list[str], as_json: bool, source: str | None, days:
                 f"  {escape(changed.source)} · {moment(changed.published)} · n° {changed.item_id}",
                 f"  {_DECISION_LABELS[before.decision]} {before.score} → "
                 f"[bold]{_DECISION_LABELS[after.decision]} {after.score}[/]"
-                + (f" ({escape(after.alert_reason)})" if after.alert_reason else ""),
+                + (f" ({escape(after.alert_reason)})" if after.alert_reason else "")
+                + (" (quota d'alertes du jour atteint)" if after.held else ""),
             ]
     if not result.changes:
         lines += ["", "Aucun article ne changerait de décision."]

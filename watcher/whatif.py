@@ -59,10 +59,12 @@ class Decided:
     decision: str
     topics: tuple[str, ...]
     alert_reason: str | None
+    held: bool = False  # an alert sent to the digest by the day's alert budget
 
     @classmethod
-    def of(cls, judgement: Judgement) -> Decided:
-        return cls(judgement.score, judgement.decision, tuple(judgement.topics), judgement.alert_reason)
+    def of(cls, judged: tuple[Judgement, bool]) -> Decided:
+        judgement, held = judged
+        return cls(judgement.score, judgement.decision, tuple(judgement.topics), judgement.alert_reason, held)
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -70,6 +72,7 @@ class Decided:
             "decision": self.decision,
             "topics": list(self.topics),
             "alert_reason": self.alert_reason,
+            "held_by_budget": self.held,
         }
 
 
@@ -131,9 +134,9 @@ def compare(
     changes: list[ChangedItem] = []
     rescored = 0
     for row, old, new in zip(stored, before, after, strict=True):
-        change = _change(old.decision, new.decision)
+        change = _change(old[0].decision, new[0].decision)
         if change is None:
-            rescored += old.score != new.score
+            rescored += old[0].score != new[0].score
             continue
         item = row.item
         changes.append(
@@ -171,7 +174,7 @@ def _change(old: str, new: str) -> Change | None:
     return Change.TO_ALERT if new == "alert" else Change.TO_DIGEST
 
 
-def _judge_all(stored: Sequence[StoredForJudging], config: Config) -> list[Judgement]:
+def _judge_all(stored: Sequence[StoredForJudging], config: Config) -> list[tuple[Judgement, bool]]:
     scorer, tracked = Scorer(config), TrackedBills(config)
     sources = {spec.name: spec for spec in config.sources}
     judgements = []
@@ -193,8 +196,9 @@ def _judge_all(stored: Sequence[StoredForJudging], config: Config) -> list[Judge
 
 def within_daily_budget(
     judged: Iterable[tuple[datetime, int | None, Judgement]], budget: int, zone: ZoneInfo
-) -> list[Judgement]:
-    """The judgements, in collection order, with the alerts past a day's budget of stories sent to the digest.
+) -> list[tuple[Judgement, bool]]:
+    """The judgements, in collection order, with the alerts past a day's budget of stories sent to the digest
+    (and marked held).
 
     As in watcher/batch.py: a story alerted once that day costs nothing more, and a mention of the collective
     always alerts, though it counts.
@@ -206,11 +210,11 @@ def within_daily_budget(
             today = opened.setdefault(collected_at.astimezone(zone).date(), set())
             if story is None or story not in today:
                 if len(today) >= budget and not judgement.mentions:
-                    judgement = replace(judgement, decision="digest", alert_reason=None)
-                else:
-                    # An item without a story opens one of its own: a key no stored story has.
-                    today.add(story if story is not None else -len(today) - 1)
-        kept.append(judgement)
+                    kept.append((replace(judgement, decision="digest", alert_reason=None), True))
+                    continue
+                # An item without a story opens one of its own: a key no stored story has.
+                today.add(story if story is not None else -len(today) - 1)
+        kept.append((judgement, False))
     return kept
 
 
