@@ -60,6 +60,23 @@ COMMANDS: dict[str, Command] = {
             (("absent.xml",), 1, "absent.xml : fichier introuvable"),
             (("--json",), 2, "argument manquant : FICHIER_OU_URL"),
             (("--source", "Le Canard", str(FEED)), 1, UNKNOWN_SOURCE.format("Le Canard")),
+            (
+                ("--archive",),
+                2,
+                "--archive demande --config AUTRE.yaml, la configuration à comparer à celle en service",
+            ),
+            (("--archive", "--config", "autre.yaml", "--days", "0"), 2, "--days : 0 jours, hors limites (de 1 à 366)"),
+            (("--archive", "--config", "absente.yaml"), 2, "absente.yaml : fichier de configuration introuvable"),
+            (
+                ("--archive", "--config", "autre.yaml", str(FEED)),
+                2,
+                f"--archive rejuge les articles déjà collectés : retirez « {FEED} »",
+            ),
+            (
+                ("--config", "autre.yaml", str(FEED)),
+                2,
+                "--config après « preview » ne sert qu'avec --archive (la configuration à comparer)",
+            ),
         ),
     ),
     "digest": Command(
