@@ -493,15 +493,17 @@ def deliver() -> None:
     sender = _slack_sender()
     engine = _engine_ready()
     report = deliver_pass(engine, config, sender, owner=worker_name(), now=state.fixed_now())
+    updated = f", {counted(report.updated, 'alerte mise à jour', 'alertes mises à jour')}" if report.updated else ""
     if report.held:
-        console.print("Heures calmes : les alertes attendent le matin.", highlight=False)
-        return
-    console.print(
-        f"{counted(report.sent, 'alerte envoyée', 'alertes envoyées')}, "
-        f"{counted(report.adopted, 'déjà publiée retrouvée', 'déjà publiées retrouvées')}, "
-        f"{report.skipped} sans nouveauté, {report.retried} à réessayer, {counted(report.failed, 'échec', 'échecs')}.",
-        highlight=False,
-    )
+        console.print(f"Heures calmes : les alertes attendent le matin{updated}.", highlight=False)
+    else:
+        console.print(
+            f"{counted(report.sent, 'alerte envoyée', 'alertes envoyées')}, "
+            f"{counted(report.adopted, 'déjà publiée retrouvée', 'déjà publiées retrouvées')}{updated}, "
+            f"{report.skipped} sans nouveauté, {report.retried} à réessayer, "
+            f"{counted(report.failed, 'échec', 'échecs')}.",
+            highlight=False,
+        )
     for error in report.errors:
         errors.print(f"[yellow]attention[/] : {error}", highlight=False)
     if report.failed:
