@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import os
 import shlex
 import subprocess
 import sys
@@ -585,7 +584,9 @@ def verdict_command(
         raise fail(f"thème inconnu « {topic} » (thèmes : {', '.join(config.topics)})")
     if yes == no:
         raise fail("indiquez soit --yes (pertinent), soit --no (hors sujet)")
-    author = who or os.environ.get("USER") or "cli"
+    from watcher.desk import default_who
+
+    author = who or default_who()  # as every desk command from the terminal names its author
     value = "pertinent" if yes else "hors_sujet"
     engine = _engine_ready()
     try:
