@@ -97,7 +97,7 @@ def flag_tribune(
     if tribune is not None:
         if note and note != tribune.note:
             tribune.note = note
-            tribune.updated_at = now
+            tribune.updated_at, tribune.updated_by = now, who
             session.flush()
             outbox.enqueue_refresh(session, item_id=item_id, now=now)
         return tribune, False
@@ -133,6 +133,7 @@ def update_tribune(
     session: Session,
     tribune: Tribune,
     *,
+    who: str,
     now: datetime,
     status: str | None = None,
     outlet: str | None = None,
@@ -150,7 +151,7 @@ def update_tribune(
     ):
         if value is not None:
             setattr(tribune, name, value)
-    tribune.updated_at = now
+    tribune.updated_at, tribune.updated_by = now, who
     session.flush()
     if (tribune.status, tribune.note) != shown_before:
         outbox.enqueue_refresh(session, item_id=tribune.item_id, now=now)

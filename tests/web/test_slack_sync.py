@@ -85,6 +85,7 @@ def test_an_action_on_the_desk_edits_the_alert_in_slack(desk: Served, slack: fak
 
     # A tribune moved on from the Tribunes page is the next edit; nothing is sent twice.
     assert client.post(f"/tribunes/{lead}", data={"csrf": token, "statut": "en rédaction"}).status_code == 303
+    assert "modifiée par coordination le 24/11/2026" in html.unescape(client.get("/tribunes").text)
     assert (
         client.post(
             f"/article/{desk.data.hostile_link_id}/avis", data={"csrf": token, "theme": "hopital", "avis": "hors_sujet"}
@@ -94,8 +95,9 @@ def test_an_action_on_the_desk_edits_the_alert_in_slack(desk: Served, slack: fak
     then = deliver(desk.engine, desk.config, sender, owner="test", now=deskdata.NOW + timedelta(minutes=2))
     assert then.updated == 1  # the item without an alert queued nothing
     assert len(slack.calls("chat.update")) == 4
-    assert _state(slack.calls("chat.update")[-1]["blocks"])[-1].startswith(
-        "🖋️ Tribune en rédaction — signalée par coordination"
+    assert _state(slack.calls("chat.update")[-1]["blocks"])[-1] == (
+        "🖋️ Tribune en rédaction — signalée par coordination, 24/11 10:00 · modifiée par coordination, 24/11 10:00"
+        " : « à creuser »"
     )
 
 
