@@ -140,6 +140,10 @@ def state_lines(session: Session, item_id: int, zone: ZoneInfo) -> list[str]:
             f"🖋️ Tribune {_TRIBUNE_LABELS.get(tribune.status, tribune.status)} — signalée par {tribune.flagged_by}, "
             f"{_when(tribune.flagged_at, zone)}"
         )
+        # The flagger's own note on a tribune still « à étudier » is part of the flag, not news.
+        moved_on = tribune.updated_by != tribune.flagged_by or tribune.status != "a_etudier"
+        if tribune.updated_by and tribune.updated_at and moved_on:
+            line += f" · modifiée par {tribune.updated_by}, {_when(tribune.updated_at, zone)}"
         result.append(line + (f" : « {tribune.note} »" if tribune.note else ""))
     mention = desk.mention_for_item(session, item_id)
     if mention is not None:

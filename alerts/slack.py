@@ -51,6 +51,9 @@ PERMANENT_ERRORS = frozenset(
         "invalid_blocks",
         "msg_too_long",
         "no_text",
+        "message_not_found",  # an alert deleted in Slack: nothing left to update
+        "cant_update_message",
+        "edit_window_closed",
     }
 )
 
@@ -171,7 +174,8 @@ class SlackSender:
     Posting retries only on 429 (Slack then guarantees nothing was posted);
     a connection error or a 5xx while posting may hide a message that did get
     through, so those go back to the dispatcher, which looks for the message's
-    marker in the channel history before trying again. Reads retry on both.
+    marker in the channel history before trying again. Reads retry on both, and so
+    do edits: an edit replaces the message whole, so one sent twice changes nothing.
     """
 
     def __init__(self, token: str, base_url: str | None = None, *, max_retries: int = 3):
@@ -242,6 +246,10 @@ class SlackSender:
             unfurl_media=False,
         )
         return str(response["ts"])
+
+    def update(self, channel_id: str, ts: str, text: str, blocks: list[dict[str, Any]]) -> None:
+        """Replace the text and blocks of the message `ts` (an alert showing the desk's new state)."""
+        self.reader.chat_update(channel=channel_id, ts=ts, text=text, blocks=blocks)
 
     def find(self, channel_id: str, key: str, oldest: datetime, thread_ts: str | None = None) -> str | None:
         """The ts of a message carrying our marker, posted since `oldest` (top level or in a thread)."""

@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from store import outbox
 from store.models import Item, Score, Verdict, VerdictValue
 
 
@@ -15,7 +16,17 @@ class UnknownItemError(LookupError):
 
 
 def record_verdict(session: Session, *, item_id: int, topic: str, verdict: str, who: str, now: datetime) -> bool:
-    """Insert or update the verdict of `who` on (item, topic), given at `now`; True when something changed."""
+    """Insert or update the verdict of `who` on (item, topic), given at `now`; True when something changed.
+
+    A change also plans the update of the item's alert in Slack, which shows each person's latest verdict.
+    """
+    changed = _write_verdict(session, item_id=item_id, topic=topic, verdict=verdict, who=who, now=now)
+    if changed:
+        outbox.enqueue_refresh(session, item_id=item_id, now=now)
+    return changed
+
+
+def _write_verdict(session: Session, *, item_id: int, topic: str, verdict: str, who: str, now: datetime) -> bool:
     value = VerdictValue(verdict)  # ValueError on anything but pertinent / hors_sujet
     if session.get(Item, item_id) is None:
         raise UnknownItemError(item_id)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import os
 import shlex
 import subprocess
 import sys
@@ -579,15 +578,17 @@ def deliver() -> None:
     sender = _slack_sender()
     engine = _engine_ready()
     report = deliver_pass(engine, config, sender, owner=worker_name(), now=state.fixed_now())
+    updated = f", {counted(report.updated, 'alerte mise à jour', 'alertes mises à jour')}" if report.updated else ""
     if report.held:
-        console.print("Heures calmes : les alertes attendent le matin.", highlight=False)
-        return
-    console.print(
-        f"{counted(report.sent, 'alerte envoyée', 'alertes envoyées')}, "
-        f"{counted(report.adopted, 'déjà publiée retrouvée', 'déjà publiées retrouvées')}, "
-        f"{report.skipped} sans nouveauté, {report.retried} à réessayer, {counted(report.failed, 'échec', 'échecs')}.",
-        highlight=False,
-    )
+        console.print(f"Heures calmes : les alertes attendent le matin{updated}.", highlight=False)
+    else:
+        console.print(
+            f"{counted(report.sent, 'alerte envoyée', 'alertes envoyées')}, "
+            f"{counted(report.adopted, 'déjà publiée retrouvée', 'déjà publiées retrouvées')}{updated}, "
+            f"{report.skipped} sans nouveauté, {report.retried} à réessayer, "
+            f"{counted(report.failed, 'échec', 'échecs')}.",
+            highlight=False,
+        )
     for error in report.errors:
         errors.print(f"[yellow]attention[/] : {error}", highlight=False)
     if report.failed:
@@ -669,7 +670,9 @@ def verdict_command(
         raise fail(f"thème inconnu « {topic} » (thèmes : {', '.join(config.topics)})")
     if yes == no:
         raise fail("indiquez soit --yes (pertinent), soit --no (hors sujet)")
-    author = who or os.environ.get("USER") or "cli"
+    from watcher.desk import default_who
+
+    author = who or default_who()  # as every desk command from the terminal names its author
     value = "pertinent" if yes else "hors_sujet"
     engine = _engine_ready()
     try:

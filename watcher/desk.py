@@ -101,6 +101,7 @@ def set_tribune(
     item_id: int,
     config: Config,
     *,
+    who: str,
     now: datetime,
     status: str | None = None,
     outlet: str | None = None,
@@ -118,7 +119,9 @@ def set_tribune(
         )
     if url is not None and not re.match(r"^https?://\S+$", url):
         raise DeskError(f"adresse invalide « {url} » (elle doit commencer par http:// ou https://)")
-    desk.update_tribune(session, tribune, now=now, status=status, outlet=outlet, deadline=deadline, published_url=url)
+    desk.update_tribune(
+        session, tribune, who=who, now=now, status=status, outlet=outlet, deadline=deadline, published_url=url
+    )
     if tribune.status != TribuneStatus.PUBLIEE:
         return tribune, None
     if not tribune.outlet:

@@ -43,7 +43,7 @@ async def update(request: Request) -> Response:
     security.require(request)
     form = await request.form()
     security.check_csrf(request, form)
-    security.require(request, Role.COORDINATION)
+    user = security.require(request, Role.COORDINATION)
     desk_: Desk = request.app.state.desk
     item_id = request.path_params["item_id"]
     values = {key: value.strip() for key, value in form.items() if isinstance(value, str)}
@@ -57,6 +57,7 @@ async def update(request: Request) -> Response:
                 session,
                 item_id,
                 desk_.config,
+                who=user.name,
                 now=desk_.now(),
                 status=status,
                 outlet=values.get("media") or None,
