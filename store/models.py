@@ -302,7 +302,7 @@ class Tribune(SQLModel, table=True):
     flagged_by: str
     flagged_at: datetime = Field(sa_column=_time_column(nullable=False))
     updated_at: datetime | None = Field(default=None, sa_column=_time_column())
-    updated_by: str | None = None  # who made the change of `updated_at`; added by migration 0017
+    updated_by: str | None = None  # who made the change of `updated_at`; added by migration 0014
 
 
 class MentionStatus(StrEnum):

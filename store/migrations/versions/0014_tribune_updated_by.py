@@ -2,8 +2,8 @@
 
 Tribunes changed before this revision keep their time and have no author: the desk shows only who flagged them.
 
-Revision ID: 0017
-Revises: 0013 (written on 0013 beside other branches; the lead re-chains it)
+Revision ID: 0014
+Revises: 0013
 """
 
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision: str = "0017"
+revision: str = "0014"
 down_revision: str | None = "0013"
 branch_labels: Sequence[str] | None = None
 depends_on: Sequence[str] | None = None
