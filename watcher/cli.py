@@ -860,6 +860,6 @@ def main() -> None:
     app()
 
 
-# The coordinator's commands (flag, tribunes, mentions), those over the archive (search, export, OPML) and the
-# web desk's (web, users) register themselves on `app`.
-from watcher import archive_cli, desk_cli, users_cli, web_cli  # noqa: E402, F401
+# The coordinator's commands (flag, tribunes, mentions, stories), those over the archive (search, export, OPML) and
+# the web desk's (web, users) register themselves on `app`.
+from watcher import archive_cli, desk_cli, stories_cli, users_cli, web_cli  # noqa: E402, F401

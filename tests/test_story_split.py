@@ -1,0 +1,136 @@
+"""« Pas le même sujet »: an item split out of its story stays apart, live and after a restart (SQLite, PostgreSQL)."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from sqlalchemy import Engine
+from sqlmodel import select
+
+from store.db import session_scope
+from store.models import Item, Story, StorySplit
+from store.stories import SplitRefused, split_count, split_item
+from tests.clock import NOW, frozen
+from tests.conftest import config_with_sources
+from tests.feeds import rss
+from tests.localserver import LocalServer
+from tests.test_story_store import ANNOUNCEMENT, REACTION, RETITLED
+from watcher.config import Config
+from watcher.pipeline import Collector, apply_splits, load_story_index
+from watcher.stories import story_doc
+
+# Another outlet's copy of the re-titled article: a near-duplicate of it first of all.
+COPY = {**RETITLED, "link": "https://presse-c.test/laval-urgences-nuit"}
+
+
+def _cycle(engine: Engine, config: Config, names: list[str]) -> None:
+    collector = Collector(engine, config, clock=frozen())  # a new collector each time: the process restarted
+    collector.sync_sources()
+    asyncio.run(collector.run_cycle(names))
+
+
+def _items(engine: Engine) -> dict[str, Item]:
+    with session_scope(engine) as session:
+        return {item.url: item for item in session.exec(select(Item)).all()}
+
+
+@pytest.fixture
+def told(engine: Engine, real_config: Config, server: LocalServer) -> Config:
+    """One story of three items (an announcement, its re-titled copy, a reaction), and a third outlet to come."""
+    server.route("/a.xml", rss("Presse A", [ANNOUNCEMENT]))
+    server.route("/b.xml", rss("Presse B", [RETITLED, REACTION]))
+    server.route("/c.xml", rss("Presse C", [COPY]))
+    config = config_with_sources(
+        real_config,
+        {"name": "Presse A", "url": server.url("/a.xml")},
+        {"name": "Presse B", "url": server.url("/b.xml")},
+        {"name": "Presse C", "url": server.url("/c.xml")},
+    )
+    _cycle(engine, config, ["Presse A"])
+    _cycle(engine, config, ["Presse B"])
+    items = _items(engine)
+    assert len({items[str(entry["link"])].story_id for entry in (ANNOUNCEMENT, RETITLED, REACTION)}) == 1
+    return config
+
+
+def test_a_split_item_gets_a_story_of_its_own_and_the_split_is_recorded(engine: Engine, told: Config) -> None:
+    items = _items(engine)
+    contested, former = items[str(RETITLED["link"])], items[str(ANNOUNCEMENT["link"])].story_id
+    with session_scope(engine) as session:
+        done = split_item(session, contested.id or 0, who="@coordination", now=NOW)
+    assert (done.former_story_id, done.left_in_former) == (former, 2)
+    items = _items(engine)
+    assert items[str(RETITLED["link"])].story_id == done.new_story_id != former
+    # The reaction joined after the contested item: it stays in the story (it may be split in turn).
+    assert items[str(REACTION["link"])].story_id == former
+    with session_scope(engine) as session:
+        kept, alone = session.get(Story, former), session.get(Story, done.new_story_id)
+        assert kept is not None and alone is not None
+        assert (kept.item_count, kept.title) == (2, ANNOUNCEMENT["title"])
+        assert (alone.item_count, alone.title, alone.first_seen_at) == (1, RETITLED["title"], contested.collected_at)
+        split = session.exec(select(StorySplit)).one()
+        assert (split.item_id, split.former_story_id, split.new_story_id) == (contested.id, former, alone.id)
+        assert (split.who, split.split_at) == ("@coordination", NOW)
+        assert split_count(session) == 1
+
+
+def test_splitting_the_first_item_leaves_the_story_to_the_next_one(engine: Engine, told: Config) -> None:
+    items = _items(engine)
+    first = items[str(ANNOUNCEMENT["link"])]
+    with session_scope(engine) as session:
+        done = split_item(session, first.id or 0, who="@coordination", now=NOW)
+        kept = session.get(Story, done.former_story_id)
+        assert kept is not None
+        # The story now begins with the re-titled copy (collected in the second cycle, before the reaction).
+        following = items[str(RETITLED["link"])]
+        assert (kept.title, kept.first_seen_at, kept.item_count) == (RETITLED["title"], following.collected_at, 2)
+
+
+def test_an_unknown_item_or_one_alone_cannot_be_split(engine: Engine, told: Config) -> None:
+    contested = _items(engine)[str(RETITLED["link"])].id or 0
+    with session_scope(engine) as session, pytest.raises(SplitRefused) as unknown:
+        split_item(session, 999_999, who="@coordination", now=NOW)
+    assert unknown.value.reason == "unknown"
+    with session_scope(engine) as session:
+        split_item(session, contested, who="@coordination", now=NOW)
+    with session_scope(engine) as session, pytest.raises(SplitRefused) as alone:
+        split_item(session, contested, who="@bureau", now=NOW)
+    assert alone.value.reason == "alone" and alone.value.split is not None and alone.value.split.who == "@coordination"
+    with session_scope(engine) as session:
+        assert split_count(session) == 1
+
+
+@pytest.mark.parametrize("split", [False, True], ids=["without-split", "after-split"])
+def test_after_a_restart_a_copy_of_the_split_item_does_not_bring_it_back(
+    engine: Engine, told: Config, split: bool
+) -> None:
+    items = _items(engine)
+    former = items[str(ANNOUNCEMENT["link"])].story_id
+    if split:
+        with session_scope(engine) as session:
+            new_story = split_item(session, items[str(RETITLED["link"])].id or 0, who="@c", now=NOW).new_story_id
+    _cycle(engine, told, ["Presse C"])  # a new collector: its story index is rebuilt from the store
+    items = _items(engine)
+    copy = items[str(COPY["link"])]
+    if not split:
+        assert copy.story_id == former  # the control: the copy joins the story through the re-titled article
+        return
+    assert copy.story_id == new_story != former
+    assert items[str(RETITLED["link"])].story_id == new_story  # nothing put the split item back
+
+
+def test_a_live_index_learns_of_a_split_made_after_it_was_built(engine: Engine, told: Config) -> None:
+    items = _items(engine)
+    contested, former = items[str(RETITLED["link"])], items[str(ANNOUNCEMENT["link"])].story_id
+    index, seen = load_story_index(engine, NOW)
+    copy = story_doc(str(COPY["title"]), str(COPY["description"]), COPY["published"])  # type: ignore[arg-type]
+    assert index.find_story(copy) == former
+    with session_scope(engine) as session:
+        new_story = split_item(session, contested.id or 0, who="@c", now=NOW).new_story_id
+    with session_scope(engine) as session:
+        seen = apply_splits(session, index, seen)
+        assert apply_splits(session, index, seen) == seen  # applied once
+    assert index.find_story(copy) == new_story
+    rebuilt, rebuilt_seen = load_story_index(engine, NOW)
+    assert (rebuilt.find_story(copy), rebuilt_seen) == (new_story, seen)
