@@ -26,8 +26,8 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from store import cycles, queries, sources
-from store import stories as story_store
 from store import parliament as parliament_store
+from store import stories as story_store
 from store.db import session_scope
 from store.models import Clock, FetchOutcome, Source, utcnow
 from watcher import search
