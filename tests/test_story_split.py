@@ -7,15 +7,20 @@ import asyncio
 import pytest
 from sqlalchemy import Engine
 from sqlmodel import select
+from typer.testing import CliRunner
 
+from alerts import interactions
+from alerts.slack import SPLIT_ACTION_ID
 from store.db import session_scope
 from store.models import Item, Story, StorySplit
 from store.stories import SplitRefused, split_count, split_item
-from tests.clock import NOW, frozen
-from tests.conftest import config_with_sources
+from tests.clock import AT_NOW, NOW, frozen
+from tests.conftest import REPO_ROOT, config_with_sources
 from tests.feeds import rss
 from tests.localserver import LocalServer
+from tests.test_desk_slack import block_actions
 from tests.test_story_store import ANNOUNCEMENT, REACTION, RETITLED
+from watcher.cli import app
 from watcher.config import Config
 from watcher.pipeline import Collector, apply_splits, load_story_index
 from watcher.stories import story_doc
@@ -134,3 +139,53 @@ def test_a_live_index_learns_of_a_split_made_after_it_was_built(engine: Engine, 
     assert index.find_story(copy) == new_story
     rebuilt, rebuilt_seen = load_story_index(engine, NOW)
     assert (rebuilt.find_story(copy), rebuilt_seen) == (new_story, seen)
+
+
+def test_the_command_splits_and_says_why_it_cannot(
+    engine: Engine, told: Config, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("WATCHER_DATABASE_URL", engine.url.render_as_string(hide_password=False))
+    monkeypatch.setenv("WATCHER_CONFIG", str(REPO_ROOT / "sources.yaml"))
+    monkeypatch.setenv("USER", "magali")
+    monkeypatch.setenv("COLUMNS", "250")
+    items = _items(engine)
+    contested, former = items[str(RETITLED["link"])].id, items[str(ANNOUNCEMENT["link"])].story_id
+    result = CliRunner().invoke(app, [*AT_NOW, "stories", "split", str(contested)])
+    assert result.exit_code == 0, result.output
+    new_story = _items(engine)[str(RETITLED["link"])].story_id
+    assert result.output.strip() == (
+        f"Article {contested} séparé du sujet n° {former} (qui garde 2 articles) : il forme le sujet "
+        f"n° {new_story}, et n'y sera plus rattaché (par magali)."
+    )
+    again = CliRunner().invoke(app, [*AT_NOW, "stories", "split", str(contested)])
+    assert again.exit_code == 1
+    assert again.stderr.strip() == (
+        f"Erreur : l'article {contested} est déjà seul dans son sujet : magali l'a séparé du sujet n° {former}"
+    )
+    unknown = CliRunner().invoke(app, [*AT_NOW, "stories", "split", "999999"])
+    assert unknown.exit_code == 1
+    assert unknown.stderr.strip() == "Erreur : article 999999 introuvable (voir « watcher items » ou « watcher search »)"
+    with session_scope(engine) as session:
+        split = session.exec(select(StorySplit)).one()
+        assert (split.who, split.split_at) == ("magali", NOW)
+
+
+def test_the_slack_button_splits_once_and_the_message_says_it(engine: Engine, told: Config) -> None:
+    items = _items(engine)
+    contested, former = items[str(RETITLED["link"])].id or 0, items[str(ANNOUNCEMENT["link"])].story_id
+    click = block_actions(SPLIT_ACTION_ID, contested)
+    with session_scope(engine) as session:
+        outcome = interactions.handle(session, click, now=NOW)
+    assert outcome.changed and outcome.update is not None
+    new_story = _items(engine)[str(RETITLED["link"])].story_id
+    assert new_story != former
+    [state] = [block for block in outcome.update["blocks"] if block.get("block_id") == interactions.STATE_BLOCK_ID]
+    assert [element["text"] for element in state["elements"]] == [
+        f"✂️ Pas le même sujet — séparé par @marie, 23/11 07:00 : sujet n° {new_story} à lui seul"
+    ]
+    # Another person's click on the same button, later: nothing left to split, nothing changes.
+    with session_scope(engine) as session:
+        late = block_actions(SPLIT_ACTION_ID, contested, user="paul", action_ts="1732353999.1")
+        assert not interactions.handle(session, late, now=NOW).changed
+        assert split_count(session) == 1
+        assert session.exec(select(StorySplit.who)).one() == "@marie"
