@@ -164,7 +164,9 @@ def test_the_command_splits_and_says_why_it_cannot(
     )
     unknown = CliRunner().invoke(app, [*AT_NOW, "stories", "split", "999999"])
     assert unknown.exit_code == 1
-    assert unknown.stderr.strip() == "Erreur : article 999999 introuvable (voir « watcher items » ou « watcher search »)"
+    assert unknown.stderr.strip() == (
+        "Erreur : article 999999 introuvable (voir « watcher items » ou « watcher search »)"
+    )
     with session_scope(engine) as session:
         split = session.exec(select(StorySplit)).one()
         assert (split.who, split.split_at) == ("magali", NOW)
