@@ -150,6 +150,8 @@ def test_the_command_splits_and_says_why_it_cannot(
     monkeypatch.setenv("COLUMNS", "250")
     items = _items(engine)
     contested, former = items[str(RETITLED["link"])].id, items[str(ANNOUNCEMENT["link"])].story_id
+    splits = "Scissions de sujets (« Pas le même sujet ») : {}"
+    assert splits.format(0) in CliRunner().invoke(app, ["rules", "stats"]).output.splitlines()
     result = CliRunner().invoke(app, [*AT_NOW, "stories", "split", str(contested)])
     assert result.exit_code == 0, result.output
     new_story = _items(engine)[str(RETITLED["link"])].story_id
@@ -170,6 +172,8 @@ def test_the_command_splits_and_says_why_it_cannot(
     with session_scope(engine) as session:
         split = session.exec(select(StorySplit)).one()
         assert (split.who, split.split_at) == ("magali", NOW)
+    stats = CliRunner().invoke(app, ["rules", "stats"])
+    assert stats.exit_code == 0 and splits.format(1) in stats.output.splitlines()
 
 
 def test_the_slack_button_splits_once_and_the_message_says_it(engine: Engine, told: Config) -> None:

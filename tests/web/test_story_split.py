@@ -31,6 +31,8 @@ def test_the_article_page_splits_the_item_from_its_story(desk: Served) -> None:
     former = _story(desk, laval)
     assert _story(desk, again) == former  # the other outlet's article joined the story
     client, token = signed_in(desk, "coordination")
+    splits = '<p id="scissions">Scissions de sujets (« Pas le même sujet ») : {}</p>'
+    assert splits.format(0) in client.get("/regles").text
     page = client.get(f"/article/{again}").text
     assert 'id="pas-le-meme-sujet"' in page and "Le sujet : 2 articles" in page
 
@@ -57,10 +59,12 @@ def test_the_article_page_splits_the_item_from_its_story(desk: Served) -> None:
     # A second form sent from a page opened before the split: a French message, no second split.
     client.post(f"/article/{again}/pas-le-meme-sujet", data={"csrf": token})
     assert _flash(client.get(f"/article/{again}").text) == (
-        f"error: L&#39;article {again} est déjà seul dans son sujet : coordination l&#39;a séparé du sujet n° {former}."
+        f"erreur: L&#39;article {again} est déjà seul dans son sujet : "
+        f"coordination l&#39;a séparé du sujet n° {former}."
     )
     with session_scope(desk.engine) as session:
         assert len(session.exec(select(StorySplit)).all()) == 1
+    assert splits.format(1) in client.get("/regles").text
 
 
 def test_an_unknown_article_gets_a_french_404(desk: Served) -> None:

@@ -146,7 +146,7 @@ async def split(request: Request) -> Response:
             try:
                 done = desk.split_story(session, item_id, who=who, now=desk_.now())
             except desk.DeskError as refused:
-                return "error", str(refused)[0].upper() + str(refused)[1:] + "."
+                return "erreur", str(refused)[0].upper() + str(refused)[1:] + "."
         return "ok", (
             f"Article séparé du sujet n° {done.former_story_id} : il forme désormais un sujet à lui seul "
             f"(n° {done.new_story_id}) et n'y sera plus rattaché."
