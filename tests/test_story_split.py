@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import Engine
@@ -10,9 +12,11 @@ from sqlmodel import select
 from typer.testing import CliRunner
 
 from alerts import interactions
+from alerts.digest import Digest, build_digest, render
 from alerts.slack import SPLIT_ACTION_ID
 from store.db import session_scope
 from store.models import Item, Story, StorySplit
+from store.outbox import record_digest_stories
 from store.stories import SplitRefused, split_count, split_item
 from tests.clock import AT_NOW, NOW, frozen
 from tests.conftest import REPO_ROOT, config_with_sources
@@ -25,6 +29,7 @@ from watcher.config import Config
 from watcher.pipeline import Collector, apply_splits, load_story_index
 from watcher.stories import story_doc
 
+PARIS = ZoneInfo("Europe/Paris")
 # Another outlet's copy of the re-titled article: a near-duplicate of it first of all.
 COPY = {**RETITLED, "link": "https://presse-c.test/laval-urgences-nuit"}
 
@@ -195,3 +200,50 @@ def test_the_slack_button_splits_once_and_the_message_says_it(engine: Engine, to
         assert not interactions.handle(session, late, now=NOW).changed
         assert split_count(session) == 1
         assert session.exec(select(StorySplit.who)).one() == "@marie"
+
+
+def _digest(engine: Engine, config: Config, top: int = 12) -> Digest:
+    labels = {key: topic.label for key, topic in config.topics.items()}
+    with session_scope(engine) as session:
+        return build_digest(session, NOW - timedelta(hours=1), NOW + timedelta(minutes=5), labels, PARIS, top=top)
+
+
+def test_the_digest_lists_a_story_once_with_its_other_articles_under_it(engine: Engine, told: Config) -> None:
+    items = _items(engine)
+    story = items[str(ANNOUNCEMENT["link"])].story_id or 0
+    with session_scope(engine) as session:
+        record_digest_stories(session, NOW.date() - timedelta(days=1), [story])  # told in yesterday's digest
+    digest = _digest(engine, told)
+    [entry] = digest.entries
+    assert entry.story_id == story and entry.follow_up and entry.item_count == 3
+    told_by = {ANNOUNCEMENT["title"]: "Presse A", RETITLED["title"]: "Presse B", REACTION["title"]: "Presse B"}
+    others = [(other.title, other.outlet) for other in entry.others]
+    assert sorted(others) == sorted((title, outlet) for title, outlet in told_by.items() if title != entry.title)
+    # « suite » marks a story of an earlier digest; its articles of the period are « Sur le même sujet ».
+    expected = {
+        "html": ["Sur le même sujet (2) :", ">suite</span>"],
+        "md": ["  Sur le même sujet (2) :", "*suite*"],
+        "txt": ["  Sur le même sujet (2) :", "* [suite"],
+        "slack": ["    ↳ Sur le même sujet (2) : <", "_suite_"],
+    }
+    brief = {  # the same story in « Aussi », one line a story
+        "html": ["Sur le même sujet (2) :", " · suite</span>"],
+        "md": ["  Sur le même sujet (2) :", " · suite"],
+        "txt": ["  Sur le même sujet (2) :", ", suite)"],
+        "slack": ["    ↳ Sur le même sujet (2) : <", "_suite_"],
+    }
+    for shown, lines in ((digest, expected), (_digest(engine, told, top=0), brief)):
+        for fmt, parts in lines.items():
+            text = render(shown, fmt).replace("&#39;", "'")
+            for part in parts:
+                assert part in text, (fmt, part)
+            for title, outlet in others:
+                assert title in text and outlet in text, (fmt, title)
+
+    # Split, the contested article is a story of its own in the digest, and no longer listed under the other.
+    with session_scope(engine) as session:
+        split_item(session, items[str(RETITLED["link"])].id or 0, who="@c", now=NOW)
+    digest = _digest(engine, told)
+    assert len(digest.entries) == 2
+    [kept] = [entry for entry in digest.entries if entry.story_id == story]
+    assert kept.item_count == 2 and RETITLED["title"] not in [other.title for other in kept.others]
