@@ -94,11 +94,19 @@ def latest_split_id(session: Session) -> int:
     return session.exec(select(func.coalesce(func.max(StorySplit.id), 0))).one()
 
 
-def splits_after(session: Session, split_id: int) -> list[tuple[int, int, int]]:
-    """(split id, item id, new story id) of the splits recorded after `split_id`, oldest first."""
+def splits_after(session: Session, split_id: int) -> list[tuple[int, int, int, datetime | None]]:
+    """(split id, item id, new story id, when the former story now begins) of the splits after `split_id`.
+
+    When a story begins is read as `queries.recent_story_members` reads it: its items' first publication.
+    """
+    began = (
+        select(func.min(Item.published_at))
+        .where(col(Item.story_id) == col(StorySplit.former_story_id))
+        .scalar_subquery()
+    )
     rows = session.exec(
-        select(StorySplit.id, StorySplit.item_id, StorySplit.new_story_id)
+        select(StorySplit.id, StorySplit.item_id, StorySplit.new_story_id, began)
         .where(col(StorySplit.id) > split_id)
         .order_by(col(StorySplit.id))
     ).all()
-    return [(row[0] or 0, row[1], row[2]) for row in rows]
+    return [(row[0] or 0, row[1], row[2], row[3]) for row in rows]

@@ -144,6 +144,13 @@ def test_a_live_index_learns_of_a_split_made_after_it_was_built(engine: Engine, 
     assert index.find_story(copy) == new_story
     rebuilt, rebuilt_seen = load_story_index(engine, NOW)
     assert (rebuilt.find_story(copy), rebuilt_seen) == (new_story, seen)
+    # The story's first article split too: the story now begins with the reaction, live as after a rebuild
+    # (when a story began decides when it stops taking articles).
+    with session_scope(engine) as session:
+        split_item(session, items[str(ANNOUNCEMENT["link"])].id or 0, who="@c", now=NOW)
+        seen = apply_splits(session, index, seen)
+    rebuilt, _ = load_story_index(engine, NOW)
+    assert index._opened == rebuilt._opened and index._opened[former] == REACTION["published"]
 
 
 def test_the_command_splits_and_says_why_it_cannot(

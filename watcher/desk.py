@@ -54,10 +54,6 @@ class DeskError(ValueError):
     """A desk command that cannot be done, phrased in French."""
 
 
-class AlreadySplit(DeskError):
-    """A second « Pas le même sujet » on an item already split: nothing left to do."""
-
-
 def _code(text: str) -> str:
     return re.sub(r"[\s_-]+", "_", fold(text).strip())
 
@@ -111,7 +107,7 @@ def split_story(session: Session, item_id: int, *, who: str, now: datetime) -> s
         if refused.reason == "unknown":
             raise DeskError(f"article {item_id} introuvable (voir « watcher items » ou « watcher search »)") from None
         if refused.split is not None:
-            raise AlreadySplit(
+            raise DeskError(
                 f"l'article {item_id} est déjà seul dans son sujet : {refused.split.who} l'a séparé "
                 f"du sujet n° {refused.split.former_story_id}"
             ) from None

@@ -123,8 +123,8 @@ def load_story_index(engine: Engine, now: datetime) -> tuple[StoryIndex, int]:
 
 def apply_splits(session: Session, index: StoryIndex, seen: int) -> int:
     """Move the items split since split `seen` in a live index, as a rebuilt one would read them; the newest id."""
-    for split_id, item_id, story_id in story_store.splits_after(session, seen):
-        index.move(item_id, story_id)
+    for split_id, item_id, story_id, former_began in story_store.splits_after(session, seen):
+        index.move(item_id, story_id, former_began)
         seen = split_id
     return seen
 

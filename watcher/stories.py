@@ -320,16 +320,20 @@ class StoryIndex:
         while len(self._members) > self.max_items:
             self._remove(heapq.heappop(self._order)[2])
 
-    def move(self, key: Hashable, story: Hashable) -> None:
+    def move(self, key: Hashable, story: Hashable, former_began: datetime | None) -> None:
         """Put an indexed item into another story: a person split it out of its own (`store.stories.split_item`).
 
-        The items that match it best then join its new story, never the one it was split from; an item out of
-        the window is not indexed, and a rebuilt index reads the moved story from the store.
+        The items that match it best then join its new story, never the one it was split from. `former_began`
+        is when the story it left now begins (its first item may be the one that left), as a rebuilt index
+        reads it from the store; an item out of the window is not indexed.
         """
         member = self._members.get(key)
         if member is None or member.story == story:
             return
-        self._leave(member.story)
+        former = member.story
+        self._leave(former)
+        if former in self._opened and former_began is not None:
+            self._opened[former] = former_began
         member.story = story
         self._opened[story] = min(member.doc.at, self._opened.get(story, member.doc.at))
         self._indexed_per_story[story] += 1
