@@ -25,7 +25,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from alerts.interactions import state_block, state_lines
-from alerts.slack import AlertContent, SlackSender, alert_message, mrkdwn, slack_error
+from alerts.slack import AlertContent, SlackSender, alert_message, follow_up_message, slack_error
 from store import outbox
 from store.db import session_scope
 from store.models import Clock, Delivery, DeliveryStatus, clock_at
@@ -219,7 +219,8 @@ def _plan(session: Session, row: Delivery, settings: DispatchSettings) -> Plan |
     ]
     if not new:
         return None
-    return f"Aussi dans : {mrkdwn(', '.join(new))}", None, parent.external_id, new
+    text, blocks = follow_up_message(view.item.id or 0, view.item.title, view.item.url, new)
+    return text, blocks, parent.external_id, new
 
 
 def _alert_message(

@@ -26,12 +26,14 @@ METADATA_EVENT = "veille_delivery"
 MAX_TEXT = 3000  # characters per text object
 MAX_BLOCKS = 50
 MAX_MESSAGE_CHARS = 12000  # Slack rejects messages a little above 13k characters of blocks
-ACTION_IDS = ("tribune", "pertinent", "hors_sujet", "on_parle_de_nous")
+SPLIT_ACTION_ID = "pas_le_meme_sujet"
+ACTION_IDS = ("tribune", "pertinent", "hors_sujet", "on_parle_de_nous", SPLIT_ACTION_ID)
 ACTION_LABELS = {
     "tribune": "Tribune",
     "pertinent": "Pertinent",
     "hors_sujet": "Hors sujet",
     "on_parle_de_nous": "On parle de nous",
+    SPLIT_ACTION_ID: "Pas le même sujet",
 }
 _TOPIC_BADGES = {"hopital": "🏥", "greve": "✊", "ame": "🩺", "mention": "📣"}
 
@@ -139,6 +141,27 @@ def alert_message(alert: AlertContent, zone: ZoneInfo) -> tuple[str, list[dict[s
         }
     )
     text = clip(f"{mrkdwn(alert.title)} — {mrkdwn(outlets)}", 400)
+    return text, blocks
+
+
+def split_button(item_id: int) -> dict[str, Any]:
+    """« Pas le même sujet »: the item leaves the story it was joined to (alerts/interactions.py)."""
+    return {
+        "type": "button",
+        "action_id": SPLIT_ACTION_ID,
+        "text": plain(ACTION_LABELS[SPLIT_ACTION_ID]),
+        "value": str(item_id),
+    }
+
+
+def follow_up_message(item_id: int, title: str, url: str, outlets: Sequence[str]) -> tuple[str, list[dict[str, Any]]]:
+    """A thread reply: the new outlets, the article that brought them, and the button to contest the join."""
+    text = f"Aussi dans : {mrkdwn(', '.join(outlets))}"
+    blocks = [
+        section(text),
+        context(link(url, clip(title, 2000))),
+        {"type": "actions", "block_id": f"veille-suite-{item_id}", "elements": [split_button(item_id)]},
+    ]
     return text, blocks
 
 

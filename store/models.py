@@ -183,6 +183,23 @@ class Item(SQLModel, table=True):
     minhash: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
 
 
+class StorySplit(SQLModel, table=True):
+    """A join a person contested: the item was moved out of `former_story_id` into `new_story_id`, its own.
+
+    Stories are read back from `item.story_id`, so the item stays apart from its former story after any restart;
+    these rows say who split what and when (`watcher rules stats` counts them).
+    """
+
+    __tablename__ = "story_split"
+
+    id: int | None = Field(default=None, primary_key=True)
+    item_id: int = Field(foreign_key="item.id", index=True)
+    former_story_id: int = Field(foreign_key="story.id", index=True)
+    new_story_id: int = Field(foreign_key="story.id")
+    who: str
+    split_at: datetime = Field(sa_column=_time_column(nullable=False))
+
+
 class Sighting(SQLModel, table=True):
     """Another source listing a stored item (the same URL): when it first did. `watcher sources coverage` reads it.
 

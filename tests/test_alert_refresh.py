@@ -18,7 +18,8 @@ from alerts.interactions import STATE_BLOCK_ID
 from alerts.slack import SlackSender
 from store import desk, outbox
 from store.db import session_scope
-from store.models import Delivery, PressMention
+from store.models import Delivery, Item, PressMention
+from store.splits import split_item
 from store.verdicts import record_verdict
 from tests.clock import NOW
 from tests.deliveryfixtures import TOKEN, load_test_config
@@ -223,3 +224,27 @@ def test_edits_go_out_in_quiet_hours_while_alerts_wait(
     assert report.held and (report.updated, report.sent) == (1, 0)
     assert len(slack.calls("chat.postMessage")) == 3 and len(slack.calls("chat.update")) == 1
     assert _alert(engine, hospitals).status == "pending"
+
+
+def test_a_split_of_an_alerted_item_edits_its_alert(
+    alerted: tuple[Engine, Config, dict[str, int]], slack: FakeSlack
+) -> None:
+    engine, config, ids = alerted
+    laval, noise = ids[LAVAL["link"]], ids[NOISE["link"]]
+    assert deliver(engine, config, _sender(slack), owner="test", now=NOW).sent == 4
+    alert = _alert(engine, laval)
+    with session_scope(engine) as session:  # a join to contest: the noise item put into Laval's story
+        joined = session.get(Item, noise)
+        assert joined is not None
+        joined.story_id = alert.story_id
+        session.add(joined)
+    later = NOW + timedelta(minutes=5)
+    with session_scope(engine) as session:
+        split_item(session, laval, who="magali", now=later)
+    assert [(row.item_id, row.channel) for row in _refreshes(engine)] == [(laval, alert.channel)]
+
+    report = deliver(engine, config, _sender(slack), owner="test", now=later + timedelta(minutes=1))
+    assert report.updated == 1
+    edit = next(call for call in slack.calls("chat.update") if call["ts"] == alert.external_id)
+    split_line = "✂️ Pas le même sujet — séparé par magali, 23/11 07:05"
+    assert any(line.startswith(split_line) for line in _state(edit["blocks"]))

@@ -209,6 +209,13 @@ COMMANDS: dict[str, Command] = {
         ("--history",),
         bad=((("absent.csv",), 1, "fichier introuvable : « absent.csv »"),),
     ),
+    "stories split": Command(
+        ("1",),
+        bad=(
+            ((), 2, "argument manquant : ARTICLE"),
+            (("premier",), 2, NOT_A_NUMBER.format("ARTICLE", "premier")),
+        ),
+    ),
     "mentions validate": Command(("1",), bad=((("premier",), 2, NOT_A_NUMBER.format("PARUTION", "premier")),)),
     "mentions reject": Command(("1",), bad=(((), 2, "argument manquant : PARUTION"),)),
     "mentions export": Command(

@@ -33,11 +33,12 @@ from store.db import (
     upgrade,
 )
 from store.models import Clock, FetchOutcome, clock_at
+from store.splits import split_count
 from watcher import when
 from watcher.config import CONFIG_ENV_VAR, DEFAULT_CONFIG_PATH, Config, ConfigError, load_config
 from watcher.french_cli import FrenchGroup
 from watcher.logs import configure_logging
-from watcher.rules_stats import rule_stats
+from watcher.rules_stats import rule_stats, splits_line
 
 if TYPE_CHECKING:
     from alerts.digest import Digest
@@ -695,8 +696,10 @@ def rules_stats_command() -> None:
     engine = _engine_ready()
     with session_scope(engine) as session:
         stats = rule_stats(verdicts.scored_reasons(session), verdicts.verdicts(session))
+        splits = split_count(session)
     if not stats:
         console.print("Aucune règle déclenchée pour l'instant : lancez « watcher collect ».")
+        console.print(splits_line(splits), highlight=False)
         return
     table = Table(title="Règles : déclenchements et précision d'après les avis")
     for column in ("Thème", "Règle", "Déclenchements", "Avis", "Précision"):
@@ -710,6 +713,7 @@ def rules_stats_command() -> None:
         "hors sujet pour une pénalité, un plafond ou un contexte requis absent).",
         highlight=False,
     )
+    console.print(splits_line(splits), highlight=False)
 
 
 @sources_app.command("check")
@@ -949,6 +953,6 @@ def main() -> None:
     app()
 
 
-# The coordinator's commands (flag, tribunes, mentions), those over the archive (search, export, OPML) and the
-# web desk's (web, users) register themselves on `app`.
-from watcher import archive_cli, desk_cli, users_cli, web_cli  # noqa: E402, F401
+# The coordinator's commands (flag, tribunes, mentions, stories), those over the archive (search, export, OPML) and
+# the web desk's (web, users) register themselves on `app`.
+from watcher import archive_cli, desk_cli, stories_cli, users_cli, web_cli  # noqa: E402, F401

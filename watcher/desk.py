@@ -13,7 +13,7 @@ from sqlmodel import Session
 
 from alerts.slack import API_URL_ENV_VAR, TOKEN_ENV_VAR
 from alerts.socket_listener import DeskListener
-from store import desk
+from store import desk, splits
 from store.models import MentionStatus, PressMention, Tribune, TribuneStatus, utcnow
 from watcher.config import Config
 from watcher.text import fold
@@ -94,6 +94,24 @@ def flag(session: Session, item_id: int, *, note: str | None, who: str, now: dat
     if desk.item_view(session, item_id) is None:
         raise DeskError(f"article {item_id} introuvable (voir « watcher items » ou « watcher search »)")
     return desk.flag_tribune(session, item_id=item_id, who=who, now=now, note=note)
+
+
+def split_story(session: Session, item_id: int, *, who: str, now: datetime) -> splits.SplitDone:
+    """« Pas le même sujet »: the item leaves its story for a new one of its own (`store.splits.split_item`).
+
+    The CLI, the Slack button and the desk's article page all come here.
+    """
+    try:
+        return splits.split_item(session, item_id, who=who, now=now)
+    except splits.SplitRefused as refused:
+        if refused.reason == "unknown":
+            raise DeskError(f"article {item_id} introuvable (voir « watcher items » ou « watcher search »)") from None
+        if refused.split is not None:
+            raise DeskError(
+                f"l'article {item_id} est déjà seul dans son sujet : {refused.split.who} l'a séparé "
+                f"du sujet n° {refused.split.former_story_id}"
+            ) from None
+        raise DeskError(f"l'article {item_id} est seul dans son sujet : il n'y a rien à séparer") from None
 
 
 def set_tribune(

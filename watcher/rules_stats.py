@@ -93,3 +93,8 @@ def rule_stats(reasons: list[tuple[int, list[str]]], verdicts: list[tuple[int, s
                 else:
                     rule.hors_sujet += 1
     return sorted(stats.values(), key=lambda s: (s.topic, -s.hits, s.rule))
+
+
+def splits_line(count: int) -> str:
+    """The joins of stories that people contested (« Pas le même sujet »): how often the grouping erred."""
+    return f"Scissions de sujets (« Pas le même sujet ») : {count}"

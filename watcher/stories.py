@@ -320,6 +320,24 @@ class StoryIndex:
         while len(self._members) > self.max_items:
             self._remove(heapq.heappop(self._order)[2])
 
+    def move(self, key: Hashable, story: Hashable, former_began: datetime | None) -> None:
+        """Put an indexed item into another story: a person split it out of its own (`store.splits.split_item`).
+
+        The items that match it best then join its new story, never the one it was split from. `former_began`
+        is when the story it left now begins (its first item may be the one that left), as a rebuilt index
+        reads it from the store; an item out of the window is not indexed.
+        """
+        member = self._members.get(key)
+        if member is None or member.story == story:
+            return
+        former = member.story
+        self._leave(former)
+        if former in self._opened and former_began is not None:
+            self._opened[former] = former_began
+        member.story = story
+        self._opened[story] = min(member.doc.at, self._opened.get(story, member.doc.at))
+        self._indexed_per_story[story] += 1
+
     def discard(self, keys: Iterable[Hashable]) -> None:
         """Forget items that were not stored after all (their transaction was rolled back)."""
         for key in keys:
@@ -406,13 +424,17 @@ class StoryIndex:
         while self._order and self._order[0][0] < horizon:
             self._remove(heapq.heappop(self._order)[2])
 
+    def _leave(self, story: Hashable) -> None:
+        """One indexed item fewer in `story`: with none left, the index forgets when it began."""
+        self._indexed_per_story[story] -= 1
+        if not self._indexed_per_story[story]:
+            del self._indexed_per_story[story], self._opened[story]
+
     def _remove(self, key: Hashable) -> None:
         member = self._members.pop(key, None)
         if member is None:
             return
-        self._indexed_per_story[member.story] -= 1
-        if not self._indexed_per_story[member.story]:
-            del self._indexed_per_story[member.story], self._opened[member.story]
+        self._leave(member.story)
         self._lsh.remove(key)
         for term in member.doc.terms:
             posting = self._postings.get(term)

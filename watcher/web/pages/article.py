@@ -1,7 +1,7 @@
 """« Article »: score and why, themes, mentions, the story, parliamentary fields, and the desk's actions.
 
 The actions call the functions the Slack buttons and the CLI call: a verdict is `record_verdict`, a tribune
-`watcher.desk.flag`, « On parle de nous » `store.desk.mentions_us`.
+`watcher.desk.flag`, « On parle de nous » `store.desk.mentions_us`, « Pas le même sujet » `watcher.desk.split_story`.
 """
 
 from __future__ import annotations
@@ -135,9 +135,32 @@ async def mentions_us(request: Request) -> Response:
     return back(f"/article/{item_id}")
 
 
+async def split(request: Request) -> Response:
+    """« Pas le même sujet »: the item leaves its story (`watcher.desk.split_story`, as in Slack and the CLI)."""
+    desk_, item_id, who, _ = await _act(request)
+
+    def work() -> tuple[str, str]:
+        with session_scope(desk_.engine) as session:
+            if store_desk.item_view(session, item_id) is None:
+                raise _missing(item_id)
+            try:
+                done = desk.split_story(session, item_id, who=who, now=desk_.now())
+            except desk.DeskError as refused:
+                return "erreur", str(refused)[0].upper() + str(refused)[1:] + "."
+        return "ok", (
+            f"Article séparé du sujet n° {done.former_story_id} : il forme désormais un sujet à lui seul "
+            f"(n° {done.new_story_id}) et n'y sera plus rattaché."
+        )
+
+    kind, message = await run_in_threadpool(work)
+    security.flash(request, message, kind)
+    return back(f"/article/{item_id}")
+
+
 routes = [
     Route("/article/{item_id:int}", article, methods=["GET"]),
     Route("/article/{item_id:int}/avis", verdict, methods=["POST"]),
     Route("/article/{item_id:int}/tribune", tribune, methods=["POST"]),
     Route("/article/{item_id:int}/on-parle-de-nous", mentions_us, methods=["POST"]),
+    Route("/article/{item_id:int}/pas-le-meme-sujet", split, methods=["POST"]),
 ]

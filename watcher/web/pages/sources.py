@@ -7,7 +7,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from store import verdicts
+from store import splits, verdicts
 from store.db import session_scope
 from store.health import source_health_rows
 from store.models import Role
@@ -15,7 +15,7 @@ from store.sources import enable_source
 from watcher.config import ConfigError
 from watcher.health import assess_all, with_configured
 from watcher.pipeline import source_specs
-from watcher.rules_stats import rule_stats
+from watcher.rules_stats import rule_stats, splits_line
 from watcher.web import security
 from watcher.web.page import Desk, back, render
 
@@ -60,7 +60,8 @@ def rules(request: Request) -> Response:
     desk_: Desk = request.app.state.desk
     with session_scope(desk_.engine) as session:
         stats = rule_stats(verdicts.scored_reasons(session), verdicts.verdicts(session))
-    return render(request, "rules.html", stats=stats)
+        split_total = splits.split_count(session)
+    return render(request, "rules.html", stats=stats, splits=splits_line(split_total))
 
 
 routes = [
