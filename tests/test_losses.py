@@ -87,9 +87,9 @@ def test_a_phrase_does_not_run_from_the_title_into_the_lead() -> None:
 
 
 def test_a_phrase_needs_its_small_words() -> None:
-    # « faute de médecins » is a loss; « la faute des médecins » is blame.
-    assert loss_kinds("Faute de médecins, le centre de santé d'Autun ferme", "") == ["sans_medecin"]
-    assert loss_kinds("C'est la faute des médecins, dit le ministre", "") == []
+    # « sans médecin » is a loss; « sans les médecins » is praise.
+    assert loss_kinds("À Autun, 800 patients restent sans médecin", "") == ["sans_medecin"]
+    assert loss_kinds("Rien ne se fait sans les médecins, dit le ministre", "") == []
 
 
 def test_only_an_item_of_the_theme_has_kinds() -> None:
