@@ -94,7 +94,7 @@ COMMANDS: dict[str, Command] = {
             (("--since", "hier"), 1, BAD_SINCE.format("hier")),
             (("--limit", "0"), 2, "valeur invalide pour --limit : valeur trop petite « 0 » (limite : 1)"),
             (("--limit", "beaucoup"), 2, NOT_A_NUMBER.format("--limit", "beaucoup")),
-            (("--topic", "inconnu"), 1, "thème inconnu « inconnu » (thèmes : hopital, greve, ame)"),
+            (("--topic", "inconnu"), 1, "thème inconnu « inconnu » (thèmes : hopital, greve, ame, pertes_de_chance)"),
             (("--limt", "3"), 2, "option inconnue : --limt ; vouliez-vous dire --limit ?"),
         ),
     ),
