@@ -344,6 +344,16 @@ class PressMention(SQLModel, table=True):
     import_key: str | None = Field(default=None, unique=True)
 
 
+class RevuePick(SQLModel, table=True):
+    """An item the coordinator marked « publier dans la revue »: it joins the public revue de presse."""
+
+    __tablename__ = "revue_pick"
+
+    item_id: int = Field(foreign_key="item.id", primary_key=True)
+    picked_by: str
+    picked_at: datetime = Field(sa_column=_time_column(nullable=False))
+
+
 class DeskClick(SQLModel, table=True):
     """One Slack button click, kept once: Socket Mode may deliver the same envelope twice."""
 

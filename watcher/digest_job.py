@@ -115,6 +115,27 @@ def collected_in_window(engine: Engine, config: Config, day: date, kind: str = "
     return bool(collected)
 
 
+def rebuild_revue(engine: Engine, config: Config, *, now: datetime | None = None) -> list[Path]:
+    """After a digest, the public revue de presse is built again when `revue.output_dir` is set.
+
+    A failure is logged in French and goes no further: the digest is out already, and the next one retries.
+    """
+    out_dir = config.revue.output_dir
+    if out_dir is None:
+        return []
+    from watcher.revue.site import build_revue
+
+    try:
+        files = build_revue(
+            engine, out_dir, now=now or utcnow(), zone=config.digest.zone, site_url=config.revue.site_url
+        )
+    except Exception as exc:  # whatever it is (a full disk, a folder without rights), the service carries on
+        log.warning("revue de presse non reconstruite dans %s : %s", out_dir, getattr(exc, "strerror", None) or exc)
+        return []
+    log.info("revue de presse reconstruite dans %s : %d fichiers", out_dir, len(files))
+    return files
+
+
 def send_digests(
     engine: Engine,
     config: Config,
