@@ -201,6 +201,18 @@ COMMANDS: dict[str, Command] = {
             (("--year", "2026", "--sep", ";;"), 1, "--sep : un seul caractère attendu, reçu « ;; »"),
         ),
     ),
+    "revue build": Command(
+        ("--out", OUT, "--since", "2026-11-01"),
+        bad=(
+            ((), 1, "indiquez le dossier du site : --out DOSSIER (ou revue.output_dir dans sources.yaml)"),
+            (("--out", OUT, "--since", "hier"), 1, BAD_SINCE.format("hier")),
+        ),
+    ),
+    "revue add": Command(
+        ("1",), bad=(((), 2, "argument manquant : ARTICLE"), (("x",), 2, NOT_A_NUMBER.format("ARTICLE", "x")))
+    ),
+    "revue remove": Command(("1",), bad=(((), 2, "argument manquant : ARTICLE"),)),
+    "revue list": Command((), bad=((("tous",), 2, "argument en trop : tous"),)),
 }
 
 

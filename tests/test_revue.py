@@ -10,16 +10,21 @@ from pathlib import Path
 import feedparser
 import lxml.html
 import pytest
+import yaml
 from sqlalchemy import Engine
+from sqlmodel import select
+from typer.testing import CliRunner
 
 from store import desk as store_desk
-from store.db import session_scope
-from store.models import MentionStatus, PressMention
-from tests.clock import NOW
+from store.db import make_engine, session_scope
+from store.models import Item, MentionStatus, PressMention
+from tests.clock import AT_NOW, NOW
 from tests.conftest import REPO_ROOT
-from tests.deskdata import HOSPITALS, LAVAL, MENTION, NOISE, collect
+from tests.deskdata import ENTRIES, HOSPITALS, LAVAL, MENTION, NOISE, collect
+from tests.feeds import rss
 from tests.localserver import LocalServer
-from watcher.config import Config, RevueConfig
+from watcher.cli import app
+from watcher.config import Config, ConfigError, RevueConfig, parse_config
 from watcher.desk import manual_entry
 from watcher.digest_job import rebuild_revue
 from watcher.revue import picks
@@ -27,6 +32,7 @@ from watcher.revue.site import EXCERPT_MAX_CHARS, build_revue, excerpt
 
 ZONE = Config.model_fields["digest"].default.zone
 HOSTILE_TITLE = '<script>alert("titre")</script>Urgences <img src=x onerror=alert(1)> « fermées »'
+runner = CliRunner()
 HOSTILE_QUOTE = "</blockquote><script>alert('citation')</script><a href=\"javascript:alert(2)\">cliquez</a>"
 
 
@@ -112,7 +118,7 @@ def test_an_excerpt_is_a_short_quotation_never_the_article(
     build_revue(engine, tmp_path, now=NOW, zone=ZONE)
     quotes = [q.text_content() for q in _page(tmp_path / "index.html").iter("blockquote")]
     assert quotes and all(len(quote.strip()) <= EXCERPT_MAX_CHARS + len("«  »") for quote in quotes)
-    assert any(quote.strip().endswith("… »") for quote in quotes)  # the long tribune quotation was cut
+    assert any(quote.strip().endswith("…\u00a0»") for quote in quotes)  # the long tribune quotation was cut
     assert excerpt("Un mot " * 100) == ("Un mot " * 100)[: EXCERPT_MAX_CHARS - 1].rsplit(" ", 1)[0] + "…"
     assert excerpt("  ") is None and excerpt("<p>court</p>") == "court"
 
@@ -226,3 +232,73 @@ def test_run_rebuilds_the_revue_after_a_digest_and_survives_a_failure(
     assert [record.getMessage() for record in caplog.records] == [
         f"revue de presse non reconstruite dans {blocked / 'site'} : Not a directory"
     ]
+
+
+@pytest.fixture
+def cli_store(tmp_path: Path, server: LocalServer, monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
+    """The desk's items collected by `watcher collect`, with the real sources.yaml's themes."""
+    data = yaml.safe_load((REPO_ROOT / "sources.yaml").read_text(encoding="utf-8"))
+    data["sources"] = [{"name": "Presse du bureau", "url": server.url("/desk.xml"), "topics": ["hopital"]}]
+    data["revue"] = {"output_dir": str(tmp_path / "site-du-service")}
+    config = tmp_path / "sources.yaml"
+    config.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    monkeypatch.setenv("WATCHER_CONFIG", str(config))
+    monkeypatch.setenv("WATCHER_DATABASE_URL", f"sqlite:///{tmp_path / 'veille.db'}")
+    monkeypatch.setenv("USER", "magali")
+    monkeypatch.setenv("COLUMNS", "250")
+    server.route("/desk.xml", rss("Presse du bureau", list(ENTRIES)))
+    assert runner.invoke(app, [*AT_NOW, "collect"]).exit_code == 0
+    with session_scope(make_engine()) as session:
+        return {item.url: item.id or 0 for item in session.exec(select(Item)).all()}
+
+
+def _cli(*args: str, code: int = 0) -> str:
+    result = runner.invoke(app, [*AT_NOW, *args])
+    assert result.exit_code == code, result.output
+    return result.output
+
+
+def test_the_revue_commands(cli_store: dict[str, int], tmp_path: Path) -> None:
+    laval = str(cli_store[LAVAL["link"]])
+    assert _cli("revue", "add", laval) == f"Article {laval} ajouté à la revue de presse.\n"
+    assert _cli("revue", "add", laval) == f"Article {laval} déjà dans la revue de presse.\n"
+    assert "article 999 introuvable (voir « watcher items » ou « watcher search »)" in _cli(
+        "revue", "add", "999", code=1
+    )
+    listing = _cli("revue", "list")
+    assert "1 article choisi" in listing and LAVAL["title"] in listing and "magali, 23/11/2026" in listing
+    output = _cli("revue", "build", "--since", "7j")  # revue.output_dir of sources.yaml
+    assert output.startswith("Revue de presse écrite : 1 mois, 4 fichiers.\n")
+    site = tmp_path / "site-du-service"
+    assert f"  → {site / 'index.html'}" in output and LAVAL["title"] in (site / "index.html").read_text("utf-8")
+    assert "0 mois, 3 fichiers" in _cli("revue", "build", "--out", str(tmp_path / "vide"), "--since", "2026-11-24")
+    assert _cli("revue", "remove", laval) == f"Article {laval} retiré de la revue de presse.\n"
+    assert _cli("revue", "remove", laval) == f"Article {laval} n'était pas dans la revue de presse.\n"
+    assert "0 article choisi" in _cli("revue", "list")
+    (tmp_path / "fichier").write_text("x", encoding="utf-8")
+    assert f"--out : « {tmp_path / 'fichier'} » est un fichier, pas un dossier" in _cli(
+        "revue", "build", "--out", str(tmp_path / "fichier"), code=1
+    )
+
+
+@pytest.mark.parametrize(
+    ("section", "expected"),
+    [
+        ("revue:\n  site_url: www.actionpatients.fr\n", "revue.site_url : adresse invalide « www.actionpatients.fr »"),
+        ("revue:\n  output_dir: [a, b]\n", "revue.output_dir : chemin attendu"),
+        ("revue:\n  dossier: site\n", "revue.dossier : champ inconnu"),
+        ("revue: oui\n", "revue : bloc clé: valeur attendu"),
+    ],
+)
+def test_the_revue_section_is_checked_in_french(section: str, expected: str) -> None:
+    text = (REPO_ROOT / "sources.yaml").read_text(encoding="utf-8") + "\n" + section
+    with pytest.raises(ConfigError) as raised:
+        parse_config(text)
+    assert expected in str(raised.value) and "sources.yaml, ligne" in str(raised.value)
+
+
+def test_the_revue_section_is_optional_and_typed() -> None:
+    text = (REPO_ROOT / "sources.yaml").read_text(encoding="utf-8")
+    assert parse_config(text).revue == RevueConfig()
+    revue = parse_config(text + "\nrevue:\n  output_dir: data/revue\n  site_url: https://a.example/revue\n").revue
+    assert revue.output_dir == Path("data/revue") and revue.site_url == "https://a.example/revue"
