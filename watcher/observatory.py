@@ -3,8 +3,8 @@ corrections, and the yearly counts that its files, map and chart show.
 
 Which items: those published in the period that the rules put in the `pertes_de_chance` theme or that a person
 judged « pertinent » for it, less those whose latest verdict for the theme is « hors sujet ». An item is
-**validated** when its latest verdict for the theme is « pertinent » (`watcher verdict ITEM pertes_de_chance
-pertinent`, the desk's buttons).
+**validated** when its latest verdict for the theme is « pertinent » (`watcher verdict ITEM --topic
+pertes_de_chance --yes`, the desk's buttons).
 
 The place and the kinds come from the title and lead (watcher/place.py, watcher/losses.py) unless the coordinator
 corrected them (`correct`): a correction is kept with who made it and when, and wins over the automatic value.
@@ -58,15 +58,22 @@ class ObservatoryItem:
 
 
 def corrected_place(correction: ObservatoryCorrection) -> Place:
-    """The place a correction names, at its most precise level."""
+    """The place a stored correction names."""
+    if correction.national:
+        return Place(national=True)
+    return corrected_place_of_codes(correction.commune_code, correction.departement_code, correction.region_code)
+
+
+def corrected_place_of_codes(commune: str | None, departement: str | None, region: str | None) -> Place:
+    """The place at the most precise level given by INSEE codes."""
     places = gazetteer()
-    if correction.commune_code:
-        return places.commune_place(correction.commune_code)
-    if correction.departement_code:
-        return places.departement_place(correction.departement_code)
-    if correction.region_code:
-        return places.region_place(correction.region_code)
-    return Place(national=True) if correction.national else NOWHERE
+    if commune:
+        return places.commune_place(commune)
+    if departement:
+        return places.departement_place(departement)
+    if region:
+        return places.region_place(region)
+    return NOWHERE
 
 
 def _observatory_item(row: store_observatory.ThemeRow, zone: ZoneInfo) -> ObservatoryItem:
@@ -227,20 +234,25 @@ def _code(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", fold(text)).strip("_")
 
 
-def correct(
-    session: Session,
-    item_id: int,
+@dataclass(frozen=True)
+class Correction:
+    """What the coordinator corrects, checked against the gazetteer and the closed list of kinds."""
+
+    place: tuple[str | None, str | None, str | None] | None  # (commune, département, région) codes; None: unchanged
+    national: bool
+    kinds: list[str] | None  # None: unchanged
+
+
+def plan_correction(
     *,
     commune: str | None = None,
     departement: str | None = None,
     region: str | None = None,
     national: bool = False,
     kinds: list[str] | None = None,
-    who: str,
-    now: datetime,
-) -> ObservatoryCorrection:
-    """Correct the place (a commune by name or INSEE code, a département, a région, or France as a whole) and/or
-    the kinds of loss of an item; what is not given keeps its former correction, or the automatic value."""
+) -> Correction:
+    """A commune by name or INSEE code, a département, a région, or France as a whole (`national`), and/or the kinds
+    of loss; ObservatoryError (French) for what is unknown or contradictory. Pure: checked before any database."""
     placed = any(value is not None for value in (commune, departement, region))
     if not placed and not national and kinds is None:
         raise ObservatoryError(
@@ -248,19 +260,24 @@ def correct(
         )
     if placed and national:
         raise ObservatoryError("un lieu ou --national, pas les deux")
-    codes = _place_codes(commune, departement, region) if placed else (None, None, None)
+    place = _place_codes(commune, departement, region) if placed else ((None, None, None) if national else None)
     kind_codes = None if kinds is None else [k for k in LOSS_KINDS if k in {kind_code(text) for text in kinds}]
+    return Correction(place, national, kind_codes)
+
+
+def correct(session: Session, item_id: int, correction: Correction, *, who: str, now: datetime) -> None:
+    """Keep the correction of an item, stamped with `who` and `now`; what it leaves unchanged keeps its former
+    correction, or the automatic value."""
     if session.get(Item, item_id) is None:
         raise ObservatoryError(f"article {item_id} introuvable (voir « watcher items » ou « watcher search »)")
-    correction = store_observatory.correction_for(session, item_id) or ObservatoryCorrection(
+    row = store_observatory.correction_for(session, item_id) or ObservatoryCorrection(
         item_id=item_id, who=who, corrected_at=now
     )
-    if placed or national:
-        correction.place_corrected = True
-        correction.commune_code, correction.departement_code, correction.region_code = codes
-        correction.national = national
-    if kind_codes is not None:
-        correction.loss_kinds = kind_codes
-    correction.who, correction.corrected_at = who, now
-    store_observatory.save_correction(session, correction)
-    return correction
+    if correction.place is not None:
+        row.place_corrected = True
+        row.commune_code, row.departement_code, row.region_code = correction.place
+        row.national = correction.national
+    if correction.kinds is not None:
+        row.loss_kinds = correction.kinds
+    row.who, row.corrected_at = who, now
+    store_observatory.save_correction(session, row)
