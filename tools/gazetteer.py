@@ -8,7 +8,7 @@ Sources, both open and both fetched from package registries:
 
 Usage (from the repository's root; `npm pack` fetches the tarball when none is given):
 
-    pip install 'pycountry>=24.6'
+    pip install -e '.[gazetteer]'
     python tools/gazetteer.py [--tarball decoupage-administratif-6.0.0.tgz]
 
 The script checks that every région and département of INSEE's list has its ISO 3166-2 subdivision in pycountry,
