@@ -865,4 +865,4 @@ def main() -> None:
 
 # The coordinator's commands (flag, tribunes, mentions), those over the archive (search, export, OPML) and the
 # web desk's (web, users) register themselves on `app`.
-from watcher import archive_cli, desk_cli, revue_cli, users_cli, web_cli  # noqa: E402, F401
+from watcher import archive_cli, desk_cli, observatory_cli, revue_cli, users_cli, web_cli  # noqa: E402, F401

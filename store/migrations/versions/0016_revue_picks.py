@@ -1,7 +1,7 @@
 """« Publier dans la revue »: the items the coordinator adds to the public revue de presse.
 
 Revision ID: 0016
-Revises: 0013
+Revises: 0015 (written on 0013; chained after the observatoire corrections when h6-place was merged)
 """
 
 from collections.abc import Sequence
@@ -13,7 +13,7 @@ from alembic import op
 from store.models import UTCDateTime
 
 revision: str = "0016"
-down_revision: str | None = "0013"
+down_revision: str | None = "0015"
 branch_labels: Sequence[str] | None = None
 depends_on: Sequence[str] | None = None
 
