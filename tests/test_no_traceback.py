@@ -240,6 +240,13 @@ COMMANDS: dict[str, Command] = {
             (("--year", "2026", "--sep", ";;"), 1, "--sep : un seul caractère attendu, reçu « ;; »"),
         ),
     ),
+    "observatoire carte": Command(
+        ("--year", "2026", "--out", OUT, "--departements"),
+        bad=(
+            (("--out", OUT), 2, "option obligatoire manquante : --year"),
+            (("--year", "26", "--out", OUT), 1, "--year : année invalide « 26 » (attendu : AAAA, par exemple 2026)"),
+        ),
+    ),
     "revue build": Command(
         ("--out", OUT, "--since", "2026-11-01"),
         bad=(

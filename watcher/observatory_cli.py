@@ -137,3 +137,42 @@ def observatory_summary(
         for row in rows:
             table.add_row(*row)
         base.console.print(table)
+
+
+@observatory_app.command("carte")
+def observatory_pictures(
+    year: Annotated[int, typer.Option("--year", help="Année (AAAA).", show_default=False)],
+    out: Annotated[Path, typer.Option("--out", help="Dossier des images.", show_default=False)],
+    departements: Annotated[
+        bool, typer.Option("--departements", help="La carte par département plutôt que par région.")
+    ] = False,
+    validated: Annotated[bool, typer.Option("--validated", help="Ne compter que les articles validés.")] = False,
+) -> None:
+    """La carte de France (par région, ou par département) et le graphique mois par mois, en SVG et en PNG."""
+    if not 1900 <= year <= 9999:
+        raise base.fail(f"--year : année invalide « {year} » (attendu : AAAA, par exemple 2026)")
+    if out.exists() and not out.is_dir():
+        raise base.fail(f"--out : « {out} » est un fichier, pas un dossier")
+    from watcher.observatory_pictures import write_pictures  # matplotlib is loaded by this command only
+
+    zone = base.state.config().digest.zone
+    engine = base._engine_ready()
+    with session_scope(engine) as session:
+        summary = observatory.summary(session, year, zone, validated_only=validated)
+    notes = [f"{base.counted(summary.total, 'article', 'articles')}"]
+    notes += [f"{summary.national} sur la France entière", f"{summary.unplaced} sans lieu connu"]
+    try:
+        files = write_pictures(
+            out,
+            year=year,
+            level="departement" if departements else "region",
+            by_area=summary.by_departement if departements else summary.by_region,
+            by_month_kind=summary.by_month_kind,
+            by_month=summary.by_month,
+            notes=notes,
+        )
+    except OSError as exc:
+        raise base.fail(f"écriture des images impossible dans « {out} » : {exc.strerror or exc}") from None
+    base.console.print(f"Observatoire {year} : {', '.join(notes)}.", highlight=False, soft_wrap=True)
+    for path in files:
+        base.console.print(f"  → {path}", highlight=False)
