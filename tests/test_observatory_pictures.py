@@ -121,3 +121,6 @@ def test_the_command(empty_database: Path) -> None:
     assert sorted(path.name for path in out.iterdir()) == ["chart.png", "chart.svg", "map.png", "map.svg"]
     result = runner.invoke(app, ["observatoire", "carte", "--year", "2026", "--out", str(out / "map.png")])
     assert result.exit_code == 1 and f"--out : « {out / 'map.png'} » est un fichier, pas un dossier" in result.stderr
+    result = runner.invoke(app, ["observatoire", "carte", "--year", "2026", "--out", str(out / "map.png" / "x")])
+    assert result.exit_code == 1
+    assert f"« {out / 'map.png' / 'x'} » : un élément du chemin n'est pas un dossier" in result.stderr

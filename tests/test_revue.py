@@ -230,7 +230,7 @@ def test_run_rebuilds_the_revue_after_a_digest_and_survives_a_failure(
     with caplog.at_level(logging.WARNING, logger="watcher.digest_job"):
         assert rebuild_revue(engine, config, now=NOW) == []
     assert [record.getMessage() for record in caplog.records] == [
-        f"revue de presse non reconstruite dans {blocked / 'site'} : Not a directory"
+        f"revue de presse non reconstruite dans {blocked / 'site'} : un élément du chemin n'est pas un dossier"
     ]
 
 
@@ -278,6 +278,11 @@ def test_the_revue_commands(cli_store: dict[str, int], tmp_path: Path) -> None:
     (tmp_path / "fichier").write_text("x", encoding="utf-8")
     assert f"--out : « {tmp_path / 'fichier'} » est un fichier, pas un dossier" in _cli(
         "revue", "build", "--out", str(tmp_path / "fichier"), code=1
+    )
+    below_a_file = tmp_path / "fichier" / "revue"
+    assert (
+        f"écriture de la revue impossible dans « {below_a_file} » : un élément du chemin n'est pas un dossier"
+        in _cli("revue", "build", "--out", str(below_a_file), code=1)
     )
 
 

@@ -20,6 +20,7 @@ from store.health import source_health_rows
 from store.models import utcnow
 from watcher.config import Config, SourceCategory
 from watcher.coverage import coverage_report, late_line, outlet_line
+from watcher.failures import describe, os_reason
 from watcher.health import HealthStatus, assess_all
 
 log = logging.getLogger(__name__)
@@ -130,7 +131,8 @@ def rebuild_revue(engine: Engine, config: Config, *, now: datetime | None = None
             engine, out_dir, now=now or utcnow(), zone=config.digest.zone, site_url=config.revue.site_url
         )
     except Exception as exc:  # whatever it is (a full disk, a folder without rights), the service carries on
-        log.warning("revue de presse non reconstruite dans %s : %s", out_dir, getattr(exc, "strerror", None) or exc)
+        reason = os_reason(exc) if isinstance(exc, OSError) else describe(exc)
+        log.warning("revue de presse non reconstruite dans %s : %s", out_dir, reason)
         return []
     log.info("revue de presse reconstruite dans %s : %d fichiers", out_dir, len(files))
     return files

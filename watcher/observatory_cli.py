@@ -19,6 +19,7 @@ from store.db import session_scope
 from watcher import cli as base
 from watcher import desk, observatory, observatory_files
 from watcher.exports import ExportError
+from watcher.failures import os_reason
 from watcher.losses import LOSS_KINDS
 from watcher.when import DAY_FORMATS
 
@@ -172,7 +173,7 @@ def observatory_pictures(
             notes=notes,
         )
     except OSError as exc:
-        raise base.fail(f"écriture des images impossible dans « {out} » : {exc.strerror or exc}") from None
+        raise base.fail(f"écriture des images impossible dans « {out} » : {os_reason(exc)}") from None
     base.console.print(f"Observatoire {year} : {', '.join(notes)}.", highlight=False, soft_wrap=True)
     for path in files:
         base.console.print(f"  → {path}", highlight=False)

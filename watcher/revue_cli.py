@@ -15,6 +15,7 @@ from store.db import session_scope
 from watcher import cli as base
 from watcher import when
 from watcher.desk import default_who
+from watcher.failures import os_reason
 from watcher.revue import picks
 from watcher.revue.site import build_revue
 
@@ -52,7 +53,7 @@ def revue_build(
     try:
         files = build_revue(engine, target, now=now, zone=zone, since=start, site_url=config.revue.site_url)
     except OSError as exc:
-        raise base.fail(f"écriture de la revue impossible dans « {target} » : {exc.strerror or exc}") from None
+        raise base.fail(f"écriture de la revue impossible dans « {target} » : {os_reason(exc)}") from None
     months = sum(path.name[:4].isdigit() for path in files)
     base.console.print(
         f"Revue de presse écrite : {base.counted(months, 'mois', 'mois')}, {len(files)} fichiers.", highlight=False
