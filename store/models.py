@@ -362,6 +362,16 @@ class PressMention(SQLModel, table=True):
     import_key: str | None = Field(default=None, unique=True)
 
 
+class RevuePick(SQLModel, table=True):
+    """An item the coordinator marked « publier dans la revue »: it joins the public revue de presse."""
+
+    __tablename__ = "revue_pick"
+
+    item_id: int = Field(foreign_key="item.id", primary_key=True)
+    picked_by: str
+    picked_at: datetime = Field(sa_column=_time_column(nullable=False))
+
+
 class DeskClick(SQLModel, table=True):
     """One Slack button click, kept once: Socket Mode may deliver the same envelope twice."""
 
@@ -427,3 +437,20 @@ class LoginAttempt(SQLModel, table=True):
     address: str = Field(index=True)
     succeeded: bool
     at: datetime = Field(sa_column=_time_column(nullable=False, index=True))
+
+
+class ObservatoryCorrection(SQLModel, table=True):
+    """The coordinator's word on an item of the Observatoire des pertes de chances: it wins over the automatic place
+    and kinds of loss. A level left null is unknown; `loss_kinds` null means the kinds were not corrected."""
+
+    __tablename__ = "observatory_correction"
+
+    item_id: int = Field(foreign_key="item.id", primary_key=True)
+    place_corrected: bool = False
+    commune_code: str | None = None  # INSEE code
+    departement_code: str | None = None
+    region_code: str | None = None
+    national: bool = False
+    loss_kinds: list[str] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    who: str
+    corrected_at: datetime = Field(sa_column=_time_column(nullable=False))

@@ -223,7 +223,7 @@ def run(
     from alerts.slack import TOKEN_ENV_VAR, SlackSender
     from store.models import utcnow
     from watcher.delivery_job import deliver as deliver_pass
-    from watcher.digest_job import collected_in_window, produce_digest, send_digests
+    from watcher.digest_job import collected_in_window, produce_digest, rebuild_revue, send_digests
     from watcher.ops import OPS_CHANNEL_KEY, ops_channel
     from watcher.ops import check as ops_check
     from watcher.pipeline import worker_name
@@ -251,9 +251,12 @@ def run(
         if slack is None and smtp is None:
             if not collected_in_window(engine, config, day):
                 return "aucune synthèse : rien n'a été collecté dans sa période"
-            return _digest_line(*produce_digest(engine, config, day=day), [])
-        results = send_digests(engine, config, day, owner=owner, slack=slack, smtp=smtp)
-        return " ; ".join(_digest_line(*result) for result in results)
+            line = _digest_line(*produce_digest(engine, config, day=day), [])
+        else:
+            results = send_digests(engine, config, day, owner=owner, slack=slack, smtp=smtp)
+            line = " ; ".join(_digest_line(*result) for result in results)
+        rebuild_revue(engine, config)  # revue.output_dir set: the public revue follows each digest
+        return line
 
     deliver = (lambda: deliver_pass(engine, config, slack, owner=owner)) if slack is not None else None
     has_ops = slack is not None and ops_channel(config) is not None
@@ -953,6 +956,14 @@ def main() -> None:
     app()
 
 
-# The coordinator's commands (flag, tribunes, mentions, stories), those over the archive (search, export, OPML) and
-# the web desk's (web, users) register themselves on `app`.
-from watcher import archive_cli, desk_cli, stories_cli, users_cli, web_cli  # noqa: E402, F401
+# The coordinator's commands (flag, tribunes, mentions, stories, observatoire, revue), those over the archive
+# (search, export, OPML) and the web desk's (web, users) register themselves on `app`.
+from watcher import (  # noqa: E402, F401
+    archive_cli,
+    desk_cli,
+    observatory_cli,
+    revue_cli,
+    stories_cli,
+    users_cli,
+    web_cli,
+)
