@@ -200,7 +200,7 @@ class Score(SQLModel, table=True):
 
     item_id: int = Field(foreign_key="item.id", primary_key=True)
     score: int = Field(index=True)
-    decision: str = Field(index=True)
+    decision: str  # no index: three values never narrow a search (migration 0018)
     topics: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     why: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     mentions: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
