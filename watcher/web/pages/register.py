@@ -29,6 +29,7 @@ DOWNLOADS = {
 }
 # A register file holds a few hundred lines; past this, it is not one (the collective's 2022–2023 history is 3 kB).
 MAX_IMPORT_BYTES = 2 * 1024 * 1024
+PENDING_SHOWN = 50  # the oldest entries to validate; validating them brings the next ones up
 # The refused lines shown on the page; the rest are counted.
 SHOWN_IMPORT_ERRORS = 100
 
@@ -50,7 +51,8 @@ def register(request: Request) -> Response:
 def _page(request: Request, year: int, status: int = 200, **extra: Any) -> Response:
     desk_: Desk = request.app.state.desk
     with session_scope(desk_.engine) as session:
-        pending = store_desk.mentions(session, status=MentionStatus.A_VALIDER)
+        pending = store_desk.mentions(session, status=MentionStatus.A_VALIDER, limit=PENDING_SHOWN)
+        pending_count = store_desk.count_mentions(session, MentionStatus.A_VALIDER)
         rows = [m for m in store_desk.mentions(session, year=year) if m.status != MentionStatus.A_VALIDER]
     months = [
         (label[0].upper() + label[1:], list(group))
@@ -62,6 +64,7 @@ def _page(request: Request, year: int, status: int = 200, **extra: Any) -> Respo
         status=status,
         year=year,
         pending=pending,
+        pending_count=pending_count,
         months=months,
         count=len(rows),
         mention_labels=desk.MENTION_LABELS,
