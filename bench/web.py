@@ -13,9 +13,9 @@ are tribunes, those citing the collective enter the register (validated, to vali
 entries added by hand and past digests are there too. The rows are written directly (the bench may; the
 application never does), then the search index is built as the service builds it.
 
-The desk runs as `watcher web` does, in its own process (uvicorn on 127.0.0.1), and httpx asks each page
-`--repeats` times, signed in, after two unmeasured requests. The issue wants the 100k figures within 1.5×
-of the 10k ones: a ratio above that is marked « ! ».
+Each archive is served as `watcher web` serves it, in its own process (uvicorn on 127.0.0.1), and httpx asks
+each page `--repeats` times, signed in, after two unmeasured requests, the sizes taking turns request by request.
+The issue wants the 100k figures within 1.5× of the 10k ones: a ratio above that is marked « ! ».
 """
 
 from __future__ import annotations
@@ -30,6 +30,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -65,6 +67,11 @@ TARGET_RATIO = 1.5
 BATCH = 5_000
 PEOPLE = ("magali", "danielle", "damien", "guy")
 TRIBUNE_STATUSES = ("a_etudier", "en_redaction", "publiee", "abandonnee")
+# The demo snapshot is rich in citations of the collective, to show them; its register held 6 entries in 2022
+# and 5 in 2023 (watcher/data). Kept here: one detected citation in about 700 items (some 300 a year at 600 items
+# a day), one tribune flagged in about 1,000 (some 4 a week), one entry by hand in 5,000.
+CITED_SHARE = 0.05
+TRIBUNE_SHARE = 0.003
 
 
 @dataclass(frozen=True)
@@ -166,7 +173,7 @@ def build_archive(seeds: Seeds, size: int, per_day: int, now: datetime, folder: 
             for score in judged
         ],
     )
-    flagged = [score for score in scores if score["decision"] != "drop" and rng.random() < 0.01]
+    flagged = [score for score in scores if score["decision"] != "drop" and rng.random() < TRIBUNE_SHARE]
     _insert(
         engine,
         Tribune,
@@ -185,7 +192,7 @@ def build_archive(seeds: Seeds, size: int, per_day: int, now: datetime, folder: 
         ],
     )
     names = {source["id"]: source["name"] for source in sources}
-    cited = [items[score["item_id"] - 1] for score in scores if score["mentions"]]
+    cited = [items[score["item_id"] - 1] for score in scores if score["mentions"] and rng.random() < CITED_SHARE]
     detected = [
         {
             "item_id": item["id"],
@@ -212,7 +219,7 @@ def build_archive(seeds: Seeds, size: int, per_day: int, now: datetime, folder: 
             "decided_by": rng.choice(PEOPLE),
             "decided_at": now,
         }
-        for number in range(size // 1_000)
+        for number in range(size // 5_000)
     ]
     _insert(engine, PressMention, detected)
     _insert(engine, PressMention, by_hand)
@@ -256,8 +263,9 @@ def pages(archive: Archive) -> dict[str, str]:
     }
 
 
-def measure(archive: Archive, repeats: int) -> dict[str, tuple[float, float]]:
-    """p50 and p95 in milliseconds of each page, asked of a `watcher web` process over this archive."""
+@contextmanager
+def desk_serving(archive: Archive) -> Iterator[httpx.Client]:
+    """A `watcher web` process over this archive, and a client signed in to it."""
     port = _free_port()
     env = {
         **os.environ,
@@ -269,20 +277,35 @@ def measure(archive: Archive, repeats: int) -> dict[str, tuple[float, float]]:
     try:
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=120) as client:
             _sign_in(client, desk)
-            figures = {}
-            for label, path in pages(archive).items():
-                for _ in range(2):
-                    _get(client, path)
-                times = []
-                for _ in range(repeats):
-                    started = time.perf_counter()
-                    _get(client, path)
-                    times.append((time.perf_counter() - started) * 1000)
-                figures[label] = (statistics.median(times), statistics.quantiles(times, n=20, method="inclusive")[18])
-            return figures
+            yield client
     finally:
         desk.terminate()
         desk.wait(timeout=30)
+
+
+def measure(archives: dict[int, Archive], repeats: int) -> dict[int, dict[str, tuple[float, float]]]:
+    """p50 and p95 in milliseconds of each page at each size. The sizes take turns, request by request: a
+    machine busy with something else slows both alike, and the ratios hold."""
+    times: dict[int, dict[str, list[float]]] = {size: {} for size in archives}
+    with ExitStack() as stack:
+        clients = {size: stack.enter_context(desk_serving(archive)) for size, archive in archives.items()}
+        paths = {size: pages(archive) for size, archive in archives.items()}
+        for label in paths[min(archives)]:
+            for size, client in clients.items():
+                for _ in range(2):
+                    _get(client, paths[size][label])
+            for _ in range(repeats):
+                for size, client in clients.items():
+                    started = time.perf_counter()
+                    _get(client, paths[size][label])
+                    times[size].setdefault(label, []).append((time.perf_counter() - started) * 1000)
+    return {
+        size: {
+            label: (statistics.median(series), statistics.quantiles(series, n=20, method="inclusive")[18])
+            for label, series in by_label.items()
+        }
+        for size, by_label in times.items()
+    }
 
 
 def _get(client: httpx.Client, path: str) -> None:
@@ -314,15 +337,15 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=20)
     options = parser.parse_args()
     now = datetime.now(UTC).replace(microsecond=0)
-    results: dict[int, dict[str, tuple[float, float]]] = {}
     with tempfile.TemporaryDirectory() as folder:
         seeds = read_seeds(Path(folder) / "demo")
         print(f"graines : {len(seeds.items)} articles de la démonstration, {len(seeds.sources)} sources")
+        archives = {}
         for size in options.sizes:
             started = time.perf_counter()
-            archive = build_archive(seeds, size, options.per_day, now, Path(folder))
+            archives[size] = build_archive(seeds, size, options.per_day, now, Path(folder))
             print(f"{size:>7} articles : archive construite et indexée en {time.perf_counter() - started:.0f} s")
-            results[size] = measure(archive, options.repeats)
+        results = measure(archives, options.repeats)
     smallest, largest = min(options.sizes), max(options.sizes)
     header = f"{'page':<42}" + "".join(f"{f'{size} p50':>12}{f'{size} p95':>12}" for size in options.sizes)
     if largest != smallest:

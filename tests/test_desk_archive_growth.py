@@ -47,14 +47,22 @@ def _statements(engine: Engine) -> Iterator[list[str]]:
         event.remove(engine, "before_cursor_execute", record)
 
 
-def test_the_day_is_read_through_the_collection_times_not_through_every_decision(sqlite_engine: Engine) -> None:
-    query = period_query(start=NOW - timedelta(days=1), end=NOW, decisions=["alert", "digest"])
+def _plan(engine: Engine, source: str | None) -> list[str]:
+    query = period_query(start=NOW - timedelta(days=1), end=NOW, decisions=["alert", "digest"], source=source)
     sql = str(query.compile(dialect=sqlite.dialect(), compile_kwargs={"literal_binds": True}))
-    with sqlite_engine.connect() as connection:
-        plan = [row[3] for row in connection.execute(text("EXPLAIN QUERY PLAN " + sql))]
+    with engine.connect() as connection:
+        return [row[3] for row in connection.execute(text("EXPLAIN QUERY PLAN " + sql))]
+
+
+def test_the_day_is_read_through_the_collection_times_not_through_every_decision(sqlite_engine: Engine) -> None:
+    plan = _plan(sqlite_engine, None)
     # Started from the alerts and digest items of the whole archive, the day's page grew with it (migration 0018).
     assert plan[0].startswith("SEARCH item USING INDEX ix_item_collected_at"), plan
     assert not any("ix_score_decision" in step for step in plan), plan
+    # Filtered by source: the source's day, not everything the source ever published.
+    plan = _plan(sqlite_engine, "Le Monde")
+    item_step = next(step for step in plan if step.startswith("SEARCH item"))
+    assert "ix_item_source_collected (source_id=? AND collected_at>? AND collected_at<?)" in item_step, plan
 
 
 def test_source_health_reads_the_whole_archive_only_for_sources_silent_in_the_window(engine: Engine) -> None:
@@ -112,4 +120,11 @@ def test_the_rules_are_measured_over_the_items_collected_since(engine: Engine) -
         ["hopital : « urgences » +5"],
         ["hopital : « urgences » +40"],
     ]
-    assert [why for _, why in recent] == [["hopital : « urgences » +1"], ["hopital : « urgences » +5"]]
+    assert sorted(why for _, why in recent) == [["hopital : « urgences » +1"], ["hopital : « urgences » +5"]]
+    if engine.dialect.name == "sqlite":
+        with _statements(engine) as statements, session_scope(engine) as session:
+            scored_reasons(session, since=NOW - timedelta(days=7))
+        with engine.connect() as connection:
+            explained = connection.exec_driver_sql("EXPLAIN QUERY PLAN " + statements[-1], ("2026-11-16",))
+            plan = [row[3] for row in explained]
+        assert plan[0].startswith("SEARCH item USING COVERING INDEX ix_item_collected_at"), plan
