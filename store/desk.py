@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import extract
+from sqlalchemy import extract, func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -118,15 +118,25 @@ def tribune_for(session: Session, item_id: int) -> Tribune | None:
     return session.exec(select(Tribune).where(col(Tribune.item_id) == item_id)).first()
 
 
-def tribunes(session: Session, status: str | None = None) -> list[tuple[Tribune, Item]]:
-    query = (
-        select(Tribune, Item)
-        .join(Item, col(Item.id) == col(Tribune.item_id))
-        .order_by(col(Tribune.deadline).is_(None), col(Tribune.deadline), col(Tribune.flagged_at))
+def tribunes(
+    session: Session, status: str | None = None, *, limit: int | None = None, latest_first: bool = False
+) -> list[tuple[Tribune, Item]]:
+    """By deadline, the nearest first (those without one last); or the latest flagged first."""
+    order = (
+        [col(Tribune.flagged_at).desc(), col(Tribune.id).desc()]
+        if latest_first
+        else [col(Tribune.deadline).is_(None), col(Tribune.deadline), col(Tribune.flagged_at)]
     )
+    query = select(Tribune, Item).join(Item, col(Item.id) == col(Tribune.item_id)).order_by(*order).limit(limit)
     if status is not None:
         query = query.where(col(Tribune.status) == status)
     return [(tribune, item) for tribune, item in session.exec(query).all()]
+
+
+def tribune_counts(session: Session) -> dict[str, int]:
+    """How many tribunes have each status."""
+    rows = session.exec(select(Tribune.status, func.count()).group_by(col(Tribune.status))).all()
+    return {status: count for status, count in rows}
 
 
 def update_tribune(
@@ -247,13 +257,19 @@ def get_mention(session: Session, mention_id: int) -> PressMention | None:
     return session.get(PressMention, mention_id)
 
 
-def mentions(session: Session, *, status: str | None = None, year: int | None = None) -> list[PressMention]:
-    query = select(PressMention).order_by(col(PressMention.day), col(PressMention.id))
+def mentions(
+    session: Session, *, status: str | None = None, year: int | None = None, limit: int | None = None
+) -> list[PressMention]:
+    query = select(PressMention).order_by(col(PressMention.day), col(PressMention.id)).limit(limit)
     if status is not None:
         query = query.where(col(PressMention.status) == status)
     if year is not None:
         query = query.where(extract("year", col(PressMention.day)) == year)
     return list(session.exec(query).all())
+
+
+def count_mentions(session: Session, status: str) -> int:
+    return session.exec(select(func.count()).select_from(PressMention).where(col(PressMention.status) == status)).one()
 
 
 def register_statuses(include_pending: bool) -> list[str]:

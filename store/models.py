@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, Column, DateTime, LargeBinary, Text, TypeDecorator, UniqueConstraint
+from sqlalchemy import JSON, Column, DateTime, Index, LargeBinary, Text, TypeDecorator, UniqueConstraint
 from sqlmodel import AutoString, Field, SQLModel
 
 
@@ -159,6 +159,8 @@ class Item(SQLModel, table=True):
         UniqueConstraint("source_id", "guid", name="uq_item_source_guid"),
         UniqueConstraint("url", name="uq_item_url"),
         UniqueConstraint("source_id", "title_date_key", name="uq_item_source_title_date"),
+        # A source's items of a period (the desk filtered by source): migration 0018.
+        Index("ix_item_source_collected", "source_id", "collected_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -217,7 +219,7 @@ class Score(SQLModel, table=True):
 
     item_id: int = Field(foreign_key="item.id", primary_key=True)
     score: int = Field(index=True)
-    decision: str = Field(index=True)
+    decision: str  # no index: three values never narrow a search (migration 0018)
     topics: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     why: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     mentions: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))

@@ -64,7 +64,16 @@ def verdicts(session: Session) -> list[tuple[int, str, str]]:
     return [(row[0], row[1], row[2]) for row in rows]
 
 
-def scored_reasons(session: Session) -> list[tuple[int, list[str]]]:
-    """(item id, why) of every scored item: the rules that fired on it."""
-    rows = session.exec(select(Score.item_id, Score.why).order_by(col(Score.item_id))).all()
-    return [(row[0], list(row[1] or [])) for row in rows]
+def scored_reasons(session: Session, since: datetime | None = None) -> list[tuple[int, list[str]]]:
+    """(item id, why) of every scored item (collected since `since`, when given): the rules that fired on it."""
+    query = select(Score.item_id, Score.why)
+    if since is None:
+        query = query.order_by(col(Score.item_id))
+    else:
+        # In collection order: ordered by score.item_id, SQLite would scan every score to keep the recent ones.
+        query = (
+            query.join(Item, col(Item.id) == col(Score.item_id))
+            .where(col(Item.collected_at) >= since)
+            .order_by(col(Item.collected_at), col(Item.id))
+        )
+    return [(row[0], list(row[1] or [])) for row in session.exec(query).all()]
