@@ -56,9 +56,14 @@ def test_an_action_on_the_desk_edits_the_alert_in_slack(desk: Served, slack: fak
     first = deliver(desk.engine, desk.config, sender, owner="test", now=deskdata.NOW)
     assert first.sent >= 4 and slack.calls("chat.update") == []
     lead, mentioned = _lead_of_laval_story(desk), desk.data.ids[deskdata.MENTION["link"]]
-    [laval_alert] = _alerts_of(desk, lead)
+    laval_alerts = _alerts_of(desk, lead)  # a night closure of emergencies: hospital news and a loss of chance
+    assert sorted(row.channel for row in laval_alerts) == ["#observatoire-pertes-de-chance", "#veille-hopital"]
     mention_alerts = _alerts_of(desk, mentioned)
-    assert sorted(row.channel for row in mention_alerts) == ["#on-parle-de-nous", "#veille-hopital"]
+    assert sorted(row.channel for row in mention_alerts) == [
+        "#observatoire-pertes-de-chance",
+        "#on-parle-de-nous",
+        "#veille-hopital",
+    ]
     with session_scope(desk.engine) as session:
         mention_id = session.exec(select(PressMention.id).where(PressMention.item_id == mentioned)).one()
 
@@ -71,14 +76,16 @@ def test_an_action_on_the_desk_edits_the_alert_in_slack(desk: Served, slack: fak
         assert client.post(path, data={"csrf": token, **form}).status_code == 303, path
 
     report = deliver(desk.engine, desk.config, sender, owner="test", now=deskdata.NOW + timedelta(minutes=1))
-    assert (report.updated, report.sent, report.failed) == (3, 0, 0)  # the two Laval actions make one edit
+    # The two Laval actions make one edit per message showing Laval; the mention, one per channel.
+    assert (report.updated, report.sent, report.failed) == (5, 0, 0)
     edits = {(call["channel"], call["ts"]): call for call in slack.calls("chat.update")}
-    laval_edit = edits[(laval_alert.channel_id, laval_alert.external_id)]
-    assert _state(laval_edit["blocks"]) == [
-        "✅ Pertinent — par coordination, 24/11 10:00",
-        "🖋️ Tribune à étudier — signalée par coordination, 24/11 10:00 : « à creuser »",
-    ]
-    assert any(block["type"] == "actions" for block in laval_edit["blocks"])  # the buttons stay
+    for laval_alert in laval_alerts:
+        laval_edit = edits[(laval_alert.channel_id, laval_alert.external_id)]
+        assert _state(laval_edit["blocks"]) == [
+            "✅ Pertinent — par coordination, 24/11 10:00",
+            "🖋️ Tribune à étudier — signalée par coordination, 24/11 10:00 : « à creuser »",
+        ]
+        assert any(block["type"] == "actions" for block in laval_edit["blocks"])  # the buttons stay
     for row in mention_alerts:
         stored = next(m for m in slack.messages[row.channel_id or ""] if m["ts"] == row.external_id)
         assert _state(stored["blocks"]) == ["📰 On parle de nous (validée) — par coordination, 24/11 10:00"]
@@ -93,8 +100,8 @@ def test_an_action_on_the_desk_edits_the_alert_in_slack(desk: Served, slack: fak
         == 303
     )
     then = deliver(desk.engine, desk.config, sender, owner="test", now=deskdata.NOW + timedelta(minutes=2))
-    assert then.updated == 1  # the item without an alert queued nothing
-    assert len(slack.calls("chat.update")) == 4
+    assert then.updated == 2  # Laval's two messages; the item without an alert queued nothing
+    assert len(slack.calls("chat.update")) == 7
     assert _state(slack.calls("chat.update")[-1]["blocks"])[-1] == (
         "🖋️ Tribune en rédaction — signalée par coordination, 24/11 10:00 · modifiée par coordination, 24/11 10:00"
         " : « à creuser »"
