@@ -60,7 +60,6 @@ class Case:
     key: str
     item: Item
     labels: dict[str, bool]
-    story: str
     members: frozenset[str] = frozenset()  # the member associations the item names (self-written items only)
 
 
@@ -92,22 +91,21 @@ def load_cases() -> list[Case]:
             published = datetime.fromisoformat(text["pubDate"])
             item = _item(row["link"], text["title"], text["description"], published, "Le Monde")
             if item:
-                cases.append(Case(row["link"], item, _labels(row), row["story"] and "lm-" + row["story"]))
+                cases.append(Case(row["link"], item, _labels(row)))
     feeds: dict[str, dict[str, RawEntry]] = {}
     with (DEVSET / "rss-fr-press-2025.csv").open(encoding="utf-8") as handle:
         for row in csv.DictReader(handle):
             entry = _feed_entries(row["feed"], feeds)[row["link"]]
             item = normalize(entry, row["feed"], COLLECTED)
             if item:
-                cases.append(Case(row["link"], item, _labels(row), row["story"] and "rss-" + row["story"]))
+                cases.append(Case(row["link"], item, _labels(row)))
     for line in (DEVSET / "self-written.jsonl").read_text(encoding="utf-8").splitlines():
         record = json.loads(line)
         published = datetime.fromisoformat(record["published"])
         item = _item(record["url"], record["title"], record["summary"], published, record["source"])
         labels = {label: bool(record[label]) for label in LABELS}
         if item:
-            story = record["story"] and "self-" + record["story"]
-            cases.append(Case(record["url"], item, labels, story, frozenset(record["member"])))
+            cases.append(Case(record["url"], item, labels, frozenset(record["member"])))
     return cases
 
 
