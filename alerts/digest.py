@@ -44,6 +44,19 @@ def french_date(day: date) -> str:
     return f"{_FRENCH_DAYS[day.weekday()]} {day.day} {_FRENCH_MONTHS[day.month - 1]} {day.year}"
 
 
+OTHERS_SHOWN = 5  # articles listed under a story; the rest are counted
+
+
+@dataclass(frozen=True)
+class OtherArticle:
+    """Another article of a story in the digest, listed under its lead: « Sur le même sujet (3) »."""
+
+    title: str
+    url: str
+    outlet: str
+    published: str  # local time, already formatted
+
+
 @dataclass(frozen=True)
 class DigestEntry:
     title: str
@@ -62,6 +75,17 @@ class DigestEntry:
     alert: bool = False  # the story raised an alert
     section: str = ""  # the key of the section it belongs to
     section_label: str = ""  # shown beside it in « À lire », where sections mix
+    # The story's other articles of the period, oldest first. Named « Sur le même sujet » for the reader, not
+    # « suites »: « suite » already marks a story seen in an earlier digest.
+    others: tuple[OtherArticle, ...] = ()
+
+    @property
+    def others_shown(self) -> tuple[OtherArticle, ...]:
+        return self.others[:OTHERS_SHOWN]
+
+    @property
+    def others_more(self) -> int:
+        return max(0, len(self.others) - OTHERS_SHOWN)
 
 
 @dataclass(frozen=True)
@@ -150,6 +174,15 @@ def _entry(group: list[ScoredItem], zone: ZoneInfo, earlier: set[int]) -> Digest
         published=lead.item.published_at.astimezone(zone).strftime("%d/%m %H:%M"),
         mentions=list(dict.fromkeys(m for row in group for m in row.score.mentions)),
         item_count=len(group),
+        others=tuple(
+            OtherArticle(
+                row.item.title,
+                row.item.url,
+                row.item.publisher or row.source.name,
+                row.item.published_at.astimezone(zone).strftime("%d/%m %H:%M"),
+            )
+            for row in sorted(group[1:], key=lambda row: (row.item.published_at, row.item.id or 0))
+        ),
     )
 
 

@@ -8,6 +8,10 @@ The protocol (see README, « Exactement une fois »):
 4. mark the row sent with the message ts.
 A crash between 3 and 4 leaves the row `sending`; when its lease expires the next
 pass reaches step 2, finds the message and marks it sent without posting again.
+
+A `refresh` row edits its alert instead (chat.update with the desk's state of the item,
+read when it goes out): an edit replaces the message whole, so repeating it after a
+crash is harmless, and it needs no marker.
 """
 
 from __future__ import annotations
@@ -20,10 +24,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from alerts.slack import AlertContent, SlackSender, alert_message, mrkdwn, slack_error
+from alerts.interactions import state_block, state_lines
+from alerts.slack import AlertContent, SlackSender, alert_message, follow_up_message, slack_error
 from store import outbox
 from store.db import session_scope
-from store.models import Clock, Delivery, clock_at
+from store.models import Clock, Delivery, DeliveryStatus, clock_at
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +49,7 @@ class DispatchSettings:
 class PassReport:
     sent: int = 0
     adopted: int = 0  # found already posted by a crashed attempt: marked, not re-sent
+    updated: int = 0  # alerts edited to show the desk's state of their item
     skipped: int = 0
     retried: int = 0
     failed: int = 0
@@ -74,19 +80,66 @@ def deliver_pending(
     clock = clock_at(now)
     moment = clock()
     report = PassReport()
-    if in_quiet_hours(moment, settings.quiet_hours, settings.zone):
-        # Held, not dropped: the rows stay pending and go out with the first pass after the quiet hours.
-        report.held = True
-        return report
+    # Held, not dropped: the rows stay pending and go out with the first pass after the quiet hours.
+    # An edit notifies nobody, so alerts keep following the desk through the night.
+    report.held = in_quiet_hours(moment, settings.quiet_hours, settings.zone)
     with session_scope(engine) as session:
-        ids = outbox.due_deliveries(session, moment)
+        ids = outbox.due_deliveries(session, moment, kind=outbox.REFRESH if report.held else None)
     for delivery_id in ids:
         with session_scope(engine) as session:
             row = outbox.claim_delivery(session, delivery_id, settings.owner, moment, LEASE)
         if row is None:
             continue  # another dispatcher took it
-        _deliver_one(engine, sender, settings, row, moment, clock, report)
+        if row.kind == outbox.REFRESH:
+            _refresh_one(engine, sender, settings, row, moment, clock, report)
+        else:
+            _deliver_one(engine, sender, settings, row, moment, clock, report)
     return report
+
+
+def _refresh_one(
+    engine: Engine,
+    sender: SlackSender,
+    settings: DispatchSettings,
+    row: Delivery,
+    moment: datetime,
+    clock: Clock,
+    report: PassReport,
+) -> None:
+    """Edit a sent alert so that it shows its item's state on the desk now (verdicts, tribune, register)."""
+    delivery_id, owner = row.id or 0, settings.owner
+    try:
+        with session_scope(engine) as session:
+            alert = outbox.parent_alert(session, row.story_id, row.channel)
+            if alert is None or alert.status in (DeliveryStatus.FAILED, DeliveryStatus.SKIPPED):
+                outbox.mark_skipped(session, delivery_id, owner, moment)
+                report.skipped += 1
+                return
+            if alert.status != DeliveryStatus.SENT or alert.external_id is None:
+                outbox.mark_retry(
+                    session, delivery_id, owner, error="alerte pas encore envoyée", at=moment + PARENT_WAIT
+                )
+                return
+            # The outlets the alert announced when it was posted: the edit changes its state, not its news.
+            text, blocks = _alert_message(outbox.alert_view(session, alert), settings, alert.outlets)
+            blocks.append(state_block(session, alert.item_id, settings.zone))
+            ts, channel_id = alert.external_id, alert.channel_id
+        sender.update(channel_id or sender.channel_id(row.channel), ts, text, blocks)
+        report.updated += 1
+        with session_scope(engine) as session:
+            if not outbox.mark_sent(session, delivery_id, owner, external_id=ts, outlets=[], now=clock()):
+                log.info("mise à jour %s : une action plus récente la redemande", delivery_id)
+    except Exception as exc:  # recorded on the row like any delivery; an edit is safe to repeat
+        message, permanent = slack_error(exc)
+        message = f"mise à jour de l'alerte : {message}"
+        report.errors.append(f"{row.channel} : {message}")
+        with session_scope(engine) as session:
+            if permanent:
+                outbox.mark_failed(session, delivery_id, owner, error=message)
+                report.failed += 1
+            else:
+                outbox.mark_retry(session, delivery_id, owner, error=message, at=moment + backoff(row.attempts))
+                report.retried += 1
 
 
 def _deliver_one(
@@ -149,28 +202,13 @@ Plan = tuple[str, list[dict[str, object]] | None, str | None, list[str]]
 
 def _plan(session: Session, row: Delivery, settings: DispatchSettings) -> Plan | str | None:
     """What to post for a row: (text, blocks, thread ts, outlets announced), "wait", or None (nothing to say)."""
-    view = outbox.alert_view(session, row)
     if row.kind == "alert":
-        score = view.score
-        topics = list(score.topics) if score else []
-        if score and score.mentions:
-            topics = ["mention", *topics]
-        labels = [
-            (key, "On parle de nous" if key == "mention" else settings.topic_labels.get(key, key)) for key in topics
-        ]
-        content = AlertContent(
-            item_id=view.item.id or 0,
-            title=view.item.title,
-            url=view.item.url,
-            summary=view.item.summary,
-            outlets=view.outlets,
-            published=view.item.published_at,
-            topic_labels=labels,
-            why=[score.summary] if score and score.summary else (list(score.why[:4]) if score else []),
-            score=score.score if score else 0,
-        )
-        text, blocks = alert_message(content, settings.zone)
-        return text, list(blocks), None, view.outlets
+        view = outbox.alert_view(session, row)
+        text, blocks = _alert_message(view, settings, view.outlets)
+        if state_lines(session, row.item_id, settings.zone):  # acted on before its alert went out
+            blocks.append(state_block(session, row.item_id, settings.zone))
+        return text, blocks, None, view.outlets
+    view = outbox.alert_view(session, row)
     parent = outbox.parent_alert(session, row.story_id, row.channel)
     if parent is None or parent.status in ("failed", "skipped"):
         return None
@@ -181,4 +219,29 @@ def _plan(session: Session, row: Delivery, settings: DispatchSettings) -> Plan |
     ]
     if not new:
         return None
-    return f"Aussi dans : {mrkdwn(', '.join(new))}", None, parent.external_id, new
+    text, blocks = follow_up_message(view.item.id or 0, view.item.title, view.item.url, new)
+    return text, blocks, parent.external_id, new
+
+
+def _alert_message(
+    view: outbox.AlertView, settings: DispatchSettings, outlets: list[str] | None
+) -> tuple[str, list[dict[str, object]]]:
+    """The alert's text and blocks (its buttons included) for its lead item, naming `outlets` (or the story's)."""
+    score = view.score
+    topics = list(score.topics) if score else []
+    if score and score.mentions:
+        topics = ["mention", *topics]
+    labels = [(key, "On parle de nous" if key == "mention" else settings.topic_labels.get(key, key)) for key in topics]
+    content = AlertContent(
+        item_id=view.item.id or 0,
+        title=view.item.title,
+        url=view.item.url,
+        summary=view.item.summary,
+        outlets=view.outlets if outlets is None else outlets,
+        published=view.item.published_at,
+        topic_labels=labels,
+        why=[score.summary] if score and score.summary else (list(score.why[:4]) if score else []),
+        score=score.score if score else 0,
+    )
+    text, blocks = alert_message(content, settings.zone)
+    return text, list(blocks)

@@ -3,7 +3,9 @@
 The buttons of an alert (#4) carry the item id as `value`:
 - `tribune` flags the item for an op-ed and opens a modal for an optional note;
 - `pertinent` / `hors_sujet` record a verdict for each theme of the item (they feed `watcher rules stats`);
-- `on_parle_de_nous` puts the item into the press register, validated.
+- `on_parle_de_nous` puts the item into the press register, validated;
+- `pas_le_meme_sujet` (on alerts and follow-ups) splits the item out of its story: it forms a story of its own
+  and never rejoins the one it left (`store.splits.split_item`); on an item already split it changes nothing.
 
 Socket Mode retries an envelope it thinks was not acknowledged, so a click can arrive twice:
 each click is stored once under a key made of who, what and Slack's `action_ts`, and a
@@ -20,10 +22,11 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
-from store import desk
+from alerts.slack import SPLIT_ACTION_ID
+from store import desk, splits
 from store.verdicts import record_verdict
 
-ACTIONS = ("tribune", "pertinent", "hors_sujet", "on_parle_de_nous")
+ACTIONS = ("tribune", "pertinent", "hors_sujet", "on_parle_de_nous", SPLIT_ACTION_ID)
 STATE_BLOCK_ID = "veille_etat"
 NOTE_CALLBACK_ID = "veille_tribune_note"
 NOTE_BLOCK_ID = "note"
@@ -122,6 +125,12 @@ def _apply(session: Session, action_id: str, view: desk.ItemView, who: str, now:
         return changed
     if action_id == "tribune":
         return desk.flag_tribune(session, item_id=item_id, who=who, now=now)[1]
+    if action_id == SPLIT_ACTION_ID:
+        try:
+            splits.split_item(session, item_id, who=who, now=now)
+        except splits.SplitRefused:
+            return False  # split already (another click, the desk, the command line): the state block says so
+        return True
     return desk.mentions_us(session, view, who, zone, now=now)
 
 
@@ -140,7 +149,17 @@ def state_lines(session: Session, item_id: int, zone: ZoneInfo) -> list[str]:
             f"🖋️ Tribune {_TRIBUNE_LABELS.get(tribune.status, tribune.status)} — signalée par {tribune.flagged_by}, "
             f"{_when(tribune.flagged_at, zone)}"
         )
+        # The flagger's own note on a tribune still « à étudier » is part of the flag, not news.
+        moved_on = tribune.updated_by != tribune.flagged_by or tribune.status != "a_etudier"
+        if tribune.updated_by and tribune.updated_at and moved_on:
+            line += f" · modifiée par {tribune.updated_by}, {_when(tribune.updated_at, zone)}"
         result.append(line + (f" : « {tribune.note} »" if tribune.note else ""))
+    split = splits.last_split(session, item_id)
+    if split is not None:
+        result.append(
+            f"✂️ Pas le même sujet — séparé par {split.who}, {_when(split.split_at, zone)} : "
+            f"sujet n° {split.new_story_id} à lui seul"
+        )
     mention = desk.mention_for_item(session, item_id)
     if mention is not None:
         status = _MENTION_LABELS.get(mention.status, mention.status)

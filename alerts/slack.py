@@ -26,12 +26,14 @@ METADATA_EVENT = "veille_delivery"
 MAX_TEXT = 3000  # characters per text object
 MAX_BLOCKS = 50
 MAX_MESSAGE_CHARS = 12000  # Slack rejects messages a little above 13k characters of blocks
-ACTION_IDS = ("tribune", "pertinent", "hors_sujet", "on_parle_de_nous")
+SPLIT_ACTION_ID = "pas_le_meme_sujet"
+ACTION_IDS = ("tribune", "pertinent", "hors_sujet", "on_parle_de_nous", SPLIT_ACTION_ID)
 ACTION_LABELS = {
     "tribune": "Tribune",
     "pertinent": "Pertinent",
     "hors_sujet": "Hors sujet",
     "on_parle_de_nous": "On parle de nous",
+    SPLIT_ACTION_ID: "Pas le même sujet",
 }
 _TOPIC_BADGES = {"hopital": "🏥", "greve": "✊", "ame": "🩺", "mention": "📣"}
 
@@ -51,6 +53,9 @@ PERMANENT_ERRORS = frozenset(
         "invalid_blocks",
         "msg_too_long",
         "no_text",
+        "message_not_found",  # an alert deleted in Slack: nothing left to update
+        "cant_update_message",
+        "edit_window_closed",
     }
 )
 
@@ -139,6 +144,27 @@ def alert_message(alert: AlertContent, zone: ZoneInfo) -> tuple[str, list[dict[s
     return text, blocks
 
 
+def split_button(item_id: int) -> dict[str, Any]:
+    """« Pas le même sujet »: the item leaves the story it was joined to (alerts/interactions.py)."""
+    return {
+        "type": "button",
+        "action_id": SPLIT_ACTION_ID,
+        "text": plain(ACTION_LABELS[SPLIT_ACTION_ID]),
+        "value": str(item_id),
+    }
+
+
+def follow_up_message(item_id: int, title: str, url: str, outlets: Sequence[str]) -> tuple[str, list[dict[str, Any]]]:
+    """A thread reply: the new outlets, the article that brought them, and the button to contest the join."""
+    text = f"Aussi dans : {mrkdwn(', '.join(outlets))}"
+    blocks = [
+        section(text),
+        context(link(url, clip(title, 2000))),
+        {"type": "actions", "block_id": f"veille-suite-{item_id}", "elements": [split_button(item_id)]},
+    ]
+    return text, blocks
+
+
 def block_chars(block: dict[str, Any]) -> int:
     return len(str(block))
 
@@ -171,7 +197,8 @@ class SlackSender:
     Posting retries only on 429 (Slack then guarantees nothing was posted);
     a connection error or a 5xx while posting may hide a message that did get
     through, so those go back to the dispatcher, which looks for the message's
-    marker in the channel history before trying again. Reads retry on both.
+    marker in the channel history before trying again. Reads retry on both, and so
+    do edits: an edit replaces the message whole, so one sent twice changes nothing.
     """
 
     def __init__(self, token: str, base_url: str | None = None, *, max_retries: int = 3):
@@ -242,6 +269,10 @@ class SlackSender:
             unfurl_media=False,
         )
         return str(response["ts"])
+
+    def update(self, channel_id: str, ts: str, text: str, blocks: list[dict[str, Any]]) -> None:
+        """Replace the text and blocks of the message `ts` (an alert showing the desk's new state)."""
+        self.reader.chat_update(channel=channel_id, ts=ts, text=text, blocks=blocks)
 
     def find(self, channel_id: str, key: str, oldest: datetime, thread_ts: str | None = None) -> str | None:
         """The ts of a message carrying our marker, posted since `oldest` (top level or in a thread)."""

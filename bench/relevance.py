@@ -13,6 +13,10 @@ Each figure is printed beside a naive keyword matcher (what Google Alerts gives)
 
 member_mention is measured over (item, member) pairs: its truth is the `member` list of the
 self-written items; no corpus item names a member, so theirs is empty.
+
+loss_kind is measured on the items labelled in the pertes_de_chance theme: the kinds that
+watcher/losses.py finds in the title and lead against the labelled `loss_kind`, item by item
+(the same list) and kind by kind (precision and recall over the labelled kinds).
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from watcher.config import Config, load_config  # noqa: E402
+from watcher.losses import LOSS_KINDS, loss_kinds  # noqa: E402
 from watcher.normalize import Item, html_to_text, normalize  # noqa: E402
 from watcher.parse.feed import RawEntry, parse_feed  # noqa: E402
 from watcher.score import Scorer  # noqa: E402
@@ -43,7 +48,8 @@ from watcher.text import fold  # noqa: E402
 
 DEVSET = REPO / "bench" / "devset"
 CORPUS = Path(os.environ.get("VEILLE_CORPUS", REPO.parent / "shared" / "corpus"))
-LABELS = ("hopital", "greve", "ame", "mention")
+LABELS = ("hopital", "greve", "ame", "pertes_de_chance", "mention")
+THEMES = ("hopital", "greve", "ame", "pertes_de_chance")
 COLLECTED = datetime(2026, 11, 23, tzinfo=UTC)
 
 # The naive baseline: any keyword anywhere, case and accents ignored.
@@ -51,6 +57,8 @@ NAIVE = {
     "hopital": r"\bhopita|\burgences\b|\bsoignants?\b|\bdeserts? medicaux\b",
     "greve": r"\bgreve",
     "ame": r"\bame\b|aide medicale",
+    "pertes_de_chance": r"\bdeprogramm|\burgences\b|\bmaternite|\bpenuries? de medicaments?|\bdeserts? medicaux\b"
+    r"|\bmedecin traitant\b|\bperte de chances?\b",
     "mention": r"action patients|action des patients|\bvacher\b|damien dubois|guy bouguet|magali leo",
 }
 
@@ -61,6 +69,7 @@ class Case:
     item: Item
     labels: dict[str, bool]
     members: frozenset[str] = frozenset()  # the member associations the item names (self-written items only)
+    kinds: tuple[str, ...] = ()  # the kinds of loss of chance, for an item of the pertes_de_chance theme
 
 
 @dataclass
@@ -80,6 +89,10 @@ def _labels(row: dict[str, str]) -> dict[str, bool]:
     return {label: row[label] == "1" for label in LABELS}
 
 
+def _kinds(row: dict[str, str]) -> tuple[str, ...]:
+    return tuple(kind for kind in row["loss_kind"].split(";") if kind)
+
+
 def load_cases() -> list[Case]:
     cases: list[Case] = []
     lemonde = CORPUS / "lemonde-rss-2022" / "lemonde-2022-headlines-labelled.csv"
@@ -91,21 +104,22 @@ def load_cases() -> list[Case]:
             published = datetime.fromisoformat(text["pubDate"])
             item = _item(row["link"], text["title"], text["description"], published, "Le Monde")
             if item:
-                cases.append(Case(row["link"], item, _labels(row)))
+                cases.append(Case(row["link"], item, _labels(row), kinds=_kinds(row)))
     feeds: dict[str, dict[str, RawEntry]] = {}
     with (DEVSET / "rss-fr-press-2025.csv").open(encoding="utf-8") as handle:
         for row in csv.DictReader(handle):
             entry = _feed_entries(row["feed"], feeds)[row["link"]]
             item = normalize(entry, row["feed"], COLLECTED)
             if item:
-                cases.append(Case(row["link"], item, _labels(row)))
+                cases.append(Case(row["link"], item, _labels(row), kinds=_kinds(row)))
     for line in (DEVSET / "self-written.jsonl").read_text(encoding="utf-8").splitlines():
         record = json.loads(line)
         published = datetime.fromisoformat(record["published"])
         item = _item(record["url"], record["title"], record["summary"], published, record["source"])
         labels = {label: bool(record[label]) for label in LABELS}
         if item:
-            cases.append(Case(record["url"], item, labels, frozenset(record["member"])))
+            kinds = tuple(record["loss_kind"])
+            cases.append(Case(record["url"], item, labels, frozenset(record["member"]), kinds))
     return cases
 
 
@@ -284,6 +298,25 @@ def print_member_mentions(config: Config, cases: list[Case], found: list[list[st
                 print(f"    {'FP' if (key, member) in ours else 'FN'} {member}: {key}")
 
 
+def print_loss_kinds(cases: list[Case], errors: bool) -> None:
+    """The kinds of loss found on the items labelled in the theme: the same list item by item, then each kind."""
+    labelled = [case for case in cases if case.labels["pertes_de_chance"]]
+    found = [loss_kinds(case.item.title, case.item.summary) for case in labelled]
+    same = sum(list(case.kinds) == kinds for case, kinds in zip(labelled, found, strict=True))
+    print(f"loss_kind on {len(labelled)} items of the theme: the same list for {same} ({same / len(labelled):.3f})")
+    cells = []
+    for kind in LOSS_KINDS:
+        predicted = [kind in kinds for kinds in found]
+        truth = [kind in case.kinds for case in labelled]
+        p, r, _f, n = prf(predicted, truth)
+        cells.append(f"{kind} {n} P {p:.2f} R {r:.2f}")
+    print("  " + " · ".join(cells))
+    if errors:
+        for case, kinds in zip(labelled, found, strict=True):
+            if list(case.kinds) != kinds:
+                print(f"    kinds {kinds} ≠ {list(case.kinds)}: {case.item.title[:90]}")
+
+
 def lemonde_2022_rows() -> list[dict[str, str]]:
     """Every Le Monde item of 2022 in the corpus (the capture also holds a few archive pieces), oldest first."""
     with (CORPUS / "lemonde-rss-2022" / "lemonde-2022-headlines-labelled.csv").open(encoding="utf-8") as handle:
@@ -335,7 +368,7 @@ def main() -> int:
     cases = load_cases()
     judgements = [scorer.judge(case.item, None) for case in cases]
     ours: dict[str, Callable[[int], bool]] = {
-        label: (lambda i, label=label: label in judgements[i].topics) for label in ("hopital", "greve", "ame")
+        label: (lambda i, label=label: label in judgements[i].topics) for label in THEMES
     }
     ours["mention"] = lambda i: bool(judgements[i].mentions)
     self_written = sum(case.key.startswith("https://exemple.invalid/") for case in cases)
@@ -356,11 +389,12 @@ def main() -> int:
                     print(f"    {kind} {judgements[i].topic_scores.get(label, '-')!s:>4} {case.item.title[:90]}")
                     print(f"           {'; '.join(r for r in judgements[i].why if r.startswith(label))[:160]}")
     print_member_mentions(config, cases, [judgement.member_mentions for judgement in judgements], args.errors)
+    print_loss_kinds(cases, args.errors)
     # Calibration: what share of the items in each score band the group would call relevant.
     digest, alert = config.alerts.digest_threshold, config.alerts.alert_threshold
     bands = ((0, digest - 1), (digest, alert - 1), (alert, 100))
     print("calibration (share labelled relevant per score band, items in band):")
-    for label in ("hopital", "greve", "ame"):
+    for label in THEMES:
         cells = []
         for low, high in bands:
             inside = [c for c, j in zip(cases, judgements, strict=True) if low <= j.topic_scores[label] <= high]

@@ -6,10 +6,21 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import Select
 
 from store.desk import ItemView
 from store.models import Item, ParliamentItem, Score, Source
 from store.queries import ScoredItem, scored_query, within
+
+
+def period_query(
+    *, start: datetime, end: datetime, decisions: Sequence[str] | None, source: str | None = None, limit: int = 2000
+) -> Select:
+    """Scored items collected in [start, end), best first: the planner walks the collection times of the period."""
+    query = within(scored_query().limit(limit), start, end, decisions)
+    if source is not None:
+        query = query.where(col(Source.name) == source)
+    return query
 
 
 def period_items(
@@ -22,9 +33,7 @@ def period_items(
     limit: int = 2000,
 ) -> list[ScoredItem]:
     """Scored items collected in [start, end), best first."""
-    query = within(scored_query().limit(limit), start, end, decisions)
-    if source is not None:
-        query = query.where(col(Source.name) == source)
+    query = period_query(start=start, end=end, decisions=decisions, source=source, limit=limit)
     return [ScoredItem(*row) for row in session.exec(query).all()]
 
 

@@ -1,4 +1,9 @@
-"""The coordinator's desk: Slack clicks, the tribune list and the « On parle de nous » register."""
+"""The coordinator's desk: Slack clicks, the tribune list and the « On parle de nous » register.
+
+Every action here that changes what an alert shows under its item (a flag, a tribune's status or note, a register
+decision) also plans, in the same transaction, the update of that alert in Slack (`outbox.enqueue_refresh`):
+whichever door the action came through (Slack, the web desk, the CLI), the message follows.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +12,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import extract
+from sqlalchemy import extract, func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from store import outbox
 from store.db import dialect_insert
 from store.models import (
     DeskClick,
@@ -91,8 +97,9 @@ def flag_tribune(
     if tribune is not None:
         if note and note != tribune.note:
             tribune.note = note
-            tribune.updated_at = now
+            tribune.updated_at, tribune.updated_by = now, who
             session.flush()
+            outbox.enqueue_refresh(session, item_id=item_id, now=now)
         return tribune, False
     statement = (
         dialect_insert(session)(Tribune)
@@ -102,6 +109,8 @@ def flag_tribune(
     )
     created = session.exec(statement).first() is not None  # type: ignore[call-overload]
     tribune = session.exec(select(Tribune).where(col(Tribune.item_id) == item_id)).one()
+    if created:
+        outbox.enqueue_refresh(session, item_id=item_id, now=now)
     return tribune, created
 
 
@@ -109,21 +118,32 @@ def tribune_for(session: Session, item_id: int) -> Tribune | None:
     return session.exec(select(Tribune).where(col(Tribune.item_id) == item_id)).first()
 
 
-def tribunes(session: Session, status: str | None = None) -> list[tuple[Tribune, Item]]:
-    query = (
-        select(Tribune, Item)
-        .join(Item, col(Item.id) == col(Tribune.item_id))
-        .order_by(col(Tribune.deadline).is_(None), col(Tribune.deadline), col(Tribune.flagged_at))
+def tribunes(
+    session: Session, status: str | None = None, *, limit: int | None = None, latest_first: bool = False
+) -> list[tuple[Tribune, Item]]:
+    """By deadline, the nearest first (those without one last); or the latest flagged first."""
+    order = (
+        [col(Tribune.flagged_at).desc(), col(Tribune.id).desc()]
+        if latest_first
+        else [col(Tribune.deadline).is_(None), col(Tribune.deadline), col(Tribune.flagged_at)]
     )
+    query = select(Tribune, Item).join(Item, col(Item.id) == col(Tribune.item_id)).order_by(*order).limit(limit)
     if status is not None:
         query = query.where(col(Tribune.status) == status)
     return [(tribune, item) for tribune, item in session.exec(query).all()]
+
+
+def tribune_counts(session: Session) -> dict[str, int]:
+    """How many tribunes have each status."""
+    rows = session.exec(select(Tribune.status, func.count()).group_by(col(Tribune.status))).all()
+    return {status: count for status, count in rows}
 
 
 def update_tribune(
     session: Session,
     tribune: Tribune,
     *,
+    who: str,
     now: datetime,
     status: str | None = None,
     outlet: str | None = None,
@@ -131,6 +151,7 @@ def update_tribune(
     published_url: str | None = None,
     note: str | None = None,
 ) -> Tribune:
+    shown_before = (tribune.status, tribune.note)  # what the alert's state line says of a tribune
     for name, value in (
         ("status", status),
         ("outlet", outlet),
@@ -140,8 +161,10 @@ def update_tribune(
     ):
         if value is not None:
             setattr(tribune, name, value)
-    tribune.updated_at = now
+    tribune.updated_at, tribune.updated_by = now, who
     session.flush()
+    if (tribune.status, tribune.note) != shown_before:
+        outbox.enqueue_refresh(session, item_id=tribune.item_id, now=now)
     return tribune
 
 
@@ -198,7 +221,10 @@ def mentions_us(session: Session, view: ItemView, who: str, zone: ZoneInfo, *, n
         decided_by=who,
         decided_at=now,
     )
-    return add_mention(session, mention)[1]
+    created = add_mention(session, mention)[1]
+    if created:
+        outbox.enqueue_refresh(session, item_id=item.id or 0, now=now)
+    return created
 
 
 def mentions_with_url(session: Session, urls: Sequence[str]) -> list[PressMention]:
@@ -222,6 +248,8 @@ def set_mention_status(session: Session, mention: PressMention, status: str, who
     mention.decided_by = who
     mention.decided_at = now
     session.flush()
+    if mention.item_id is not None:
+        outbox.enqueue_refresh(session, item_id=mention.item_id, now=now)
     return True
 
 
@@ -229,13 +257,19 @@ def get_mention(session: Session, mention_id: int) -> PressMention | None:
     return session.get(PressMention, mention_id)
 
 
-def mentions(session: Session, *, status: str | None = None, year: int | None = None) -> list[PressMention]:
-    query = select(PressMention).order_by(col(PressMention.day), col(PressMention.id))
+def mentions(
+    session: Session, *, status: str | None = None, year: int | None = None, limit: int | None = None
+) -> list[PressMention]:
+    query = select(PressMention).order_by(col(PressMention.day), col(PressMention.id)).limit(limit)
     if status is not None:
         query = query.where(col(PressMention.status) == status)
     if year is not None:
         query = query.where(extract("year", col(PressMention.day)) == year)
     return list(session.exec(query).all())
+
+
+def count_mentions(session: Session, status: str) -> int:
+    return session.exec(select(func.count()).select_from(PressMention).where(col(PressMention.status) == status)).one()
 
 
 def register_statuses(include_pending: bool) -> list[str]:

@@ -27,16 +27,32 @@ def source_health_rows(session: Session, now: datetime, window: timedelta = RHYT
     published = func.min(col(Item.published_at), col(Item.collected_at))
     if session.get_bind().dialect.name == "postgresql":
         published = func.least(col(Item.published_at), col(Item.collected_at))
+    start = now - window
     recent: dict[int, list[datetime]] = defaultdict(list)
     for source_id, when in session.exec(
-        select(Item.source_id, published).where(col(Item.collected_at) >= now - window).order_by(published.desc())
+        select(Item.source_id, published).where(col(Item.collected_at) >= start).order_by(published.desc())
     ).all():
         recent[source_id].append(_aware(when))
-    latest = dict(session.exec(select(Item.source_id, func.max(published)).group_by(col(Item.source_id))).all())
+    # An item collected before the window was published (as counted) before it too: a source whose newest recent
+    # item is inside the window has it as its latest. Only the others are looked up in the whole archive, so the
+    # page reads the window, not every item ever stored.
+    latest: dict[int, datetime] = {
+        source_id: times[0] for source_id, times in recent.items() if times and times[0] >= start
+    }
+    unsettled = [source_id for source_id in session.exec(select(Source.id)).all() if source_id not in latest]
+    if unsettled:
+        latest |= {
+            source_id: _aware(when)
+            for source_id, when in session.exec(
+                select(Item.source_id, func.max(published))
+                .where(col(Item.source_id).in_(unsettled))
+                .group_by(col(Item.source_id))
+            ).all()
+        }
     rows = []
     for source in session.exec(select(Source).order_by(Source.name)).all():
         last = latest.get(source.id)
-        rows.append(SourceHealthRow(source, _aware(last) if last is not None else None, recent.get(source.id or 0, [])))
+        rows.append(SourceHealthRow(source, last, recent.get(source.id or 0, [])))
     return rows
 
 

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, Column, DateTime, LargeBinary, Text, TypeDecorator, UniqueConstraint
+from sqlalchemy import JSON, Column, DateTime, Index, LargeBinary, Text, TypeDecorator, UniqueConstraint
 from sqlmodel import AutoString, Field, SQLModel
 
 
@@ -159,6 +159,8 @@ class Item(SQLModel, table=True):
         UniqueConstraint("source_id", "guid", name="uq_item_source_guid"),
         UniqueConstraint("url", name="uq_item_url"),
         UniqueConstraint("source_id", "title_date_key", name="uq_item_source_title_date"),
+        # A source's items of a period (the desk filtered by source): migration 0018.
+        Index("ix_item_source_collected", "source_id", "collected_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -183,6 +185,23 @@ class Item(SQLModel, table=True):
     minhash: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
 
 
+class StorySplit(SQLModel, table=True):
+    """A join a person contested: the item was moved out of `former_story_id` into `new_story_id`, its own.
+
+    Stories are read back from `item.story_id`, so the item stays apart from its former story after any restart;
+    these rows say who split what and when (`watcher rules stats` counts them).
+    """
+
+    __tablename__ = "story_split"
+
+    id: int | None = Field(default=None, primary_key=True)
+    item_id: int = Field(foreign_key="item.id", index=True)
+    former_story_id: int = Field(foreign_key="story.id", index=True)
+    new_story_id: int = Field(foreign_key="story.id")
+    who: str
+    split_at: datetime = Field(sa_column=_time_column(nullable=False))
+
+
 class Sighting(SQLModel, table=True):
     """Another source listing a stored item (the same URL): when it first did. `watcher sources coverage` reads it.
 
@@ -200,7 +219,7 @@ class Score(SQLModel, table=True):
 
     item_id: int = Field(foreign_key="item.id", primary_key=True)
     score: int = Field(index=True)
-    decision: str = Field(index=True)
+    decision: str  # no index: three values never narrow a search (migration 0018)
     topics: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     why: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     mentions: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
@@ -302,6 +321,7 @@ class Tribune(SQLModel, table=True):
     flagged_by: str
     flagged_at: datetime = Field(sa_column=_time_column(nullable=False))
     updated_at: datetime | None = Field(default=None, sa_column=_time_column())
+    updated_by: str | None = None  # who made the change of `updated_at`; added by migration 0014
 
 
 class MentionStatus(StrEnum):
@@ -342,6 +362,16 @@ class PressMention(SQLModel, table=True):
     # Set by `watcher mentions import` only: the address, or the date, outlet and title folded. Unique, so that
     # importing a file again, even twice at once, adds nothing.
     import_key: str | None = Field(default=None, unique=True)
+
+
+class RevuePick(SQLModel, table=True):
+    """An item the coordinator marked « publier dans la revue »: it joins the public revue de presse."""
+
+    __tablename__ = "revue_pick"
+
+    item_id: int = Field(foreign_key="item.id", primary_key=True)
+    picked_by: str
+    picked_at: datetime = Field(sa_column=_time_column(nullable=False))
 
 
 class DeskClick(SQLModel, table=True):
@@ -409,3 +439,20 @@ class LoginAttempt(SQLModel, table=True):
     address: str = Field(index=True)
     succeeded: bool
     at: datetime = Field(sa_column=_time_column(nullable=False, index=True))
+
+
+class ObservatoryCorrection(SQLModel, table=True):
+    """The coordinator's word on an item of the Observatoire des pertes de chances: it wins over the automatic place
+    and kinds of loss. A level left null is unknown; `loss_kinds` null means the kinds were not corrected."""
+
+    __tablename__ = "observatory_correction"
+
+    item_id: int = Field(foreign_key="item.id", primary_key=True)
+    place_corrected: bool = False
+    commune_code: str | None = None  # INSEE code
+    departement_code: str | None = None
+    region_code: str | None = None
+    national: bool = False
+    loss_kinds: list[str] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    who: str
+    corrected_at: datetime = Field(sa_column=_time_column(nullable=False))

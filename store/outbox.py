@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import and_, func, or_, update
+from sqlalchemy import and_, case, func, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -31,6 +31,9 @@ from store.models import (
 from store.stories import story_outlets
 
 FOLLOWUP_PREFIX = "followup:"
+# chat.update of a sent alert, so that it shows the desk's state of its item: one row per message (story, channel),
+# armed again by each new action; it reads the state when it goes out, so one pending row covers any number of them.
+REFRESH = "refresh"
 
 
 # --- alerts ----------------------------------------------------------------
@@ -47,11 +50,12 @@ def _claimable(now: datetime):  # type: ignore[no-untyped-def]
     )
 
 
-def due_deliveries(session: Session, now: datetime, limit: int = 200) -> list[int]:
-    """Ids of the rows a dispatcher may claim now, alerts before their follow-ups."""
-    rows = session.exec(
-        select(Delivery.id).where(_claimable(now)).order_by(col(Delivery.created_at), col(Delivery.id)).limit(limit)
-    ).all()
+def due_deliveries(session: Session, now: datetime, limit: int = 200, *, kind: str | None = None) -> list[int]:
+    """Ids of the rows a dispatcher may claim now (of one `kind` if given), alerts before their follow-ups."""
+    query = select(Delivery.id).where(_claimable(now))
+    if kind is not None:
+        query = query.where(col(Delivery.kind) == kind)
+    rows = session.exec(query.order_by(col(Delivery.created_at), col(Delivery.id)).limit(limit)).all()
     return [row for row in rows if row is not None]
 
 
@@ -220,6 +224,62 @@ def enqueue_followups(
         )
         written += session.exec(statement).rowcount  # type: ignore[call-overload]
     return written
+
+
+def enqueue_refresh(session: Session, *, item_id: int, now: datetime) -> int:
+    """An action on `item_id` at `now`: plan an update of every alert message showing it; how many were planned.
+
+    Only alerts that may be in Slack count (an attempt was made, and it did not fail for good): an alert still
+    waiting for its first attempt will show the state when it is posted, and no message means nothing to update.
+    A refresh row already pending is left as it is; a finished one is armed again; one being sent is armed to go
+    once its sender's claim ends, since that sender may have read the state before this action.
+    """
+    alerts = session.exec(
+        select(Delivery.story_id, Delivery.channel).where(
+            col(Delivery.item_id) == item_id,
+            col(Delivery.kind) == "alert",
+            col(Delivery.attempts) > 0,
+            col(Delivery.status).not_in([DeliveryStatus.FAILED, DeliveryStatus.SKIPPED]),
+        )
+    ).all()
+    insert = dialect_insert(session)
+    for story_id, channel in alerts:
+        created = session.exec(  # type: ignore[call-overload]
+            insert(Delivery)
+            .values(
+                story_id=story_id,
+                item_id=item_id,
+                channel=channel,
+                kind=REFRESH,
+                status=DeliveryStatus.PENDING,
+                attempts=0,
+                created_at=now,
+            )
+            .on_conflict_do_nothing()
+            .returning(col(Delivery.id))
+        ).first()
+        if created is not None:
+            continue
+        session.exec(  # type: ignore[call-overload]
+            update(Delivery)
+            .where(
+                col(Delivery.story_id) == story_id,
+                col(Delivery.channel) == channel,
+                col(Delivery.kind) == REFRESH,
+                col(Delivery.status) != DeliveryStatus.PENDING,
+            )
+            .values(
+                status=DeliveryStatus.PENDING,
+                attempts=0,
+                created_at=now,
+                sent_at=None,
+                last_error=None,
+                next_attempt_at=case(
+                    (col(Delivery.status) == DeliveryStatus.SENDING, col(Delivery.claimed_until)), else_=None
+                ),
+            )
+        )
+    return len(alerts)
 
 
 def deliveries(session: Session) -> list[Delivery]:

@@ -1,4 +1,4 @@
-"""Read side of stories: what a story records beyond its row (its outlets)."""
+"""Stories beyond their rows: the outlets that told one (the splits a person made are in `store.splits`)."""
 
 from __future__ import annotations
 

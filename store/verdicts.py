@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from store import outbox
 from store.models import Item, Score, Verdict, VerdictValue
 
 
@@ -15,7 +16,17 @@ class UnknownItemError(LookupError):
 
 
 def record_verdict(session: Session, *, item_id: int, topic: str, verdict: str, who: str, now: datetime) -> bool:
-    """Insert or update the verdict of `who` on (item, topic), given at `now`; True when something changed."""
+    """Insert or update the verdict of `who` on (item, topic), given at `now`; True when something changed.
+
+    A change also plans the update of the item's alert in Slack, which shows each person's latest verdict.
+    """
+    changed = _write_verdict(session, item_id=item_id, topic=topic, verdict=verdict, who=who, now=now)
+    if changed:
+        outbox.enqueue_refresh(session, item_id=item_id, now=now)
+    return changed
+
+
+def _write_verdict(session: Session, *, item_id: int, topic: str, verdict: str, who: str, now: datetime) -> bool:
     value = VerdictValue(verdict)  # ValueError on anything but pertinent / hors_sujet
     if session.get(Item, item_id) is None:
         raise UnknownItemError(item_id)
@@ -53,7 +64,16 @@ def verdicts(session: Session) -> list[tuple[int, str, str]]:
     return [(row[0], row[1], row[2]) for row in rows]
 
 
-def scored_reasons(session: Session) -> list[tuple[int, list[str]]]:
-    """(item id, why) of every scored item: the rules that fired on it."""
-    rows = session.exec(select(Score.item_id, Score.why).order_by(col(Score.item_id))).all()
-    return [(row[0], list(row[1] or [])) for row in rows]
+def scored_reasons(session: Session, since: datetime | None = None) -> list[tuple[int, list[str]]]:
+    """(item id, why) of every scored item (collected since `since`, when given): the rules that fired on it."""
+    query = select(Score.item_id, Score.why)
+    if since is None:
+        query = query.order_by(col(Score.item_id))
+    else:
+        # In collection order: ordered by score.item_id, SQLite would scan every score to keep the recent ones.
+        query = (
+            query.join(Item, col(Item.id) == col(Score.item_id))
+            .where(col(Item.collected_at) >= since)
+            .order_by(col(Item.collected_at), col(Item.id))
+        )
+    return [(row[0], list(row[1] or [])) for row in session.exec(query).all()]

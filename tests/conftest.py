@@ -22,6 +22,11 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 CORPUS_DIR = Path(os.environ.get("VEILLE_CORPUS", REPO_ROOT.parent / "shared" / "corpus"))
 POSTGRES_ADMIN_URL = os.environ.get("VEILLE_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
+# The CLI's rich consoles are made when watcher.cli is imported, and a COLUMNS present then fixes their width
+# for the whole session: tests that set their own width (monkeypatch.setenv("COLUMNS", …)) would be ignored.
+# pytest-xdist's workers start with COLUMNS=80; without it the consoles read the variable at each print.
+os.environ.pop("COLUMNS", None)
+
 
 # Left in the working tree by Python and the tools themselves, not by what the tests run.
 _TOOL_LEFTOVERS = ("__pycache__/", ".venv/", ".egg-info/", ".ruff_cache/", ".pytest_cache/")

@@ -4,6 +4,7 @@ It records every request, keeps posted messages per channel (with their
 metadata, so conversations.history can be searched like Slack's), and can be
 told to answer 429 with Retry-After, to answer 500 (down), or to hold a
 chat.postMessage response after the message is stored (to kill the caller there).
+chat.update replaces a stored message's text and blocks, as Slack does.
 """
 
 from __future__ import annotations
@@ -139,6 +140,13 @@ class FakeSlack:
                 self.release.wait(30)
             return 200, {}, {"ok": True, "channel": channel, "ts": message["ts"], "message": message}
         with self._lock:
+            if method == "chat.update":
+                found = [m for m in self.messages.get(args["channel"], []) if m["ts"] == args.get("ts")]
+                if not found:
+                    return 200, {}, {"ok": False, "error": "message_not_found"}
+                blocks = args.get("blocks")
+                found[0].update(text=args.get("text"), blocks=json.loads(blocks) if isinstance(blocks, str) else blocks)
+                return 200, {}, {"ok": True, "channel": args["channel"], "ts": args["ts"], "text": args.get("text")}
             if method in ("conversations.history", "conversations.replies"):
                 messages = self.messages.get(args["channel"], [])
                 oldest = float(args.get("oldest") or 0)

@@ -198,6 +198,7 @@ def test_hostile_title_neither_pings_nor_formats(engine: Engine, config: Config,
         "pertinent",
         "hors_sujet",
         "on_parle_de_nous",
+        "pas_le_meme_sujet",
     ]
     assert {button["value"] for button in actions["elements"]} == {str(item_id)}
     assert "Grèves en santé" in text and "score 90" in text
@@ -248,6 +249,16 @@ def test_new_outlets_become_one_thread_reply(engine: Engine, config: Config, sla
     reply = slack.all_messages()[-1]
     assert reply["thread_ts"] == alert.external_id
     assert reply["text"] == "Aussi dans : Le Figaro, Ouest-France"
+    # The reply names the article that brought the outlets, and lets the coordinator contest its join.
+    blocks = reply["blocks"] if isinstance(reply["blocks"], list) else json.loads(reply["blocks"])
+    [actions] = [block for block in blocks if block["type"] == "actions"]
+    assert [(b["action_id"], b["text"]["text"]) for b in actions["elements"]] == [
+        ("pas_le_meme_sujet", "Pas le même sujet")
+    ]
+    with session_scope(engine) as session:
+        [followup] = [row for row in outbox.deliveries(session) if row.kind != "alert"]
+    assert actions["elements"][0]["value"] == str(followup.item_id)
+    assert "https://0.test/a|Grève des internes" in json.dumps(blocks, ensure_ascii=False)
     with session_scope(engine) as session:
         assert len([row for row in outbox.deliveries(session) if row.kind == "alert"]) == 1
 

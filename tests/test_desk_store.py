@@ -61,30 +61,45 @@ def test_tribune_life_and_publication_into_the_register(
         assert created and tribune.status == "a_etudier"
         again, created = desk.flag(session, item_id, note="Angle : les nuits sans urgences", who="damien", now=NOW)
         assert not created and (again.flagged_by, again.note) == ("magali", "Angle : les nuits sans urgences")
+        assert (again.updated_by, again.updated_at) == ("damien", NOW)  # who changed it, beside who flagged it
         with pytest.raises(desk.DeskError, match="article 999999 introuvable"):
             desk.flag(session, 999_999, note=None, who="magali", now=NOW)
 
     with session_scope(engine) as session:
         tribune, mention = desk.set_tribune(
-            session, item_id, config, now=NOW, status="en_redaction", outlet="Le Monde", deadline=date(2026, 12, 1)
+            session,
+            item_id,
+            config,
+            who="nadia",
+            now=NOW,
+            status="en_redaction",
+            outlet="Le Monde",
+            deadline=date(2026, 12, 1),
         )
         assert mention is None and tribune.deadline == date(2026, 12, 1)
+        assert (tribune.flagged_by, tribune.updated_by) == ("magali", "nadia")
         with pytest.raises(desk.DeskError, match=r"adresse invalide « liberation\.fr »"):
-            desk.set_tribune(session, item_id, config, now=NOW, url="liberation.fr")
+            desk.set_tribune(session, item_id, config, who="magali", now=NOW, url="liberation.fr")
         with pytest.raises(desk.DeskError, match="n'est pas dans la liste des tribunes"):
-            desk.set_tribune(session, ids[MENTION["link"]], config, now=NOW, status="publiee")
+            desk.set_tribune(session, ids[MENTION["link"]], config, who="magali", now=NOW, status="publiee")
 
     with session_scope(engine) as session:
         # Published without a date: the register takes the day in Paris, already New Year's Day at 23:30 UTC.
         new_year_night = datetime(2026, 12, 31, 23, 30, tzinfo=UTC)
         _, mention = desk.set_tribune(
-            session, item_id, config, now=new_year_night, status="publiee", url="https://lemonde.example/t"
+            session,
+            item_id,
+            config,
+            who="magali",
+            now=new_year_night,
+            status="publiee",
+            url="https://lemonde.example/t",
         )
         assert mention is not None and mention.day == date(2027, 1, 1)
         first_id = mention.id
     with session_scope(engine) as session:
         _, mention = desk.set_tribune(
-            session, item_id, config, now=NOW, url="https://lemonde.example/tribune", title="Titre"
+            session, item_id, config, who="magali", now=NOW, url="https://lemonde.example/tribune", title="Titre"
         )
         assert mention is not None and mention.id == first_id
     with session_scope(engine) as session:
@@ -101,7 +116,7 @@ def test_a_published_tribune_needs_its_outlet(engine: Engine, real_config: Confi
     with session_scope(engine) as session:
         desk.flag(session, ids[LAVAL["link"]], note=None, who="magali", now=NOW)
     with session_scope(engine) as session, pytest.raises(desk.DeskError, match="ajoutez --outlet"):
-        desk.set_tribune(session, ids[LAVAL["link"]], config, now=NOW, status="publiee")
+        desk.set_tribune(session, ids[LAVAL["link"]], config, who="magali", now=NOW, status="publiee")
 
 
 def test_register_by_year_and_status(engine: Engine) -> None:

@@ -60,6 +60,23 @@ COMMANDS: dict[str, Command] = {
             (("absent.xml",), 1, "absent.xml : fichier introuvable"),
             (("--json",), 2, "argument manquant : FICHIER_OU_URL"),
             (("--source", "Le Canard", str(FEED)), 1, UNKNOWN_SOURCE.format("Le Canard")),
+            (
+                ("--archive",),
+                2,
+                "--archive demande --config AUTRE.yaml, la configuration à comparer à celle en service",
+            ),
+            (("--archive", "--config", "autre.yaml", "--days", "0"), 2, "--days : 0 jours, hors limites (de 1 à 366)"),
+            (("--archive", "--config", "absente.yaml"), 2, "absente.yaml : fichier de configuration introuvable"),
+            (
+                ("--archive", "--config", "autre.yaml", str(FEED)),
+                2,
+                f"--archive rejuge les articles déjà collectés : retirez « {FEED} »",
+            ),
+            (
+                ("--config", "autre.yaml", str(FEED)),
+                2,
+                "--config après « preview » ne sert qu'avec --archive (la configuration à comparer)",
+            ),
         ),
     ),
     "digest": Command(
@@ -77,7 +94,7 @@ COMMANDS: dict[str, Command] = {
             (("--since", "hier"), 1, BAD_SINCE.format("hier")),
             (("--limit", "0"), 2, "valeur invalide pour --limit : valeur trop petite « 0 » (limite : 1)"),
             (("--limit", "beaucoup"), 2, NOT_A_NUMBER.format("--limit", "beaucoup")),
-            (("--topic", "inconnu"), 1, "thème inconnu « inconnu » (thèmes : hopital, greve, ame)"),
+            (("--topic", "inconnu"), 1, "thème inconnu « inconnu » (thèmes : hopital, greve, ame, pertes_de_chance)"),
             (("--limt", "3"), 2, "option inconnue : --limt ; vouliez-vous dire --limit ?"),
         ),
     ),
@@ -192,8 +209,54 @@ COMMANDS: dict[str, Command] = {
         ("--history",),
         bad=((("absent.csv",), 1, "fichier introuvable : « absent.csv »"),),
     ),
+    "stories split": Command(
+        ("1",),
+        bad=(
+            ((), 2, "argument manquant : ARTICLE"),
+            (("premier",), 2, NOT_A_NUMBER.format("ARTICLE", "premier")),
+        ),
+    ),
     "mentions validate": Command(("1",), bad=((("premier",), 2, NOT_A_NUMBER.format("PARUTION", "premier")),)),
     "mentions reject": Command(("1",), bad=(((), 2, "argument manquant : PARUTION"),)),
+    "observatoire correct": Command(
+        ("1", "--commune", "35238", "--loss-kind", "sans médecin"),
+        bad=(
+            (("1",), 1, "rien à corriger : indiquez --commune, --departement, --region, --national ou --loss-kind"),
+            (
+                ("1", "--commune", "Atlantide"),
+                1,
+                "commune inconnue « Atlantide » (indiquez son nom ou son code INSEE, par exemple 35238 pour Rennes)",
+            ),
+            (
+                ("1", "--loss-kind", "malchance"),
+                1,
+                "type de perte inconnu « malchance » (attendu : retard_diagnostic, deprogrammation, "
+                "fermeture_transfert, deces_complication, refus_de_soins, rupture_traitement, sans_medecin)",
+            ),
+            (("1", "--commune", "Rennes", "--national"), 1, "un lieu ou --national, pas les deux"),
+            (("x", "--national"), 2, NOT_A_NUMBER.format("ARTICLE", "x")),
+        ),
+    ),
+    "observatoire export": Command(
+        ("--from", "2026-01-01", "--to", "2026-12-31", "--format", "json"),
+        bad=(
+            (("--from", "2026-01-01"), 2, "option obligatoire manquante : --to"),
+            (("--from", "2026-12-05", "--to", "2026-12-01"), 1, "--to (01/12/2026) est avant --from (05/12/2026)"),
+            (("--from", "hier", "--to", "2026-12-01"), 1, "--from : " + BAD_DAY.format("hier")),
+            (
+                ("--from", "2026-01-01", "--to", "2026-12-31", "--format", "pdf"),
+                1,
+                "--format : format inconnu « pdf » (attendu : csv, xlsx ou json)",
+            ),
+        ),
+    ),
+    "observatoire summary": Command(
+        ("--year", "2026"),
+        bad=(
+            ((), 2, "option obligatoire manquante : --year"),
+            (("--year", "26"), 1, "--year : année invalide « 26 » (attendu : AAAA, par exemple 2026)"),
+        ),
+    ),
     "mentions export": Command(
         ("--year", "2026"),
         bad=(
@@ -201,6 +264,25 @@ COMMANDS: dict[str, Command] = {
             (("--year", "2026", "--sep", ";;"), 1, "--sep : un seul caractère attendu, reçu « ;; »"),
         ),
     ),
+    "observatoire carte": Command(
+        ("--year", "2026", "--out", OUT, "--departements"),
+        bad=(
+            (("--out", OUT), 2, "option obligatoire manquante : --year"),
+            (("--year", "26", "--out", OUT), 1, "--year : année invalide « 26 » (attendu : AAAA, par exemple 2026)"),
+        ),
+    ),
+    "revue build": Command(
+        ("--out", OUT, "--since", "2026-11-01"),
+        bad=(
+            ((), 1, "indiquez le dossier du site : --out DOSSIER (ou revue.output_dir dans sources.yaml)"),
+            (("--out", OUT, "--since", "hier"), 1, BAD_SINCE.format("hier")),
+        ),
+    ),
+    "revue add": Command(
+        ("1",), bad=(((), 2, "argument manquant : ARTICLE"), (("x",), 2, NOT_A_NUMBER.format("ARTICLE", "x")))
+    ),
+    "revue remove": Command(("1",), bad=(((), 2, "argument manquant : ARTICLE"),)),
+    "revue list": Command((), bad=((("tous",), 2, "argument en trop : tous"),)),
 }
 
 

@@ -29,7 +29,8 @@ def test_hard_cases() -> None:
     assert rows["action-des-patients"]["mentions"] == [] and rows["action-des-patients"]["decision"] == "drop"
     assert rows["laval"]["story"] == rows["laval-retitre"]["story"]  # a re-titled article joins its story
     assert rows["vire"]["story"] != rows["laval"]["story"]  # another town's closure stays apart
-    assert rows["laval"]["decision"] == "alert" and rows["laval"]["topics"] == ["hopital"]
+    # an emergency department closed at night: hospital news, and a loss of chance for the observatoire
+    assert rows["laval"]["decision"] == "alert" and rows["laval"]["topics"] == ["hopital", "pertes_de_chance"]
     assert rows["collectif"]["mentions"] == ["Action Patients"] and rows["collectif"]["member_mentions"] == ["Renaloo"]
 
 

@@ -103,6 +103,9 @@ def _reads(tmp_path: Path) -> list[tuple[list[str], str]]:
         (["export", "items", "--format", "json"], '"url"'),
         (["export", "items", "--since", "2020-01-01", "--out", str(tmp_path / "items.csv")], "items.csv"),
         (["preview", str(feed)], "Grève aux urgences"),
+        (["revue", "list"], "0 article choisi"),
+        (["revue", "build", "--out", str(tmp_path / "revue")], "feed.xml"),
+        (["observatoire", "carte", "--year", "2026", "--out", str(tmp_path / "carte")], "map.svg"),
     ]
 
 

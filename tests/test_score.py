@@ -32,7 +32,8 @@ def judge(real_config: Config):
 
 def test_emergency_closure_is_a_hospital_alert(judge) -> None:
     result = judge("Laval : les urgences fermées la nuit faute de médecins")
-    assert result.topics == ["hopital"] and result.decision == "alert"
+    # hospital news first, and a loss of chance for the observatoire (issue 19)
+    assert result.topics == ["hopital", "pertes_de_chance"] and result.decision == "alert"
     assert any("« urgences »" in reason for reason in result.why)
 
 

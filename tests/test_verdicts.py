@@ -121,6 +121,13 @@ def test_user_defaults_to_the_environment(database: Engine, monkeypatch: pytest.
     assert "hors sujet (par camille)" in result.output
     with session_scope(database) as session:
         assert session.exec(select(Verdict.who)).one() == "camille"
+    # Without a user name, the verdict is signed as every other desk command from the terminal signs.
+    monkeypatch.delenv("USER")
+    monkeypatch.delenv("USERNAME", raising=False)
+    result = runner.invoke(app, ["--now", NOW.isoformat(), "verdict", str(item_id), "--topic", "ame", "--yes"])
+    assert "pertinent (par ligne de commande)" in result.output
+    with session_scope(database) as session:
+        assert set(session.exec(select(Verdict.who)).all()) == {"camille", "ligne de commande"}
 
 
 def test_caps_context_abroad_and_priors_are_rules_too(engine: Engine) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import os
 import shlex
 import subprocess
 import sys
@@ -34,11 +33,12 @@ from store.db import (
     upgrade,
 )
 from store.models import Clock, FetchOutcome, clock_at
+from store.splits import split_count
 from watcher import when
 from watcher.config import CONFIG_ENV_VAR, DEFAULT_CONFIG_PATH, Config, ConfigError, load_config
 from watcher.french_cli import FrenchGroup
 from watcher.logs import configure_logging
-from watcher.rules_stats import rule_stats
+from watcher.rules_stats import rule_stats, splits_line
 
 if TYPE_CHECKING:
     from alerts.digest import Digest
@@ -223,7 +223,7 @@ def run(
     from alerts.slack import TOKEN_ENV_VAR, SlackSender
     from store.models import utcnow
     from watcher.delivery_job import deliver as deliver_pass
-    from watcher.digest_job import collected_in_window, produce_digest, send_digests
+    from watcher.digest_job import collected_in_window, produce_digest, rebuild_revue, send_digests
     from watcher.ops import OPS_CHANNEL_KEY, ops_channel
     from watcher.ops import check as ops_check
     from watcher.pipeline import worker_name
@@ -251,9 +251,12 @@ def run(
         if slack is None and smtp is None:
             if not collected_in_window(engine, config, day):
                 return "aucune synthèse : rien n'a été collecté dans sa période"
-            return _digest_line(*produce_digest(engine, config, day=day), [])
-        results = send_digests(engine, config, day, owner=owner, slack=slack, smtp=smtp)
-        return " ; ".join(_digest_line(*result) for result in results)
+            line = _digest_line(*produce_digest(engine, config, day=day), [])
+        else:
+            results = send_digests(engine, config, day, owner=owner, slack=slack, smtp=smtp)
+            line = " ; ".join(_digest_line(*result) for result in results)
+        rebuild_revue(engine, config)  # revue.output_dir set: the public revue follows each digest
+        return line
 
     deliver = (lambda: deliver_pass(engine, config, slack, owner=owner)) if slack is not None else None
     has_ops = slack is not None and ops_channel(config) is not None
@@ -336,9 +339,13 @@ def collect(
 @app.command("preview")
 def preview_command(
     inputs: Annotated[
-        list[str],
-        typer.Argument(metavar="FICHIER_OU_URL", help="Flux RSS/Atom (fichier ou URL) ou fichier .jsonl d'articles."),
-    ],
+        list[str] | None,
+        typer.Argument(
+            metavar="FICHIER_OU_URL",
+            help="Flux RSS/Atom (fichier ou URL) ou fichier .jsonl d'articles (sans objet avec --archive).",
+            show_default=False,
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Une ligne JSON par article.")] = False,
     source: Annotated[
         str | None,
@@ -348,8 +355,36 @@ def preview_command(
             "défaut), comme le fait la collecte.",
         ),
     ] = None,
+    archive: Annotated[
+        bool,
+        typer.Option(
+            "--archive",
+            help="Simulation sur les articles déjà collectés : lesquels changeraient de décision avec la "
+            "configuration de --config (entrent, sortent, alerte ↔ synthèse) ; rien n'est enregistré.",
+        ),
+    ] = False,
+    days: Annotated[
+        int, typer.Option("--days", help="Avec --archive : les articles collectés ces N derniers jours.")
+    ] = 30,
+    other_config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config",
+            help="Avec --archive : l'AUTRE configuration, comparée à celle en service (l'option générale "
+            "« watcher --config », placée avant « preview », reste celle en service).",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
-    """Évaluer des articles sans rien enregistrer (pour tester les règles)."""
+    """Évaluer des articles sans rien enregistrer (pour tester les règles), ou simuler une autre configuration
+    sur les archives (--archive)."""
+    if archive:
+        _preview_archive(inputs or [], as_json, source, days, other_config)
+        return
+    if other_config is not None:
+        raise fail("--config après « preview » ne sert qu'avec --archive (la configuration à comparer)", code=2)
+    if not inputs:
+        raise fail("argument manquant : FICHIER_OU_URL", code=2)
     from watcher.preview import preview
 
     config = state.config()
@@ -389,6 +424,60 @@ def _preview_table(rows: list[PreviewRow]) -> Table:
             "\n".join(why) or "aucune règle",
         )
     return table
+
+
+def _preview_archive(inputs: list[str], as_json: bool, source: str | None, days: int, other: Path | None) -> None:
+    """`preview --archive`: the stored items another configuration would decide otherwise (watcher/whatif.py)."""
+    from watcher.whatif import CHANGE_LABELS, MAX_DAYS, Change, what_if
+
+    if inputs:
+        raise fail(f"--archive rejuge les articles déjà collectés : retirez « {inputs[0]} »", code=2)
+    if source is not None:
+        raise fail("--source ne sert pas avec --archive : chaque article garde sa source", code=2)
+    if other is None:
+        raise fail("--archive demande --config AUTRE.yaml, la configuration à comparer à celle en service", code=2)
+    if not 1 <= days <= MAX_DAYS:
+        raise fail(f"--days : {days} jours, hors limites (de 1 à {MAX_DAYS})", code=2)
+    running = state.config()
+    candidate = load_config(other)  # a fault is worded with its line by FrenchGroup, as for the running one
+    engine = _engine_ready()
+    result = what_if(engine, running, candidate, now=state.now(), days=days)
+    if as_json:
+        for changed in result.changes:
+            sys.stdout.write(json.dumps(changed.as_json(), ensure_ascii=False) + "\n")
+        return
+    zone = running.digest.zone
+
+    def moment(instant: datetime) -> str:
+        return instant.astimezone(zone).strftime("%d/%m/%Y %H:%M")
+
+    counts = result.counts()
+    lines = [
+        f"Simulation : {escape(str(other))} comparé à la configuration en service, sur "
+        f"{counted(result.examined, 'article collecté', 'articles collectés')} "
+        f"du {moment(result.start)} au {moment(result.end)}.",
+        "",
+        *(f"  {counts[change]:>5} {CHANGE_LABELS[change]}" for change in Change),
+        f"  {result.rescored:>5} changent de note sans changer de décision",
+    ]
+    for change in Change:
+        changed_items = result.of(change)
+        if not changed_items:
+            continue
+        lines += ["", f"[bold]{CHANGE_LABELS[change].capitalize()}[/]"]
+        for changed in changed_items:
+            before, after = changed.before, changed.after
+            lines += [
+                f"• {escape(changed.title)}",
+                f"  {escape(changed.source)} · {moment(changed.published)} · n° {changed.item_id}",
+                f"  {_DECISION_LABELS[before.decision]} {before.score} → "
+                f"[bold]{_DECISION_LABELS[after.decision]} {after.score}[/]"
+                + (f" ({escape(after.alert_reason)})" if after.alert_reason else "")
+                + (" (quota d'alertes du jour atteint)" if after.held else ""),
+            ]
+    if not result.changes:
+        lines += ["", "Aucun article ne changerait de décision."]
+    console.print("\n".join(lines), highlight=False)
 
 
 @app.command()
@@ -493,15 +582,17 @@ def deliver() -> None:
     sender = _slack_sender()
     engine = _engine_ready()
     report = deliver_pass(engine, config, sender, owner=worker_name(), now=state.fixed_now())
+    updated = f", {counted(report.updated, 'alerte mise à jour', 'alertes mises à jour')}" if report.updated else ""
     if report.held:
-        console.print("Heures calmes : les alertes attendent le matin.", highlight=False)
-        return
-    console.print(
-        f"{counted(report.sent, 'alerte envoyée', 'alertes envoyées')}, "
-        f"{counted(report.adopted, 'déjà publiée retrouvée', 'déjà publiées retrouvées')}, "
-        f"{report.skipped} sans nouveauté, {report.retried} à réessayer, {counted(report.failed, 'échec', 'échecs')}.",
-        highlight=False,
-    )
+        console.print(f"Heures calmes : les alertes attendent le matin{updated}.", highlight=False)
+    else:
+        console.print(
+            f"{counted(report.sent, 'alerte envoyée', 'alertes envoyées')}, "
+            f"{counted(report.adopted, 'déjà publiée retrouvée', 'déjà publiées retrouvées')}{updated}, "
+            f"{report.skipped} sans nouveauté, {report.retried} à réessayer, "
+            f"{counted(report.failed, 'échec', 'échecs')}.",
+            highlight=False,
+        )
     for error in report.errors:
         errors.print(f"[yellow]attention[/] : {error}", highlight=False)
     if report.failed:
@@ -583,7 +674,9 @@ def verdict_command(
         raise fail(f"thème inconnu « {topic} » (thèmes : {', '.join(config.topics)})")
     if yes == no:
         raise fail("indiquez soit --yes (pertinent), soit --no (hors sujet)")
-    author = who or os.environ.get("USER") or "cli"
+    from watcher.desk import default_who
+
+    author = who or default_who()  # as every desk command from the terminal names its author
     value = "pertinent" if yes else "hors_sujet"
     engine = _engine_ready()
     try:
@@ -606,8 +699,10 @@ def rules_stats_command() -> None:
     engine = _engine_ready()
     with session_scope(engine) as session:
         stats = rule_stats(verdicts.scored_reasons(session), verdicts.verdicts(session))
+        splits = split_count(session)
     if not stats:
         console.print("Aucune règle déclenchée pour l'instant : lancez « watcher collect ».")
+        console.print(splits_line(splits), highlight=False)
         return
     table = Table(title="Règles : déclenchements et précision d'après les avis")
     for column in ("Thème", "Règle", "Déclenchements", "Avis", "Précision"):
@@ -621,6 +716,7 @@ def rules_stats_command() -> None:
         "hors sujet pour une pénalité, un plafond ou un contexte requis absent).",
         highlight=False,
     )
+    console.print(splits_line(splits), highlight=False)
 
 
 @sources_app.command("check")
@@ -860,6 +956,14 @@ def main() -> None:
     app()
 
 
-# The coordinator's commands (flag, tribunes, mentions), those over the archive (search, export, OPML) and the
-# web desk's (web, users) register themselves on `app`.
-from watcher import archive_cli, desk_cli, users_cli, web_cli  # noqa: E402, F401
+# The coordinator's commands (flag, tribunes, mentions, stories, observatoire, revue), those over the archive
+# (search, export, OPML) and the web desk's (web, users) register themselves on `app`.
+from watcher import (  # noqa: E402, F401
+    archive_cli,
+    desk_cli,
+    observatory_cli,
+    revue_cli,
+    stories_cli,
+    users_cli,
+    web_cli,
+)

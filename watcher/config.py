@@ -453,6 +453,20 @@ class PlacesConfig(_Strict):
     ignore: list[str] = []
 
 
+class RevueConfig(_Strict):
+    """The public revue de presse (`watcher revue build`); `watcher run` rebuilds it after each digest."""
+
+    output_dir: Path | None = None  # unset: `watcher run` builds no revue
+    site_url: str | None = None  # where the site is served: the feed's links and ids; unset, tag: ids
+
+    @field_validator("site_url")
+    @classmethod
+    def _web_address(cls, url: str | None) -> str | None:
+        if url is not None and not re.match(r"^https?://[^\s/]+(/\S*)?$", url):
+            raise ValueError(f"adresse invalide « {url} » (elle doit commencer par http:// ou https://)")
+        return url
+
+
 class Config(_Strict):
     sources: list[SourceConfig]
     topics: dict[str, TopicConfig]
@@ -461,6 +475,7 @@ class Config(_Strict):
     alerts: AlertsConfig = AlertsConfig()
     digest: DigestConfig = DigestConfig()
     dossiers: list[DossierConfig] = []
+    revue: RevueConfig = RevueConfig()
 
     @model_validator(mode="after")
     def _cross_references(self) -> Config:

@@ -13,7 +13,7 @@ from sqlmodel import Session
 
 from alerts.slack import API_URL_ENV_VAR, TOKEN_ENV_VAR
 from alerts.socket_listener import DeskListener
-from store import desk
+from store import desk, splits
 from store.models import MentionStatus, PressMention, Tribune, TribuneStatus, utcnow
 from watcher.config import Config
 from watcher.text import fold
@@ -96,11 +96,30 @@ def flag(session: Session, item_id: int, *, note: str | None, who: str, now: dat
     return desk.flag_tribune(session, item_id=item_id, who=who, now=now, note=note)
 
 
+def split_story(session: Session, item_id: int, *, who: str, now: datetime) -> splits.SplitDone:
+    """« Pas le même sujet »: the item leaves its story for a new one of its own (`store.splits.split_item`).
+
+    The CLI, the Slack button and the desk's article page all come here.
+    """
+    try:
+        return splits.split_item(session, item_id, who=who, now=now)
+    except splits.SplitRefused as refused:
+        if refused.reason == "unknown":
+            raise DeskError(f"article {item_id} introuvable (voir « watcher items » ou « watcher search »)") from None
+        if refused.split is not None:
+            raise DeskError(
+                f"l'article {item_id} est déjà seul dans son sujet : {refused.split.who} l'a séparé "
+                f"du sujet n° {refused.split.former_story_id}"
+            ) from None
+        raise DeskError(f"l'article {item_id} est seul dans son sujet : il n'y a rien à séparer") from None
+
+
 def set_tribune(
     session: Session,
     item_id: int,
     config: Config,
     *,
+    who: str,
     now: datetime,
     status: str | None = None,
     outlet: str | None = None,
@@ -118,7 +137,9 @@ def set_tribune(
         )
     if url is not None and not re.match(r"^https?://\S+$", url):
         raise DeskError(f"adresse invalide « {url} » (elle doit commencer par http:// ou https://)")
-    desk.update_tribune(session, tribune, now=now, status=status, outlet=outlet, deadline=deadline, published_url=url)
+    desk.update_tribune(
+        session, tribune, who=who, now=now, status=status, outlet=outlet, deadline=deadline, published_url=url
+    )
     if tribune.status != TribuneStatus.PUBLIEE:
         return tribune, None
     if not tribune.outlet:

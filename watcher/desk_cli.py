@@ -125,6 +125,7 @@ def tribunes_set(
                 session,
                 item,
                 base.state.config(),
+                who=desk.default_who(),
                 now=base.state.now(),
                 status=code,
                 outlet=outlet,

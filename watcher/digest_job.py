@@ -20,6 +20,7 @@ from store.health import source_health_rows
 from store.models import utcnow
 from watcher.config import Config, SourceCategory
 from watcher.coverage import coverage_report, late_line, outlet_line
+from watcher.failures import describe, os_reason
 from watcher.health import HealthStatus, assess_all
 
 log = logging.getLogger(__name__)
@@ -113,6 +114,28 @@ def collected_in_window(engine: Engine, config: Config, day: date, kind: str = "
             end.astimezone(config.digest.zone).strftime("%Y-%m-%d %H:%M"),
         )
     return bool(collected)
+
+
+def rebuild_revue(engine: Engine, config: Config, *, now: datetime | None = None) -> list[Path]:
+    """After a digest, the public revue de presse is built again when `revue.output_dir` is set.
+
+    A failure is logged in French and goes no further: the digest is out already, and the next one retries.
+    """
+    out_dir = config.revue.output_dir
+    if out_dir is None:
+        return []
+    from watcher.revue.site import build_revue
+
+    try:
+        files = build_revue(
+            engine, out_dir, now=now or utcnow(), zone=config.digest.zone, site_url=config.revue.site_url
+        )
+    except Exception as exc:  # whatever it is (a full disk, a folder without rights), the service carries on
+        reason = os_reason(exc) if isinstance(exc, OSError) else describe(exc)
+        log.warning("revue de presse non reconstruite dans %s : %s", out_dir, reason)
+        return []
+    log.info("revue de presse reconstruite dans %s : %d fichiers", out_dir, len(files))
+    return files
 
 
 def send_digests(

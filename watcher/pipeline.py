@@ -23,9 +23,11 @@ from functools import partial
 from typing import Any
 
 from sqlalchemy import Engine
+from sqlmodel import Session
 
 from store import cycles, queries, sources
 from store import parliament as parliament_store
+from store import splits as story_splits
 from store.db import session_scope
 from store.models import Clock, FetchOutcome, Source, utcnow
 from watcher import search
@@ -106,15 +108,25 @@ def source_specs(config: Config) -> list[queries.SourceSpec]:
     ]
 
 
-def load_story_index(engine: Engine, now: datetime) -> StoryIndex:
+def load_story_index(engine: Engine, now: datetime) -> tuple[StoryIndex, int]:
+    """The stories of the window's stored items, and the id of the newest split they already reflect."""
     index = StoryIndex()
     with session_scope(engine) as session:
+        splits_seen = story_splits.latest_split_id(session)
         for item_id, story_id, title, summary, blob, published, began in queries.recent_story_members(
             session, now - STORY_WINDOW
         ):
             minhash = signature_from_bytes(blob) if blob else None
             index.add(item_id, story_id, story_doc(title, summary, published, minhash), opened=began)
-    return index
+    return index, splits_seen
+
+
+def apply_splits(session: Session, index: StoryIndex, seen: int) -> int:
+    """Move the items split since split `seen` in a live index, as a rebuilt one would read them; the newest id."""
+    for split_id, item_id, story_id, former_began in story_splits.splits_after(session, seen):
+        index.move(item_id, story_id, former_began)
+        seen = split_id
+    return seen
 
 
 class Collector:
@@ -149,6 +161,7 @@ class Collector:
         self._story_index: StoryIndex | None = None
         self._cycle = 0
         self._indexed_cycle = 0  # the cycle whose first batch loaded the story index
+        self._splits_seen = 0  # the newest story split the index reflects
         self._preparing: ForkedWorker | None = None
         self._storing: ForkedWorker | None = None
         if workers:
@@ -547,12 +560,14 @@ class Collector:
         if self._story_index is None or self._indexed_cycle != cycle:
             # Loaded on the first source with items, and again each cycle, to see what other workers stored;
             # a cycle where nothing changed never pays for it.
-            self._story_index = load_story_index(self.engine, self.clock())
+            self._story_index, self._splits_seen = load_story_index(self.engine, self.clock())
             self._indexed_cycle = cycle
         try:
             with session_scope(self.engine) as session:
                 # Lock the source and check the lease first: a worker that lost it must not store anything.
                 sources.held_source(session, source.id or 0, self.owner)
+                # A split made since the index was built (on the desk, in Slack) holds for this batch already.
+                self._splits_seen = apply_splits(session, self._story_index, self._splits_seen)
                 now = self.clock()
                 batch = SourceBatch(
                     session, self.config, self.scorer, self.tracked, self._story_index, source.id or 0, spec, now

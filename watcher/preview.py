@@ -4,7 +4,10 @@ Parliamentary documents (AN amendment or question XML, AN dossier JSON, Sénat
 per-bill feeds and amendment CSV, agendas in ICS, NosDéputés search RSS) are
 recognised from their content; their rows carry a `parliament` object with
 `kind`, `chamber`, `author`, `group`, `bill`, `number`, `outcome`, `date`
-(null when unknown). Other rows have `"parliament": null`.
+(null when unknown). Other rows have `"parliament": null`. Every row has `loss_kind`: the kinds of loss of chance of
+an item of the `pertes_de_chance` theme (watcher/losses.py), `[]` for the others. Every row has `place`, where the
+item happens (watcher/place.py): `commune`, `departement`, `region`, `code_insee`, `code_departement`,
+`code_region` (null when unknown) and `national` (true for France as a whole).
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from store.models import utcnow
 from watcher.config import Config, SourceConfig
 from watcher.failures import os_reason
 from watcher.fetch import Fetcher, FetchError
+from watcher.losses import item_loss_kinds
 from watcher.netguard import NetworkPolicy
 from watcher.normalize import Item, normalize
 from watcher.parse.errors import ParseError
@@ -31,6 +35,7 @@ from watcher.parse.parliament import (
     detect_format,
     parse_parliament,
 )
+from watcher.place import place_of
 from watcher.score import Judgement, Scorer
 from watcher.stories import assign_stories, story_doc
 from watcher.tracked import TrackedBills
@@ -79,6 +84,8 @@ class PreviewRow:
             "topic_scores": judgement.topic_scores,
             "story": self.story,
             "parliament": self.parliament.as_json() if self.parliament else None,
+            "loss_kind": item_loss_kinds(judgement.topics, item.title, item.summary),
+            "place": place_of(item.title, item.summary).as_json(),
         }
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import cache
 
 _TOPIC = r"^(?P<topic>[\w-]+) : "
 # (pattern over a reason, kind of rule, whether it lowers the score when it fires)
@@ -62,6 +63,7 @@ class RuleStats:
         return (self.hors_sujet if self.penalty else self.pertinent) / self.judged
 
 
+@cache  # an archive repeats a few hundred reasons over and over: each is read once
 def _read(reason: str) -> tuple[str, str, str, bool] | None:
     """(topic, rule, kind, penalty) of one reason, or None for a reason that names no rule (a mention)."""
     for pattern, kind, penalty in _REASONS:
@@ -93,3 +95,8 @@ def rule_stats(reasons: list[tuple[int, list[str]]], verdicts: list[tuple[int, s
                 else:
                     rule.hors_sujet += 1
     return sorted(stats.values(), key=lambda s: (s.topic, -s.hits, s.rule))
+
+
+def splits_line(count: int) -> str:
+    """The joins of stories that people contested (« Pas le même sujet »): how often the grouping erred."""
+    return f"Scissions de sujets (« Pas le même sujet ») : {count}"

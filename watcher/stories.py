@@ -3,16 +3,16 @@
 Two stages, precision first (a false merge hides a different event from the group):
 1. near-duplicates: MinHash + LSH (datasketch) on content stems, every candidate
    verified by the exact Jaccard similarity;
-2. same event within a time window (72 h): what two items share — named people,
-   places and institutions, dates, rare terms — weighed by TF-IDF cosine over the
-   window. Two kinds of evidence open the way to that comparison: several rare
-   names in common; or the same date in both titles, with two more words in common
-   (« Grève du 13 janvier dans l'éducation nationale… »).
-   One rare name in both titles is not enough: the same hospital, town or minister
+2. same event within a time window (72 h): what two items share — TF-IDF cosine
+   over the window, rare names and whether they are the subject of both titles,
+   event words and their synonyms, hours apart (`watcher/story_evidence.py`) —
+   weighed by a small learned scorer, evidence against evidence rather than one
+   veto per rule: one rare name in both titles is worth much, yet the same hospital
    makes different news on consecutive days (« CHU de Nantes : les urgences fermées
    la nuit », then « CHU de Nantes : une infirmière agressée »).
-Both stages veto different places in the kicker (« Laval : » vs « Vire : ») and
-different dates (two strike days), even in the same words.
+Both stages veto different places in the kicker (« Laval : » vs « Vire : »),
+different trades in the titles (two professions on one strike day) and different
+dates (two strike days), even in the same words.
 
 The index holds only the items of the window (older ones are evicted as time
 moves on, and `max_items` caps it), so memory is bounded; it is rebuilt from the
@@ -41,7 +41,7 @@ import numpy as np
 
 from watcher.minhash import NUM_PERM, MinHash, fmix, lean_lsh, sha1_hash32
 from watcher.story_evidence import Evidence, decimal, event_kinds, shipped_scorer, title_cosine, trades
-from watcher.text import content_stems, fold, sentence_openers, stem, tokenize
+from watcher.text import content_stems, fold, sentence_openers, tokenize
 
 # Stored signatures must be read back with the scheme that made them.
 MINHASH_SCHEME = "affine32"
@@ -54,16 +54,6 @@ WINDOW = timedelta(hours=72)
 # A week costs the development set no pair (bench/relevance.py) and caps those chains at seven days.
 MAX_SPAN = timedelta(days=7)
 MAX_ITEMS = 50_000  # about 15 KB each: a ceiling for a burst, far above a 72 h window of the veille
-# Stage 2 thresholds, set on the development set (bench/relevance.py).
-EVENT_COSINE = 0.25
-# IDF sum of shared names, dates and figures. A rare one weighs at most log(1001 / 2) + 1 ≈ 7.2, so this takes
-# three: with two (14), topic neighbours merged on the development set (two « Black Friday » strikes at different
-# companies; and two British strike pieces, when « Royaume-Uni » still counted as two names).
-EVENT_SHARED_WEIGHT = 16.0
-# Or the same date in both titles (a strike day, a vote, a summit; different dates are already a veto) and two more
-# title words: « Grève du 5 mars chez les infirmiers libéraux » and « Grève du 5 mars à la SNCF » share only « grève ».
-# With one word, the development set gains three pairs (recall 0.131 against 0.120); the two strikes would be one.
-SAME_DATE_TITLE_WORDS = 2
 MAX_POSTING = 100  # a term carried by more items than this is too common to propose candidates
 MAX_CANDIDATES = 40
 IDF_MIN_DOCS = 1000
@@ -72,7 +62,6 @@ ENTITY_REPEAT = 2
 
 _MONTHS = "janvier fevrier mars avril mai juin juillet aout septembre octobre novembre decembre".split()
 _DATE_RE = re.compile(r"\b(1er|[0-3]?\d)\s+(" + "|".join(_MONTHS) + r")\b")
-_DATE_STEMS = frozenset({"1er", *(stem(month) for month in _MONTHS)})  # the words of a date, as title stems
 # A figure stands alone: the digits of a name such as « Covid-19 » or « COP27 » are not one.
 _DIGIT_RE = re.compile(r"\d")
 _NUMBER_RE = re.compile(r"(?<![\w-])(?:\d[\d  ]{1,}\d|\d{2,})(?![\w-])")
@@ -335,6 +324,24 @@ class StoryIndex:
         while len(self._members) > self.max_items:
             self._remove(heapq.heappop(self._order)[2])
 
+    def move(self, key: Hashable, story: Hashable, former_began: datetime | None) -> None:
+        """Put an indexed item into another story: a person split it out of its own (`store.splits.split_item`).
+
+        The items that match it best then join its new story, never the one it was split from. `former_began`
+        is when the story it left now begins (its first item may be the one that left), as a rebuilt index
+        reads it from the store; an item out of the window is not indexed.
+        """
+        member = self._members.get(key)
+        if member is None or member.story == story:
+            return
+        former = member.story
+        self._leave(former)
+        if former in self._opened and former_began is not None:
+            self._opened[former] = former_began
+        member.story = story
+        self._opened[story] = min(member.doc.at, self._opened.get(story, member.doc.at))
+        self._indexed_per_story[story] += 1
+
     def discard(self, keys: Iterable[Hashable]) -> None:
         """Forget items that were not stored after all (their transaction was rolled back)."""
         for key in keys:
@@ -449,13 +456,17 @@ class StoryIndex:
         while self._order and self._order[0][0] < horizon:
             self._remove(heapq.heappop(self._order)[2])
 
+    def _leave(self, story: Hashable) -> None:
+        """One indexed item fewer in `story`: with none left, the index forgets when it began."""
+        self._indexed_per_story[story] -= 1
+        if not self._indexed_per_story[story]:
+            del self._indexed_per_story[story], self._opened[story]
+
     def _remove(self, key: Hashable) -> None:
         member = self._members.pop(key, None)
         if member is None:
             return
-        self._indexed_per_story[member.story] -= 1
-        if not self._indexed_per_story[member.story]:
-            del self._indexed_per_story[member.story], self._opened[member.story]
+        self._leave(member.story)
         self._lsh.remove(key)
         for term in member.doc.terms:
             posting = self._postings.get(term)
@@ -469,12 +480,6 @@ def _cosine(left: tuple[dict[str, float], float], right: tuple[dict[str, float],
     (a, a_norm), (b, b_norm) = left, right
     dot = sum(value * b[term] for term, value in a.items() if term in b)
     return dot / (a_norm * b_norm) if a_norm and b_norm else 0.0
-
-
-def _shared_title_words(left: StoryDoc, right: StoryDoc) -> int:
-    """Title stems in common, the words of a date (day, month) aside."""
-    shared = set(left.title_words).intersection(right.title_words)
-    return sum(not (word.isdigit() or word in _DATE_STEMS) for word in shared)
 
 
 def _other_happenings(left: StoryDoc, right: StoryDoc) -> bool:

@@ -199,3 +199,50 @@ def test_a_hostile_feed_item_renders_inert(browser: Any, desk: Served) -> None:
     main = _wait(browser).until(seen.presence_of_element_located((By.TAG_NAME, "main"))).text
     assert "Adresse non web, non cliquable : javascript:alert('adresse')" in main
     assert _no_dialog(browser)
+
+
+def _retype(field: Any, text: str) -> None:
+    field.clear()
+    field.send_keys(text)
+
+
+def test_run_the_what_if_preview(browser: Any, desk: Served) -> None:
+    log_in(browser, desk)
+    _wait(browser).until(seen.element_to_be_clickable((By.LINK_TEXT, "Simulation"))).click()
+    terms = _wait(browser).until(seen.presence_of_element_located((By.NAME, "termes")))
+    assert "urgentistes = 20" in (terms.get_attribute("value") or "")
+    # A wrong weight first: a French message on the page, and the form kept as typed.
+    _retype(terms, "urgences = beaucoup")
+    browser.find_element(By.CSS_SELECTOR, "#simulation-form button").click()
+    error = _wait(browser).until(seen.presence_of_element_located((By.ID, "simulation-erreur"))).text
+    assert error.startswith("Termes, ligne 1 : poids invalide « beaucoup » pour « urgences »")
+    assert browser.find_element(By.NAME, "termes").get_attribute("value") == "urgences = beaucoup"
+    # Then the group's question: « urgentistes » as a penalty, and stricter thresholds, over the last week.
+    browser.get(desk.url + "/simulation?theme=hopital")
+    terms = _wait(browser).until(seen.presence_of_element_located((By.NAME, "termes")))
+    _retype(terms, (terms.get_attribute("value") or "").replace("urgentistes = 20", "urgentistes = -100"))
+    for name, value in (("seuil_synthese", "80"), ("seuil_alerte", "95"), ("jours", "7")):
+        _retype(browser.find_element(By.NAME, name), value)
+    browser.find_element(By.CSS_SELECTOR, "#simulation-form button").click()
+    result = _wait(browser).until(seen.presence_of_element_located((By.ID, "simulation-resultat")))
+    counts = browser.find_element(By.ID, "simulation-comptes").text.splitlines()
+    assert counts == [
+        "0 entrent (écartés → synthèse ou alerte)",
+        "3 sortent (→ écartés)",
+        "0 deviennent des alertes (synthèse → alerte)",
+        "1 ne sont plus des alertes (alerte → synthèse)",
+        "1 changent de note sans changer de décision",
+    ]
+    leaving = [row.text for row in result.find_elements(By.CSS_SELECTOR, "tr.changement")]
+    assert any(deskdata.LAVAL_AGAIN["title"] in row and "alerte 90" in row for row in leaving)
+    assert any(deskdata.HOSPITALS["title"] in row and row.endswith("alerte 93 synthèse 93") for row in leaving)
+    # The hostile title is listed as text; nothing of it runs or renders.
+    assert any("Urgences <script>alert('titre')</script><img src=x onerror=alert('img')> à Laval" in r for r in leaving)
+    assert _no_dialog(browser)
+    assert browser.find_elements(By.CSS_SELECTOR, "script, img, [onerror]") == []
+    snippet = browser.find_element(By.CSS_SELECTOR, "#simulation-yaml pre").text
+    assert "urgentistes: -100" in snippet and "digest_threshold: 80" in snippet and "alert_threshold: 95" in snippet
+    # Nothing was saved: the desk still judges with sources.yaml's rules, and the article keeps its decision.
+    assert desk.config.topics["hopital"].terms["urgentistes"] == 20
+    browser.get(f"{desk.url}/article/{desk.data.ids[deskdata.LAVAL_AGAIN['link']]}")
+    assert "alerte" in _wait(browser).until(seen.presence_of_element_located((By.TAG_NAME, "main"))).text

@@ -45,6 +45,7 @@ def _actions(desk: Served) -> list[tuple[str, dict[str, str]]]:
         (f"/article/{item}/avis", {"theme": "hopital", "avis": "pertinent"}),
         (f"/article/{item}/tribune", {"note": "à creuser"}),
         (f"/article/{item}/on-parle-de-nous", {}),
+        (f"/article/{item}/pas-le-meme-sujet", {}),
         (f"/tribunes/{item}", {"statut": "en rédaction"}),
         ("/on-parle-de-nous/1/valider", {}),
         ("/on-parle-de-nous/ajouter", {"media": "France Inter", "date": "2026-11-20", "titre": "Le 7/9"}),

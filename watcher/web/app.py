@@ -76,7 +76,7 @@ def create_app(
     secret: str | None = None,
     secure: bool | None = None,
 ) -> Starlette:
-    from watcher.web.pages import article, auth, register, sources, today, tribunes
+    from watcher.web.pages import article, auth, register, simulation, sources, today, tribunes
 
     if secure is None:
         secure = os.environ.get(SECURE_ENV_VAR, "") in ("1", "oui", "true")
@@ -87,6 +87,7 @@ def create_app(
         *tribunes.routes,
         *register.routes,
         *sources.routes,
+        *simulation.routes,
         Mount("/static", app=StaticFiles(directory=HERE / "static"), name="static"),
     ]
     middleware = [

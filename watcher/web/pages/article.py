@@ -1,7 +1,8 @@
 """« Article »: score and why, themes, mentions, the story, parliamentary fields, and the desk's actions.
 
 The actions call the functions the Slack buttons and the CLI call: a verdict is `record_verdict`, a tribune
-`watcher.desk.flag`, « On parle de nous » `store.desk.mentions_us`.
+`watcher.desk.flag`, « On parle de nous » `store.desk.mentions_us`, « Pas le même sujet » `watcher.desk.split_story`,
+« publier dans la revue » `watcher.revue.picks` (as `watcher revue add|remove`).
 """
 
 from __future__ import annotations
@@ -16,10 +17,12 @@ from alerts.interactions import NO_TOPIC, state_lines
 from alerts.parlement import CHAMBER_LABELS, KIND_LABELS
 from store import browse
 from store import desk as store_desk
+from store import revue as store_revue
 from store.db import session_scope
 from store.models import Role
 from store.verdicts import record_verdict
 from watcher import desk
+from watcher.revue import picks
 from watcher.web import security
 from watcher.web.page import Desk, back, render
 
@@ -45,6 +48,7 @@ def article(request: Request) -> Response:
         tribune = store_desk.tribune_for(session, item_id)
         mention = store_desk.mention_for_item(session, item_id)
         state = state_lines(session, item_id, desk_.zone)
+        in_revue = store_revue.is_picked(session, item_id)
     topics = desk_.config.topics
     item_topics = (view.score.topics if view.score else None) or [NO_TOPIC]
     return render(
@@ -56,6 +60,7 @@ def article(request: Request) -> Response:
         verdicts=verdicts,
         tribune=tribune,
         mention=mention,
+        in_revue=in_revue,
         state=state,
         item_topics=[(key, topics[key].label if key in topics else key) for key in item_topics],
         topic_labels={key: topic.label for key, topic in topics.items()},
@@ -135,9 +140,58 @@ async def mentions_us(request: Request) -> Response:
     return back(f"/article/{item_id}")
 
 
+async def split(request: Request) -> Response:
+    """« Pas le même sujet »: the item leaves its story (`watcher.desk.split_story`, as in Slack and the CLI)."""
+    desk_, item_id, who, _ = await _act(request)
+
+    def work() -> tuple[str, str]:
+        with session_scope(desk_.engine) as session:
+            if store_desk.item_view(session, item_id) is None:
+                raise _missing(item_id)
+            try:
+                done = desk.split_story(session, item_id, who=who, now=desk_.now())
+            except desk.DeskError as refused:
+                return "erreur", str(refused)[0].upper() + str(refused)[1:] + "."
+        return "ok", (
+            f"Article séparé du sujet n° {done.former_story_id} : il forme désormais un sujet à lui seul "
+            f"(n° {done.new_story_id}) et n'y sera plus rattaché."
+        )
+
+    kind, message = await run_in_threadpool(work)
+    security.flash(request, message, kind)
+    return back(f"/article/{item_id}")
+
+
+async def revue(request: Request) -> Response:
+    """« Publier dans la revue » (publier=oui) or take the item out of it (publier=non)."""
+    desk_, item_id, who, form = await _act(request)
+    wanted = form.get("publier", "")
+    if wanted not in ("oui", "non"):
+        raise HTTPException(400, f"Choix inconnu « {wanted} » : « oui » ou « non » attendu.")
+
+    def work() -> bool:
+        with session_scope(desk_.engine) as session:
+            try:
+                if wanted == "oui":
+                    return picks.publish(session, item_id, who=who, now=desk_.now())
+                return picks.withdraw(session, item_id)
+            except picks.RevueError:
+                raise _missing(item_id) from None
+
+    changed = await run_in_threadpool(work)
+    if wanted == "oui":
+        said = "Article ajouté à la revue de presse." if changed else "Déjà dans la revue de presse."
+    else:
+        said = "Article retiré de la revue de presse." if changed else "L'article n'était pas dans la revue de presse."
+    security.flash(request, said)
+    return back(f"/article/{item_id}")
+
+
 routes = [
     Route("/article/{item_id:int}", article, methods=["GET"]),
     Route("/article/{item_id:int}/avis", verdict, methods=["POST"]),
     Route("/article/{item_id:int}/tribune", tribune, methods=["POST"]),
     Route("/article/{item_id:int}/on-parle-de-nous", mentions_us, methods=["POST"]),
+    Route("/article/{item_id:int}/pas-le-meme-sujet", split, methods=["POST"]),
+    Route("/article/{item_id:int}/revue", revue, methods=["POST"]),
 ]

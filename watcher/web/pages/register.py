@@ -1,11 +1,12 @@
-"""« On parle de nous »: entries to validate first, manual entry, the year by month, and the CLI's exports."""
+"""« On parle de nous »: entries to validate first, manual entry, import, the year by month, and the CLI's exports."""
 
 from __future__ import annotations
 
 import tempfile
 from datetime import date
 from itertools import groupby
-from pathlib import Path
+from pathlib import Path, PureWindowsPath
+from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
@@ -16,7 +17,7 @@ from starlette.routing import Route
 from store import desk as store_desk
 from store.db import session_scope
 from store.models import MentionStatus, PressMention, Role
-from watcher import desk, exports
+from watcher import desk, exports, register_import
 from watcher.web import security
 from watcher.web.page import Desk, back, render
 
@@ -26,6 +27,11 @@ DOWNLOADS = {
     "md": "text/markdown; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
+# A register file holds a few hundred lines; past this, it is not one (the collective's 2022–2023 history is 3 kB).
+MAX_IMPORT_BYTES = 2 * 1024 * 1024
+PENDING_SHOWN = 50  # the oldest entries to validate; validating them brings the next ones up
+# The refused lines shown on the page; the rest are counted.
+SHOWN_IMPORT_ERRORS = 100
 
 
 def _year(request: Request, text: str | None) -> int:
@@ -39,10 +45,14 @@ def _year(request: Request, text: str | None) -> int:
 
 def register(request: Request) -> Response:
     security.require(request)
+    return _page(request, _year(request, request.query_params.get("annee")))
+
+
+def _page(request: Request, year: int, status: int = 200, **extra: Any) -> Response:
     desk_: Desk = request.app.state.desk
-    year = _year(request, request.query_params.get("annee"))
     with session_scope(desk_.engine) as session:
-        pending = store_desk.mentions(session, status=MentionStatus.A_VALIDER)
+        pending = store_desk.mentions(session, status=MentionStatus.A_VALIDER, limit=PENDING_SHOWN)
+        pending_count = store_desk.count_mentions(session, MentionStatus.A_VALIDER)
         rows = [m for m in store_desk.mentions(session, year=year) if m.status != MentionStatus.A_VALIDER]
     months = [
         (label[0].upper() + label[1:], list(group))
@@ -51,14 +61,18 @@ def register(request: Request) -> Response:
     return render(
         request,
         "register.html",
+        status=status,
         year=year,
         pending=pending,
+        pending_count=pending_count,
         months=months,
         count=len(rows),
         mention_labels=desk.MENTION_LABELS,
         medium_labels=desk.MEDIUM_LABELS,
         origin_labels=desk.ORIGIN_LABELS,
         today=desk_.now().astimezone(desk_.zone).date(),
+        max_import_mb=MAX_IMPORT_BYTES // (1024 * 1024),
+        **extra,
     )
 
 
@@ -121,6 +135,57 @@ async def add(request: Request) -> Response:
     return back(f"{PAGE}?annee={mention.day.year}")
 
 
+def _sentence(text: str) -> str:
+    """« ligne 3, colonne « date » : … » as a list entry: « Ligne 3, colonne « date » : …. »"""
+    return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
+
+
+async def import_file(request: Request) -> Response:
+    """`watcher mentions import FILE` from the page: the same function, its report shown in full on the page."""
+    security.require(request)
+    try:
+        form = await request.form(max_files=1, max_fields=10)
+    except HTTPException as exc:  # Starlette's multipart parser explains itself in English
+        raise HTTPException(400, "Formulaire d'import illisible : choisissez un seul fichier et recommencez.") from exc
+    security.check_csrf(request, form)
+    user = security.require(request, Role.COORDINATION)
+    desk_: Desk = request.app.state.desk
+    year_text = form.get("annee")
+    year = _year(request, year_text if isinstance(year_text, str) else None)
+    upload = form.get("fichier")
+    if isinstance(upload, str) or upload is None or not upload.filename:
+        return _page(
+            request, year, 400, import_error="Aucun fichier choisi : choisissez un fichier .csv, .yaml ou .yml."
+        )
+    # A browser may send the whole path of the file (old Edge): only its name is the file's.
+    name = PureWindowsPath(upload.filename).name
+    data = await upload.read(MAX_IMPORT_BYTES + 1)
+    if len(data) > MAX_IMPORT_BYTES:
+        return _page(
+            request,
+            year,
+            400,
+            import_error=f"{name} : fichier trop gros (plus de {MAX_IMPORT_BYTES // (1024 * 1024)} Mo) ; "
+            "un registre tient en quelques centaines de lignes, découpez-le ou vérifiez que c'est le bon fichier.",
+        )
+
+    def work() -> register_import.ImportReport:
+        with session_scope(desk_.engine) as session:
+            return register_import.import_register(session, data, name, who=user.name, now=desk_.now())
+
+    try:
+        report = await run_in_threadpool(work)
+    except register_import.RegisterImportError as exc:
+        return _page(request, year, 400, import_error=f"Fichier refusé, rien n'a été importé : {exc}.")
+    return _page(
+        request,
+        year,
+        import_summary=report.summary(),
+        import_errors=[_sentence(str(error)) for error in report.errors[:SHOWN_IMPORT_ERRORS]],
+        import_more=max(0, len(report.errors) - SHOWN_IMPORT_ERRORS),
+    )
+
+
 def download(request: Request) -> Response:
     """The file `watcher mentions export --year Y --format F` writes, byte for byte."""
     security.require(request)
@@ -142,6 +207,7 @@ def download(request: Request) -> Response:
 routes = [
     Route(PAGE, register, methods=["GET"]),
     Route(PAGE + "/ajouter", add, methods=["POST"]),
+    Route(PAGE + "/importer", import_file, methods=["POST"]),
     Route(PAGE + "/{mention_id:int}/{action:str}", decide, methods=["POST"]),
     Route(PAGE + "/{year:str}.{fmt:str}", download, methods=["GET"]),
 ]

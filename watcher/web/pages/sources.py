@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from store import verdicts
+from store import splits, verdicts
 from store.db import session_scope
 from store.health import source_health_rows
 from store.models import Role
@@ -15,9 +18,12 @@ from store.sources import enable_source
 from watcher.config import ConfigError
 from watcher.health import assess_all, with_configured
 from watcher.pipeline import source_specs
-from watcher.rules_stats import rule_stats
+from watcher.rules_stats import rule_stats, splits_line
 from watcher.web import security
 from watcher.web.page import Desk, back, render
+
+RULES_PERIODS = (7, 30, 90, 365)  # days
+RULES_DEFAULT_DAYS = 30
 
 
 def sources(request: Request) -> Response:
@@ -56,11 +62,29 @@ async def reenable(request: Request) -> Response:
 
 
 def rules(request: Request) -> Response:
+    """The rules measured over the items of a recent period: the page reads that period, never the whole archive
+    (`watcher rules stats` measures them all); rules change over time, and recent figures tell of today's."""
     security.require(request)
     desk_: Desk = request.app.state.desk
+    text = request.query_params.get("jours") or str(RULES_DEFAULT_DAYS)
+    if not text.isdigit() or int(text) not in RULES_PERIODS:
+        raise HTTPException(
+            400, f"Période inconnue « {text} » (en jours : {', '.join(str(days) for days in RULES_PERIODS)})."
+        )
+    days = int(text)
     with session_scope(desk_.engine) as session:
-        stats = rule_stats(verdicts.scored_reasons(session), verdicts.verdicts(session))
-    return render(request, "rules.html", stats=stats)
+        reasons = verdicts.scored_reasons(session, since=desk_.now() - timedelta(days=days))
+        stats = rule_stats(reasons, verdicts.verdicts(session))
+        split_total = splits.split_count(session)
+    return render(
+        request,
+        "rules.html",
+        stats=stats,
+        days=days,
+        periods=RULES_PERIODS,
+        items=len(reasons),
+        splits=splits_line(split_total),
+    )
 
 
 routes = [

@@ -17,17 +17,26 @@ from watcher import desk
 from watcher.web import security
 from watcher.web.page import Desk, back, render
 
+SHOWN_PER_STATUS = 100  # the page stays short whatever the archive holds; the CLI lists them all
+CLOSED = (TribuneStatus.PUBLIEE, TribuneStatus.ABANDONNEE)
+
 
 def tribunes(request: Request) -> Response:
     security.require(request)
     desk_: Desk = request.app.state.desk
     with session_scope(desk_.engine) as session:
-        rows = store_desk.tribunes(session)
-    groups = [
-        (status, label, [row for row in rows if row[0].status == status])
-        for status, label in desk.TRIBUNE_LABELS.items()
-    ]
-    return render(request, "tribunes.html", groups=groups, labels=desk.TRIBUNE_LABELS, count=len(rows))
+        counts = store_desk.tribune_counts(session)
+        # The open ones by deadline; of the closed ones, which only grow, the latest.
+        groups = [
+            (
+                status,
+                label,
+                store_desk.tribunes(session, status, limit=SHOWN_PER_STATUS, latest_first=status in CLOSED),
+                counts.get(status, 0),
+            )
+            for status, label in desk.TRIBUNE_LABELS.items()
+        ]
+    return render(request, "tribunes.html", groups=groups, labels=desk.TRIBUNE_LABELS, count=sum(counts.values()))
 
 
 def parse_day(text: str, label: str) -> date | None:
@@ -43,7 +52,7 @@ async def update(request: Request) -> Response:
     security.require(request)
     form = await request.form()
     security.check_csrf(request, form)
-    security.require(request, Role.COORDINATION)
+    user = security.require(request, Role.COORDINATION)
     desk_: Desk = request.app.state.desk
     item_id = request.path_params["item_id"]
     values = {key: value.strip() for key, value in form.items() if isinstance(value, str)}
@@ -57,6 +66,7 @@ async def update(request: Request) -> Response:
                 session,
                 item_id,
                 desk_.config,
+                who=user.name,
                 now=desk_.now(),
                 status=status,
                 outlet=values.get("media") or None,

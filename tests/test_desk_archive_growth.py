@@ -1,0 +1,130 @@
+"""The desk's pages read a period, not the whole archive (issue 18, point 6; `bench/web.py` measures them)."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Engine, event, text
+from sqlalchemy.dialects import sqlite
+
+from store.browse import period_query
+from store.db import session_scope
+from store.health import source_health_rows
+from store.models import Item, Score, Source
+from store.verdicts import scored_reasons
+
+NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+
+
+def _item(source_id: int, n: int, published: datetime, collected: datetime) -> Item:
+    return Item(
+        source_id=source_id,
+        guid=f"g{source_id}-{n}",
+        url=f"https://s{source_id}.test/{n}",
+        title=f"Titre {n}",
+        published_at=published,
+        collected_at=collected,
+        title_date_key=f"k{source_id}-{n}",
+        content_hash=hashlib.sha256(f"{source_id}-{n}".encode()).hexdigest(),
+    )
+
+
+@contextmanager
+def _statements(engine: Engine) -> Iterator[list[str]]:
+    seen: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        seen.append(" ".join(statement.split()))
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+def _plan(engine: Engine, source: str | None) -> list[str]:
+    query = period_query(start=NOW - timedelta(days=1), end=NOW, decisions=["alert", "digest"], source=source)
+    sql = str(query.compile(dialect=sqlite.dialect(), compile_kwargs={"literal_binds": True}))
+    with engine.connect() as connection:
+        return [row[3] for row in connection.execute(text("EXPLAIN QUERY PLAN " + sql))]
+
+
+def test_the_day_is_read_through_the_collection_times_not_through_every_decision(sqlite_engine: Engine) -> None:
+    plan = _plan(sqlite_engine, None)
+    # Started from the alerts and digest items of the whole archive, the day's page grew with it (migration 0018).
+    assert plan[0].startswith("SEARCH item USING INDEX ix_item_collected_at"), plan
+    assert not any("ix_score_decision" in step for step in plan), plan
+    # Filtered by source: the source's day, not everything the source ever published.
+    plan = _plan(sqlite_engine, "Le Monde")
+    item_step = next(step for step in plan if step.startswith("SEARCH item"))
+    assert "ix_item_source_collected (source_id=? AND collected_at>? AND collected_at<?)" in item_step, plan
+
+
+def test_source_health_reads_the_whole_archive_only_for_sources_silent_in_the_window(engine: Engine) -> None:
+    with session_scope(engine) as session:
+        busy = Source(name="Bavard", kind="rss", url="https://b.test/", interval_seconds=1800, last_success_at=NOW)
+        silent = Source(name="Muet", kind="rss", url="https://m.test/", interval_seconds=1800, last_success_at=NOW)
+        late = Source(name="Tardif", kind="rss", url="https://t.test/", interval_seconds=1800, last_success_at=NOW)
+        session.add_all([busy, silent, late])
+        session.flush()
+        for n in range(10):
+            published = NOW - timedelta(days=n)
+            session.add(_item(busy.id or 0, n, published, published + timedelta(minutes=10)))
+        session.add(_item(busy.id or 0, 50, NOW - timedelta(days=200), NOW - timedelta(days=200)))
+        session.add(_item(silent.id or 0, 1, NOW - timedelta(days=90), NOW - timedelta(days=90)))
+        # Collected in the window, published long before it: the archive may hold a later publication.
+        session.add(_item(late.id or 0, 1, NOW - timedelta(days=300), NOW - timedelta(days=2)))
+        session.add(_item(late.id or 0, 2, NOW - timedelta(days=60), NOW - timedelta(days=59)))
+    with session_scope(engine) as session, _statements(engine) as statements:
+        rows = {row.source.name: row for row in source_health_rows(session, NOW)}
+    assert rows["Bavard"].last_item_at == NOW
+    assert rows["Muet"].last_item_at == NOW - timedelta(days=90) and rows["Muet"].recent == []
+    assert rows["Tardif"].last_item_at == NOW - timedelta(days=60)
+    assert rows["Tardif"].recent == [NOW - timedelta(days=300)]
+    whole_archive = [s for s in statements if "GROUP BY item.source_id" in s]
+    assert len(whole_archive) == 1 and "item.source_id IN" in whole_archive[0], statements
+
+    # Every source published in the window: nothing beyond it is read.
+    with session_scope(engine) as session:
+        for source in (silent, late):
+            session.add(_item(source.id or 0, 99, NOW - timedelta(hours=1), NOW))
+    with session_scope(engine) as session, _statements(engine) as statements:
+        rows = {row.source.name: row for row in source_health_rows(session, NOW)}
+    assert {name: row.last_item_at for name, row in rows.items()} == dict.fromkeys(rows, NOW - timedelta(hours=1)) | {
+        "Bavard": NOW
+    }
+    assert not [s for s in statements if "GROUP BY" in s], statements
+
+
+def test_the_rules_are_measured_over_the_items_collected_since(engine: Engine) -> None:
+    with session_scope(engine) as session:
+        source = Source(name="Bavard", kind="rss", url="https://b.test/", interval_seconds=1800)
+        session.add(source)
+        session.flush()
+        for n, age in enumerate((1, 5, 40)):
+            item = _item(source.id or 0, n, NOW - timedelta(days=age), NOW - timedelta(days=age))
+            session.add(item)
+            session.flush()
+            why = [f"hopital : « urgences » +{age}"]
+            session.add(Score(item_id=item.id or 0, score=50, decision="digest", why=why, scored_at=NOW))
+    with session_scope(engine) as session:
+        everything = scored_reasons(session)
+        recent = scored_reasons(session, since=NOW - timedelta(days=7))
+    assert [why for _, why in everything] == [
+        ["hopital : « urgences » +1"],
+        ["hopital : « urgences » +5"],
+        ["hopital : « urgences » +40"],
+    ]
+    assert sorted(why for _, why in recent) == [["hopital : « urgences » +1"], ["hopital : « urgences » +5"]]
+    if engine.dialect.name == "sqlite":
+        with _statements(engine) as statements, session_scope(engine) as session:
+            scored_reasons(session, since=NOW - timedelta(days=7))
+        with engine.connect() as connection:
+            explained = connection.exec_driver_sql("EXPLAIN QUERY PLAN " + statements[-1], ("2026-11-16",))
+            plan = [row[3] for row in explained]
+        assert plan[0].startswith("SEARCH item USING COVERING INDEX ix_item_collected_at"), plan

@@ -1,0 +1,47 @@
+"""`watcher preview --json` on the hard cases of the pertes_de_chance theme (issue 19), written by the team:
+bench/hard-cases/pertes-de-chance.jsonl. Each row carries its `loss_kind`; `[]` outside the theme."""
+
+from __future__ import annotations
+
+import json
+
+from typer.testing import CliRunner
+
+from tests.conftest import REPO_ROOT
+from watcher.cli import app
+
+HARD_CASES = REPO_ROOT / "bench" / "hard-cases" / "pertes-de-chance.jsonl"
+
+
+def _rows() -> dict[str, dict[str, object]]:
+    config = str(REPO_ROOT / "sources.yaml")
+    result = CliRunner().invoke(app, ["--config", config, "preview", "--json", str(HARD_CASES)])
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in result.output.splitlines() if line.strip()]
+    return {str(row["url"]).rsplit("/", 1)[-1]: row for row in rows}
+
+
+def test_the_losses_in_france_are_of_the_theme_with_their_kinds() -> None:
+    rows = _rows()
+    expected = {
+        "pdc-valence-drome": ["fermeture_transfert"],
+        "pdc-saint-denis-reunion": ["retard_diagnostic", "deces_complication"],
+        "pdc-national-amoxicilline": ["rupture_traitement"],
+    }
+    for key, kinds in expected.items():
+        assert "pertes_de_chance" in rows[key]["topics"], key  # type: ignore[operator]
+        assert rows[key]["loss_kind"] == kinds, key
+    assert "sans_medecin" in rows["pdc-saint-denis-93"]["loss_kind"]  # type: ignore[operator]
+
+
+def test_the_lookalikes_are_not_of_the_theme_and_have_no_kind() -> None:
+    rows = _rows()
+    # a hospital abroad, a medical error without an access cause, a fait divers, the hospital crisis in general
+    for key in ("pdc-abroad-charleroi", "pdc-erreur-rodez", "pdc-fait-divers", "pdc-crise-generale"):
+        assert "pertes_de_chance" not in rows[key]["topics"], key  # type: ignore[operator]
+        assert rows[key]["loss_kind"] == [], key
+    assert any("à l'étranger" in reason for reason in rows["pdc-abroad-charleroi"]["why"])  # type: ignore[union-attr]
+
+
+def test_every_row_has_a_loss_kind_list() -> None:
+    assert all(isinstance(row["loss_kind"], list) for row in _rows().values())

@@ -1,0 +1,68 @@
+"""The desk's lists stay short whatever the archive holds: the oldest entries to validate, the latest closed
+tribunes, each with the full count."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from store.db import session_scope
+from store.models import Item, PressMention, Source, Tribune
+from tests.web import deskdata
+from tests.web.conftest import Served
+from tests.web.test_security import signed_in
+from watcher.web.pages.register import PENDING_SHOWN
+from watcher.web.pages.tribunes import SHOWN_PER_STATUS
+
+
+def test_the_entries_to_validate_come_fifty_at_a_time_oldest_first(desk: Served) -> None:
+    with session_scope(desk.engine) as session:
+        for n in range(PENDING_SHOWN + 5):
+            session.add(
+                PressMention(
+                    day=date(2026, 1, 1) + timedelta(days=n),
+                    outlet="Le Progrès",
+                    title=f"Parution {n:03d}",
+                    created_at=deskdata.NOW,
+                )
+            )
+    client, token = signed_in(desk, "coordination")
+    page = client.get("/on-parle-de-nous").text
+    pending = page.split('id="a-valider"', 1)[1].split("</section>", 1)[0]
+    total = PENDING_SHOWN + 5 + 1  # and the mention the collector detected
+    assert f'À valider <span class="count">({total})</span>' in pending
+    assert pending.count('class="mention"') == PENDING_SHOWN
+    assert "Parution 000" in pending and f"Parution {PENDING_SHOWN - 1:03d}" in pending
+    assert f"Parution {PENDING_SHOWN:03d}" not in pending
+    assert "les suivantes viennent à mesure qu'elles sont validées ou rejetées" in pending
+    first = page.split('id="mention-', 1)[1].split('"', 1)[0]
+    client.post(f"/on-parle-de-nous/{first}/rejeter", data={"csrf": token})
+    assert f"Parution {PENDING_SHOWN:03d}" in client.get("/on-parle-de-nous").text
+
+
+def test_the_closed_tribunes_show_the_latest_hundred(desk: Served) -> None:
+    with session_scope(desk.engine) as session:
+        source = session.get(Source, 1)
+        assert source is not None
+        for n in range(SHOWN_PER_STATUS + 3):
+            item = Item(
+                source_id=source.id or 0,
+                guid=f"ancienne-{n}",
+                url=f"https://presse-bureau.test/ancienne-{n}",
+                title=f"Ancienne tribune {n:03d}",
+                published_at=deskdata.NOW - timedelta(days=400 - n),
+                collected_at=deskdata.NOW - timedelta(days=400 - n),
+                title_date_key=f"ancienne-{n}",
+                content_hash=f"ancienne-{n}",
+            )
+            session.add(item)
+            session.flush()
+            flagged = deskdata.NOW - timedelta(days=400 - n)
+            session.add(Tribune(item_id=item.id or 0, status="publiee", flagged_by="magali", flagged_at=flagged))
+    client, _ = signed_in(desk, "lecture")
+    page = client.get("/tribunes").text
+    published = page.split('id="statut-publiee"', 1)[1].split("</section>", 1)[0]
+    assert f'<span class="count">({SHOWN_PER_STATUS + 3})</span>' in published
+    assert published.count('class="tribune"') == SHOWN_PER_STATUS
+    assert f"Ancienne tribune {SHOWN_PER_STATUS + 2:03d}" in published and "Ancienne tribune 002" not in published
+    assert "toutes avec « watcher tribunes --status 'publiée' »" in published
+    assert f'Tribunes <span class="count">({SHOWN_PER_STATUS + 3})</span>' in page
