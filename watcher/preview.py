@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -215,7 +215,8 @@ def preview(
     docs = {}
     for i in order:
         docs.setdefault(items[i].url, story_doc(items[i].title, items[i].summary, items[i].published))
-    story_of_url = assign_stories(docs.items())
+    story_reasons: dict[object, str] = {}
+    story_of_url = assign_stories(docs.items(), story_reasons)
     names: dict[object, str] = {}
     for url in docs:
         names.setdefault(story_of_url[url], f"s{len(names) + 1}")
@@ -229,5 +230,7 @@ def preview(
             judgement = tracked.apply(judgement, entry.parliament, item.source)
         else:
             judgement = scorer.judge(item, source or sources.get(item.source))
+        if item.url in story_reasons:
+            judgement = replace(judgement, why=[*judgement.why, story_reasons[item.url]])
         rows.append(PreviewRow(item, judgement, names[story_of_url[item.url]], fields))
     return PreviewRun(rows, unreadable)

@@ -3,16 +3,16 @@
 Two stages, precision first (a false merge hides a different event from the group):
 1. near-duplicates: MinHash + LSH (datasketch) on content stems, every candidate
    verified by the exact Jaccard similarity;
-2. same event within a time window (72 h): what two items share — named people,
-   places and institutions, dates, rare terms — weighed by TF-IDF cosine over the
-   window. Two kinds of evidence open the way to that comparison: several rare
-   names in common; or the same date in both titles, with two more words in common
-   (« Grève du 13 janvier dans l'éducation nationale… »).
-   One rare name in both titles is not enough: the same hospital, town or minister
+2. same event within a time window (72 h): what two items share — TF-IDF cosine
+   over the window, rare names and whether they are the subject of both titles,
+   event words and their synonyms, hours apart (`watcher/story_evidence.py`) —
+   weighed by a small learned scorer, evidence against evidence rather than one
+   veto per rule: one rare name in both titles is worth much, yet the same hospital
    makes different news on consecutive days (« CHU de Nantes : les urgences fermées
    la nuit », then « CHU de Nantes : une infirmière agressée »).
-Both stages veto different places in the kicker (« Laval : » vs « Vire : ») and
-different dates (two strike days), even in the same words.
+Both stages veto different places in the kicker (« Laval : » vs « Vire : »),
+different trades in the titles (two professions on one strike day) and different
+dates (two strike days), even in the same words.
 
 The index holds only the items of the window (older ones are evicted as time
 moves on, and `max_items` caps it), so memory is bounded; it is rebuilt from the
@@ -40,7 +40,8 @@ from typing import Any
 import numpy as np
 
 from watcher.minhash import NUM_PERM, MinHash, fmix, lean_lsh, sha1_hash32
-from watcher.text import content_stems, fold, sentence_openers, stem, tokenize
+from watcher.story_evidence import Evidence, decimal, event_kinds, shipped_scorer, title_cosine, trades
+from watcher.text import content_stems, fold, sentence_openers, tokenize
 
 # Stored signatures must be read back with the scheme that made them.
 MINHASH_SCHEME = "affine32"
@@ -53,16 +54,6 @@ WINDOW = timedelta(hours=72)
 # A week costs the development set no pair (bench/relevance.py) and caps those chains at seven days.
 MAX_SPAN = timedelta(days=7)
 MAX_ITEMS = 50_000  # about 15 KB each: a ceiling for a burst, far above a 72 h window of the veille
-# Stage 2 thresholds, set on the development set (bench/relevance.py).
-EVENT_COSINE = 0.25
-# IDF sum of shared names, dates and figures. A rare one weighs at most log(1001 / 2) + 1 ≈ 7.2, so this takes
-# three: with two (14), topic neighbours merged on the development set (two « Black Friday » strikes at different
-# companies; and two British strike pieces, when « Royaume-Uni » still counted as two names).
-EVENT_SHARED_WEIGHT = 16.0
-# Or the same date in both titles (a strike day, a vote, a summit; different dates are already a veto) and two more
-# title words: « Grève du 5 mars chez les infirmiers libéraux » and « Grève du 5 mars à la SNCF » share only « grève ».
-# With one word, the development set gains three pairs (recall 0.131 against 0.120); the two strikes would be one.
-SAME_DATE_TITLE_WORDS = 2
 MAX_POSTING = 100  # a term carried by more items than this is too common to propose candidates
 MAX_CANDIDATES = 40
 IDF_MIN_DOCS = 1000
@@ -71,7 +62,6 @@ ENTITY_REPEAT = 2
 
 _MONTHS = "janvier fevrier mars avril mai juin juillet aout septembre octobre novembre decembre".split()
 _DATE_RE = re.compile(r"\b(1er|[0-3]?\d)\s+(" + "|".join(_MONTHS) + r")\b")
-_DATE_STEMS = frozenset({"1er", *(stem(month) for month in _MONTHS)})  # the words of a date, as title stems
 # A figure stands alone: the digits of a name such as « Covid-19 » or « COP27 » are not one.
 _DIGIT_RE = re.compile(r"\d")
 _NUMBER_RE = re.compile(r"(?<![\w-])(?:\d[\d  ]{1,}\d|\d{2,})(?![\w-])")
@@ -208,6 +198,10 @@ class StoryDoc:
     kicker: frozenset[str]  # stems of the title's kicker
     title_words: tuple[str, ...]  # stems of the title
     at: datetime
+    title_names: frozenset[str] = _NONE  # the named entities of the title
+    events: frozenset[str] = _NONE  # kinds of happening told (`story_evidence.event_kinds`), title and lead
+    title_events: frozenset[str] = _NONE
+    title_trades: frozenset[str] = _NONE  # the trades the title names (`story_evidence.trades`)
 
     @property
     def words(self) -> frozenset[str]:
@@ -269,7 +263,17 @@ def _unsigned_doc(title: str, summary: str, at: datetime) -> StoryDoc:
         _kicker(title),
         tuple(set(title_stems)),
         at,
+        _small_set(title_entities),
+        _small_set(event_kinds(token.folded for token in tokenize(text))),
+        _small_set(event_kinds(token.folded for token in tokenize(title))),
+        _small_set(trades(token.folded for token in tokenize(title))),
     )
+
+
+@dataclass(frozen=True)
+class Placement:
+    story: Hashable | None  # None: a new story
+    why: str | None  # the evidence of the join, in French
 
 
 @dataclass
@@ -345,8 +349,12 @@ class StoryIndex:
 
     def find_story(self, doc: StoryDoc) -> Hashable | None:
         """The story of the closest verified near-duplicate, else of the closest same-event item."""
+        return self.place(doc).story
+
+    def place(self, doc: StoryDoc) -> Placement:
+        """`find_story`, with the evidence of the join in words."""
         if _too_thin(doc):
-            return None
+            return Placement(None, None)
         self._evict(doc.at)
         assert doc.minhash is not None, "the signature of a document to place"
         best: tuple[float, str, Hashable] | None = None
@@ -362,10 +370,10 @@ class StoryIndex:
             if best is None or (similarity, str(key)) > best[:2]:
                 best = (similarity, str(key), member.story)
         if best is not None:
-            return best[2]
+            return Placement(best[2], f"récit : même texte qu'un article du récit (similarité {decimal(best[0])})")
         return self._same_event(doc)
 
-    def _same_event(self, doc: StoryDoc) -> Hashable | None:
+    def _same_event(self, doc: StoryDoc) -> Placement:
         total = len(self._members) + 1
         shared_counts: Counter[Hashable] = Counter()
         for term in doc.terms:
@@ -382,27 +390,51 @@ class StoryIndex:
             candidates = [key for key, count in shared_counts.items() if count > cut]
             tied = sorted((key for key, count in shared_counts.items() if count == cut), key=str)
             candidates += tied[: MAX_CANDIDATES - len(candidates)]
-        best: tuple[float, str, Hashable] | None = None
+        best: tuple[float, str, Hashable, Evidence] | None = None
+        scorer = shipped_scorer()
         query: tuple[dict[str, float], float] | None = None  # the item's TF-IDF vector and norm, made once
         for key in candidates:
             member = self._members[key]
             other = member.doc
             if abs(other.at - doc.at) > self.window or self._closed(member.story, doc.at) or _conflict(doc, other):
                 continue
-            if not self._share_enough(doc, other, total):
-                continue
             if query is None:
                 query = self._vector(doc.terms, total)
-            similarity = _cosine(query, self._vector(other.terms, total))
-            if similarity >= EVENT_COSINE and (best is None or (similarity, str(key)) > best[:2]):
-                best = (similarity, str(key), member.story)
-        return best[2] if best else None
+            evidence = self._evidence(doc, other, total, query)
+            probability = scorer.probability(evidence)
+            if probability >= scorer.bar and (best is None or (probability, str(key)) > best[:2]):
+                best = (probability, str(key), member.story, evidence)
+        if best is None:
+            return Placement(None, None)
+        return Placement(best[2], f"récit : même événement (probabilité {decimal(best[0])} ; {best[3].in_words()})")
 
-    def _share_enough(self, doc: StoryDoc, other: StoryDoc, total: int) -> bool:
-        """Whether two items share enough of an event to be compared: rare names, or a title date and words."""
-        if sum(self._idf(term, total) for term in doc.entities & other.entities) >= EVENT_SHARED_WEIGHT:
-            return True
-        return bool(doc.title_dates & other.title_dates) and _shared_title_words(doc, other) >= SAME_DATE_TITLE_WORDS
+    def evidence(self, doc: StoryDoc, other: StoryDoc) -> Evidence:
+        """What `doc` shares with `other`, an item of the index (or one about to be), as the scorer reads it."""
+        total = len(self._members) + 1
+        return self._evidence(doc, other, total, self._vector(doc.terms, total))
+
+    def _evidence(self, doc: StoryDoc, other: StoryDoc, total: int, query: tuple[dict[str, float], float]) -> Evidence:
+        shared_names = doc.entities & other.entities
+        names = [self._idf(name, total) for name in shared_names] or [0.0]
+        in_titles = doc.title_names & other.title_names
+        shared_title_words = set(doc.title_words).intersection(other.title_words)
+        return Evidence(
+            (
+                _cosine(query, self._vector(other.terms, total)),
+                title_cosine(doc.title_words, other.title_words, lambda word: self._idf(word, total)),
+                sum(names),
+                max(names),
+                sum(self._idf(name, total) for name in in_titles),
+                min(
+                    sum(self._idf(name, total) for name in doc.title_names - other.entities),
+                    sum(self._idf(name, total) for name in other.title_names - doc.entities),
+                ),
+                sum(self._idf(word, total) for word in shared_title_words),
+                len(doc.events & other.events),
+                float(_other_happenings(doc, other)),
+                abs((doc.at - other.at).total_seconds()) / 3600,
+            )
+        )
 
     def _closed(self, story: Hashable, at: datetime) -> bool:
         return at - self._opened[story] > self.max_span
@@ -450,10 +482,9 @@ def _cosine(left: tuple[dict[str, float], float], right: tuple[dict[str, float],
     return dot / (a_norm * b_norm) if a_norm and b_norm else 0.0
 
 
-def _shared_title_words(left: StoryDoc, right: StoryDoc) -> int:
-    """Title stems in common, the words of a date (day, month) aside."""
-    shared = set(left.title_words).intersection(right.title_words)
-    return sum(not (word.isdigit() or word in _DATE_STEMS) for word in shared)
+def _other_happenings(left: StoryDoc, right: StoryDoc) -> bool:
+    """Both titles tell a happening, and not the same one (« recourt au 49.3 », « définitivement adopté »)."""
+    return bool(left.title_events and right.title_events and left.title_events.isdisjoint(right.title_events))
 
 
 def _word_count(doc: StoryDoc) -> int:
@@ -479,7 +510,8 @@ def _different_dates(left: StoryDoc, right: StoryDoc) -> bool:
 
 
 def _conflict(left: StoryDoc, right: StoryDoc) -> bool:
-    """Two items that name different places in their kicker, or different dates, are different events."""
+    """Two items that name different places in their kicker, different trades in their titles, or different dates,
+    are different events."""
     # « Mayenne : à Laval, … » and « Laval : … » name the same town, so a kicker found in the other title agrees.
     different_places = (
         left.kicker
@@ -488,15 +520,24 @@ def _conflict(left: StoryDoc, right: StoryDoc) -> bool:
         and left.kicker.isdisjoint(right.title_words)
         and right.kicker.isdisjoint(left.title_words)
     )
-    return bool(different_places) or _different_dates(left, right)
+    # « Grève du 5 mars chez les infirmiers libéraux » and « Grève du 5 mars : les pharmaciens ferment leurs
+    # officines »: one day, two strikes. The learned scorer joined them (the set has few such pairs to learn from).
+    different_trades = left.title_trades and right.title_trades and left.title_trades.isdisjoint(right.title_trades)
+    return bool(different_places or different_trades) or _different_dates(left, right)
 
 
-def assign_stories(docs: Iterable[tuple[Hashable, StoryDoc]]) -> dict[Hashable, Hashable]:
-    """Story of every (key, doc) taken in order: a new story is named after its first key."""
+def assign_stories(
+    docs: Iterable[tuple[Hashable, StoryDoc]], why: dict[Hashable, str] | None = None
+) -> dict[Hashable, Hashable]:
+    """Story of every (key, doc) taken in order: a new story is named after its first key. `why` receives the
+    evidence of each join."""
     index = StoryIndex()
     stories: dict[Hashable, Hashable] = {}
     for key, doc in docs:
-        story = index.find_story(doc)
+        placement = index.place(doc)
+        story = placement.story
+        if why is not None and placement.why:
+            why[key] = placement.why
         stories[key] = key if story is None else story
         index.add(key, stories[key], doc)
     return stories

@@ -1,0 +1,43 @@
+"""`watcher preview` on the pairs of issue 17, written by the team (tests/fixtures/stories/issue17-pairs.jsonl).
+
+Five kinds of pair a reader joins at once, each told in other words by another outlet: a director's departure and
+the search for a successor; a minister's appointment and her portrait within the hour; a cyberattack and the
+emergency department redirected the next day; a strike call and the strike starting; an announcement and its
+analysis that night. And two stages of one bill, two days apart, that stay two stories.
+"""
+
+from __future__ import annotations
+
+import json
+
+from typer.testing import CliRunner
+
+from tests.conftest import REPO_ROOT
+from watcher.cli import app
+
+PAIRS = REPO_ROOT / "tests" / "fixtures" / "stories" / "issue17-pairs.jsonl"
+SAME_EVENT = (
+    ("rennes-depart", "rennes-successeur"),
+    ("ministre-nommee", "ministre-portrait"),
+    ("dax-cyber", "dax-urgences"),
+    ("kines-appel", "kines-greve"),
+    ("plan-annonce", "plan-analyse"),
+)
+
+
+def _stories() -> dict[str, str]:
+    result = CliRunner().invoke(app, ["--config", str(REPO_ROOT / "sources.yaml"), "preview", "--json", str(PAIRS)])
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in result.output.splitlines() if line.strip()]
+    return {str(row["url"]).rsplit("/", 1)[-1]: str(row["story"]) for row in rows}
+
+
+def test_five_kinds_of_follow_up_join_their_event() -> None:
+    stories = _stories()
+    assert [stories[left] == stories[right] for left, right in SAME_EVENT] == [True] * len(SAME_EVENT)
+    assert len({stories[left] for left, _ in SAME_EVENT}) == len(SAME_EVENT)  # five events, not one
+
+
+def test_two_stages_of_one_bill_stay_apart() -> None:
+    stories = _stories()
+    assert stories["loi-49-3"] != stories["loi-adoptee"]
