@@ -49,7 +49,7 @@ OTHERS_SHOWN = 5  # articles listed under a story; the rest are counted
 
 @dataclass(frozen=True)
 class OtherArticle:
-    """Another article of a story in the digest, listed under its lead: « Sur le même sujet (3) »."""
+    """Another article of a story in the digest, listed under its lead: « 3 suites sur le même sujet »."""
 
     title: str
     url: str
@@ -75,8 +75,8 @@ class DigestEntry:
     alert: bool = False  # the story raised an alert
     section: str = ""  # the key of the section it belongs to
     section_label: str = ""  # shown beside it in « À lire », where sections mix
-    # The story's other articles of the period, oldest first. Named « Sur le même sujet » for the reader, not
-    # « suites »: « suite » already marks a story seen in an earlier digest.
+    # The story's other articles of the period, oldest first, nested under its lead (« 3 suites sur le même sujet »);
+    # the words « sur le même sujet » set them apart from the « suite » label of a story seen in an earlier digest.
     others: tuple[OtherArticle, ...] = ()
 
     @property

@@ -226,18 +226,18 @@ def test_the_digest_lists_a_story_once_with_its_other_articles_under_it(engine: 
     told_by = {ANNOUNCEMENT["title"]: "Presse A", RETITLED["title"]: "Presse B", REACTION["title"]: "Presse B"}
     others = [(other.title, other.outlet) for other in entry.others]
     assert sorted(others) == sorted((title, outlet) for title, outlet in told_by.items() if title != entry.title)
-    # « suite » marks a story of an earlier digest; its articles of the period are « Sur le même sujet ».
+    # « suite » marks a story of an earlier digest; its other articles of the period are nested « suites ».
     expected = {
-        "html": ["Sur le même sujet (2) :", ">suite</span>"],
-        "md": ["  Sur le même sujet (2) :", "*suite*"],
-        "txt": ["  Sur le même sujet (2) :", "* [suite"],
-        "slack": ["    ↳ Sur le même sujet (2) : <", "_suite_"],
+        "html": ["2 suites sur le même sujet :", ">suite</span>"],
+        "md": ["  2 suites sur le même sujet :", "*suite*"],
+        "txt": ["  2 suites sur le même sujet :", "* [suite"],
+        "slack": ["    ↳ 2 suites sur le même sujet : <", "_suite_"],
     }
     brief = {  # the same story in « Aussi », one line a story
-        "html": ["Sur le même sujet (2) :", " · suite</span>"],
-        "md": ["  Sur le même sujet (2) :", " · suite"],
-        "txt": ["  Sur le même sujet (2) :", ", suite)"],
-        "slack": ["    ↳ Sur le même sujet (2) : <", "_suite_"],
+        "html": ["2 suites sur le même sujet :", " · suite</span>"],
+        "md": ["  2 suites sur le même sujet :", " · suite"],
+        "txt": ["  2 suites sur le même sujet :", ", suite)"],
+        "slack": ["    ↳ 2 suites sur le même sujet : <", "_suite_"],
     }
     for shown, lines in ((digest, expected), (_digest(engine, told, top=0), brief)):
         for fmt, parts in lines.items():
