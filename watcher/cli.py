@@ -98,7 +98,8 @@ state = State()
 
 NOW_HELP = (
     "Instant pris pour « maintenant », AAAA-MM-JJTHH:MM (heure du fuseau de la synthèse, sauf décalage indiqué) : "
-    "pour rejouer une journée ou une démonstration. Par défaut, l'horloge."
+    "pour rejouer une journée ou une démonstration. Les commandes s'y arrêtent ; le bureau web (web, demo --web) "
+    "part de cet instant et avance ensuite. Par défaut, l'horloge."
 )
 
 
@@ -900,7 +901,8 @@ def demo(
     """Démonstration hors ligne : un instantané de flux servi en local, un cycle complet et la synthèse.
 
     L'instantané, daté du 19 au 21 novembre 2026, est lu comme au matin du 23 novembre : ses dates sont
-    décalées jusqu'à maintenant, ou jusqu'à --now.
+    décalées jusqu'à maintenant, ou jusqu'à --now. Avec --web, l'horloge du bureau part de ce même instant et
+    avance ensuite.
     """
     from alerts.digest import render
     from watcher.demo.runner import run_demo
@@ -949,7 +951,7 @@ def demo(
     if web:
         from watcher.web_cli import serve_demo
 
-        serve_demo(result.database, config, port)
+        serve_demo(result.database, config, port, moment)
 
 
 def main() -> None:
