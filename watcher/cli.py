@@ -140,7 +140,7 @@ def since_option(text: str | None, zone: ZoneInfo) -> datetime | None:
     if text is None:
         return None
     try:
-        return when.parse_since(text, datetime.now(UTC), zone)
+        return when.parse_since(text, state.now(), zone)
     except ValueError as exc:
         raise fail(f"--since : {exc}") from None
 
@@ -811,7 +811,7 @@ def sources_coverage(
 
     config = state.config()
     try:
-        end = datetime.fromisoformat(now) if now else datetime.now(UTC)
+        end = datetime.fromisoformat(now) if now else state.now()
     except ValueError:
         raise fail(f"moment invalide « {now} » (format attendu : AAAA-MM-JJTHH:MM+01:00)", 2) from None
     if end.tzinfo is None:
@@ -867,7 +867,7 @@ def status(
 
     config = state.config()
     try:
-        moment = datetime.fromisoformat(now) if now else datetime.now(UTC)
+        moment = datetime.fromisoformat(now) if now else state.now()
     except ValueError:
         raise fail(f"moment invalide « {now} » (format attendu : AAAA-MM-JJTHH:MM+01:00)", 2) from None
     if moment.tzinfo is None:
