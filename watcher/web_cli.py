@@ -31,7 +31,7 @@ def web(
     """Le bureau : les pages web de la coordination, du bureau et du groupe veille.
 
     Avec « watcher --now AAAA-MM-JJTHH:MM web », l'horloge du bureau part de cet instant et avance ensuite :
-    la page « Aujourd'hui », la simulation et les actions (verdicts, signalements, parutions…) datées de ce
+    la page « Aujourd'hui », la simulation et les actions (avis, signalements, parutions…) datées de ce
     jour-là, chacune à son heure.
     """
     from watcher.web.app import create_app
