@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 
 from sqlalchemy import JSON, Column, DateTime, Index, LargeBinary, Text, TypeDecorator, UniqueConstraint
@@ -22,6 +23,18 @@ Clock = Callable[[], datetime]
 def clock_at(now: datetime | None) -> Clock:
     """A clock stopped at `now` (a test, a replay), or the wall clock when there is none."""
     return utcnow if now is None else lambda: now
+
+
+def clock_from(start: datetime | None, elapsed: Callable[[], float] = time.monotonic) -> Clock:
+    """A clock that says `start` when made and runs on from it (the desk of a replayed day), or the wall clock.
+
+    A desk people browse and act on needs time to pass: each action gets its own moment, and a sign-in lockout
+    ends. `elapsed` counts seconds; the monotonic counter, which a change of the machine's date does not move.
+    """
+    if start is None:
+        return utcnow
+    origin = elapsed()
+    return lambda: start + timedelta(seconds=elapsed() - origin)
 
 
 class UTCDateTime(TypeDecorator[datetime]):

@@ -108,6 +108,16 @@ def test_items_and_digest_after_collect(workspace: Path) -> None:
     )
 
 
+def test_items_since_counts_back_from_now(workspace: Path) -> None:
+    assert runner.invoke(app, [*AT_NOW, "collect"]).exit_code == 0  # the two articles are collected at NOW
+    an_hour_on = runner.invoke(app, ["--now", (NOW + timedelta(hours=1)).isoformat(), "items", "--since", "24h"])
+    assert an_hour_on.exit_code == 0, an_hour_on.output
+    assert "2 articles" in an_hour_on.output and "Laval" in an_hour_on.output
+    two_days_on = runner.invoke(app, ["--now", (NOW + timedelta(days=2)).isoformat(), "items", "--since", "24h"])
+    assert two_days_on.exit_code == 0, two_days_on.output
+    assert "0 articles" in two_days_on.output and "Laval" not in two_days_on.output
+
+
 def test_now_is_read_in_the_digest_zone_and_names_the_day(workspace: Path) -> None:
     out = workspace / "out"
     # 00:30 on New Year's Day in Paris is still 31 December in UTC: today's digest is that of 1 January.

@@ -135,6 +135,10 @@ def test_the_audit_of_a_week_names_the_outlet_to_add_and_the_late_feed(
         ["--config", str(tmp_path / "sources.yaml"), "sources", "coverage", "--now", "2027-03-08T12:00:00+01:00"],
     )
     assert "Sources en retard :\n  aucune\n" in early.output and "Le Courrier du Trégor" in early.output
+    replayed = runner.invoke(  # the global `watcher --now`, not the wall clock, when the command's own is not given
+        app, ["--config", str(tmp_path / "sources.yaml"), "--now", "2027-03-08T12:00", "sources", "coverage"]
+    )
+    assert replayed.output == early.output
     later = runner.invoke(
         app,
         ["--config", str(tmp_path / "sources.yaml"), "sources", "coverage", "--days", "1", "--now", "2027-03-11"],

@@ -299,7 +299,7 @@ def test_an_opml_import_brings_no_internal_address_into_sources_yaml(
     opml_path.write_bytes(OPML)
     config_path = _empty_config(tmp_path)
 
-    report = import_opml(config_path, opml_path)
+    report = import_opml(config_path, opml_path, day=NOW.date())
 
     assert [source.name for source in report.added] == ["Blog public"]
     skipped = dict(report.skipped)
@@ -310,7 +310,7 @@ def test_an_opml_import_brings_no_internal_address_into_sources_yaml(
     assert [source.name for source in load_config(config_path).sources] == ["Blog public"]
 
     monkeypatch.setenv(ALLOW_ENV_VAR, "1")
-    again = import_opml(config_path, opml_path)
+    again = import_opml(config_path, opml_path, day=NOW.date())
     assert len(again.added) == 5
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from tests.clock import AT_NOW, NOW
 from tests.conftest import REPO_ROOT
 from watcher.cli import app
 from watcher.config import load_config
@@ -50,10 +51,10 @@ def test_opml_round_trip_gives_the_same_sources(tmp_path: Path) -> None:
     """Must show: export, then import into an empty config, gives the same sources."""
     original = load_config(REAL)
     exported = tmp_path / "veille.opml"
-    exported.write_bytes(export_opml(original))
+    exported.write_bytes(export_opml(original, now=NOW))
     config_path = _empty_config(tmp_path)
 
-    report = import_opml(config_path, exported)
+    report = import_opml(config_path, exported, day=NOW.date())
 
     assert report.skipped == [] and report.notes == []
     assert len(report.added) == len(original.sources)
@@ -65,13 +66,13 @@ def test_opml_round_trip_gives_the_same_sources(tmp_path: Path) -> None:
         in_file = [source.name for source in original.sources if source.category == category]
         assert [source.name for source in imported if source.category == category] == in_file
     # Imported twice: nothing new.
-    again = import_opml(config_path, exported)
+    again = import_opml(config_path, exported, day=NOW.date())
     assert again.added == [] and len(again.skipped) == len(original.sources)
 
 
 def test_export_follows_the_feed_reader_convention() -> None:
     config = load_config(REAL)
-    data = export_opml(config)
+    data = export_opml(config, now=NOW)
     assert data.startswith(b"<?xml version='1.0' encoding='UTF-8'?>")
     found = read_opml(data)
     rss = [entry.source for entry in found if entry.source.kind == "rss"]
@@ -87,7 +88,7 @@ def test_import_from_another_reader_keeps_the_comments_of_sources_yaml(tmp_path:
     opml_path = tmp_path / "feedly.opml"
     opml_path.write_bytes(FEEDLY)
 
-    report = import_opml(config_path, opml_path)
+    report = import_opml(config_path, opml_path, day=NOW.date())
 
     assert [(s.name, s.category.value) for s in report.added] == [
         ("HAS - actualités", "institution"),
@@ -97,7 +98,7 @@ def test_import_from_another_reader_keeps_the_comments_of_sources_yaml(tmp_path:
     updated = config_path.read_text(encoding="utf-8")
     comments = [line for line in original.splitlines() if line.lstrip().startswith("#")]
     assert all(line in updated.splitlines() for line in comments)
-    assert "# --- importé de feedly.opml le " in updated and "# --- fin de l'import ---" in updated
+    assert "# --- importé de feedly.opml le 2026-11-23 " in updated and "# --- fin de l'import ---" in updated
     config = load_config(config_path)
     assert [s.name for s in config.sources[-2:]] == ["HAS - actualités", "Blog d'une patiente"]
     assert len(config.sources) == len(load_config(REAL).sources) + 2
@@ -136,3 +137,20 @@ def test_opml_commands(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     missing = runner.invoke(app, ["sources", "import-opml", str(tmp_path / "absent.opml")])
     assert missing.exit_code == 1
     assert "absent.opml : lecture impossible" in missing.output
+
+
+def test_the_opml_commands_date_their_files_with_now(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`watcher --now` dates the export (dateCreated) and the import's mark in sources.yaml, not the wall clock."""
+    config_path = _empty_config(tmp_path)
+    monkeypatch.setenv("WATCHER_CONFIG", str(config_path))
+    exported = tmp_path / "export.opml"
+    result = runner.invoke(app, [*AT_NOW, "--config", str(REAL), "sources", "export-opml", "--out", str(exported)])
+    assert result.exit_code == 0, result.output
+    assert b"<dateCreated>Mon, 23 Nov 2026 06:00:00 +0000</dateCreated>" in exported.read_bytes()
+
+    # Half past midnight in Paris on 1 January is still 31 December in UTC: the mark names Paris's day.
+    result = runner.invoke(app, ["--now", "2027-01-01T00:30", "sources", "import-opml", str(exported)])
+    assert result.exit_code == 0, result.output
+    assert "# --- importé de export.opml le 2027-01-01 (watcher sources import-opml) ---" in config_path.read_text(
+        encoding="utf-8"
+    )

@@ -210,6 +210,9 @@ def test_the_command_reads_only_and_exits_1_when_unhealthy(
     )
     assert well.exit_code == 0, well.output
     assert "Dernier cycle de collecte : terminé aujourd'hui à 07:00 (il y a 30 min), en 12,0 s" in well.output
+    # The global `watcher --now` says the same as the command's own --now, not the wall clock.
+    replayed = runner.invoke(app, ["--config", str(REPO_ROOT / "sources.yaml"), "--now", "2026-12-06T07:30", "status"])
+    assert (replayed.exit_code, replayed.output) == (0, well.output)
     assert _dump(database) == before
 
 

@@ -132,7 +132,7 @@ def sources_export_opml(
 ) -> None:
     """Exporter les sources en OPML, pour un lecteur de flux."""
     config = base.state.config()
-    data = opml.export_opml(config)
+    data = opml.export_opml(config, now=base.state.now())
     if out is None:
         sys.stdout.buffer.write(data)
         return
@@ -150,9 +150,10 @@ def sources_import_opml(
     ],
 ) -> None:
     """Ajouter à sources.yaml les flux d'un fichier OPML (ceux déjà suivis sont ignorés)."""
-    base.state.config()  # a broken sources.yaml is reported before anything is read
+    config = base.state.config()  # a broken sources.yaml is reported before anything is read
+    today = base.state.now().astimezone(config.digest.zone).date()
     try:
-        report = opml.import_opml(_config_path(), file)
+        report = opml.import_opml(_config_path(), file, day=today)
     except opml.OpmlError as exc:
         raise base.fail(str(exc)) from None
     for source in report.added:

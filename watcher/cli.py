@@ -98,7 +98,8 @@ state = State()
 
 NOW_HELP = (
     "Instant pris pour « maintenant », AAAA-MM-JJTHH:MM (heure du fuseau de la synthèse, sauf décalage indiqué) : "
-    "pour rejouer une journée ou une démonstration. Par défaut, l'horloge."
+    "pour rejouer une journée ou une démonstration. Les commandes s'y arrêtent ; le bureau web (web, demo --web) "
+    "part de cet instant et avance ensuite. Par défaut, l'horloge."
 )
 
 
@@ -139,7 +140,7 @@ def since_option(text: str | None, zone: ZoneInfo) -> datetime | None:
     if text is None:
         return None
     try:
-        return when.parse_since(text, datetime.now(UTC), zone)
+        return when.parse_since(text, state.now(), zone)
     except ValueError as exc:
         raise fail(f"--since : {exc}") from None
 
@@ -810,7 +811,7 @@ def sources_coverage(
 
     config = state.config()
     try:
-        end = datetime.fromisoformat(now) if now else datetime.now(UTC)
+        end = datetime.fromisoformat(now) if now else state.now()
     except ValueError:
         raise fail(f"moment invalide « {now} » (format attendu : AAAA-MM-JJTHH:MM+01:00)", 2) from None
     if end.tzinfo is None:
@@ -866,7 +867,7 @@ def status(
 
     config = state.config()
     try:
-        moment = datetime.fromisoformat(now) if now else datetime.now(UTC)
+        moment = datetime.fromisoformat(now) if now else state.now()
     except ValueError:
         raise fail(f"moment invalide « {now} » (format attendu : AAAA-MM-JJTHH:MM+01:00)", 2) from None
     if moment.tzinfo is None:
@@ -900,7 +901,8 @@ def demo(
     """Démonstration hors ligne : un instantané de flux servi en local, un cycle complet et la synthèse.
 
     L'instantané, daté du 19 au 21 novembre 2026, est lu comme au matin du 23 novembre : ses dates sont
-    décalées jusqu'à maintenant, ou jusqu'à --now.
+    décalées jusqu'à maintenant, ou jusqu'à --now. Avec --web, l'horloge du bureau part de ce même instant et
+    avance ensuite.
     """
     from alerts.digest import render
     from watcher.demo.runner import run_demo
@@ -949,7 +951,7 @@ def demo(
     if web:
         from watcher.web_cli import serve_demo
 
-        serve_demo(result.database, config, port)
+        serve_demo(result.database, config, port, moment)
 
 
 def main() -> None:

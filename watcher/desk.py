@@ -14,7 +14,7 @@ from sqlmodel import Session
 from alerts.slack import API_URL_ENV_VAR, TOKEN_ENV_VAR
 from alerts.socket_listener import DeskListener
 from store import desk, splits
-from store.models import MentionStatus, PressMention, Tribune, TribuneStatus, utcnow
+from store.models import MentionStatus, PressMention, Tribune, TribuneStatus
 from watcher.config import Config
 from watcher.text import fold
 
@@ -188,10 +188,9 @@ def manual_entry(
     medium_text: str = "presse",
     quote: str | None = None,
     spokesperson: str | None = None,
-    now: datetime | None = None,
+    now: datetime,
 ) -> PressMention:
     """The register entry a person typed in at `now`, checked (DeskError in French) before any database is opened."""
-    moment = now or utcnow()
     outlet, title = outlet.strip(), title.strip()
     if not outlet:
         raise DeskError("indiquez le média (journal, radio, chaîne…)")
@@ -211,9 +210,9 @@ def manual_entry(
         spokesperson=(spokesperson or "").strip() or None,
         status=MentionStatus.VALIDEE,
         origin="manuel",
-        created_at=moment,
+        created_at=now,
         decided_by=who,
-        decided_at=moment,
+        decided_at=now,
     )
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import date, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
@@ -43,11 +43,11 @@ def _duration(interval: timedelta) -> str:
     return f"{seconds}s"
 
 
-def export_opml(config: Config, title: str = "Sources de la veille — Action Patients") -> bytes:
+def export_opml(config: Config, *, now: datetime, title: str = "Sources de la veille — Action Patients") -> bytes:
     root = etree.Element("opml", version="2.0", nsmap={"veille": NAMESPACE})
     head = etree.SubElement(root, "head")
     etree.SubElement(head, "title").text = title
-    etree.SubElement(head, "dateCreated").text = format_datetime(datetime.now(UTC))
+    etree.SubElement(head, "dateCreated").text = format_datetime(now)
     body = etree.SubElement(root, "body")
     folders: dict[str, Any] = {}
     for source in config.sources:
@@ -133,10 +133,9 @@ class ImportReport:
     notes: list[tuple[str, str]]  # (name, what was changed on the way in)
 
 
-def _yaml_block(sources: list[SourceConfig], indent: int, origin: str) -> list[str]:
+def _yaml_block(sources: list[SourceConfig], indent: int, origin: str, day: date) -> list[str]:
     pad = " " * indent
-    stamp = datetime.now(UTC).date().isoformat()
-    lines = [f"{pad}# --- importé de {origin} le {stamp} (watcher sources import-opml) ---"]
+    lines = [f"{pad}# --- importé de {origin} le {day.isoformat()} (watcher sources import-opml) ---"]
     for source in sources:
         quoted = [json.dumps(topic, ensure_ascii=False) for topic in source.topics]
         lines += [
@@ -169,34 +168,35 @@ def _last_line(node: yaml.Node) -> int:
     return max((_last_line(child) for child in children), default=node.start_mark.line)
 
 
-def add_sources_to_yaml(text: str, sources: list[SourceConfig], origin: str) -> str:
+def add_sources_to_yaml(text: str, sources: list[SourceConfig], origin: str, day: date) -> str:
     lines = text.splitlines()
     root = yaml.compose(text, Loader=yaml.SafeLoader)
     entry = None
     if isinstance(root, yaml.MappingNode):
         entry = next(((key, value) for key, value in root.value if key.value == "sources"), None)
     if entry is None:
-        block = ["sources:", *_yaml_block(sources, 2, origin)]
+        block = ["sources:", *_yaml_block(sources, 2, origin, day)]
         return "\n".join([*lines, "", *block]) + "\n"
     key, value = entry
     if isinstance(value, yaml.SequenceNode) and value.value and not value.flow_style:
         indent = value.start_mark.column
         at = _last_line(value) + 1
-        return "\n".join([*lines[:at], *_yaml_block(sources, indent, origin), *lines[at:]]) + "\n"
+        return "\n".join([*lines[:at], *_yaml_block(sources, indent, origin, day), *lines[at:]]) + "\n"
     if isinstance(value, yaml.SequenceNode) and not value.value:  # `sources: []` or an empty `sources:`
         line = key.start_mark.line
         if value.end_mark.line == line:
             lines[line] = (lines[line][: value.start_mark.column] + lines[line][value.end_mark.column :]).rstrip()
-        return "\n".join([*lines[: line + 1], *_yaml_block(sources, 2, origin), *lines[line + 1 :]]) + "\n"
+        return "\n".join([*lines[: line + 1], *_yaml_block(sources, 2, origin, day), *lines[line + 1 :]]) + "\n"
     if isinstance(value, yaml.ScalarNode) and value.value in ("", "~", "null"):
         line = key.start_mark.line
         lines[line] = lines[line][: key.end_mark.column + 1]
-        return "\n".join([*lines[: line + 1], *_yaml_block(sources, 2, origin), *lines[line + 1 :]]) + "\n"
+        return "\n".join([*lines[: line + 1], *_yaml_block(sources, 2, origin, day), *lines[line + 1 :]]) + "\n"
     raise OpmlError("la section « sources » doit être une liste en style bloc (« - name: … ») pour l'import")
 
 
-def import_opml(config_path: Path, opml_path: Path) -> ImportReport:
-    """Append the OPML's new sources to sources.yaml; a name or URL already there is skipped."""
+def import_opml(config_path: Path, opml_path: Path, *, day: date) -> ImportReport:
+    """Append the OPML's new sources to sources.yaml, marked as imported on `day`; a name or URL already there is
+    skipped."""
     try:
         data = opml_path.read_bytes()
     except OSError as exc:
@@ -236,7 +236,7 @@ def import_opml(config_path: Path, opml_path: Path) -> ImportReport:
         urls.add(source.url)
     if not report.added:
         return report
-    updated = add_sources_to_yaml(text, report.added, opml_path.name)
+    updated = add_sources_to_yaml(text, report.added, opml_path.name, day)
     try:
         parse_config(updated, config_path.name)
     except ConfigError as exc:  # never leave a file the service cannot load

@@ -14,7 +14,6 @@ from rich.table import Table
 
 from store import users as store_users
 from store.db import session_scope
-from store.models import utcnow
 from watcher import cli as base
 from watcher.web import accounts
 
@@ -49,7 +48,7 @@ def users_add(
     password = read_password()
     try:
         with session_scope(engine) as session:
-            user = accounts.add(session, name, role, password, utcnow())
+            user = accounts.add(session, name, role, password, base.state.now())
             label = accounts.ROLE_LABELS[user.role]  # type: ignore[index]
     except accounts.AccountError as exc:
         raise base.fail(str(exc)) from None
@@ -76,7 +75,7 @@ def users_disable(name: Annotated[str, typer.Argument(metavar="NOM", help="Nom d
     engine = base._engine_ready()
     try:
         with session_scope(engine) as session:
-            _, was_active = accounts.disable(session, name, utcnow())
+            _, was_active = accounts.disable(session, name, base.state.now())
     except accounts.AccountError as exc:
         raise base.fail(str(exc)) from None
     message = "désactivé" if was_active else "déjà désactivé"
@@ -90,7 +89,7 @@ def users_passwd(name: Annotated[str, typer.Argument(metavar="NOM", help="Nom du
     password = read_password()
     try:
         with session_scope(engine) as session:
-            accounts.set_password(session, name, password, utcnow())
+            accounts.set_password(session, name, password, base.state.now())
     except accounts.AccountError as exc:
         raise base.fail(str(exc)) from None
     base.console.print(f"Mot de passe du compte « {name} » changé.", highlight=False, soft_wrap=True)
