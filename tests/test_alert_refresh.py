@@ -37,8 +37,12 @@ def alerted(engine: Engine, real_config: Config, server: LocalServer) -> tuple[E
     """The desk feed collected at NOW: alerts planned for the Laval, mention and hospital items, none sent yet.
 
     Delivered with the collective's config without quiet hours, so that the passes may run at NOW (07:00 in Paris).
+    These tests count edits, not routes: the observatoire's alerts share the hospital channel here, so that each item
+    has one message per channel as before that theme existed (its own channel is covered by tests/web/test_slack_sync).
     """
-    _, ids = collect(engine, real_config, server)
+    routing = real_config.model_copy(deep=True)
+    routing.alerts.channels["pertes_de_chance"] = routing.alerts.channels["hopital"]
+    _, ids = collect(engine, routing, server)
     return engine, load_test_config(), ids
 
 
