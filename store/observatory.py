@@ -8,6 +8,7 @@ from datetime import datetime
 
 from sqlalchemy import String, cast, or_
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import Select
 
 from store.models import Item, ObservatoryCorrection, Score, Source, Verdict, VerdictValue
 
@@ -21,22 +22,39 @@ class ThemeRow:
     correction: ObservatoryCorrection | None
 
 
-def theme_rows(session: Session, topic: str, start: datetime, end: datetime) -> list[ThemeRow]:
-    """Items published in [start, end) that the rules put in `topic` or a person judged pertinent for it, oldest
-    first, with their latest verdict for `topic` and their correction."""
+def _of_theme(topic: str) -> Select[tuple[Item, Source, Score]]:
+    """Items that the rules put in `topic` or a person judged pertinent for it, with their source and score."""
     judged_pertinent = select(Verdict.item_id).where(
         col(Verdict.topic) == topic, col(Verdict.verdict) == VerdictValue.PERTINENT
     )
     # Topics are a JSON list: its text holds the quoted name on both backends.
     in_topic = cast(Score.topics, String).like(f'%"{topic}"%')
-    rows = session.exec(
+    return (
         select(Item, Source, Score)
         .join(Source, col(Source.id) == col(Item.source_id))
         .join(Score, col(Score.item_id) == col(Item.id), isouter=True)
-        .where(col(Item.published_at) >= start, col(Item.published_at) < end)
         .where(or_(in_topic, col(Item.id).in_(judged_pertinent)))
+    )
+
+
+def theme_rows(session: Session, topic: str, start: datetime, end: datetime) -> list[ThemeRow]:
+    """Items published in [start, end) that the rules put in `topic` or a person judged pertinent for it, oldest
+    first, with their latest verdict for `topic` and their correction."""
+    rows = session.exec(
+        _of_theme(topic)
+        .where(col(Item.published_at) >= start, col(Item.published_at) < end)
         .order_by(col(Item.published_at), col(Item.id))
     ).all()
+    return _with_verdicts(session, topic, rows)
+
+
+def theme_row(session: Session, topic: str, item_id: int) -> ThemeRow | None:
+    """The item as `theme_rows` gives it, or None when it is not of `topic`."""
+    rows = session.exec(_of_theme(topic).where(col(Item.id) == item_id)).all()
+    return next(iter(_with_verdicts(session, topic, rows)), None)
+
+
+def _with_verdicts(session: Session, topic: str, rows: Sequence[tuple[Item, Source, Score | None]]) -> list[ThemeRow]:
     ids = [item.id for item, _, _ in rows if item.id is not None]
     latest = _latest_verdicts(session, topic, ids)
     corrections = {c.item_id: c for c in _in_chunks(session, ObservatoryCorrection, ids)}

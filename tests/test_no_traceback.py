@@ -221,7 +221,12 @@ COMMANDS: dict[str, Command] = {
     "observatoire correct": Command(
         ("1", "--commune", "35238", "--loss-kind", "sans médecin"),
         bad=(
-            (("1",), 1, "rien à corriger : indiquez --commune, --departement, --region, --national ou --loss-kind"),
+            (
+                ("1",),
+                1,
+                "rien à corriger : indiquez une commune, un département, une région, la France entière "
+                "ou les types de perte",
+            ),
             (
                 ("1", "--commune", "Atlantide"),
                 1,
@@ -233,7 +238,7 @@ COMMANDS: dict[str, Command] = {
                 "type de perte inconnu « malchance » (attendu : retard_diagnostic, deprogrammation, "
                 "fermeture_transfert, deces_complication, refus_de_soins, rupture_traitement, sans_medecin)",
             ),
-            (("1", "--commune", "Rennes", "--national"), 1, "un lieu ou --national, pas les deux"),
+            (("1", "--commune", "Rennes", "--national"), 1, "un lieu ou la France entière, pas les deux"),
             (("x", "--national"), 2, NOT_A_NUMBER.format("ARTICLE", "x")),
         ),
     ),

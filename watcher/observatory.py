@@ -55,6 +55,8 @@ class ObservatoryItem:
     validated: bool
     place_corrected: bool = False
     kind_corrected: bool = False
+    corrected_by: str | None = None  # who made the correction, when there is one
+    corrected_at: datetime | None = None
 
 
 def corrected_place(correction: ObservatoryCorrection) -> Place:
@@ -94,6 +96,8 @@ def _observatory_item(row: store_observatory.ThemeRow, zone: ZoneInfo) -> Observ
         validated=row.verdict == VerdictValue.PERTINENT,
         place_corrected=place_corrected,
         kind_corrected=kind_corrected,
+        corrected_by=correction.who if correction else None,
+        corrected_at=correction.corrected_at if correction else None,
     )
 
 
@@ -103,6 +107,14 @@ def observatory_items(session: Session, first: date, last: date, zone: ZoneInfo)
         session, LOSS_THEME, start_of_day(first, zone), start_of_day(date.fromordinal(last.toordinal() + 1), zone)
     )
     return [_observatory_item(row, zone) for row in rows if row.verdict != VerdictValue.HORS_SUJET]
+
+
+def observatory_item(session: Session, item_id: int, zone: ZoneInfo) -> ObservatoryItem | None:
+    """The item as the observatoire holds it, whatever its date; None when it is not among the theme's items."""
+    row = store_observatory.theme_row(session, LOSS_THEME, item_id)
+    if row is None or row.verdict == VerdictValue.HORS_SUJET:
+        return None
+    return _observatory_item(row, zone)
 
 
 # --- the year in counts ------------------------------------------------------
@@ -185,7 +197,7 @@ def _commune_code(text: str, departement: str | None) -> str:
         listed = ", ".join(f"{c.code} ({places.departements[c.departement].name})" for c in found[:6])
         more = "…" if len(found) > 6 else ""
         raise ObservatoryError(
-            f"« {text} » désigne {len(found)} communes : {listed}{more} ; indiquez son code INSEE ou --departement"
+            f"« {text} » désigne {len(found)} communes : {listed}{more} ; indiquez son code INSEE ou son département"
         )
     return found[0].code
 
@@ -256,10 +268,11 @@ def plan_correction(
     placed = any(value is not None for value in (commune, departement, region))
     if not placed and not national and kinds is None:
         raise ObservatoryError(
-            "rien à corriger : indiquez --commune, --departement, --region, --national ou --loss-kind"
+            "rien à corriger : indiquez une commune, un département, une région, la France entière "
+            "ou les types de perte"
         )
     if placed and national:
-        raise ObservatoryError("un lieu ou --national, pas les deux")
+        raise ObservatoryError("un lieu ou la France entière, pas les deux")
     place = _place_codes(commune, departement, region) if placed else ((None, None, None) if national else None)
     kind_codes = None if kinds is None else [k for k in LOSS_KINDS if k in {kind_code(text) for text in kinds}]
     return Correction(place, national, kind_codes)

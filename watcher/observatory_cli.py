@@ -154,14 +154,13 @@ def observatory_pictures(
         raise base.fail(f"--year : année invalide « {year} » (attendu : AAAA, par exemple 2026)")
     if out.exists() and not out.is_dir():
         raise base.fail(f"--out : « {out} » est un fichier, pas un dossier")
-    from watcher.observatory_pictures import write_pictures  # matplotlib is loaded by this command only
+    from watcher.observatory_pictures import summary_notes, write_pictures  # matplotlib is loaded by this command only
 
     zone = base.state.config().digest.zone
     engine = base._engine_ready()
     with session_scope(engine) as session:
         summary = observatory.summary(session, year, zone, validated_only=validated)
-    notes = [f"{base.counted(summary.total, 'article', 'articles')}"]
-    notes += [f"{summary.national} sur la France entière", f"{summary.unplaced} sans lieu connu"]
+    notes = summary_notes(summary.total, summary.national, summary.unplaced)
     try:
         files = write_pictures(
             out,

@@ -8,6 +8,7 @@ bar `mois-<MM>-<kind>`, with a <title> that names it and its count: a screen rea
 
 from __future__ import annotations
 
+import io
 import json
 import math
 from collections.abc import Mapping, Sequence
@@ -192,13 +193,20 @@ def _titled_svg(svg: str, titles: Mapping[str, str]) -> str:
     return svg
 
 
+def svg_text(figure: Figure, titles: Mapping[str, str]) -> str:
+    """The figure as SVG, each territory or bar titled; the same counts give the same text."""
+    out = io.StringIO()
+    with mpl.rc_context(_STABLE):
+        figure.savefig(out, format="svg", metadata={"Date": None})
+    return _titled_svg(out.getvalue(), titles)
+
+
 def save(figure: Figure, stem: Path, titles: Mapping[str, str]) -> list[Path]:
     """`stem`.svg and `stem`.png, the same counts giving the same bytes."""
     svg_path, png_path = stem.with_suffix(".svg"), stem.with_suffix(".png")
+    svg_path.write_text(svg_text(figure, titles), encoding="utf-8")
     with mpl.rc_context(_STABLE):
-        figure.savefig(svg_path, format="svg", metadata={"Date": None})
         figure.savefig(png_path, format="png", dpi=DPI, metadata={"Software": None})
-    svg_path.write_text(_titled_svg(svg_path.read_text(encoding="utf-8"), titles), encoding="utf-8")
     return [svg_path, png_path]
 
 
@@ -230,12 +238,24 @@ def write_pictures(
 ) -> list[Path]:
     """map.svg/.png (by région, or by département) and chart.svg/.png of `year` into `out_dir`."""
     out_dir.mkdir(parents=True, exist_ok=True)
+    files = save(year_map(year, by_area, level, notes), out_dir / "map", map_titles(by_area, level))
+    return files + save(year_chart(year, by_month_kind, by_month), out_dir / "chart", chart_titles(by_month_kind))
+
+
+def summary_notes(total: int, national: int, unplaced: int) -> list[str]:
+    """What the map's title says beneath the year: what the map cannot place."""
+    return [_counted(total, "article", "articles"), f"{national} sur la France entière", f"{unplaced} sans lieu connu"]
+
+
+def year_map(year: int, by_area: Mapping[str, int], level: str = "region", notes: Sequence[str] = ()) -> Figure:
+    """The map of `year` as `watcher observatoire carte` and the desk draw it."""
     where = "par région" if level == "region" else "par département"
-    map_title = f"Pertes de chances rapportées par la presse, {year}, {where}"
+    title = f"Pertes de chances rapportées par la presse, {year}, {where}"
     if notes:
-        map_title += "\n" + " ; ".join(notes)
-    files = save(france_map(by_area, level=level, title=map_title), out_dir / "map", map_titles(by_area, level))
-    chart = monthly_chart(
-        by_month_kind, by_month, title=f"Pertes de chances rapportées par la presse, {year}, par mois"
-    )
-    return files + save(chart, out_dir / "chart", chart_titles(by_month_kind))
+        title += "\n" + " ; ".join(notes)
+    return france_map(by_area, level=level, title=title)
+
+
+def year_chart(year: int, by_month_kind: Mapping[int, Mapping[str, int]], by_month: Mapping[int, int]) -> Figure:
+    """The monthly chart of `year` as `watcher observatoire carte` and the desk draw it."""
+    return monthly_chart(by_month_kind, by_month, title=f"Pertes de chances rapportées par la presse, {year}, par mois")

@@ -76,7 +76,7 @@ def create_app(
     secret: str | None = None,
     secure: bool | None = None,
 ) -> Starlette:
-    from watcher.web.pages import article, auth, register, simulation, sources, today, tribunes
+    from watcher.web.pages import article, auth, observatory, register, simulation, sources, today, tribunes
 
     if secure is None:
         secure = os.environ.get(SECURE_ENV_VAR, "") in ("1", "oui", "true")
@@ -88,6 +88,7 @@ def create_app(
         *register.routes,
         *sources.routes,
         *simulation.routes,
+        *observatory.routes,
         Mount("/static", app=StaticFiles(directory=HERE / "static"), name="static"),
     ]
     middleware = [

@@ -2,7 +2,8 @@
 
 The actions call the functions the Slack buttons and the CLI call: a verdict is `record_verdict`, a tribune
 `watcher.desk.flag`, « On parle de nous » `store.desk.mentions_us`, « Pas le même sujet » `watcher.desk.split_story`,
-« publier dans la revue » `watcher.revue.picks` (as `watcher revue add|remove`).
+« publier dans la revue » `watcher.revue.picks` (as `watcher revue add|remove`); the observatoire's place and kinds
+of loss and their correction come from watcher/web/pages/observatory.py.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from watcher import desk
 from watcher.revue import picks
 from watcher.web import security
 from watcher.web.page import Desk, back, render
+from watcher.web.pages import observatory
 
 VERDICT_LABELS = {"pertinent": "Pertinent", "hors_sujet": "Hors sujet"}
 DECISION_LABELS = {"alert": "alerte", "digest": "synthèse", "drop": "écarté"}
@@ -49,6 +51,7 @@ def article(request: Request) -> Response:
         mention = store_desk.mention_for_item(session, item_id)
         state = state_lines(session, item_id, desk_.zone)
         in_revue = store_revue.is_picked(session, item_id)
+        observed = observatory.article_context(session, item_id, desk_)
     topics = desk_.config.topics
     item_topics = (view.score.topics if view.score else None) or [NO_TOPIC]
     return render(
@@ -70,6 +73,7 @@ def article(request: Request) -> Response:
         mention_labels=desk.MENTION_LABELS,
         kind_labels=KIND_LABELS,
         chamber_labels=CHAMBER_LABELS,
+        **observed,
     )
 
 
