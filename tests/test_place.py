@@ -31,6 +31,9 @@ def codes(place: Place) -> tuple[str | None, str | None, str | None, bool]:
         ("Des patients des Sables-d'Olonne transférés", "", ("85194", "85", "52", False)),
         ("Au CHU de Rennes, des opérations déprogrammées", "", ("35238", "35", "53", False)),
         ("Dans le Nord, la maternité de Maubeuge ferme", "", ("59392", "59", "32", False)),
+        # A kicker naming the département whose small town bears its name, then a town of it: the town, not Mayenne.
+        ("Mayenne : les urgences de Laval fermées la nuit faute de médecins", "", ("53130", "53", "52", False)),
+        ("Mayenne : la maternité ferme ses portes", "", ("53147", "53", "52", False)),
         # A département or a région alone fills its levels; a former région is today's.
         ("Urgences fermées en Isère", "", (None, "38", "84", False)),
         ("Aube : un médecin part, 2000 patients sans suivi", "", (None, "10", "44", False)),

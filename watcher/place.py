@@ -390,8 +390,36 @@ def _pick(
     return None
 
 
+def _namesake_of_its_departement(gazetteer_: Gazetteer, item: _Found) -> str | None:
+    """The département of a commune named as its département is (« Mayenne », in the Mayenne), else None."""
+    if item.kind != "commune":
+        return None
+    for code in item.codes:
+        commune = gazetteer_.communes[code]
+        if _words(gazetteer_.departements[commune.departement].name) == _words(commune.name):
+            return commune.departement
+    return None
+
+
+def _as_departements(gazetteer_: Gazetteer, found: list[_Found]) -> list[_Found]:
+    """« Mayenne : les urgences de Laval fermées » names the département, then the town: when another commune of
+    that département is named too, the namesake is read as the département, not as its small town."""
+    result = []
+    for index, item in enumerate(found):
+        departement = _namesake_of_its_departement(gazetteer_, item)
+        elsewhere = [other for other in found[:index] + found[index + 1 :] if other.kind == "commune"]
+        if departement is not None and any(
+            gazetteer_.communes[code].departement == departement for other in elsewhere for code in other.codes
+        ):
+            result.append(_Found("departement", (departement,)))
+        else:
+            result.append(item)
+    return result
+
+
 def _resolve(gazetteer_: Gazetteer, found: list[_Found]) -> Place:
     """The place the names found say, homonyms resolved by the départements and régions named beside them."""
+    found = _as_departements(gazetteer_, found)
     named_departements = [code for item in found if item.kind == "departement" for code in item.codes]
     named_regions = [code for item in found if item.kind == "region" for code in item.codes]
     context_regions = set(named_regions) | {gazetteer_.departements[code].region for code in named_departements}
