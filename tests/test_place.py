@@ -34,6 +34,9 @@ def codes(place: Place) -> tuple[str | None, str | None, str | None, bool]:
         # A kicker naming the département whose small town bears its name, then a town of it: the town, not Mayenne.
         ("Mayenne : les urgences de Laval fermées la nuit faute de médecins", "", ("53130", "53", "52", False)),
         ("Mayenne : la maternité ferme ses portes", "", ("53147", "53", "52", False)),
+        # « en » or « dans » names a territory: the département, even where a town bears its name.
+        ("Fermetures nocturnes des services d'urgences en Mayenne", "", (None, "53", "52", False)),
+        ("Dans la Vienne, plus de médecin de garde", "", (None, "86", "75", False)),
         # A département or a région alone fills its levels; a former région is today's.
         ("Urgences fermées en Isère", "", (None, "38", "84", False)),
         ("Aube : un médecin part, 2000 patients sans suivi", "", (None, "10", "44", False)),

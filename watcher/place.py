@@ -49,6 +49,8 @@ _INSTITUTIONS = frozenset(
 )
 # Words before a département that say it is one: « dans le Nord », « en Isère », « de l'Ain », « du Var ».
 _DEPARTEMENT_CONTEXT = frozenset({"en", "dans", "le", "la", "les", "l", "du", "de", "des", "d", "au", "aux"})
+# « en Mayenne », « dans la Vienne »: a territory, never a town (a town takes « à »), even one named as its town.
+_TERRITORY_PREPOSITIONS = frozenset({"en", "dans"})
 _ARTICLE_CONTRACTIONS = {"le": frozenset({"au", "du"}), "les": frozenset({"aux", "des"})}
 _WORD_ABBREVIATIONS = {"st": "saint", "ste": "sainte"}
 _ARTICLES = frozenset({"le", "la", "les", "l"})
@@ -376,7 +378,10 @@ def _pick(
         communes_there = commune and any(
             gazetteer_.communes[code].departement == departement.codes[0] for code in commune.codes
         )
-        if not communes_there and _accept_departement(tokens, start, end):
+        territory = before in _TERRITORY_PREPOSITIONS or (
+            before in _ARTICLES and _before(tokens, start, 2) in _TERRITORY_PREPOSITIONS
+        )
+        if (territory or not communes_there) and _accept_departement(tokens, start, end):
             return _Found("departement", departement.codes)
     if commune is not None:
         given = _given_departement(tokens, end, gazetteer_, commune.codes) or any(
