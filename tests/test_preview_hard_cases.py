@@ -32,6 +32,9 @@ def test_hard_cases() -> None:
     # an emergency department closed at night: hospital news, and a loss of chance for the observatoire
     assert rows["laval"]["decision"] == "alert" and rows["laval"]["topics"] == ["hopital", "pertes_de_chance"]
     assert rows["collectif"]["mentions"] == ["Action Patients"] and rows["collectif"]["member_mentions"] == ["Renaloo"]
+    # Stefanini co-wrote the AME report, and speaks of expulsions too: his name alone is not the AME.
+    assert rows["stefanini-expulsions"]["topics"] == [] and rows["stefanini-expulsions"]["decision"] == "drop"
+    assert "ame" in rows["stefanini-ame"]["topics"]  # type: ignore[operator]
 
 
 def test_preview_is_deterministic() -> None:
