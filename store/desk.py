@@ -119,7 +119,12 @@ def tribune_for(session: Session, item_id: int) -> Tribune | None:
 
 
 def tribunes(
-    session: Session, status: str | None = None, *, limit: int | None = None, latest_first: bool = False
+    session: Session,
+    status: str | None = None,
+    *,
+    limit: int | None = None,
+    offset: int = 0,
+    latest_first: bool = False,
 ) -> list[tuple[Tribune, Item]]:
     """By deadline, the nearest first (those without one last); or the latest flagged first."""
     order = (
@@ -127,7 +132,13 @@ def tribunes(
         if latest_first
         else [col(Tribune.deadline).is_(None), col(Tribune.deadline), col(Tribune.flagged_at)]
     )
-    query = select(Tribune, Item).join(Item, col(Item.id) == col(Tribune.item_id)).order_by(*order).limit(limit)
+    query = (
+        select(Tribune, Item)
+        .join(Item, col(Item.id) == col(Tribune.item_id))
+        .order_by(*order)
+        .limit(limit)
+        .offset(offset)
+    )
     if status is not None:
         query = query.where(col(Tribune.status) == status)
     return [(tribune, item) for tribune, item in session.exec(query).all()]

@@ -39,7 +39,7 @@ def test_the_entries_to_validate_come_fifty_at_a_time_oldest_first(desk: Served)
     assert f"Parution {PENDING_SHOWN:03d}" in client.get("/on-parle-de-nous").text
 
 
-def test_the_closed_tribunes_show_the_latest_hundred(desk: Served) -> None:
+def test_the_closed_tribunes_show_the_latest_and_the_next_ones_a_page_at_a_time(desk: Served) -> None:
     with session_scope(desk.engine) as session:
         source = session.get(Source, 1)
         assert source is not None
@@ -66,3 +66,16 @@ def test_the_closed_tribunes_show_the_latest_hundred(desk: Served) -> None:
     assert f"Ancienne tribune {SHOWN_PER_STATUS + 2:03d}" in published and "Ancienne tribune 002" not in published
     assert "toutes avec « watcher tribunes --status 'publiée' »" in published
     assert f'Tribunes <span class="count">({SHOWN_PER_STATUS + 3})</span>' in page
+    # « les suivantes » shows that status alone, the next ones, down to the oldest.
+    assert 'href="/tribunes?statut=publiee&amp;page=2" rel="next"' in published
+    second = client.get("/tribunes", params={"statut": "publiee", "page": "2"}).text
+    assert second.count('class="tribune"') == 3 and 'id="statut-a_etudier"' not in second
+    assert "Ancienne tribune 002" in second and "Ancienne tribune 000" in second and 'rel="next"' not in second
+    assert 'href="/tribunes?statut=publiee&amp;page=1" rel="prev"' in second
+    for query, message in (
+        ({"statut": "publiee", "page": "0"}, "Page invalide « 0 »"),
+        ({"statut": "oubliee"}, "Statut inconnu « oubliee »"),
+        ({"page": "2"}, "se demande pour un statut"),
+    ):
+        answer = client.get("/tribunes", params=query)
+        assert answer.status_code == 400 and message in answer.text, query
