@@ -279,6 +279,31 @@ def mentions(
     return list(session.exec(query).all())
 
 
+def decided_mentions(session: Session, start: date, end: date) -> list[PressMention]:
+    """The entries dated in [start, end) that are validated or rejected, by date."""
+    return list(
+        session.exec(
+            select(PressMention)
+            .where(col(PressMention.day) >= start, col(PressMention.day) < end)
+            .where(col(PressMention.status) != MentionStatus.A_VALIDER)
+            .order_by(col(PressMention.day), col(PressMention.id))
+        ).all()
+    )
+
+
+def decided_per_month(session: Session, year: int) -> dict[int, int]:
+    """How many entries of each month of `year` are validated or rejected: the year's days through the index on
+    `day`, never the entries themselves."""
+    month = extract("month", col(PressMention.day))
+    rows = session.exec(
+        select(month, func.count())
+        .where(col(PressMention.day) >= date(year, 1, 1), col(PressMention.day) < date(year + 1, 1, 1))
+        .where(col(PressMention.status) != MentionStatus.A_VALIDER)
+        .group_by(month)
+    ).all()
+    return {int(number): count for number, count in rows}
+
+
 def count_mentions(session: Session, status: str) -> int:
     return session.exec(select(func.count()).select_from(PressMention).where(col(PressMention.status) == status)).one()
 

@@ -79,3 +79,33 @@ def test_the_closed_tribunes_show_the_latest_and_the_next_ones_a_page_at_a_time(
     ):
         answer = client.get("/tribunes", params=query)
         assert answer.status_code == 400 and message in answer.text, query
+
+
+def test_the_year_shows_one_month_and_the_count_of_each(desk: Served) -> None:
+    with session_scope(desk.engine) as session:
+        for month, count in ((2, 3), (5, 2), (9, 4)):
+            for n in range(count):
+                session.add(
+                    PressMention(
+                        day=date(2025, month, 1 + n),
+                        outlet="Le Progrès",
+                        title=f"Parution {month:02d}-{n}",
+                        status="validee",
+                        created_at=deskdata.NOW,
+                    )
+                )
+        session.add(
+            PressMention(day=date(2025, 9, 20), outlet="Le Progrès", title="À valider", created_at=deskdata.NOW)
+        )
+    client, _ = signed_in(desk, "lecture")
+    year = client.get("/on-parle-de-nous", params={"annee": "2025"}).text.split('id="annee"', 1)[1]
+    assert '2025 mois par mois <span class="count">(9)</span>' in year
+    assert '<strong aria-current="page">Septembre (4)</strong>' in year  # the latest month with entries
+    assert year.count("Parution 09-") == 4 and "Parution 02-" not in year and "À valider" not in year
+    assert 'href="/on-parle-de-nous?annee=2025&amp;mois=2#annee">Février (3)</a>' in year
+    february = client.get("/on-parle-de-nous", params={"annee": "2025", "mois": "2"}).text
+    assert february.count("Parution 02-") == 3 and "Parution 09-" not in february
+    empty = client.get("/on-parle-de-nous", params={"annee": "2025", "mois": "3"}).text
+    assert "Aucune parution validée ou rejetée ce mois-ci." in empty
+    wrong = client.get("/on-parle-de-nous", params={"annee": "2025", "mois": "13"})
+    assert wrong.status_code == 400 and "Mois invalide « 13 » (de 1 à 12)." in wrong.text
