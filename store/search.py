@@ -334,7 +334,11 @@ def _snippets(session: Session, phrases: Sequence[Phrase], ids: list[int]) -> di
     else:
         statement = text(
             f"SELECT rowid, snippet({SEARCH_TABLE}, 1, '{HIGHLIGHT_START}', '{HIGHLIGHT_END}', ' … ', {_SNIPPET_WORDS})"
-            f" FROM {SEARCH_TABLE} WHERE {SEARCH_TABLE} MATCH :match AND rowid IN :ids"
+            f" FROM {SEARCH_TABLE} WHERE {SEARCH_TABLE} MATCH :match AND rowid BETWEEN :low AND :high"
+            # `rowid IN` would run the whole match once per id (20 times the work); the range is walked once, and the
+            # unary + keeps the list a plain filter.
+            " AND +rowid IN :ids"
         ).bindparams(bindparam("ids", expanding=True))
-        rows = session.execute(statement, marks | {"match": fts5_expression(phrases)})
+        bounds = {"low": min(ids), "high": max(ids), "match": fts5_expression(phrases)}
+        rows = session.execute(statement, marks | bounds)
     return {item_id: snippet or "" for item_id, snippet in rows}
