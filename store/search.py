@@ -223,7 +223,9 @@ class SearchResults:
 def _first_published_id(session: Session, since: datetime) -> int | None:
     """The smallest id of the items published since `since`: the matches start there (an index range over the
     period's items), so that a search narrowed to a period never walks the older matches of its words."""
-    return session.exec(select(func.min(col(Item.id))).where(col(Item.published_at) >= since)).one()
+    # min(id + 0), not min(id): SQLite reads min(id) by walking the primary key from the oldest item until one is
+    # recent enough (95,000 rows at 100k items); the sum keeps it on the period's range of `ix_item_published_at`.
+    return session.exec(select(func.min(col(Item.id) + 0)).where(col(Item.published_at) >= since)).one()
 
 
 def search(
