@@ -254,6 +254,7 @@ def pages(archive: Archive) -> dict[str, str]:
         "Aujourd'hui, filtre source": f"/?source={archive.source_name}&decision=tout",
         "Article": f"/article/{archive.article_id}",
         "Tribunes": "/tribunes",
+        "Tribunes publiées, page 2": "/tribunes?statut=publiee&page=2",
         "On parle de nous": "/on-parle-de-nous",
         "Sources": "/sources",
         "Règles": "/regles",
@@ -359,6 +360,16 @@ def main() -> None:
         print(line)
     if largest != smallest:
         print(f"\nobjectif : {largest} articles à moins de {TARGET_RATIO}× de {smallest} (« ! » au-delà)")
+        within = [
+            label
+            for label in results[smallest]
+            if all(results[largest][label][n] <= TARGET_RATIO * results[smallest][label][n] for n in (0, 1))
+        ]
+        beyond = [label for label in results[smallest] if label not in within]
+        print(
+            f"dans l'objectif (p50 et p95) : {len(within)} pages sur {len(results[smallest])}"
+            + (f" ; au-delà : {', '.join(beyond)}" if beyond else "")
+        )
 
 
 if __name__ == "__main__":

@@ -119,7 +119,12 @@ def tribune_for(session: Session, item_id: int) -> Tribune | None:
 
 
 def tribunes(
-    session: Session, status: str | None = None, *, limit: int | None = None, latest_first: bool = False
+    session: Session,
+    status: str | None = None,
+    *,
+    limit: int | None = None,
+    offset: int = 0,
+    latest_first: bool = False,
 ) -> list[tuple[Tribune, Item]]:
     """By deadline, the nearest first (those without one last); or the latest flagged first."""
     order = (
@@ -127,7 +132,13 @@ def tribunes(
         if latest_first
         else [col(Tribune.deadline).is_(None), col(Tribune.deadline), col(Tribune.flagged_at)]
     )
-    query = select(Tribune, Item).join(Item, col(Item.id) == col(Tribune.item_id)).order_by(*order).limit(limit)
+    query = (
+        select(Tribune, Item)
+        .join(Item, col(Item.id) == col(Tribune.item_id))
+        .order_by(*order)
+        .limit(limit)
+        .offset(offset)
+    )
     if status is not None:
         query = query.where(col(Tribune.status) == status)
     return [(tribune, item) for tribune, item in session.exec(query).all()]
@@ -266,6 +277,31 @@ def mentions(
     if year is not None:
         query = query.where(extract("year", col(PressMention.day)) == year)
     return list(session.exec(query).all())
+
+
+def decided_mentions(session: Session, start: date, end: date) -> list[PressMention]:
+    """The entries dated in [start, end) that are validated or rejected, by date."""
+    return list(
+        session.exec(
+            select(PressMention)
+            .where(col(PressMention.day) >= start, col(PressMention.day) < end)
+            .where(col(PressMention.status) != MentionStatus.A_VALIDER)
+            .order_by(col(PressMention.day), col(PressMention.id))
+        ).all()
+    )
+
+
+def decided_per_month(session: Session, year: int) -> dict[int, int]:
+    """How many entries of each month of `year` are validated or rejected: the year's days through the index on
+    `day`, never the entries themselves."""
+    month = extract("month", col(PressMention.day))
+    rows = session.exec(
+        select(month, func.count())
+        .where(col(PressMention.day) >= date(year, 1, 1), col(PressMention.day) < date(year + 1, 1, 1))
+        .where(col(PressMention.status) != MentionStatus.A_VALIDER)
+        .group_by(month)
+    ).all()
+    return {int(number): count for number, count in rows}
 
 
 def count_mentions(session: Session, status: str) -> int:

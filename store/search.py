@@ -2,7 +2,7 @@
 
 The French stems come from Python (watcher/search.py) on both backends, so that both find the same
 items: the store writes them into the FTS5 rows, or into a weighted `tsvector` whose lexemes are those
-stems as they are. Both rank (bm25 / ts_rank_cd) and return a snippet whose matched words sit
+stems as they are. Both rank (bm25 / ts_rank_cd) the newest matches and return a snippet whose matched words sit
 between HIGHLIGHT_START and HIGHLIGHT_END.
 """
 
@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from itertools import product
 
+from sqlalchemy import bindparam, func, text
 from sqlalchemy import select as sa_select
-from sqlalchemy import text
 from sqlmodel import Session, col, select
 
 from store.models import Item, Score, Source
@@ -208,6 +208,26 @@ def _headline_query(phrases: Sequence[Phrase]) -> str:
     return " | ".join(f"{_lexeme(stem)}:*" for stem in _prefixes(phrases))
 
 
+# A search ranks the newest matches only, so that its work is bounded by what it shows, not by the archive: the
+# matches of a common word grow with every day collected. Older ones are reached by narrowing (dates, source, theme).
+SEARCH_CANDIDATES = 200
+
+
+@dataclass(frozen=True)
+class SearchResults:
+    hits: list[SearchHit]  # the page asked for, best first
+    ranked: int  # how many of the newest matches were ranked (at most the candidates asked for)
+    older: bool  # whether older matches were left out of the ranking
+
+
+def _first_published_id(session: Session, since: datetime) -> int | None:
+    """The smallest id of the items published since `since`: the matches start there (an index range over the
+    period's items), so that a search narrowed to a period never walks the older matches of its words."""
+    # min(id + 0), not min(id): SQLite reads min(id) by walking the primary key from the oldest item until one is
+    # recent enough (95,000 rows at 100k items); the sum keeps it on the period's range of `ix_item_published_at`.
+    return session.exec(select(func.min(col(Item.id) + 0)).where(col(Item.published_at) >= since)).one()
+
+
 def search(
     session: Session,
     *,
@@ -216,16 +236,28 @@ def search(
     source: str | None = None,
     topic: str | None = None,
     limit: int = 20,
-) -> list[SearchHit]:
-    """Best matches first; every phrase must match (see `Phrase`)."""
+    offset: int = 0,
+    candidates: int = SEARCH_CANDIDATES,
+) -> SearchResults:
+    """Of the newest `candidates` matches (the latest collected; more when the page asked for reaches past them),
+    the page [offset, offset + limit), best first; every phrase must match (see `Phrase`).
+
+    Three steps, each bounded: the newest matches' ids and ranks, walked down the index from the latest item
+    and stopped at `candidates`; their order (rank, then the newest); the snippets of the page's items only."""
     phrases = [phrase for phrase in phrases if phrase]
     if not phrases:
-        return []
+        return SearchResults([], 0, False)
+    candidates = max(candidates, offset + limit)
+    postgresql = _dialect(session) == "postgresql"
+    key = "s.item_id" if postgresql else f"{SEARCH_TABLE}.rowid"
     filters = ""
-    params: dict[str, object] = {"limit": limit}
+    params: dict[str, object] = {"candidates": candidates + 1}
     if since is not None:
-        filters += " AND item.published_at >= :since"
-        params["since"] = since
+        first = _first_published_id(session, since)
+        if first is None:
+            return SearchResults([], 0, False)
+        filters += f" AND item.published_at >= :since AND {key} >= :first"
+        params |= {"since": since, "first": first}
     if source is not None:
         filters += " AND source.name = :source"
         params["source"] = source
@@ -233,38 +265,50 @@ def search(
         params["topic"] = topic
         filters += (
             " AND jsonb_exists(CAST(score.topics AS JSONB), :topic)"
-            if _dialect(session) == "postgresql"
+            if postgresql
             else " AND EXISTS (SELECT 1 FROM json_each(score.topics) WHERE json_each.value = :topic)"
         )
     joins = " JOIN source ON source.id = item.source_id LEFT JOIN score ON score.item_id = item.id"
-    if _dialect(session) == "postgresql":
+    if postgresql:
         params["query"] = tsquery(phrases)
-        params["headline"] = _headline_query(phrases)
+        # The newest matches first, then their rank: ts_rank_cd reads each document, so only theirs.
         statement = text(
-            "SELECT item.id, ts_rank_cd(s.document, q.query) AS rank,"
-            " ts_headline('veille_fr', coalesce(item.summary, '') || ' ' || coalesce(item.content, ''),"
-            " to_tsquery('veille_fr', :headline),"
-            f" 'StartSel={HIGHLIGHT_START}, StopSel={HIGHLIGHT_END}, MaxWords={_SNIPPET_WORDS}, MinWords=8,"
-            ' MaxFragments=2, FragmentDelimiter=" … "\') AS snippet'
-            f" FROM item_search s JOIN item ON item.id = s.item_id{joins},"
-            " CAST(:query AS tsquery) AS q(query)"
-            f" WHERE s.document @@ q.query{filters}"
-            " ORDER BY rank DESC, item.published_at DESC, item.id LIMIT :limit"
+            "WITH newest AS ("
+            f" SELECT s.item_id, item.published_at FROM item_search s JOIN item ON item.id = s.item_id{joins}"
+            f" WHERE s.document @@ CAST(:query AS tsquery){filters}"
+            " ORDER BY s.item_id DESC LIMIT :candidates)"
+            " SELECT newest.item_id, ts_rank_cd(s.document, CAST(:query AS tsquery)), newest.published_at"
+            " FROM newest JOIN item_search s ON s.item_id = newest.item_id ORDER BY newest.item_id DESC"
         )
     else:
         params["match"] = fts5_expression(phrases)
-        # bm25 is lower for better matches; the stems of the title weigh most.
+        # FTS5 hands the matches in rowid order, newest first here, and the LIMIT stops it; bm25 is lower for
+        # better matches, and the stems of the title weigh most.
         statement = text(
-            f"SELECT item.id, -bm25({SEARCH_TABLE}, 2.0, 1.0, 4.0, 1.0) AS rank,"
-            f" snippet({SEARCH_TABLE}, 1, '{HIGHLIGHT_START}', '{HIGHLIGHT_END}', ' … ', {_SNIPPET_WORDS}) AS snippet"
-            f" FROM {SEARCH_TABLE} JOIN item ON item.id = {SEARCH_TABLE}.rowid{joins}"
+            f"SELECT {key}, -bm25({SEARCH_TABLE}, 2.0, 1.0, 4.0, 1.0), item.published_at"
+            f" FROM {SEARCH_TABLE} JOIN item ON item.id = {key}{joins}"
             f" WHERE {SEARCH_TABLE} MATCH :match{filters}"
-            " ORDER BY rank DESC, item.published_at DESC, item.id LIMIT :limit"
+            f" ORDER BY {key} DESC LIMIT :candidates"
         )
-    rows = session.execute(statement, params).all()
-    if not rows:
+    newest = session.execute(statement, params).all()
+    older = len(newest) > candidates
+    newest = newest[:candidates]
+    # Best rank first; equal ranks, the latest published (ISO text on SQLite, which sorts as the times do).
+    ranked = sorted(newest, key=lambda row: (-row[1], _sortable(row[2]), row[0]))
+    page = [(item_id, float(rank)) for item_id, rank, _ in ranked[offset : offset + limit]]
+    return SearchResults(_hits(session, phrases, page), len(newest), older)
+
+
+def _sortable(published: datetime | str) -> float:
+    when = datetime.fromisoformat(published) if isinstance(published, str) else published
+    return -when.timestamp()
+
+
+def _hits(session: Session, phrases: Sequence[Phrase], page: list[tuple[int, float]]) -> list[SearchHit]:
+    """The items of the page, in its order, each with its snippet."""
+    if not page:
         return []
-    ids = [row[0] for row in rows]
+    ids = [item_id for item_id, _ in page]
     found = {
         item.id: (item, src, score)
         for item, src, score in session.exec(
@@ -274,4 +318,29 @@ def search(
             .where(col(Item.id).in_(ids))
         ).all()
     }
-    return [SearchHit(*found[item_id], rank=float(rank), snippet=snippet or "") for item_id, rank, snippet in rows]
+    snippets = _snippets(session, phrases, ids)
+    return [SearchHit(*found[item_id], rank=rank, snippet=snippets.get(item_id, "")) for item_id, rank in page]
+
+
+def _snippets(session: Session, phrases: Sequence[Phrase], ids: list[int]) -> dict[int, str]:
+    marks = {"ids": ids}
+    if _dialect(session) == "postgresql":
+        statement = text(
+            "SELECT item.id, ts_headline('veille_fr', coalesce(item.summary, '') || ' ' || coalesce(item.content, ''),"
+            " to_tsquery('veille_fr', :headline),"
+            f" 'StartSel={HIGHLIGHT_START}, StopSel={HIGHLIGHT_END}, MaxWords={_SNIPPET_WORDS}, MinWords=8,"
+            ' MaxFragments=2, FragmentDelimiter=" … "\')'
+            " FROM item WHERE item.id IN :ids"
+        ).bindparams(bindparam("ids", expanding=True))
+        rows = session.execute(statement, marks | {"headline": _headline_query(phrases)})
+    else:
+        statement = text(
+            f"SELECT rowid, snippet({SEARCH_TABLE}, 1, '{HIGHLIGHT_START}', '{HIGHLIGHT_END}', ' … ', {_SNIPPET_WORDS})"
+            f" FROM {SEARCH_TABLE} WHERE {SEARCH_TABLE} MATCH :match AND rowid BETWEEN :low AND :high"
+            # `rowid IN` would run the whole match once per id (20 times the work); the range is walked once, and the
+            # unary + keeps the list a plain filter.
+            " AND +rowid IN :ids"
+        ).bindparams(bindparam("ids", expanding=True))
+        bounds = {"low": min(ids), "high": max(ids), "match": fts5_expression(phrases)}
+        rows = session.execute(statement, marks | bounds)
+    return {item_id: snippet or "" for item_id, snippet in rows}

@@ -19,8 +19,7 @@ from store.search import HIGHLIGHT_END, HIGHLIGHT_START
 from watcher import cli as base
 from watcher import exports, opml
 from watcher.config import CONFIG_ENV_VAR, DEFAULT_CONFIG_PATH
-from watcher.search import SearchQueryError, reindex, unindexed_count
-from watcher.search import search as run_search
+from watcher.search import SearchQueryError, reindex, search_results, unindexed_count
 from watcher.when import DAY_FORMATS, SINCE_HELP, end_of_day
 
 export_app = typer.Typer(help="Exporter les articles.", no_args_is_help=True)
@@ -51,12 +50,20 @@ def search(
     start = base.since_option(since, config.digest.zone)
     engine = base._engine_ready()
     try:
-        hits = run_search(engine, query, since=start, topic=topic, source=source, limit=limit)
+        results = search_results(engine, query, since=start, topic=topic, source=source, limit=limit)
     except SearchQueryError as exc:
         raise base.fail(str(exc)) from None
+    hits = results.hits
     base.console.print(
         f"{base.counted(len(hits), 'résultat', 'résultats')} pour « {query} »", highlight=False, soft_wrap=True
     )
+    if results.older:
+        base.console.print(
+            f"(les mieux classés des {results.ranked} plus récents ; d'autres, plus anciens, contiennent ces mots : "
+            "--since, --source ou --topic pour les atteindre)",
+            highlight=False,
+            soft_wrap=True,
+        )
     for number, hit in enumerate(hits, start=1):
         published = hit.item.published_at.astimezone(config.digest.zone).strftime("%d/%m/%Y")
         score = f", score {hit.score.score}" if hit.score else ""

@@ -29,7 +29,7 @@ from sqlmodel import Session
 from store import search as store_search
 from store.db import session_scope
 from store.models import Item
-from store.search import Phrase, SearchHit
+from store.search import Phrase, SearchHit, SearchResults
 from watcher.text import fold, tokenize
 
 _stemmer = snowballstemmer.stemmer("french")
@@ -151,6 +151,27 @@ def unindexed_count(engine: Engine) -> int:
         return store_search.unindexed_count(session)
 
 
+def search_results(
+    engine: Engine,
+    query: str,
+    *,
+    since: datetime | None = None,
+    topic: str | None = None,
+    source: str | None = None,
+    limit: int = 20,
+    offset: int = 0,
+) -> SearchResults:
+    """Of the newest matches (`store.search.SEARCH_CANDIDATES`), the page asked for, best first. Reads only:
+    what is not indexed yet is not found (see `unindexed_count`)."""
+    phrases = query_phrases(query)
+    if not phrases:
+        raise SearchQueryError(f"rien à chercher dans « {query} » (que des mots vides ?)")
+    with session_scope(engine) as session:
+        return store_search.search(
+            session, phrases=phrases, since=since, topic=topic, source=source, limit=limit, offset=offset
+        )
+
+
 def search(
     engine: Engine,
     query: str,
@@ -160,9 +181,5 @@ def search(
     source: str | None = None,
     limit: int = 20,
 ) -> list[SearchHit]:
-    """Best matches first. Reads only: what is not indexed yet is not found (see `unindexed_count`)."""
-    phrases = query_phrases(query)
-    if not phrases:
-        raise SearchQueryError(f"rien à chercher dans « {query} » (que des mots vides ?)")
-    with session_scope(engine) as session:
-        return store_search.search(session, phrases=phrases, since=since, topic=topic, source=source, limit=limit)
+    """The best `limit` of the newest matches."""
+    return search_results(engine, query, since=since, topic=topic, source=source, limit=limit).hits

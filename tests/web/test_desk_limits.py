@@ -39,7 +39,7 @@ def test_the_entries_to_validate_come_fifty_at_a_time_oldest_first(desk: Served)
     assert f"Parution {PENDING_SHOWN:03d}" in client.get("/on-parle-de-nous").text
 
 
-def test_the_closed_tribunes_show_the_latest_hundred(desk: Served) -> None:
+def test_the_closed_tribunes_show_the_latest_and_the_next_ones_a_page_at_a_time(desk: Served) -> None:
     with session_scope(desk.engine) as session:
         source = session.get(Source, 1)
         assert source is not None
@@ -66,3 +66,46 @@ def test_the_closed_tribunes_show_the_latest_hundred(desk: Served) -> None:
     assert f"Ancienne tribune {SHOWN_PER_STATUS + 2:03d}" in published and "Ancienne tribune 002" not in published
     assert "toutes avec « watcher tribunes --status 'publiée' »" in published
     assert f'Tribunes <span class="count">({SHOWN_PER_STATUS + 3})</span>' in page
+    # « les suivantes » shows that status alone, the next ones, down to the oldest.
+    assert 'href="/tribunes?statut=publiee&amp;page=2" rel="next"' in published
+    second = client.get("/tribunes", params={"statut": "publiee", "page": "2"}).text
+    assert second.count('class="tribune"') == 3 and 'id="statut-a_etudier"' not in second
+    assert "Ancienne tribune 002" in second and "Ancienne tribune 000" in second and 'rel="next"' not in second
+    assert 'href="/tribunes?statut=publiee&amp;page=1" rel="prev"' in second
+    for query, message in (
+        ({"statut": "publiee", "page": "0"}, "Page invalide « 0 »"),
+        ({"statut": "oubliee"}, "Statut inconnu « oubliee »"),
+        ({"page": "2"}, "se demande pour un statut"),
+    ):
+        answer = client.get("/tribunes", params=query)
+        assert answer.status_code == 400 and message in answer.text, query
+
+
+def test_the_year_shows_one_month_and_the_count_of_each(desk: Served) -> None:
+    with session_scope(desk.engine) as session:
+        for month, count in ((2, 3), (5, 2), (9, 4)):
+            for n in range(count):
+                session.add(
+                    PressMention(
+                        day=date(2025, month, 1 + n),
+                        outlet="Le Progrès",
+                        title=f"Parution {month:02d}-{n}",
+                        status="validee",
+                        created_at=deskdata.NOW,
+                    )
+                )
+        session.add(
+            PressMention(day=date(2025, 9, 20), outlet="Le Progrès", title="À valider", created_at=deskdata.NOW)
+        )
+    client, _ = signed_in(desk, "lecture")
+    year = client.get("/on-parle-de-nous", params={"annee": "2025"}).text.split('id="annee"', 1)[1]
+    assert '2025 mois par mois <span class="count">(9)</span>' in year
+    assert '<strong aria-current="page">Septembre (4)</strong>' in year  # the latest month with entries
+    assert year.count("Parution 09-") == 4 and "Parution 02-" not in year and "À valider" not in year
+    assert 'href="/on-parle-de-nous?annee=2025&amp;mois=2#annee">Février (3)</a>' in year
+    february = client.get("/on-parle-de-nous", params={"annee": "2025", "mois": "2"}).text
+    assert february.count("Parution 02-") == 3 and "Parution 09-" not in february
+    empty = client.get("/on-parle-de-nous", params={"annee": "2025", "mois": "3"}).text
+    assert "Aucune parution validée ou rejetée ce mois-ci." in empty
+    wrong = client.get("/on-parle-de-nous", params={"annee": "2025", "mois": "13"})
+    assert wrong.status_code == 400 and "Mois invalide « 13 » (de 1 à 12)." in wrong.text

@@ -61,7 +61,11 @@ def test_a_register_file_imported_on_the_page_enters_the_register_once(desk: Ser
     ]
     # The year view lists them, the month-only one as its month.
     year = answer.text.split('id="annee"', 1)[1]
-    assert "Le 7/9 : les déserts médicaux" in year and "Juin 2026" in year
+    assert "Le 7/9 : les déserts médicaux" in year and "Octobre 2026 <span" in year  # the latest month with entries
+    assert 'href="/on-parle-de-nous?annee=2026&amp;mois=6#annee">Juin (1)</a>' in year
+    june = client.get("/on-parle-de-nous", params={"annee": "2026", "mois": "6"}).text.split('id="annee"', 1)[1]
+    assert "Juin 2026 <span" in june and "Les patients chroniques s&#39;organisent" in june
+    assert "Le 7/9" not in june
 
     again = _import(client, token, "registre.csv", GOOD_CSV)
     assert "Import de registre.csv : 0 ajoutée, 2 déjà présentes, 1 erreur." in again.text

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import tempfile
 from datetime import date
-from itertools import groupby
 from pathlib import Path, PureWindowsPath
 from typing import Any
 
@@ -34,6 +33,10 @@ PENDING_SHOWN = 50  # the oldest entries to validate; validating them brings the
 SHOWN_IMPORT_ERRORS = 100
 
 
+def _capitalised(label: str) -> str:
+    return label[0].upper() + label[1:]
+
+
 def _year(request: Request, text: str | None) -> int:
     desk_: Desk = request.app.state.desk
     if not text:
@@ -43,21 +46,34 @@ def _year(request: Request, text: str | None) -> int:
     return int(text)
 
 
+def _month(text: str | None) -> int | None:
+    if not text:
+        return None
+    if not text.isdigit() or not 1 <= int(text) <= 12:
+        raise HTTPException(400, f"Mois invalide « {text} » (de 1 à 12).")
+    return int(text)
+
+
 def register(request: Request) -> Response:
     security.require(request)
-    return _page(request, _year(request, request.query_params.get("annee")))
+    params = request.query_params
+    return _page(request, _year(request, params.get("annee")), month=_month(params.get("mois")))
 
 
-def _page(request: Request, year: int, status: int = 200, **extra: Any) -> Response:
+def _page(request: Request, year: int, status: int = 200, month: int | None = None, **extra: Any) -> Response:
+    """The year shows one month's entries (the one asked for, else the latest with entries) and the count of each
+    month, as links: a busy year stays one month long."""
     desk_: Desk = request.app.state.desk
     with session_scope(desk_.engine) as session:
         pending = store_desk.mentions(session, status=MentionStatus.A_VALIDER, limit=PENDING_SHOWN)
         pending_count = store_desk.count_mentions(session, MentionStatus.A_VALIDER)
-        rows = [m for m in store_desk.mentions(session, year=year) if m.status != MentionStatus.A_VALIDER]
-    months = [
-        (label[0].upper() + label[1:], list(group))
-        for label, group in groupby(sorted(rows, key=lambda m: (m.day, m.id or 0)), key=exports.month_label)
-    ]
+        per_month = store_desk.decided_per_month(session, year)
+        shown = month or max(per_month, default=None)
+        rows = []
+        if shown is not None:
+            first = date(year, shown, 1)
+            rows = store_desk.decided_mentions(session, first, date(year + shown // 12, shown % 12 + 1, 1))
+    months = [(number, _capitalised(exports.MONTHS[number - 1]), per_month.get(number, 0)) for number in range(1, 13)]
     return render(
         request,
         "register.html",
@@ -66,7 +82,9 @@ def _page(request: Request, year: int, status: int = 200, **extra: Any) -> Respo
         pending=pending,
         pending_count=pending_count,
         months=months,
-        count=len(rows),
+        shown_month=shown,
+        rows=rows,
+        count=sum(per_month.values()),
         mention_labels=desk.MENTION_LABELS,
         medium_labels=desk.MEDIUM_LABELS,
         origin_labels=desk.ORIGIN_LABELS,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from urllib.parse import urlencode
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -12,14 +13,15 @@ from starlette.routing import Route
 from store import browse, outbox
 from store.db import session_scope
 from store.queries import ScoredItem
-from watcher.search import SearchQueryError, search
+from store.search import SearchResults
+from watcher.search import SearchQueryError, search_results
 from watcher.web import security
 from watcher.web.page import Desk, render
 
 DECISIONS = {"alert": "alertes", "digest": "synthèse", "drop": "écartés"}
 MENTION_SECTION = ("mention", "On parle de nous")
 OTHER_SECTION = ("autre", "Sans thème")
-SEARCH_LIMIT = 50
+SEARCH_PAGE = 20  # results a page; « suivants » brings the next ones of the ranked newest matches
 
 
 @dataclass
@@ -46,6 +48,7 @@ class Filters:
     start: str = ""
     end: str = ""
     query: str = ""
+    page: int = 1
     errors: list[str] = field(default_factory=list)
 
 
@@ -90,6 +93,11 @@ def today(request: Request) -> Response:
         end=params.get("au", ""),
         query=params.get("q", "").strip(),
     )
+    page = params.get("page", "1")
+    if page.isdigit() and int(page) >= 1:
+        f.page = int(page)
+    else:
+        f.errors.append(f"page invalide « {page} » (un nombre à partir de 1)")
     if f.theme and f.theme not in topics:
         f.errors.append(f"thème inconnu « {f.theme} »")
         f.theme = ""
@@ -109,9 +117,10 @@ def today(request: Request) -> Response:
         if f.source and f.source not in names:
             f.errors.append(f"source inconnue « {f.source} »")
             f.source = ""
+        # A search shows its results, not the day: the day is not read.
         rows = (
             []
-            if f.errors
+            if f.errors or f.query
             else browse.period_items(session, start=start, end=end, decisions=decisions, source=f.source or None)
         )
         if f.theme:
@@ -122,16 +131,17 @@ def today(request: Request) -> Response:
     for section in sections:
         for group in section.stories:
             group.follow_up = group.lead.item.story_id in earlier
-    hits = None
+    results: SearchResults | None = None
     if f.query and not f.errors:
         try:
-            hits = search(
+            results = search_results(
                 desk.engine,
                 f.query,
                 since=datetime.combine(first, time(), tzinfo=zone) if first else None,
                 topic=f.theme or None,
                 source=f.source or None,
-                limit=SEARCH_LIMIT,
+                limit=SEARCH_PAGE,
+                offset=(f.page - 1) * SEARCH_PAGE,
             )
         except SearchQueryError as exc:
             f.errors.append(str(exc))
@@ -141,7 +151,9 @@ def today(request: Request) -> Response:
         status=400 if f.errors else 200,
         filters=f,
         sections=sections,
-        hits=hits,
+        results=results,
+        page_size=SEARCH_PAGE,
+        page_link=lambda number: "/?" + urlencode({**params, "page": number}),
         topics=topics,
         decisions=DECISIONS,
         sources=names,

@@ -17,13 +17,17 @@ from watcher import desk
 from watcher.web import security
 from watcher.web.page import Desk, back, render
 
-SHOWN_PER_STATUS = 100  # the page stays short whatever the archive holds; the CLI lists them all
+# The page stays short whatever the archive holds: each status shows this many, « suivantes » the next ones of that
+# status alone; the CLI lists them all.
+SHOWN_PER_STATUS = 20
 CLOSED = (TribuneStatus.PUBLIEE, TribuneStatus.ABANDONNEE)
 
 
 def tribunes(request: Request) -> Response:
     security.require(request)
     desk_: Desk = request.app.state.desk
+    shown, page = _shown(request.query_params.get("statut", ""), request.query_params.get("page", "1"))
+    offset = (page - 1) * SHOWN_PER_STATUS
     with session_scope(desk_.engine) as session:
         counts = store_desk.tribune_counts(session)
         # The open ones by deadline; of the closed ones, which only grow, the latest.
@@ -31,12 +35,38 @@ def tribunes(request: Request) -> Response:
             (
                 status,
                 label,
-                store_desk.tribunes(session, status, limit=SHOWN_PER_STATUS, latest_first=status in CLOSED),
+                store_desk.tribunes(
+                    session, status, limit=SHOWN_PER_STATUS, offset=offset, latest_first=status in CLOSED
+                ),
                 counts.get(status, 0),
             )
             for status, label in desk.TRIBUNE_LABELS.items()
+            if status in shown
         ]
-    return render(request, "tribunes.html", groups=groups, labels=desk.TRIBUNE_LABELS, count=sum(counts.values()))
+    return render(
+        request,
+        "tribunes.html",
+        groups=groups,
+        labels=desk.TRIBUNE_LABELS,
+        count=sum(counts.values()),
+        page=page,
+        offset=offset,
+        one_status=len(shown) == 1,
+    )
+
+
+def _shown(status: str, page: str) -> tuple[list[TribuneStatus], int]:
+    """The statuses the page shows (one, or all) and the page of each."""
+    if not page.isdigit() or int(page) < 1:
+        raise HTTPException(400, f"Page invalide « {page} » (un nombre à partir de 1).")
+    if not status:
+        if int(page) > 1:
+            raise HTTPException(400, "Une page au-delà de la première se demande pour un statut (« statut=… »).")
+        return list(desk.TRIBUNE_LABELS), 1
+    known = {code.value: code for code in desk.TRIBUNE_LABELS}
+    if status not in known:
+        raise HTTPException(400, f"Statut inconnu « {status} » (statuts : {', '.join(known)}).")
+    return [known[status]], int(page)
 
 
 def parse_day(text: str, label: str) -> date | None:
