@@ -40,6 +40,11 @@ def test_homonymous_towns_are_told_apart_by_their_context() -> None:
     assert _codes(rows["saint-denis-reunion"]) == ("97411", "974", "04", False)
     assert _codes(rows["saint-denis-93"]) == ("93066", "93", "11", False)
     assert _codes(rows["saint-denis-sans-contexte"]) == (None, None, None, False)  # nothing certain
+    # Where is uncertain, what is not: six months for an MRI, a cancer diagnosed too late.
+    assert "pertes_de_chance" in rows["saint-denis-sans-contexte"]["topics"]
+    assert rows["saint-denis-sans-contexte"]["loss_kind"] == ["retard_diagnostic"]
+    for key in ("saint-denis-reunion", "saint-denis-93", "valence-drome", "valence-tarn-et-garonne", "national"):
+        assert rows[key]["loss_kind"], key  # every case of the theme has its kind
     assert _codes(rows["valence-drome"]) == ("26362", "26", "84", False)
     assert _codes(rows["valence-tarn-et-garonne"]) == ("82186", "82", "76", False)
     assert rows["valence-drome"]["place"]["commune"] == "Valence"
