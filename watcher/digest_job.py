@@ -22,6 +22,7 @@ from watcher.config import Config, SourceCategory
 from watcher.coverage import coverage_report, late_line, outlet_line
 from watcher.failures import describe, os_reason
 from watcher.health import HealthStatus, assess_all
+from watcher.revue.site import build_revue
 
 log = logging.getLogger(__name__)
 
@@ -124,8 +125,6 @@ def rebuild_revue(engine: Engine, config: Config, *, now: datetime | None = None
     out_dir = config.revue.output_dir
     if out_dir is None:
         return []
-    from watcher.revue.site import build_revue
-
     try:
         files = build_revue(
             engine, out_dir, now=now or utcnow(), zone=config.digest.zone, site_url=config.revue.site_url

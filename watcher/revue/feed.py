@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from feedgen.feed import FeedGenerator
 
-if TYPE_CHECKING:
-    from watcher.revue.site import RevueEntry
+from watcher.revue.entry import RevueEntry
 
 COLLECTIVE = "Action Patients"
 FEED_TITLE = "Revue de presse — Action Patients"

@@ -25,6 +25,7 @@ from store.models import DatePrecision, Item, PressMention
 from watcher.desk import MEDIUM_LABELS
 from watcher.exports import MONTHS
 from watcher.normalize import html_to_text
+from watcher.revue.entry import RevueEntry
 from watcher.revue.feed import atom_feed
 
 EXCERPT_MAX_CHARS = 200  # a quotation, not a reproduction of the article
@@ -33,29 +34,6 @@ FEED_ENTRIES = 50
 STYLESHEET = "revue.css"
 MONTH_PAGE_RE = re.compile(r"^\d{4}-\d{2}\.html$")
 _WEB_ADDRESS_RE = re.compile(r"^https?://[^\s\"'<>]+$", re.IGNORECASE)
-
-
-@dataclass(frozen=True)
-class RevueEntry:
-    key: str  # stable: « mention-12 », « article-40 »; the Atom entry's id and the HTML anchor
-    title: str
-    outlet: str
-    day: date
-    month_only: bool  # an old citation known by its month alone
-    moment: datetime  # for the feed: the publication time, or the start of the day where the collective is
-    url: str | None  # only http(s) addresses; anything else is not a link
-    excerpt: str | None
-    medium: str  # « presse écrite », « radio »…
-
-    @property
-    def month(self) -> str:
-        return f"{self.day.year:04d}-{self.day.month:02d}"
-
-    @property
-    def date_label(self) -> str:
-        if self.month_only:
-            return f"{MONTHS[self.day.month - 1]} {self.day.year}"
-        return f"{self.day.day if self.day.day > 1 else '1er'} {MONTHS[self.day.month - 1]} {self.day.year}"
 
 
 @dataclass(frozen=True)
