@@ -10,8 +10,7 @@ from typer.core import TyperArgument, TyperGroup
 from typer.testing import CliRunner
 
 from tests.test_no_traceback import COMMANDS
-from watcher import cli
-from watcher.cli import app
+from watcher.cli import app, base
 
 # What Typer and Click print in English when left alone.
 ENGLISH = re.compile(
@@ -64,10 +63,10 @@ def test_no_arguments_shows_the_help() -> None:
 
 
 def test_an_unforeseen_error_is_one_line_and_its_traceback_is_for_developers(monkeypatch: pytest.MonkeyPatch) -> None:
-    def broken(_state: cli.State) -> None:
+    def broken(_state: base.State) -> None:
         raise RuntimeError("état incohérent\nsuite du message")
 
-    monkeypatch.setattr(cli.State, "config", broken)
+    monkeypatch.setattr(base.State, "config", broken)
     result = CliRunner().invoke(app, ["sources", "list"])
     assert result.exit_code == 1 and isinstance(result.exception, SystemExit)
     assert result.stderr == (
@@ -80,9 +79,9 @@ def test_an_unforeseen_error_is_one_line_and_its_traceback_is_for_developers(mon
 
 
 def test_ctrl_c_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
-    def interrupted(_state: cli.State) -> None:
+    def interrupted(_state: base.State) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(cli.State, "config", interrupted)
+    monkeypatch.setattr(base.State, "config", interrupted)
     result = CliRunner().invoke(app, ["sources", "check"])
     assert result.exit_code == 130 and result.stderr == "Erreur : interrompu\n"

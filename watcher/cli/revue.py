@@ -1,6 +1,6 @@
 """`watcher revue …`: the public revue de presse and its « publier dans la revue » marks.
 
-Registered on the `watcher` application by watcher/cli.py; each command calls one library function.
+Registered on the `watcher` application by watcher/cli/__init__.py; each command calls one library function.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ import typer
 from rich.table import Table
 
 from store.db import session_scope
-from watcher import cli as base
 from watcher import when
+from watcher.cli import base
 from watcher.desk import default_who
 from watcher.failures import os_reason
 from watcher.revue import picks

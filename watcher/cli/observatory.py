@@ -1,6 +1,6 @@
 """`watcher observatoire`: the Observatoire des pertes de chances' corrections, files and yearly counts.
 
-Registered on the `watcher` application by watcher/cli.py; each command calls one library function
+Registered on the `watcher` application by watcher/cli/__init__.py; each command calls one library function
 (watcher/observatory.py, watcher/observatory_files.py).
 """
 
@@ -16,8 +16,8 @@ from rich.markup import escape
 from rich.table import Table
 
 from store.db import session_scope
-from watcher import cli as base
 from watcher import desk, observatory, observatory_files
+from watcher.cli import base
 from watcher.exports import ExportError
 from watcher.failures import os_reason
 from watcher.losses import LOSS_KINDS

@@ -1,6 +1,6 @@
 """The coordinator's commands: flag, tribunes, mentions.
 
-Registered on the `watcher` application by watcher/cli.py; each command calls one library function.
+Registered on the `watcher` application by watcher/cli/__init__.py; each command calls one library function.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from rich.table import Table
 from store import desk as store_desk
 from store.db import session_scope
 from store.models import MentionStatus
-from watcher import cli as base
 from watcher import desk, exports, register_import
+from watcher.cli import base
 from watcher.when import DAY_FORMATS
 
 tribunes_app = typer.Typer(help="La liste des tribunes : idées, rédaction, publication.")

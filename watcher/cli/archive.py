@@ -1,6 +1,6 @@
 """Commands over the archive: search, db reindex, export items, sources export-opml/import-opml.
 
-Registered on the `watcher` application by watcher/cli.py; each command calls one library function.
+Registered on the `watcher` application by watcher/cli/__init__.py; each command calls one library function.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from rich.markup import escape
 from store import desk as store_desk
 from store.db import session_scope
 from store.search import HIGHLIGHT_END, HIGHLIGHT_START
-from watcher import cli as base
 from watcher import exports, opml
+from watcher.cli import base
 from watcher.config import CONFIG_ENV_VAR, DEFAULT_CONFIG_PATH
 from watcher.search import SearchQueryError, reindex, search_results, unindexed_count
 from watcher.when import DAY_FORMATS, SINCE_HELP, end_of_day

@@ -1,6 +1,7 @@
 """`watcher users`: the web desk's accounts. The password is read from standard input, never from an option.
 
-Registered on the `watcher` application by watcher/cli.py; each command calls one function of watcher.web.accounts.
+Registered on the `watcher` application by watcher/cli/__init__.py; each command calls one function of
+watcher.web.accounts.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from rich.table import Table
 
 from store import users as store_users
 from store.db import session_scope
-from watcher import cli as base
+from watcher.cli import base
 from watcher.web import accounts
 
 users_app = typer.Typer(help="Les comptes du bureau web (watcher web).", no_args_is_help=True)

@@ -1,6 +1,6 @@
 """`watcher stories`: what the coordinator does to stories (split a contested join).
 
-Registered on the `watcher` application by watcher/cli.py; each command calls one library function.
+Registered on the `watcher` application by watcher/cli/__init__.py; each command calls one library function.
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from typing import Annotated
 import typer
 
 from store.db import session_scope
-from watcher import cli as base
 from watcher import desk
+from watcher.cli import base
 
 stories_app = typer.Typer(
     help="Les sujets : articles regroupés quand ils racontent le même événement.", no_args_is_help=True
