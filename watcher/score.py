@@ -60,7 +60,8 @@ EVIDENCE_SCALE = 100.0
 SUMMARY_TERMS = 3  # terms named per theme in the digest's reasons
 SUMMARY_MIN_POINTS = 10  # « patients » (+5) explains nothing to a reader
 _DECISION_RANK = {"drop": 0, "digest": 1, "alert": 2}
-_DECISION_FRENCH = {"drop": "écarté", "digest": "synthèse", "alert": "alerte"}
+# The words a reader sees for each decision, strongest first: the CLI, the desk and `why` all say these.
+DECISION_LABELS = {"alert": "alerte", "digest": "synthèse", "drop": "écarté"}
 # Words that turn « Action patients » into the name of an event or product, not the collective.
 _EVENT_NOUNS = frozenset(
     fold(word)
@@ -684,7 +685,7 @@ class Scorer:
             if _DECISION_RANK[alerts.mention_decision] > _DECISION_RANK[decision]:
                 decision = alerts.mention_decision
             named = "du collectif" if mentions else "d'une association membre"
-            why.append(f"mention {named} ({', '.join(mentions or member_mentions)}) → {_DECISION_FRENCH[decision]}")
+            why.append(f"mention {named} ({', '.join(mentions or member_mentions)}) → {DECISION_LABELS[decision]}")
             if decision == "alert":
                 return decision, f"mention {named}"  # the names are listed beside it (« Cite : … »)
         if decision != "digest":

@@ -18,7 +18,7 @@ from dataclasses import replace
 
 from watcher.config import Config, DossierConfig
 from watcher.parse.parliament import ParliamentFields, ParliamentKind
-from watcher.score import Judgement
+from watcher.score import DECISION_LABELS, Judgement
 
 _RANK = {"drop": 0, "digest": 1, "alert": 2}
 _KIND_WORDS = {
@@ -71,11 +71,10 @@ def _raise(judgement: Judgement, decision: str, reason: str, topics: list[str]) 
     if _RANK[decision] <= _RANK[judgement.decision]:
         return judgement
     merged_topics = list(dict.fromkeys([*judgement.topics, *topics]))
-    words = {"alert": "alerte", "digest": "synthèse"}[decision]
     return replace(
         judgement,
         decision=decision,
-        why=[f"{reason} → {words}", *judgement.why],
+        why=[f"{reason} → {DECISION_LABELS[decision]}", *judgement.why],
         topics=merged_topics,
         alert_reason=reason if decision == "alert" else judgement.alert_reason,
         summary=" · ".join(part for part in (reason, judgement.summary) if part),

@@ -43,8 +43,6 @@ app.add_typer(db_app, name="db")
 console = Console()
 errors = Console(stderr=True)
 
-_DECISION_LABELS = {"alert": "alerte", "digest": "synthèse", "drop": "écarté"}
-
 
 class State:
     """Options of the current invocation; reset by the callback on every call."""

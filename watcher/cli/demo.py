@@ -17,7 +17,6 @@ from store.db import DATABASE_URL_ENV_VAR, make_engine, session_scope
 from store.models import clock_from
 from watcher.cli import base
 from watcher.cli.base import (
-    _DECISION_LABELS,
     NOW_HELP,
     _print_source,
     _workers,
@@ -29,6 +28,7 @@ from watcher.cli.base import (
 )
 from watcher.config import Config
 from watcher.logs import configure_logging
+from watcher.score import DECISION_LABELS
 
 DEMO_ACCOUNT = "demo"
 
@@ -61,7 +61,7 @@ def demo(
     elapsed = time.monotonic() - started
     with session_scope(make_engine(f"sqlite:///{result.database}")) as session:
         scored = queries.scored_items(session)
-    decisions = {key: sum(row.score.decision == key for row in scored) for key in _DECISION_LABELS}
+    decisions = {key: sum(row.score.decision == key for row in scored) for key in DECISION_LABELS}
     stories = len({row.item.story_id for row in scored})
     # One alert a story: the other items of an alerted story go in its thread, they are not alerts of their own.
     alerted = len({row.item.story_id for row in scored if row.score.decision == "alert"})

@@ -12,8 +12,9 @@ from store.db import session_scope
 from store.splits import split_count
 from watcher import when
 from watcher.cli import base
-from watcher.cli.base import _DECISION_LABELS, _engine_ready, app, console, fail, since_option
+from watcher.cli.base import _engine_ready, app, console, fail, since_option
 from watcher.rules_stats import rule_stats, splits_line
+from watcher.score import DECISION_LABELS
 
 rules_app = typer.Typer(help="Mesurer les règles de pertinence.", no_args_is_help=True)
 app.add_typer(rules_app, name="rules")
@@ -42,7 +43,7 @@ def items(
             row.item.published_at.astimezone(config.digest.zone).strftime("%d/%m/%Y %H:%M"),
             row.item.publisher or row.source.name,
             str(row.score.score),
-            _DECISION_LABELS.get(row.score.decision, row.score.decision),
+            DECISION_LABELS.get(row.score.decision, row.score.decision),
             ", ".join(row.score.topics) or "—",
             row.item.title,
         )

@@ -13,8 +13,9 @@ from rich.markup import escape
 from rich.table import Table
 
 from watcher.cli import base
-from watcher.cli.base import _DECISION_LABELS, _engine_ready, app, console, counted, errors, fail
+from watcher.cli.base import _engine_ready, app, console, counted, errors, fail
 from watcher.config import ConfigError, load_config
+from watcher.score import DECISION_LABELS
 
 if TYPE_CHECKING:
     from watcher.preview import PreviewRow
@@ -100,7 +101,7 @@ def _preview_table(rows: list[PreviewRow]) -> Table:
         judgement = row.judgement
         why = judgement.why[:3] + ([f"… +{len(judgement.why) - 3}"] if len(judgement.why) > 3 else [])
         table.add_row(
-            _DECISION_LABELS[judgement.decision],
+            DECISION_LABELS[judgement.decision],
             str(judgement.score),
             ", ".join(judgement.topics) or "—",
             row.story,
@@ -154,8 +155,8 @@ def _preview_archive(inputs: list[str], as_json: bool, source: str | None, days:
             lines += [
                 f"• {escape(changed.title)}",
                 f"  {escape(changed.source)} · {moment(changed.published)} · n° {changed.item_id}",
-                f"  {_DECISION_LABELS[before.decision]} {before.score} → "
-                f"[bold]{_DECISION_LABELS[after.decision]} {after.score}[/]"
+                f"  {DECISION_LABELS[before.decision]} {before.score} → "
+                f"[bold]{DECISION_LABELS[after.decision]} {after.score}[/]"
                 + (f" ({escape(after.alert_reason)})" if after.alert_reason else "")
                 + (" (quota d'alertes du jour atteint)" if after.held else ""),
             ]

@@ -24,12 +24,12 @@ from store.models import Role
 from store.verdicts import record_verdict
 from watcher import desk
 from watcher.revue import picks
+from watcher.score import DECISION_LABELS
 from watcher.web import security
 from watcher.web.page import Desk, back, render
 from watcher.web.pages import observatory
 
 VERDICT_LABELS = {"pertinent": "Pertinent", "hors_sujet": "Hors sujet"}
-DECISION_LABELS = {"alert": "alerte", "digest": "synthèse", "drop": "écarté"}
 
 
 def _missing(item_id: int) -> HTTPException:

@@ -20,10 +20,10 @@ from starlette.routing import Route
 
 from store.models import Role
 from watcher.config import Config, TopicConfig, french_validation_error
+from watcher.score import DECISION_LABELS
 from watcher.text import tokenize
 from watcher.web import security
 from watcher.web.page import Desk, render
-from watcher.web.pages.article import DECISION_LABELS
 from watcher.whatif import CHANGE_LABELS, Change, what_if
 
 DESK_MAX_DAYS = 90  # the answer comes within the request: a longer window is `watcher preview --archive`'s
