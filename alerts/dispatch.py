@@ -130,16 +130,7 @@ def _refresh_one(
             if not outbox.mark_sent(session, delivery_id, owner, external_id=ts, outlets=[], now=clock()):
                 log.info("mise à jour %s : une action plus récente la redemande", delivery_id)
     except Exception as exc:  # recorded on the row like any delivery; an edit is safe to repeat
-        message, permanent = slack_error(exc)
-        message = f"mise à jour de l'alerte : {message}"
-        report.errors.append(f"{row.channel} : {message}")
-        with session_scope(engine) as session:
-            if permanent:
-                outbox.mark_failed(session, delivery_id, owner, error=message)
-                report.failed += 1
-            else:
-                outbox.mark_retry(session, delivery_id, owner, error=message, at=moment + backoff(row.attempts))
-                report.retried += 1
+        _record_failure(engine, row, owner, exc, moment, report, what="mise à jour de l'alerte : ")
 
 
 def _deliver_one(
@@ -186,15 +177,23 @@ def _deliver_one(
             if not outbox.mark_sent(session, delivery_id, owner, external_id=ts, outlets=outlets, now=clock()):
                 log.warning("livraison %s : le verrou a expiré pendant l'envoi", delivery_id)
     except Exception as exc:  # every failure is recorded on the row; the pass goes on with the next one
-        message, permanent = slack_error(exc)
-        report.errors.append(f"{row.channel} : {message}")
-        with session_scope(engine) as session:
-            if permanent:
-                outbox.mark_failed(session, delivery_id, owner, error=message)
-                report.failed += 1
-            else:
-                outbox.mark_retry(session, delivery_id, owner, error=message, at=moment + backoff(row.attempts))
-                report.retried += 1
+        _record_failure(engine, row, owner, exc, moment, report)
+
+
+def _record_failure(
+    engine: Engine, row: Delivery, owner: str, exc: Exception, moment: datetime, report: PassReport, what: str = ""
+) -> None:
+    """A row that Slack refused: failed for good when the error says so, else retried after a backoff."""
+    message, permanent = slack_error(exc)
+    message = what + message
+    report.errors.append(f"{row.channel} : {message}")
+    with session_scope(engine) as session:
+        if permanent:
+            outbox.mark_failed(session, row.id or 0, owner, error=message)
+            report.failed += 1
+        else:
+            outbox.mark_retry(session, row.id or 0, owner, error=message, at=moment + backoff(row.attempts))
+            report.retried += 1
 
 
 Plan = tuple[str, list[dict[str, object]] | None, str | None, list[str]]
