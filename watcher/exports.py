@@ -9,15 +9,19 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from itertools import groupby
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from store.desk import ItemView
 from store.models import DatePrecision, PressMention
 from watcher.desk import MEDIUM_LABELS, MENTION_LABELS, ORIGIN_LABELS
+
+if TYPE_CHECKING:
+    from openpyxl import Workbook
+    from openpyxl.worksheet.worksheet import Worksheet
 
 MONTHS = (
     "janvier",
@@ -34,6 +38,41 @@ MONTHS = (
     "décembre",
 )
 BOM = "\ufeff"
+
+
+def excel_csv(columns: Sequence[str], rows: Iterable[Sequence[Any]], separator: str = ";") -> str:
+    """A CSV that Excel opens with its accents: a BOM, `separator` between fields, CRLF line ends."""
+    out = io.StringIO()
+    out.write(BOM)
+    writer = csv.writer(out, delimiter=separator, lineterminator="\r\n")
+    writer.writerow(columns)
+    writer.writerows(rows)
+    return out.getvalue()
+
+
+def new_sheet(title: str, columns: Sequence[str]) -> tuple[Workbook, Worksheet]:
+    """A workbook of one sheet, its header row in bold and kept in view."""
+    # Imported here: openpyxl weighs on the memory of `watcher run`, which never writes a spreadsheet.
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.title = title
+    sheet.append(list(columns))
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    sheet.freeze_panes = "A2"
+    return workbook, sheet
+
+
+def set_widths(sheet: Worksheet, widths: Sequence[int]) -> None:
+    from openpyxl.utils import get_column_letter
+
+    for index, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+
 
 ITEM_FIELDS = (
     "id",
@@ -195,29 +234,14 @@ def register_markdown(mentions: Sequence[PressMention], year: int) -> str:
 
 
 def register_csv(mentions: Sequence[PressMention], separator: str = ";") -> str:
-    out = io.StringIO()
-    out.write(BOM)
-    writer = csv.writer(out, delimiter=separator, lineterminator="\r\n")
-    writer.writerow(REGISTER_COLUMNS)
-    writer.writerows(register_rows(mentions))
-    return out.getvalue()
+    return excel_csv(REGISTER_COLUMNS, register_rows(mentions), separator)
 
 
 def register_xlsx(mentions: Sequence[PressMention], year: int, path: Path) -> None:
     """One sheet, one row per entry, a month column and a bold month heading before each month."""
-    # Imported here: openpyxl weighs on the memory of `watcher run`, which never writes a spreadsheet.
-    from openpyxl import Workbook
     from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
 
-    workbook = Workbook()
-    sheet = workbook.active
-    assert sheet is not None
-    sheet.title = f"On parle de nous {year}"
-    sheet.append(list(REGISTER_COLUMNS))
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    sheet.freeze_panes = "A2"
+    workbook, sheet = new_sheet(f"On parle de nous {year}", REGISTER_COLUMNS)
     current = None
     ordered = sorted(mentions, key=lambda m: (m.day, m.id or 0))
     for mention, row in zip(ordered, register_rows(ordered), strict=True):
@@ -233,8 +257,7 @@ def register_xlsx(mentions: Sequence[PressMention], year: int, path: Path) -> No
         if link:
             cell = sheet.cell(row=sheet.max_row, column=REGISTER_COLUMNS.index("Lien") + 1)
             cell.hyperlink = link
-    for index, width in enumerate((16, 14, 26, 14, 60, 40, 80, 24, 11, 20, 40), start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = width
+    set_widths(sheet, (16, 14, 26, 14, 60, 40, 80, 24, 11, 20, 40))
     workbook.save(path)
 
 

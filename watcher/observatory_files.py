@@ -8,14 +8,12 @@ CSV is written as the register's is: a UTF-8 BOM for Excel, `;` between fields.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from watcher.exports import BOM, ExportError
+from watcher.exports import ExportError, excel_csv, new_sheet, set_widths
 from watcher.losses import LOSS_KINDS
 from watcher.observatory import KIND_LABELS, ObservatoryItem, ObservatorySummary
 from watcher.place import gazetteer
@@ -66,28 +64,11 @@ def items_json(items: Sequence[ObservatoryItem]) -> str:
 
 
 def items_csv(items: Sequence[ObservatoryItem], separator: str = ";") -> str:
-    out = io.StringIO()
-    out.write(BOM)
-    writer = csv.writer(out, delimiter=separator, lineterminator="\r\n")
-    writer.writerow(COLUMNS)
-    writer.writerows(_flat(item) for item in items)
-    return out.getvalue()
+    return excel_csv(COLUMNS, (_flat(item) for item in items), separator)
 
 
 def items_xlsx(items: Sequence[ObservatoryItem], path: Path) -> None:
-    # Imported here, as the register does: openpyxl weighs on the memory of `watcher run`.
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
-
-    workbook = Workbook()
-    sheet = workbook.active
-    assert sheet is not None
-    sheet.title = "Pertes de chances"
-    sheet.append(list(COLUMNS))
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    sheet.freeze_panes = "A2"
+    workbook, sheet = new_sheet("Pertes de chances", COLUMNS)
     link_column = COLUMNS.index("link") + 1
     for item in items:
         row = _flat(item)
@@ -95,9 +76,7 @@ def items_xlsx(items: Sequence[ObservatoryItem], path: Path) -> None:
         sheet.append(row)
         sheet.cell(row=sheet.max_row, column=2).number_format = "DD/MM/YYYY"
         sheet.cell(row=sheet.max_row, column=link_column).hyperlink = item.link
-    widths = (8, 12, 24, 60, 40, 22, 22, 24, 11, 10, 10, 9, 34, 8, 8, 12)
-    for index, width in enumerate(widths, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = width
+    set_widths(sheet, (8, 12, 24, 60, 40, 22, 22, 24, 11, 10, 10, 9, 34, 8, 8, 12))
     workbook.save(path)
 
 
