@@ -213,7 +213,8 @@ def _read_tsv(name: str) -> list[dict[str, str]]:
 @cache
 def gazetteer() -> Gazetteer:
     """The shipped gazetteer, read once per process."""
-    regions = {row["code"]: Region(row["code"], row["iso"], row["nom"]) for row in _read_tsv("regions.tsv")}
+    region_rows = _read_tsv("regions.tsv")
+    regions = {row["code"]: Region(row["code"], row["iso"], row["nom"]) for row in region_rows}
     departements = {
         row["code"]: Departement(row["code"], row["iso"], row["nom"], row["region"])
         for row in _read_tsv("departements.tsv")
@@ -240,7 +241,7 @@ def gazetteer() -> Gazetteer:
         if region.code in overseas:
             continue  # an overseas région is its own département, which fills both levels
         found.add(_words(region.name), _Name("region", (region.code,)))
-    for row in _read_tsv("regions.tsv"):
+    for row in region_rows:
         for former in filter(None, row["anciens_noms"].split("|")):
             found.add(_words(former), _Name("region", (row["code"],)))
     for row in _read_tsv("pays.tsv"):
