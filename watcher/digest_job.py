@@ -22,7 +22,6 @@ from watcher.config import Config, SourceCategory
 from watcher.coverage import coverage_report, late_line, outlet_line
 from watcher.failures import describe, os_reason
 from watcher.health import HealthStatus, assess_all
-from watcher.revue.site import build_revue
 
 log = logging.getLogger(__name__)
 
@@ -125,6 +124,9 @@ def rebuild_revue(engine: Engine, config: Config, *, now: datetime | None = None
     out_dir = config.revue.output_dir
     if out_dir is None:
         return []
+    # Imported here: the revue's feed library (feedgen, lxml) and templates stay out of `watcher run` without a revue.
+    from watcher.revue.site import build_revue
+
     try:
         files = build_revue(
             engine, out_dir, now=now or utcnow(), zone=config.digest.zone, site_url=config.revue.site_url

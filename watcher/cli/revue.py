@@ -17,7 +17,6 @@ from watcher.cli import base
 from watcher.desk import default_who
 from watcher.failures import os_reason
 from watcher.revue import picks
-from watcher.revue.site import build_revue
 
 revue_app = typer.Typer(help="La revue de presse publique : parutions validées et articles choisis.")
 base.app.add_typer(revue_app, name="revue")
@@ -49,6 +48,8 @@ def revue_build(
             raise base.fail(f"--since : {exc}") from None
     if target.exists() and not target.is_dir():
         raise base.fail(f"--out : « {target} » est un fichier, pas un dossier")
+    from watcher.revue.site import build_revue  # feedgen and the templates, for this command only
+
     engine = base._engine_ready()
     try:
         files = build_revue(engine, target, now=now, zone=zone, since=start, site_url=config.revue.site_url)
