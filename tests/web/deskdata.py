@@ -11,6 +11,7 @@ from sqlmodel import select
 
 from store.db import session_scope
 from store.models import Item, PressMention, Score, Source
+from tests import deskdata as shared
 from tests.conftest import config_with_sources
 from tests.feeds import rss
 from tests.localserver import LocalServer
@@ -24,13 +25,13 @@ COLLECTED = NOW - timedelta(hours=2)
 PASSWORD = "correct horse battery"
 HOSTILE_TITLE = "Urgences &lt;script&gt;alert('titre')&lt;/script&gt;&lt;img src=x onerror=alert('img')&gt; à Laval"
 
-LAVAL = {
-    "title": "Laval : les urgences fermées la nuit faute de médecins",
-    "link": "https://presse-bureau.test/laval-urgences",
-    "description": "Le service des urgences de l'hôpital de Laval fermera la nuit, faute de médecins "
-    "urgentistes, a annoncé l'ARS. Les patients devront appeler le 15.",
-    "published": NOW - timedelta(hours=5),
-}
+
+def _shown_here(item: dict[str, object], link: str, hours_before: int) -> dict[str, object]:
+    """An item of tests/deskdata.py (same title and lead) at another address, dated against the desk's clock."""
+    return {**item, "link": link, "published": NOW - timedelta(hours=hours_before)}
+
+
+LAVAL = _shown_here(shared.LAVAL, "https://presse-bureau.test/laval-urgences", 5)
 LAVAL_AGAIN = {
     "title": "Urgences de Laval fermées la nuit faute de médecins urgentistes",
     "link": "https://autre-journal.test/laval",
@@ -38,20 +39,8 @@ LAVAL_AGAIN = {
     "selon l'ARS. Les patients devront appeler le 15.",
     "published": NOW - timedelta(hours=4),
 }
-MENTION = {
-    "title": "Déserts médicaux : le collectif Action Patients interpelle le gouvernement",
-    "link": "https://presse-bureau.test/action-patients-deserts",
-    "description": "Les associations de malades chroniques s'inquiètent des fermetures de services. "
-    "« Nous demandons un plan d'urgence pour l'hôpital », déclare Danielle Vacher, présidente du "
-    "collectif Action Patients. Le ministère n'a pas répondu.",
-    "published": NOW - timedelta(hours=4),
-}
-HOSPITALS = {
-    "title": "Les hôpitaux bretons manquent de soignants",
-    "link": "https://presse-bureau.test/hopitaux-bretons",
-    "description": "Fermetures de lits et urgences saturées : les hôpitaux de Bretagne cherchent des infirmiers.",
-    "published": NOW - timedelta(hours=3),
-}
+MENTION = _shown_here(shared.MENTION, "https://presse-bureau.test/action-patients-deserts", 4)
+HOSPITALS = _shown_here(shared.HOSPITALS, "https://presse-bureau.test/hopitaux-bretons", 3)
 HOSTILE = {
     "title": HOSTILE_TITLE,
     "link": "https://hostile.test/urgences",
