@@ -347,3 +347,35 @@ def test_two_events_in_one_hospital_on_consecutive_days_stay_apart() -> None:
     index = StoryIndex()
     index.add("closure", "s1", story_doc(*closure, AT))
     assert index.find_story(story_doc(*assault, AT + timedelta(hours=10))) is None
+
+
+# Two stages of one bill, written after a real pair of 2022 that the learned scorer joined at 1.00: every name and
+# most words in common, and the first title even says « adopter définitivement ».
+BILL_49_3 = (
+    "Budget de la Sécurité sociale : la Première ministre recourt une nouvelle fois au 49.3 pour faire adopter "
+    "définitivement le texte",
+    "Le gouvernement engage sa responsabilité sur le projet de loi de financement de la Sécurité sociale à "
+    "l'Assemblée nationale ; les oppositions annoncent des motions de censure.",
+)
+BILL_ADOPTED = (
+    "Le budget de la Sécurité sociale définitivement adopté par le Parlement",
+    "Le projet de loi de financement de la Sécurité sociale a été définitivement adopté, après le rejet des motions "
+    "de censure déposées à l'Assemblée nationale.",
+)
+BILL_CENSURE = (
+    "Après le 49.3 sur le budget de la Sécurité sociale, deux motions de censure déposées",
+    "Les oppositions déposent deux motions de censure contre le gouvernement, qui a engagé sa responsabilité sur le "
+    "projet de loi de financement de la Sécurité sociale à l'Assemblée nationale.",
+)
+
+
+def test_two_stages_of_one_bill_days_apart_stay_apart() -> None:
+    index = StoryIndex()
+    index.add("49.3", "s1", story_doc(*BILL_49_3, AT))
+    assert index.find_story(story_doc(*BILL_ADOPTED, AT + timedelta(hours=54))) is None
+
+
+def test_a_49_3_and_its_motions_of_censure_the_same_day_are_one_event() -> None:
+    index = StoryIndex()
+    index.add("49.3", "s1", story_doc(*BILL_49_3, AT))
+    assert index.find_story(story_doc(*BILL_CENSURE, AT + timedelta(hours=3))) == "s1"

@@ -40,7 +40,16 @@ from typing import Any
 import numpy as np
 
 from watcher.minhash import NUM_PERM, MinHash, fmix, lean_lsh, sha1_hash32
-from watcher.story_evidence import Evidence, decimal, event_kinds, shipped_scorer, title_cosine, trades
+from watcher.story_evidence import (
+    BILL_STAGE_GAP_HOURS,
+    Evidence,
+    bill_stages,
+    decimal,
+    event_kinds,
+    shipped_scorer,
+    title_cosine,
+    trades,
+)
 from watcher.text import content_stems, fold, sentence_openers, tokenize
 
 # Stored signatures must be read back with the scheme that made them.
@@ -202,6 +211,7 @@ class StoryDoc:
     events: frozenset[str] = _NONE  # kinds of happening told (`story_evidence.event_kinds`), title and lead
     title_events: frozenset[str] = _NONE
     title_trades: frozenset[str] = _NONE  # the trades the title names (`story_evidence.trades`)
+    title_stages: frozenset[str] = _NONE  # the stages of a bill the title names (`story_evidence.bill_stages`)
 
     @property
     def words(self) -> frozenset[str]:
@@ -267,6 +277,7 @@ def _unsigned_doc(title: str, summary: str, at: datetime) -> StoryDoc:
         _small_set(event_kinds(token.folded for token in tokenize(text))),
         _small_set(event_kinds(token.folded for token in tokenize(title))),
         _small_set(trades(token.folded for token in tokenize(title))),
+        _small_set(bill_stages(fold(title))),
     )
 
 
@@ -509,9 +520,18 @@ def _different_dates(left: StoryDoc, right: StoryDoc) -> bool:
     return bool(left.dates and right.dates and left.dates.isdisjoint(right.dates))
 
 
+def _different_stages(left: StoryDoc, right: StoryDoc) -> bool:
+    return bool(
+        left.title_stages
+        and right.title_stages
+        and left.title_stages != right.title_stages
+        and abs((left.at - right.at).total_seconds()) > BILL_STAGE_GAP_HOURS * 3600
+    )
+
+
 def _conflict(left: StoryDoc, right: StoryDoc) -> bool:
-    """Two items that name different places in their kicker, different trades in their titles, or different dates,
-    are different events."""
+    """Two items that name different places in their kicker, different trades in their titles, different dates, or
+    different stages of a bill days apart, are different events."""
     # « Mayenne : à Laval, … » and « Laval : … » name the same town, so a kicker found in the other title agrees.
     different_places = (
         left.kicker
@@ -523,7 +543,7 @@ def _conflict(left: StoryDoc, right: StoryDoc) -> bool:
     # « Grève du 5 mars chez les infirmiers libéraux » and « Grève du 5 mars : les pharmaciens ferment leurs
     # officines »: one day, two strikes. The learned scorer joined them (the set has few such pairs to learn from).
     different_trades = left.title_trades and right.title_trades and left.title_trades.isdisjoint(right.title_trades)
-    return bool(different_places or different_trades) or _different_dates(left, right)
+    return bool(different_places or different_trades) or _different_dates(left, right) or _different_stages(left, right)
 
 
 def assign_stories(

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache
@@ -87,6 +88,32 @@ TRADES: dict[str, tuple[str, ...]] = {
     "taxis": ("taxi", "taxis"),
     "agriculteurs": ("agriculteur", "agriculteurs", "paysans", "éleveurs"),
 }
+
+
+# The stages of a bill, as a title names them (folded: no accents, lower case). Two titles that name different stages
+# more than a day apart tell two events of one bill: « Budget de la Sécu : Borne recourt au 49.3 pour faire adopter
+# définitivement le texte », then two days later « Le budget de la Sécurité sociale définitivement adopté » (the
+# learned scorer joined them at 1.00: they share every name and most words). Within a day, a 49.3 and the motions
+# of censure it calls for are one event.
+BILL_STAGES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (stage, re.compile(pattern))
+    for stage, pattern in (
+        ("49.3", r"\b49[.,-]?3\b"),
+        ("motion de censure", r"\bmotions? de censure\b"),
+        ("commission mixte paritaire", r"\bcommission mixte paritaire\b|\bcmp\b"),
+        ("première lecture", r"\bpremiere lecture\b"),
+        ("nouvelle lecture", r"\bnouvelle lecture\b"),
+        ("adoption définitive", r"\bdefinitivement\b|\b(?:adoption|lecture) definitive\b"),
+        ("Conseil constitutionnel", r"\bconseil constitutionnel\b"),
+        ("promulgation", r"\bpromulg"),
+    )
+)
+BILL_STAGE_GAP_HOURS = 24
+
+
+def bill_stages(folded_title: str) -> frozenset[str]:
+    """The stages of a bill that a title (folded: `watcher.text.fold`) names."""
+    return frozenset(stage for stage, pattern in BILL_STAGES if pattern.search(folded_title))
 
 
 @cache
