@@ -291,12 +291,13 @@ def test_a_document_keeps_its_words_once_and_gives_them_back() -> None:
 
 def test_a_document_between_processes_is_the_same_document() -> None:
     dated = story_doc(*STRIKE_DAY_ONE, AT)
+    placed = story_doc(*OTHER_TOWN, AT)  # « Mayenne : … »
     undated = story_doc(*OTHER_TOWN[::-1], AT)  # a lead for a title: no kicker, no date
-    for doc in (dated, undated):
+    for doc in (dated, placed, undated):
         back = pickle.loads(pickle.dumps(doc))
         assert back == replace(doc, minhash=back.minhash)
         assert signature_bytes(back.minhash) == signature_bytes(doc.minhash)
-    assert dated.title_dates and dated.kicker
+    assert dated.title_dates and placed.kicker
     # The index holds thousands of documents: the sets most of them leave empty are one object.
     empty = pickle.loads(pickle.dumps(undated))
     assert empty.kicker is empty.title_dates is empty.dates is undated.kicker
@@ -379,3 +380,19 @@ def test_a_49_3_and_its_motions_of_censure_the_same_day_are_one_event() -> None:
     index = StoryIndex()
     index.add("49.3", "s1", story_doc(*BILL_49_3, AT))
     assert index.find_story(story_doc(*BILL_CENSURE, AT + timedelta(hours=3))) == "s1"
+
+
+def test_a_kicker_naming_a_trade_is_no_place_to_disagree_on() -> None:
+    # From the demo: the pharmacies' closing day in two outlets, one opening on who acts, the other on its section.
+    announced = (
+        "Pharmaciens : les officines baisseront le rideau le 28 novembre",
+        "Les syndicats de pharmaciens appellent à fermer les officines le 28 novembre contre la baisse des marges ; "
+        "des pharmacies de garde resteront ouvertes.",
+    )
+    practical = (
+        "Santé : les pharmacies fermées le 28 novembre, gardes assurées",
+        "Les pharmacies fermeront le 28 novembre à l'appel des syndicats ; les officines de garde seront ouvertes.",
+    )
+    index = StoryIndex()
+    index.add("announced", "s1", story_doc(*announced, AT))
+    assert index.find_story(story_doc(*practical, AT + timedelta(hours=20))) == "s1"

@@ -185,8 +185,13 @@ def _kicker(title: str) -> frozenset[str]:
     match = _KICKER_RE.match(title)
     if not match:
         return _NONE
+    words = [token for token in tokenize(match.group(1)) if not token.stop]
+    if trades(token.folded for token in words):
+        # « Pharmaciens : les officines baisseront le rideau le 28 novembre » names who acts, not where: against
+        # « Santé : les pharmacies fermées le 28 novembre », that is no disagreement of places (the trades agree).
+        return _NONE
     # Stems, so that « Grèves des trains » and « Grève à la SNCF » are seen to share a word.
-    return _small_set(token.stem for token in tokenize(match.group(1)) if not token.stop)
+    return _small_set(token.stem for token in words)
 
 
 @dataclass(frozen=True)
