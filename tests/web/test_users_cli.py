@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -10,6 +12,7 @@ from typer.testing import CliRunner
 
 from store.db import make_engine, session_scope
 from store.users import get_user
+from tests.conftest import REPO_ROOT
 from watcher.cli import app
 from watcher.web import accounts
 
@@ -72,3 +75,18 @@ def test_an_account_is_created_once() -> None:
     )
     result = runner.invoke(app, ["users", "add", "anne", "--role", "admin"], input="un long mot de passe\n")
     assert result.exit_code == 1 and "le compte « anne » existe déjà" in result.output
+
+
+def test_the_cli_hashes_no_password_when_it_loads() -> None:
+    """`watcher run` and its workers import the CLI, and with it the accounts: a hash made at import took argon2's
+    64 MiB in each of them (the service's peak memory, bench/rss.py, rose by that much)."""
+    script = (
+        "import argon2\n"
+        "made = []\n"
+        "real = argon2.PasswordHasher.hash\n"
+        "argon2.PasswordHasher.hash = lambda self, *a, **k: made.append(1) or real(self, *a, **k)\n"
+        "import watcher.cli\n"
+        "print(len(made))\n"
+    )
+    loaded = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=REPO_ROOT, check=True)
+    assert loaded.stdout.strip() == "0"

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -31,8 +32,15 @@ MAX_FAILURES_PER_ACCOUNT = 5
 MAX_FAILURES_PER_ADDRESS = 20
 
 _hasher = PasswordHasher()
-# Verifying against this when the account does not exist costs the same time: no one learns which names exist.
-_DUMMY_HASH = _hasher.hash("compte inexistant")
+
+
+@cache
+def _dummy_hash() -> str:
+    """Verifying against this when the account does not exist costs the same time: no one learns which names exist.
+
+    Made on the first sign-in, not at import: a hash takes argon2's 64 MiB, and every `watcher` process (the
+    collector and its workers too) imports this module through the CLI."""
+    return _hasher.hash("compte inexistant")
 
 
 class AccountError(ValueError):
@@ -113,7 +121,7 @@ def sign_in(session: Session, name: str, password: str, address: str, now: datet
         return SignIn(None, f"Trop de tentatives de connexion : réessayez dans {minutes} minutes.")
     user = users.get_user(session, name.strip())
     try:
-        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+        _hasher.verify(user.password_hash if user else _dummy_hash(), password)
         valid = user is not None and user.active
     except (VerificationError, InvalidHashError):
         valid = False
