@@ -103,7 +103,9 @@ def _claim_in_order(
         picked = picked.limit(limit)
     if session.get_bind().dialect.name == "postgresql":
         picked = picked.with_for_update(skip_locked=True)
-    return _lease(session, now, owner, until, names, picked)
+    # Picked in a statement of its own: as a subquery of the UPDATE, PostgreSQL may run it again for each row it
+    # scans (a nested loop), and each run skips the rows just leased: `limit=1` leased every due source.
+    return _lease(session, now, owner, until, names, list(session.exec(picked).all()))
 
 
 def _claim_by_host(

@@ -59,3 +59,17 @@ def test_claims_of_any_size_continue_one_sequence(engine: Engine, per_host: int 
             claimed += [source.name for source in batch]
         sequences.append(claimed)
     assert sequences == [sorted(names)] * 3
+
+
+def test_a_claim_takes_no_more_than_its_limit(engine: Engine) -> None:
+    # Regression: on PostgreSQL the UPDATE leased the rows of a `LIMIT … FOR UPDATE SKIP LOCKED` subquery, which it
+    # ran again for each row it scanned, skipping those it had just leased: a claim of one source leased them all.
+    with session_scope(engine) as session:
+        for name in ("Un", "Deux", "Trois", "Quatre"):
+            session.add(_source(name))
+    with session_scope(engine) as session:
+        claimed = claim_due_sources(session, NOW, "worker-a", LEASE, limit=1)
+    with session_scope(engine) as session:
+        held = session.exec(select(Source.name).where(Source.lease_owner == "worker-a")).all()
+    assert len(claimed) == 1
+    assert held == [claimed[0].name]
