@@ -52,6 +52,13 @@ def _due(now: datetime, names: Sequence[str] | None):  # type: ignore[no-untyped
     return and_(active, free, wanted)
 
 
+def _claim_order() -> tuple[Any, Any]:
+    # The most overdue first, then by name. A claim returns its sources in this order too, so that claims of any
+    # size continue one sequence: a cycle claims as many as it has free slots, which depends on when fetches end,
+    # and it stores its batches in claim order (watcher/turns.py).
+    return col(Source.next_check_at), col(Source.name)
+
+
 def host_key(url: str) -> str:
     """The site a source is fetched from, as the fetcher counts its connections per host."""
     return urlsplit(url).hostname or ""
@@ -85,18 +92,20 @@ def claim_due_sources(
     # The sources this claim leased, as its UPDATEs returned them: those the owner already holds may carry the
     # same lease end (a renewal, or a clock that has not moved since), and are not claimed again.
     claimed = select(Source).where(col(Source.id).in_(leased))
-    return list(session.exec(claimed.order_by(Source.name).execution_options(populate_existing=True)).all())
+    return list(session.exec(claimed.order_by(*_claim_order()).execution_options(populate_existing=True)).all())
 
 
 def _claim_in_order(
     session: Session, now: datetime, owner: str, until: datetime, names: Sequence[str] | None, limit: int | None
 ) -> list[int]:
-    picked = select(Source.id).where(_due(now, names)).order_by(col(Source.next_check_at), col(Source.id))
+    picked = select(Source.id).where(_due(now, names)).order_by(*_claim_order())
     if limit is not None:
         picked = picked.limit(limit)
     if session.get_bind().dialect.name == "postgresql":
         picked = picked.with_for_update(skip_locked=True)
-    return _lease(session, now, owner, until, names, picked)
+    # Picked in a statement of its own: as a subquery of the UPDATE, PostgreSQL may run it again for each row it
+    # scans (a nested loop), and each run skips the rows just leased: `limit=1` leased every due source.
+    return _lease(session, now, owner, until, names, list(session.exec(picked).all()))
 
 
 def _claim_by_host(
@@ -114,9 +123,7 @@ def _claim_by_host(
     wanted = limit
     for _ in range(CLAIM_ATTEMPTS):
         # The hosts are read from the URLs here: the due rows of a cycle are a few hundred at most.
-        due = session.exec(
-            select(Source.id, Source.url).where(_due(now, names)).order_by(col(Source.next_check_at), col(Source.id))
-        ).all()
+        due = session.exec(select(Source.id, Source.url).where(_due(now, names)).order_by(*_claim_order())).all()
         chosen: list[int] = []
         for source_id, url in due:
             if wanted is not None and len(chosen) >= wanted:

@@ -3,7 +3,11 @@
 Which story an item joins, which item opens it (and so raises the alert), and which alerts fit in the
 day's budget all depend on the order batches are stored in. Feeds are fetched and parsed at once, but
 each claimed source stores its batch only after every source claimed before it has stored or failed.
-Sources are claimed in name order, so two runs over the same feeds store them in the same order.
+Sources are claimed most overdue first, then in name order, and each claim continues that sequence
+(store/sources.py): a cycle claims as many sources as it has free slots, one or several depending on
+when fetches end, and either way two runs over the same feeds store them in the same order. Only a
+source skipped because its host has no free slot (`per_host`) comes after the sources of other hosts
+claimed meanwhile, whose number depends on timing.
 
 A source answering slowly holds back the storing, not the fetching, of those claimed after it, for as
 long as its own fetching takes: its feed, and its articles when it has `full_text` (each request has
