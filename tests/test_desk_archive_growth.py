@@ -65,7 +65,7 @@ def test_the_day_is_read_through_the_collection_times_not_through_every_decision
     assert "ix_item_source_collected (source_id=? AND collected_at>? AND collected_at<?)" in item_step, plan
 
 
-def test_source_health_reads_the_whole_archive_only_for_sources_silent_in_the_window(engine: Engine) -> None:
+def test_source_health_reads_its_window_of_days_and_the_week_of_items(engine: Engine) -> None:
     with session_scope(engine) as session:
         busy = Source(name="Bavard", kind="rss", url="https://b.test/", interval_seconds=1800, last_success_at=NOW)
         silent = Source(name="Muet", kind="rss", url="https://m.test/", interval_seconds=1800, last_success_at=NOW)
@@ -77,17 +77,21 @@ def test_source_health_reads_the_whole_archive_only_for_sources_silent_in_the_wi
             session.add(_item(busy.id or 0, n, published, published + timedelta(minutes=10)))
         session.add(_item(busy.id or 0, 50, NOW - timedelta(days=200), NOW - timedelta(days=200)))
         session.add(_item(silent.id or 0, 1, NOW - timedelta(days=90), NOW - timedelta(days=90)))
-        # Collected in the window, published long before it: the archive may hold a later publication.
+        # Collected in the window, published long before it: its day of publication is outside the window.
         session.add(_item(late.id or 0, 1, NOW - timedelta(days=300), NOW - timedelta(days=2)))
         session.add(_item(late.id or 0, 2, NOW - timedelta(days=60), NOW - timedelta(days=59)))
     with session_scope(engine) as session, _statements(engine) as statements:
         rows = {row.source.name: row for row in source_health_rows(session, NOW)}
     assert rows["Bavard"].last_item_at == NOW
-    assert rows["Muet"].last_item_at == NOW - timedelta(days=90) and rows["Muet"].recent == []
+    assert [day.items for day in rows["Bavard"].days] == [1] * 10 and rows["Bavard"].week == 8
+    assert rows["Muet"].last_item_at == NOW - timedelta(days=90) and rows["Muet"].days == []
     assert rows["Tardif"].last_item_at == NOW - timedelta(days=60)
-    assert rows["Tardif"].recent == [NOW - timedelta(days=300)]
-    whole_archive = [s for s in statements if "GROUP BY item.source_id" in s]
-    assert len(whole_archive) == 1 and "item.source_id IN" in whole_archive[0], statements
+    assert rows["Tardif"].days == [] and rows["Tardif"].week == 0
+    # Before the window, only the days of the sources silent in it; of the items, the week's only.
+    whole_archive = [s for s in statements if "GROUP BY source_day.source_id" in s]
+    assert len(whole_archive) == 1 and "source_day.source_id IN" in whole_archive[0], statements
+    items = [s for s in statements if "FROM item" in s]
+    assert len(items) == 1 and "item.collected_at >=" in items[0], statements
 
     # Every source published in the window: nothing beyond it is read.
     with session_scope(engine) as session:
@@ -98,7 +102,7 @@ def test_source_health_reads_the_whole_archive_only_for_sources_silent_in_the_wi
     assert {name: row.last_item_at for name, row in rows.items()} == dict.fromkeys(rows, NOW - timedelta(hours=1)) | {
         "Bavard": NOW
     }
-    assert not [s for s in statements if "GROUP BY" in s], statements
+    assert not [s for s in statements if "GROUP BY source_day" in s], statements
 
 
 def test_the_rules_are_measured_over_the_items_collected_since(engine: Engine) -> None:
