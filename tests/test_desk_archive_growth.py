@@ -14,8 +14,8 @@ from sqlalchemy.dialects import sqlite
 from store.browse import period_query
 from store.db import session_scope
 from store.health import source_health_rows
-from store.models import Item, Score, Source
-from store.verdicts import scored_reasons
+from store.models import Item, Score, Source, Verdict
+from store.verdicts import reason_counts
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
@@ -106,29 +106,45 @@ def test_source_health_reads_its_window_of_days_and_the_week_of_items(engine: En
 
 
 def test_the_rules_are_measured_over_the_items_collected_since(engine: Engine) -> None:
+    since = NOW - timedelta(days=7)
+    ages = {"a": timedelta(days=1), "b": timedelta(days=5), "c": timedelta(days=7, hours=-3)}
+    # Collected on the period's first day: « c » after its start, « d » before it.
+    ages |= {"d": timedelta(days=7, hours=3), "e": timedelta(days=40)}
     with session_scope(engine) as session:
         source = Source(name="Bavard", kind="rss", url="https://b.test/", interval_seconds=1800)
         session.add(source)
         session.flush()
-        for n, age in enumerate((1, 5, 40)):
-            item = _item(source.id or 0, n, NOW - timedelta(days=age), NOW - timedelta(days=age))
+        for n, (name, age) in enumerate(ages.items()):
+            item = _item(source.id or 0, n, NOW - age, NOW - age)
             session.add(item)
             session.flush()
-            why = [f"hopital : « urgences » +{age}"]
+            why = [f"hopital : « {name} » +1", "hopital : « urgences » +5"]
             session.add(Score(item_id=item.id or 0, score=50, decision="digest", why=why, scored_at=NOW))
+            if name in ("b", "e"):
+                verdict = Verdict(item_id=item.id or 0, topic="hopital", verdict="pertinent", who="a", created_at=NOW)
+                session.add(verdict)
     with session_scope(engine) as session:
-        everything = scored_reasons(session)
-        recent = scored_reasons(session, since=NOW - timedelta(days=7))
-    assert [why for _, why in everything] == [
-        ["hopital : « urgences » +1"],
-        ["hopital : « urgences » +5"],
-        ["hopital : « urgences » +40"],
-    ]
-    assert sorted(why for _, why in recent) == [["hopital : « urgences » +1"], ["hopital : « urgences » +5"]]
+        everything = reason_counts(session)
+        recent = reason_counts(session, since=since)
+    assert everything.items == 5 and everything.hits["hopital : « urgences » +5"] == 5
+    assert everything.judged[("hopital : « urgences » +5", "hopital", "pertinent")] == 2
+    assert recent.items == 3
+    assert recent.hits == {
+        "hopital : « a » +1": 1,
+        "hopital : « b » +1": 1,
+        "hopital : « c » +1": 1,
+        "hopital : « urgences » +5": 3,
+    }
+    assert recent.judged == {
+        ("hopital : « b » +1", "hopital", "pertinent"): 1,
+        ("hopital : « urgences » +5", "hopital", "pertinent"): 1,
+    }
     if engine.dialect.name == "sqlite":
         with _statements(engine) as statements, session_scope(engine) as session:
-            scored_reasons(session, since=NOW - timedelta(days=7))
+            reason_counts(session, since=since)
+        # The verdicts of the period through the index on their item, not every verdict of the archive.
+        judged = next(s for s in statements if "verdict.verdict" in s)
         with engine.connect() as connection:
-            explained = connection.exec_driver_sql("EXPLAIN QUERY PLAN " + statements[-1], ("2026-11-16",))
+            explained = connection.exec_driver_sql("EXPLAIN QUERY PLAN " + judged, (1, "2026-11-16 09:00:00.000000"))
             plan = [row[3] for row in explained]
-        assert plan[0].startswith("SEARCH item USING COVERING INDEX ix_item_collected_at"), plan
+        assert plan[0].startswith("SEARCH verdict USING INDEX ix_verdict_item_id (item_id>?)"), plan

@@ -86,17 +86,16 @@ def rule_stats(counts: ReasonCounts) -> list[RuleStats]:
             continue
         topic, name, kind, penalty = read
         stats.setdefault((topic, kind, name), RuleStats(topic, name, penalty, kind=kind)).hits += hits
-    for why, verdict_topic, verdict in counts.judged:
-        for reason in why:
-            read = _read(reason)
-            if read is None or read[0] != verdict_topic:
-                continue
-            topic, name, kind, _ = read
-            rule = stats[(topic, kind, name)]
-            if verdict == "pertinent":
-                rule.pertinent += 1
-            else:
-                rule.hors_sujet += 1
+    for (reason, verdict_topic, verdict), count in counts.judged.items():
+        read = _read(reason)
+        if read is None or read[0] != verdict_topic:
+            continue
+        topic, name, kind, _ = read
+        rule = stats[(topic, kind, name)]
+        if verdict == "pertinent":
+            rule.pertinent += count
+        else:
+            rule.hors_sujet += count
     # The kind last: a rule named alike in two kinds keeps one order whatever order the reasons were read in.
     return sorted(stats.values(), key=lambda s: (s.topic, -s.hits, s.rule, s.kind))
 
