@@ -358,10 +358,14 @@ class TribuneStatus(StrEnum):
 class Tribune(SQLModel, table=True):
     """An item flagged as worth an op-ed, and the op-ed's progress."""
 
+    # A status's latest flagged first, as « Tribunes » lists the closed ones, which only grow: read down the index
+    # and stopped at the page, not sorted whole at each visit (migration 0019). It serves the counts per status too.
+    __table_args__ = (Index("ix_tribune_status_flagged", "status", "flagged_at", "id"),)
+
     id: int | None = Field(default=None, primary_key=True)
     item_id: int = Field(foreign_key="item.id", unique=True)
     note: str | None = None
-    status: str = Field(default=TribuneStatus.A_ETUDIER, index=True)
+    status: str = Field(default=TribuneStatus.A_ETUDIER)
     outlet: str | None = None
     deadline: date | None = None
     published_url: str | None = None

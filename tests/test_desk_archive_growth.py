@@ -13,6 +13,7 @@ from sqlalchemy.dialects import sqlite
 
 from store.browse import period_query
 from store.db import session_scope
+from store.desk import tribunes
 from store.health import source_health_rows
 from store.models import Item, Score, Source, Verdict
 from store.verdicts import reason_counts
@@ -148,3 +149,13 @@ def test_the_rules_are_measured_over_the_items_collected_since(engine: Engine) -
             explained = connection.exec_driver_sql("EXPLAIN QUERY PLAN " + judged, (1, "2026-11-16 09:00:00.000000"))
             plan = [row[3] for row in explained]
         assert plan[0].startswith("SEARCH verdict USING INDEX ix_verdict_item_id (item_id>?)"), plan
+
+
+def test_the_latest_closed_tribunes_are_read_down_their_index_not_sorted_whole(sqlite_engine: Engine) -> None:
+    with _statements(sqlite_engine) as statements, session_scope(sqlite_engine) as session:
+        tribunes(session, "publiee", limit=20, latest_first=True)
+    with sqlite_engine.connect() as connection:
+        explained = connection.exec_driver_sql("EXPLAIN QUERY PLAN " + statements[-1], ("publiee", 20, 0))
+        plan = [row[3] for row in explained]
+    assert plan[0] == "SEARCH tribune USING INDEX ix_tribune_status_flagged (status=?)", plan
+    assert not any("TEMP B-TREE" in step for step in plan), plan

@@ -1,4 +1,4 @@
-"""Day counts the desk reads instead of the items themselves (`bench/web.py`, 10k against 100k items).
+"""Day counts the desk reads instead of the items themselves, and the tribunes' order (`bench/web.py`, 10k/100k).
 
 - `source_day`: per source and UTC day of publication (a date in the future counts as the collection time), how
   many items, the first and the last. « Sources » and `watcher sources health` read their rhythm window from it.
@@ -8,6 +8,10 @@
 Triggers keep them, in the transaction that writes the items and scores, whoever writes them (the collector, an
 import, a test, the bench): an item added, moved or deleted, a score added, replaced (re-judging) or deleted. The
 tables are filled here from the rows already stored.
+
+`tribune`'s index on status becomes one on (status, flagged_at, id): « Tribunes » lists the closed ones (which only
+grow) latest flagged first, 20 a page; SQLite sorted all the tribunes of the status at each visit, it now reads the
+index down from the latest and stops at the page.
 
 On PostgreSQL the trigger functions first take one transaction-scoped advisory lock: every batch of every worker
 adds to the same rows of the day, and taking them in one queue rather than row by row, in whatever order each
@@ -246,6 +250,9 @@ def upgrade() -> None:
         sa.Column("hits", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("day", "reason"),
     )
+    with op.batch_alter_table("tribune", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_tribune_status"))
+        batch_op.create_index("ix_tribune_status_flagged", ["status", "flagged_at", "id"], unique=False)
     bind = op.get_bind()
     if bind.dialect.name == "postgresql":
         for statement in (*_PG_BACKFILL, *_PG_FUNCTIONS.values(), *_PG_TRIGGERS):
@@ -268,3 +275,6 @@ def downgrade() -> None:
             bind.exec_driver_sql(f"DROP TRIGGER {name}")
     for table in ("reason_day", "scored_day", "source_day"):
         op.drop_table(table)
+    with op.batch_alter_table("tribune", schema=None) as batch_op:
+        batch_op.drop_index("ix_tribune_status_flagged")
+        batch_op.create_index(batch_op.f("ix_tribune_status"), ["status"], unique=False)
