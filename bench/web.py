@@ -7,11 +7,13 @@ spread over the days before now at a steady rate: by default 600 items a day, th
 (about 6 a source a day) over the 112 sources of sources.yaml. A bigger archive is a longer history, as it
 will be in production (10k items: 17 days; 100k: 5 and a half months), so « Aujourd'hui » holds as many
 items at both sizes. Pages bounded by a period longer than the small archive (the sources' 42-day rhythm,
-the rules' 30 days) read more at 100k until the small archive covers that period: `--per-day 200` shows it.
+the rules' 30 days) read more days of counts at 100k until the small archive covers that period: `--per-day 200`
+shows it.
 The copies are grouped into stories of 1 to 5 items; some carry verdicts, some
 are tribunes, those citing the collective enter the register (validated, to validate or rejected), and
 entries added by hand and past digests are there too. The rows are written directly (the bench may; the
-application never does), then the search index is built as the service builds it.
+application never does), the database's triggers keeping the day counts as they do for the service (migration
+0019), then the search index is built as the service builds it.
 
 Each archive is served as `watcher web` serves it, in its own process (uvicorn on 127.0.0.1), and httpx asks
 each page `--repeats` times, signed in, after two unmeasured requests, the sizes taking turns request by request.

@@ -118,6 +118,14 @@ def tribune_for(session: Session, item_id: int) -> Tribune | None:
     return session.exec(select(Tribune).where(col(Tribune.item_id) == item_id)).first()
 
 
+@dataclass(frozen=True)
+class Flagged:
+    """What a list of tribunes shows of the flagged item: the whole item (its text, its signature) is not read."""
+
+    id: int
+    title: str
+
+
 def tribunes(
     session: Session,
     status: str | None = None,
@@ -125,7 +133,7 @@ def tribunes(
     limit: int | None = None,
     offset: int = 0,
     latest_first: bool = False,
-) -> list[tuple[Tribune, Item]]:
+) -> list[tuple[Tribune, Flagged]]:
     """By deadline, the nearest first (those without one last); or the latest flagged first."""
     order = (
         [col(Tribune.flagged_at).desc(), col(Tribune.id).desc()]
@@ -133,7 +141,7 @@ def tribunes(
         else [col(Tribune.deadline).is_(None), col(Tribune.deadline), col(Tribune.flagged_at)]
     )
     query = (
-        select(Tribune, Item)
+        select(Tribune, Item.id, Item.title)
         .join(Item, col(Item.id) == col(Tribune.item_id))
         .order_by(*order)
         .limit(limit)
@@ -141,7 +149,7 @@ def tribunes(
     )
     if status is not None:
         query = query.where(col(Tribune.status) == status)
-    return [(tribune, item) for tribune, item in session.exec(query).all()]
+    return [(tribune, Flagged(item_id or 0, title)) for tribune, item_id, title in session.exec(query).all()]
 
 
 def tribune_counts(session: Session) -> dict[str, int]:

@@ -241,6 +241,40 @@ class Score(SQLModel, table=True):
     summary: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))  # `why` in words
 
 
+class SourceDay(SQLModel, table=True):
+    """A source's items published on one UTC day (as counted: a date in the future is the collection time), kept by
+    triggers on `item` in the transaction that stores them (migration 0019): the source health reads its window of
+    days here, whatever the archive holds."""
+
+    __tablename__ = "source_day"
+
+    source_id: int = Field(foreign_key="source.id", primary_key=True)
+    day: date = Field(primary_key=True)
+    items: int
+    first_at: datetime = Field(sa_column=_time_column(nullable=False))
+    last_at: datetime = Field(sa_column=_time_column(nullable=False))
+
+
+class ScoredDay(SQLModel, table=True):
+    """How many scored items were collected on one UTC day; kept by triggers on `score` (migration 0019)."""
+
+    __tablename__ = "scored_day"
+
+    day: date = Field(primary_key=True)
+    items: int
+
+
+class ReasonDay(SQLModel, table=True):
+    """How often a reason of `score.why` was given to the items collected on one UTC day; kept by triggers on `score`
+    (migration 0019), a re-scored item's old reasons taken back. `watcher rules stats` and « Règles » add them up."""
+
+    __tablename__ = "reason_day"
+
+    day: date = Field(primary_key=True)
+    reason: str = Field(primary_key=True)
+    hits: int
+
+
 class Delivery(SQLModel, table=True):
     """The outbox: one row per (story, channel, kind), written with the item that caused it."""
 
@@ -324,10 +358,14 @@ class TribuneStatus(StrEnum):
 class Tribune(SQLModel, table=True):
     """An item flagged as worth an op-ed, and the op-ed's progress."""
 
+    # A status's latest flagged first, as « Tribunes » lists the closed ones, which only grow: read down the index
+    # and stopped at the page, not sorted whole at each visit (migration 0019). It serves the counts per status too.
+    __table_args__ = (Index("ix_tribune_status_flagged", "status", "flagged_at", "id"),)
+
     id: int | None = Field(default=None, primary_key=True)
     item_id: int = Field(foreign_key="item.id", unique=True)
     note: str | None = None
-    status: str = Field(default=TribuneStatus.A_ETUDIER, index=True)
+    status: str = Field(default=TribuneStatus.A_ETUDIER)
     outlet: str | None = None
     deadline: date | None = None
     published_url: str | None = None

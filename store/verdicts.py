@@ -1,14 +1,18 @@
-"""Human verdicts per item and theme, and the rows `watcher rules stats` measures the rules with."""
+"""Human verdicts per item and theme, and the counts `watcher rules stats` measures the rules with."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections import Counter
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
+from typing import Any
 
+from sqlalchemy import JSON, cast, func, true
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from store import outbox
-from store.models import Item, Score, Verdict, VerdictValue
+from store.models import Item, ReasonDay, Score, ScoredDay, Verdict, VerdictValue
 
 
 class UnknownItemError(LookupError):
@@ -58,22 +62,76 @@ def _find(session: Session, item_id: int, topic: str, who: str) -> Verdict | Non
     ).first()
 
 
-def verdicts(session: Session) -> list[tuple[int, str, str]]:
-    """(item id, topic, verdict) of every stored verdict."""
-    rows = session.exec(select(Verdict.item_id, Verdict.topic, Verdict.verdict).order_by(col(Verdict.id))).all()
-    return [(row[0], row[1], row[2]) for row in rows]
+@dataclass(frozen=True)
+class ReasonCounts:
+    """What the rules are measured with (`watcher rules stats`, « Règles »), over the items of a period or all."""
+
+    items: int  # scored items
+    hits: dict[str, int]  # how often each reason of `score.why` was given
+    judged: dict[tuple[str, str, str], int]  # (reason, verdict's topic, verdict): how many verdicts on its items
 
 
-def scored_reasons(session: Session, since: datetime | None = None) -> list[tuple[int, list[str]]]:
-    """(item id, why) of every scored item (collected since `since`, when given): the rules that fired on it."""
-    query = select(Score.item_id, Score.why)
-    if since is None:
-        query = query.order_by(col(Score.item_id))
-    else:
-        # In collection order: ordered by score.item_id, SQLite would scan every score to keep the recent ones.
-        query = (
-            query.join(Item, col(Item.id) == col(Score.item_id))
+def reason_counts(session: Session, since: datetime | None = None) -> ReasonCounts:
+    """The reasons given to the items collected since `since` (all of them without it), and the verdicts on them.
+
+    Whole days are added up from `reason_day` and `scored_day` (migration 0019), so a period costs its days, not its
+    items; the first day of a period that starts within it is counted from its items, so the period starts to the
+    second. The database does the counting: the page gets one row per reason, not one per item or verdict.
+    """
+    days = select(ReasonDay.reason, func.sum(ReasonDay.hits)).group_by(col(ReasonDay.reason))
+    scored = select(func.sum(ScoredDay.items))
+    reasons = _reasons_of(session)
+    judged = (
+        select(reasons.c.value, Verdict.topic, Verdict.verdict, func.count())
+        .select_from(Verdict)
+        .join(Score, col(Score.item_id) == col(Verdict.item_id))
+        .join(reasons, true())
+        .group_by(reasons.c.value, col(Verdict.topic), col(Verdict.verdict))
+    )
+    hits: Counter[str] = Counter()
+    items = 0
+    if since is not None:
+        first_day = since.astimezone(UTC).date()
+        next_day = datetime.combine(first_day + timedelta(days=1), time(), UTC)
+        days = days.where(col(ReasonDay.day) > first_day)
+        scored = scored.where(col(ScoredDay.day) > first_day)
+        # The period's verdicts through their items' ids, which grow with collection: from the first item collected
+        # in it (min(id + 0) keeps SQLite on the period's range of ix_item_collected_at), the index on
+        # verdict.item_id gives them without walking the verdicts of the whole archive.
+        first = session.exec(select(func.min(col(Item.id) + 0)).where(col(Item.collected_at) >= since)).one()
+        judged = (
+            judged.join(Item, col(Item.id) == col(Verdict.item_id))
+            .where(col(Verdict.item_id) >= (first if first is not None else 0))
             .where(col(Item.collected_at) >= since)
-            .order_by(col(Item.collected_at), col(Item.id))
         )
-    return [(row[0], list(row[1] or [])) for row in session.exec(query).all()]
+        begun = (col(Item.collected_at) >= since, col(Item.collected_at) < next_day)
+        items = session.exec(
+            select(func.count()).select_from(Score).join(Item, col(Item.id) == col(Score.item_id)).where(*begun)
+        ).one()
+        hits.update(
+            {
+                reason: count
+                for reason, count in session.exec(
+                    select(reasons.c.value, func.count())
+                    .select_from(Score)
+                    .join(Item, col(Item.id) == col(Score.item_id))
+                    .join(reasons, true())
+                    .where(*begun)
+                    .group_by(reasons.c.value)
+                ).all()
+            }
+        )
+    hits.update({reason: int(count) for reason, count in session.exec(days).all()})
+    items += int(session.exec(scored).one() or 0)
+    return ReasonCounts(
+        items,
+        {reason: count for reason, count in hits.items() if count},
+        {(reason, topic, verdict): count for reason, topic, verdict, count in session.exec(judged).all()},
+    )
+
+
+def _reasons_of(session: Session) -> Any:
+    """`score.why` as a table of its reasons, one row each (`value`), on either backend."""
+    if session.get_bind().dialect.name == "postgresql":
+        return func.json_array_elements_text(cast(col(Score.why), JSON)).table_valued("value")
+    return func.json_each(col(Score.why)).table_valued("value")

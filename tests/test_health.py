@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -15,7 +15,7 @@ from sqlmodel import select
 from typer.testing import CliRunner
 
 from store.db import make_engine, session_scope, upgrade
-from store.health import SourceHealthRow, source_health_rows
+from store.health import PublishedDay, SourceHealthRow, source_health_rows
 from store.models import Item, Source
 from tests.conftest import REPO_ROOT
 from watcher.cli import app
@@ -42,9 +42,18 @@ def _every(per_day: int, days: int, until: datetime) -> list[datetime]:
     return [until - step * n for n in range(per_day * days)]
 
 
+def _row(source: Source, last: datetime | None, times: list[datetime]) -> SourceHealthRow:
+    """The row the store gives for items published at `times`: their days, and their count over the week to NOW."""
+    by_day: dict[date, list[datetime]] = {}
+    for when in times:
+        by_day.setdefault(when.astimezone(UTC).date(), []).append(when)
+    days = [PublishedDay(day, len(ts), min(ts), max(ts)) for day, ts in sorted(by_day.items(), reverse=True)]
+    return SourceHealthRow(source, last, days, sum(when >= NOW - timedelta(days=7) for when in times))
+
+
 def test_silent_source_is_stale_with_its_learned_rhythm() -> None:
     last = NOW - timedelta(days=5, hours=3)
-    health = assess(SourceHealthRow(_source(), last, _every(20, 21, last)), NOW, PARIS)
+    health = assess(_row(_source(), last, _every(20, 21, last)), NOW, PARIS)
     assert health.status == HealthStatus.STALE and health.broken
     assert health.verdict == "aucun article depuis 5 jours alors que la source en publie ~20 par jour"
     assert health.items_per_week == 38  # the two days before the silence began
@@ -52,7 +61,7 @@ def test_silent_source_is_stale_with_its_learned_rhythm() -> None:
 
 def test_regular_source_is_healthy_and_its_week_counted() -> None:
     last = NOW - timedelta(hours=1)
-    health = assess(SourceHealthRow(_source(), last, _every(20, 21, last)), NOW, PARIS)
+    health = assess(_row(_source(), last, _every(20, 21, last)), NOW, PARIS)
     assert health.status == HealthStatus.OK and not health.broken
     assert health.rhythm == "~20 par jour" and health.items_per_week == 140
     assert health.verdict == "en bonne santé (~20 par jour)"
@@ -61,9 +70,9 @@ def test_regular_source_is_healthy_and_its_week_counted() -> None:
 def test_weekly_source_is_not_stale_after_three_quiet_days() -> None:
     last = NOW - timedelta(days=3)
     recent = [last - timedelta(days=2.5 * n) for n in range(10)]
-    health = assess(SourceHealthRow(_source(), last, recent), NOW, PARIS)
+    health = assess(_row(_source(), last, recent), NOW, PARIS)
     assert health.status == HealthStatus.OK and health.rhythm == "~3 par semaine"
-    later = assess(SourceHealthRow(_source(), last, recent), NOW + timedelta(days=9), PARIS)
+    later = assess(_row(_source(), last, recent), NOW + timedelta(days=9), PARIS)
     assert later.status == HealthStatus.STALE
     assert later.verdict == "aucun article depuis 12 jours alors que la source en publie ~3 par semaine"
 
@@ -130,10 +139,22 @@ def test_store_rows_give_publication_times_per_source(engine: Engine) -> None:
         session.add(_item(busy.id or 0, 99, NOW + timedelta(days=30), NOW - timedelta(days=100)))
     with session_scope(engine) as session:
         rows = {row.source.name: row for row in source_health_rows(session, NOW)}
-    assert rows["Muet"].last_item_at is None and rows["Muet"].recent == []
+    assert rows["Muet"].last_item_at is None and rows["Muet"].days == [] and rows["Muet"].week == 0
     busy_row = rows["Bavard"]
     assert busy_row.last_item_at == NOW - timedelta(days=6)
-    assert len(busy_row.recent) == 30 and busy_row.recent == sorted(busy_row.recent, reverse=True)
+    # 30 items every 3 hours back from 6 days ago (09:00 UTC), over 5 days; and the one dated in the future, counted
+    # on the day it was collected, 100 days ago, outside the window.
+    assert [(day.day, day.items) for day in busy_row.days] == [
+        (date(2026, 11, 17), 4),
+        (date(2026, 11, 16), 8),
+        (date(2026, 11, 15), 8),
+        (date(2026, 11, 14), 8),
+        (date(2026, 11, 13), 2),
+    ]
+    assert busy_row.days[0].last_at == NOW - timedelta(days=6) and busy_row.days[-1].first_at == NOW - timedelta(
+        days=6, hours=87
+    )
+    assert busy_row.week == 9  # published since 09:00 seven days ago, to the second
     health = assess(busy_row, NOW, PARIS)
     assert health.status == HealthStatus.STALE
     assert health.verdict == "aucun article depuis 6 jours alors que la source en publie ~8 par jour"
@@ -195,7 +216,7 @@ def test_digest_partials_list_broken_sources() -> None:
     )
     environment.filters["md"] = lambda text: text.replace("*", "\\*")
     last = NOW - timedelta(days=5, hours=3)
-    stale = assess(SourceHealthRow(_source(name="Le *Quotidien*"), last, _every(20, 21, last)), NOW, PARIS)
+    stale = assess(_row(_source(name="Le *Quotidien*"), last, _every(20, 21, last)), NOW, PARIS)
     markdown = environment.get_template("_sources_en_panne.md.j2").render(broken_sources=[stale])
     assert "**Sources en panne (1) :**" in markdown
     assert "- Le \\*Quotidien\\* (silencieuse) — aucun article depuis 5 jours" in markdown

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from store import queries
 from store.db import make_engine, session_scope, upgrade
 from store.models import Item, Source, Verdict
-from store.verdicts import UnknownItemError, record_verdict, scored_reasons, verdicts
+from store.verdicts import UnknownItemError, reason_counts, record_verdict
 from watcher.cli import app
 from watcher.rules_stats import rule_stats
 
@@ -72,7 +72,7 @@ def test_rule_precision_counts_penalties_the_other_way(engine: Engine) -> None:
         record_verdict(session, item_id=good, topic="hopital", verdict="pertinent", who="a", now=NOW)
         record_verdict(session, item_id=bad, topic="hopital", verdict="hors_sujet", who="a", now=NOW)
     with session_scope(engine) as session:
-        stats = {(s.topic, s.rule): s for s in rule_stats(scored_reasons(session), verdicts(session))}
+        stats = {(s.topic, s.rule): s for s in rule_stats(reason_counts(session))}
     urgences = stats[("hopital", "urgences")]
     assert (urgences.hits, urgences.judged, urgences.precision) == (3, 2, 0.5)
     ehpad = stats[("hopital", "EHPAD")]
@@ -161,7 +161,7 @@ def test_caps_context_abroad_and_priors_are_rules_too(engine: Engine) -> None:
         record_verdict(session, item_id=other, topic="hopital", verdict="pertinent", who="a", now=NOW)
         record_verdict(session, item_id=other, topic="greve", verdict="hors_sujet", who="a", now=NOW)
     with session_scope(engine) as session:
-        stats = {(s.topic, s.label): s for s in rule_stats(scored_reasons(session), verdicts(session))}
+        stats = {(s.topic, s.label): s for s in rule_stats(reason_counts(session))}
     fait_divers = stats[("hopital", "plafond : fait divers ou justice sans question de système de soins")]
     assert (fait_divers.hits, fait_divers.judged, fait_divers.precision) == (2, 2, 0.5)  # one rule, two triggers
     assert stats[("hopital", "un seul indice (note plafonnée)")].precision == 1.0

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from store.health import SourceHealthRow
+from store.health import PublishedDay, SourceHealthRow
 from store.models import Source
 from store.queries import SourceSpec
 
@@ -90,22 +90,23 @@ def duration_phrase(delay: timedelta) -> str:
     return f"{hours} heure{'s' if hours > 1 else ''}"
 
 
-def learned_rate(recent: list[datetime], last_item_at: datetime | None) -> float | None:
-    """Items per day over the four weeks before the last item (so a silence does not dilute the rhythm)."""
+def learned_rate(days: list[PublishedDay], last_item_at: datetime | None) -> float | None:
+    """Items per day over the four weeks before the last item (so a silence does not dilute the rhythm), by whole
+    days: those from the day four weeks before the last item's to the last item's."""
     if last_item_at is None:
         return None
-    window = [when for when in recent if last_item_at - RHYTHM_SPAN <= when <= last_item_at]
-    if len(window) < MIN_ITEMS_FOR_RHYTHM:
+    first_day = (last_item_at - RHYTHM_SPAN).astimezone(UTC).date()
+    window = [day for day in days if first_day <= day.day <= last_item_at.astimezone(UTC).date()]
+    if sum(day.items for day in window) < MIN_ITEMS_FOR_RHYTHM:
         return None
     # A young source has not had four weeks yet: its rhythm is measured over its actual life.
-    span = max(last_item_at - min(window), timedelta(days=1))
-    return len(window) / (span.total_seconds() / 86400)
+    span = max(last_item_at - min(day.first_at for day in window), timedelta(days=1))
+    return sum(day.items for day in window) / (span.total_seconds() / 86400)
 
 
 def assess(row: SourceHealthRow, now: datetime, zone: ZoneInfo) -> SourceHealth:
     source = row.source
-    per_day = learned_rate(row.recent, row.last_item_at)
-    week = sum(1 for when in row.recent if when >= now - timedelta(days=7))
+    per_day = learned_rate(row.days, row.last_item_at)
     if source.disabled_reason:
         since = source.disabled_at.astimezone(zone).strftime("%d/%m/%Y") if source.disabled_at else "?"
         status = HealthStatus.DISABLED
@@ -146,7 +147,7 @@ def assess(row: SourceHealthRow, now: datetime, zone: ZoneInfo) -> SourceHealth:
         last_error=source.last_error,
         last_error_at=source.last_error_at,
         consecutive_errors=source.consecutive_errors,
-        items_per_week=float(week),
+        items_per_week=float(row.week),
         per_day=per_day,
         last_item_at=row.last_item_at,
     )

@@ -8,9 +8,10 @@ kind is read back here, so that a rule that caps or zeroes items is measured lik
 from __future__ import annotations
 
 import re
-from collections import defaultdict
 from dataclasses import dataclass
 from functools import cache
+
+from store.verdicts import ReasonCounts
 
 _TOPIC = r"^(?P<topic>[\w-]+) : "
 # (pattern over a reason, kind of rule, whether it lowers the score when it fires)
@@ -76,25 +77,27 @@ def _read(reason: str) -> tuple[str, str, str, bool] | None:
     return None
 
 
-def rule_stats(reasons: list[tuple[int, list[str]]], verdicts: list[tuple[int, str, str]]) -> list[RuleStats]:
-    by_item: dict[tuple[int, str], list[str]] = defaultdict(list)
-    for item_id, topic, verdict in verdicts:
-        by_item[(item_id, topic)].append(verdict)
+def rule_stats(counts: ReasonCounts) -> list[RuleStats]:
+    """Each rule's hits (its reasons' counts) and the verdicts on the items it fired on, for the verdict's theme."""
     stats: dict[tuple[str, str, str], RuleStats] = {}
-    for item_id, why in reasons:
-        for reason in why:
-            read = _read(reason)
-            if read is None:
-                continue
-            topic, name, kind, penalty = read
-            rule = stats.setdefault((topic, kind, name), RuleStats(topic, name, penalty, kind=kind))
-            rule.hits += 1
-            for verdict in by_item.get((item_id, topic), []):
-                if verdict == "pertinent":
-                    rule.pertinent += 1
-                else:
-                    rule.hors_sujet += 1
-    return sorted(stats.values(), key=lambda s: (s.topic, -s.hits, s.rule))
+    for reason, hits in counts.hits.items():
+        read = _read(reason)
+        if read is None:
+            continue
+        topic, name, kind, penalty = read
+        stats.setdefault((topic, kind, name), RuleStats(topic, name, penalty, kind=kind)).hits += hits
+    for (reason, verdict_topic, verdict), count in counts.judged.items():
+        read = _read(reason)
+        if read is None or read[0] != verdict_topic:
+            continue
+        topic, name, kind, _ = read
+        rule = stats[(topic, kind, name)]
+        if verdict == "pertinent":
+            rule.pertinent += count
+        else:
+            rule.hors_sujet += count
+    # The kind last: a rule named alike in two kinds keeps one order whatever order the reasons were read in.
+    return sorted(stats.values(), key=lambda s: (s.topic, -s.hits, s.rule, s.kind))
 
 
 def splits_line(count: int) -> str:

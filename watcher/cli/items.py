@@ -90,7 +90,7 @@ def rules_stats_command() -> None:
     """Pour chaque règle : déclenchements, et précision mesurée sur les avis donnés."""
     engine = _engine_ready()
     with session_scope(engine) as session:
-        stats = rule_stats(verdicts.scored_reasons(session), verdicts.verdicts(session))
+        stats = rule_stats(verdicts.reason_counts(session))
         splits = split_count(session)
     if not stats:
         console.print("Aucune règle déclenchée pour l'instant : lancez « watcher collect ».")

@@ -62,8 +62,8 @@ async def reenable(request: Request) -> Response:
 
 
 def rules(request: Request) -> Response:
-    """The rules measured over the items of a recent period: the page reads that period, never the whole archive
-    (`watcher rules stats` measures them all); rules change over time, and recent figures tell of today's."""
+    """The rules measured over the items of a recent period: the page reads that period's day counts, never the whole
+    archive (`watcher rules stats` measures them all); rules change over time, and recent figures tell of today's."""
     security.require(request)
     desk_: Desk = request.app.state.desk
     text = request.query_params.get("jours") or str(RULES_DEFAULT_DAYS)
@@ -73,8 +73,8 @@ def rules(request: Request) -> Response:
         )
     days = int(text)
     with session_scope(desk_.engine) as session:
-        reasons = verdicts.scored_reasons(session, since=desk_.now() - timedelta(days=days))
-        stats = rule_stats(reasons, verdicts.verdicts(session))
+        counts = verdicts.reason_counts(session, since=desk_.now() - timedelta(days=days))
+        stats = rule_stats(counts)
         split_total = splits.split_count(session)
     return render(
         request,
@@ -82,7 +82,7 @@ def rules(request: Request) -> Response:
         stats=stats,
         days=days,
         periods=RULES_PERIODS,
-        items=len(reasons),
+        items=counts.items,
         splits=splits_line(split_total),
     )
 

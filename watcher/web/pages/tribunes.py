@@ -47,7 +47,8 @@ def tribunes(request: Request) -> Response:
         request,
         "tribunes.html",
         groups=groups,
-        labels=desk.TRIBUNE_LABELS,
+        # Each tribune's form lists the statuses: as plain text once, not read off the enumeration row after row.
+        choices=[(code.value, text) for code, text in desk.TRIBUNE_LABELS.items()],
         count=sum(counts.values()),
         page=page,
         offset=offset,
