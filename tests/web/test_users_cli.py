@@ -90,3 +90,25 @@ def test_the_cli_hashes_no_password_when_it_loads() -> None:
     )
     loaded = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=REPO_ROOT, check=True)
     assert loaded.stdout.strip() == "0"
+
+
+def test_the_desk_makes_the_unknown_name_hash_before_its_first_sign_in(tmp_path: Path) -> None:
+    """Made on the first sign-in instead, it would make that sign-in, of an unknown name, twice as slow as a known
+    one's: the name's absence told by the clock."""
+    script = (
+        "import sys\n"
+        "from datetime import UTC, datetime\n"
+        "from store.db import make_engine, upgrade\n"
+        "from watcher.config import load_config\n"
+        "from watcher.web import accounts\n"
+        "from watcher.web.app import create_app\n"
+        "engine = make_engine(sys.argv[1])\n"
+        "upgrade(engine)\n"
+        "create_app(engine, load_config(), clock=lambda: datetime(2026, 11, 24, tzinfo=UTC), secret='x' * 32)\n"
+        "print(accounts._dummy_hash.cache_info().currsize)\n"
+    )
+    database = f"sqlite:///{tmp_path / 'bureau.db'}"
+    started = subprocess.run(
+        [sys.executable, "-c", script, database], capture_output=True, text=True, cwd=REPO_ROOT, check=True
+    )
+    assert started.stdout.strip() == "1"

@@ -38,9 +38,15 @@ _hasher = PasswordHasher()
 def _dummy_hash() -> str:
     """Verifying against this when the account does not exist costs the same time: no one learns which names exist.
 
-    Made on the first sign-in, not at import: a hash takes argon2's 64 MiB, and every `watcher` process (the
-    collector and its workers too) imports this module through the CLI."""
+    Made when the desk starts (`prepare`), not at import: a hash takes argon2's 64 MiB, and every `watcher` process
+    (the collector and its workers too) imports this module through the CLI."""
     return _hasher.hash("compte inexistant")
+
+
+def prepare() -> None:
+    """What sign-ins need, made before the first: made then, the first unknown name would take twice a known
+    one's time and tell that it does not exist."""
+    _dummy_hash()
 
 
 class AccountError(ValueError):

@@ -22,7 +22,7 @@ from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 
 from watcher.config import Config
-from watcher.web import security
+from watcher.web import accounts, security
 from watcher.web.page import HERE, Desk, back, render, templates
 
 log = logging.getLogger(__name__)
@@ -78,6 +78,7 @@ def create_app(
 ) -> Starlette:
     from watcher.web.pages import article, auth, observatory, register, simulation, sources, today, tribunes
 
+    accounts.prepare()
     if secure is None:
         secure = os.environ.get(SECURE_ENV_VAR, "") in ("1", "oui", "true")
     routes: list[BaseRoute] = [
