@@ -13,6 +13,8 @@ def test_the_rules_page_measures_a_chosen_recent_period(desk: Served) -> None:
     page = client.get("/regles").text
     assert '<strong aria-current="page">30 jours</strong>' in page and 'href="/regles?jours=365"' in page
     assert "6 articles notés" in page and "« urgences »" in page  # the desk's items were collected two hours ago
+    # A volunteer reads the theme's name, not its key in sources.yaml.
+    assert "<tr><td>Hôpital et accès aux soins</td>" in page and "<tr><td>hopital</td>" not in page
     for days in ("7", "90", "365"):
         assert client.get(f"/regles?jours={days}").status_code == 200
     for bad in ("0", "12", "tout", "-7"):

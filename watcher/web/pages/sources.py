@@ -84,6 +84,7 @@ def rules(request: Request) -> Response:
         periods=RULES_PERIODS,
         items=counts.items,
         splits=splits_line(split_total),
+        topic_labels={key: topic.label for key, topic in desk_.config.topics.items()},
     )
 
 
