@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
+import threading
 from collections import Counter
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -283,6 +285,39 @@ def _cli(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[st
         text=True,
         timeout=120,
     )
+
+
+def test_alerts_test_stops_at_the_first_channel_when_slack_does_not_answer(config: Config, tmp_path: Path) -> None:
+    """Slack down: each channel waited for the client's retries, half a minute for seven channels, to say the same
+    thing seven times. The first says it; the others are named, not tried."""
+    accepted = 0
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def hang_up() -> None:
+        nonlocal accepted
+        while True:
+            try:
+                connection, _ = listener.accept()
+            except OSError:
+                return  # the listener was closed: the test is over
+            accepted += 1
+            connection.close()  # a server that answers nothing
+
+    threading.Thread(target=hang_up, daemon=True).start()
+    env = {
+        "WATCHER_CONFIG": str(write_config(tmp_path)),
+        "SLACK_BOT_TOKEN": TOKEN,
+        "SLACK_API_URL": f"http://127.0.0.1:{listener.getsockname()[1]}/api/",
+    }
+    try:
+        test = _cli([*AT_NOW, "alerts", "test"], env)
+    finally:
+        listener.close()
+    channels = configured_channels(config)
+    assert len(channels) > 2 and test.returncode == 1
+    assert f"✗ {channels[0]} : Slack injoignable" in test.stdout
+    assert all(f"✗ {channel} : non essayé, Slack n'a pas répondu" in test.stdout for channel in channels[1:])
+    assert 1 <= accepted <= 4  # the first channel's read and its three retries; before, as many for each channel
 
 
 def test_cli_deliver_and_alerts_test(sqlite_engine: Engine, config: Config, slack: FakeSlack, tmp_path: Path) -> None:

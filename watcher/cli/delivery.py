@@ -128,14 +128,17 @@ def deliver() -> None:
 @alerts_app.command("test")
 def alerts_test() -> None:
     """Envoyer un message de test à chaque canal Slack configuré."""
+    from slack_sdk.errors import SlackApiError
+
     from alerts.slack import slack_error
     from watcher.delivery_job import configured_channels
 
     config = base.state.config()
     sender = _slack_sender()
     stamp = base.state.now().astimezone(config.digest.zone)
+    channels = configured_channels(config)
     failures = 0
-    for channel in configured_channels(config):
+    for position, channel in enumerate(channels):
         try:
             channel_id = sender.channel_id(channel)
             sender.post(
@@ -150,5 +153,12 @@ def alerts_test() -> None:
             failures += 1
             message, _ = slack_error(exc)
             console.print(f"[red]✗[/] {channel} : {message}", highlight=False)
+            if not isinstance(exc, SlackApiError):
+                # Slack itself did not answer (after the client's retries): the other channels would wait as long
+                # for the same answer, half a minute for seven channels.
+                for untried in channels[position + 1 :]:
+                    failures += 1
+                    console.print(f"[red]✗[/] {untried} : non essayé, Slack n'a pas répondu", highlight=False)
+                break
     if failures:
         raise typer.Exit(1)
