@@ -108,7 +108,12 @@ def test_kill_9_during_a_cycle_loses_and_duplicates_nothing(
     data["sources"] = [
         {"name": name, "url": server.url(f"/{name.split()[-1]}.xml"), "topics": ["hopital"], "interval": "15m"}
         for name in feeds
-    ] + [{"name": "Lent", "url": server.url("/lent.xml"), "topics": ["hopital"], "interval": "15m"}]
+    ] + [
+        # Named to come last: sources are claimed, and their batches stored, in name order (watcher/turns.py), so a
+        # slow source named first would hold back the storing of the others until it ends, and the kill would come
+        # after it failed rather than while it is leased.
+        {"name": "Très lent", "url": server.url("/lent.xml"), "topics": ["hopital"], "interval": "15m"}
+    ]
     config = tmp_path / "sources.yaml"
     config.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     env = {
@@ -132,7 +137,7 @@ def test_kill_9_during_a_cycle_loses_and_duplicates_nothing(
         release.set()
     assert first.returncode == -signal.SIGKILL
     with session_scope(engine) as session:
-        lent = session.exec(select(Source).where(Source.name == "Lent")).one()
+        lent = session.exec(select(Source).where(Source.name == "Très lent")).one()
         # Killed mid-cycle: the slow source was leased, never finished.
         assert lent.lease_owner is not None and lent.last_success_at is None
         lease_until = lent.lease_until
