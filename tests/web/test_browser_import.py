@@ -21,17 +21,21 @@ REGISTER_FILE = (
 )
 
 
-def test_import_a_register_file_and_see_the_entry_in_the_year(browser: Any, desk: Served, tmp_path: Path) -> None:
-    upload = tmp_path / "registre-2026.csv"
-    upload.write_text(REGISTER_FILE, encoding="utf-8-sig")  # as Excel's « CSV UTF-8 » writes it
+def _import(browser: Any, desk: Served, upload: Path) -> str:
+    """Sign in, send `upload` through the import form of « On parle de nous », and read what the page says of it."""
     log_in(browser, desk)
     _wait(browser).until(seen.presence_of_element_located((By.NAME, "q")))
     browser.get(desk.url + "/on-parle-de-nous")
     form = _wait(browser).until(seen.presence_of_element_located((By.ID, "importer")))
     form.find_element(By.NAME, "fichier").send_keys(str(upload))
     form.find_element(By.CSS_SELECTOR, "button").click()
+    return str(_wait(browser).until(seen.presence_of_element_located((By.ID, "import-result"))).text)
 
-    result = _wait(browser).until(seen.presence_of_element_located((By.ID, "import-result"))).text
+
+def test_import_a_register_file_and_see_the_entry_in_the_year(browser: Any, desk: Served, tmp_path: Path) -> None:
+    upload = tmp_path / "registre-2026.csv"
+    upload.write_text(REGISTER_FILE, encoding="utf-8-sig")  # as Excel's « CSV UTF-8 » writes it
+    result = _import(browser, desk, upload)
     assert "Import de registre-2026.csv : 1 ajoutée, 0 déjà présente, 1 erreur." in result
     assert "Ligne 3, colonne « Date » : « 14 octobre » n'est pas une date" in result
     year_view = browser.find_element(By.ID, "annee").text
@@ -60,13 +64,7 @@ def test_the_year_view_keeps_dates_and_statuses_on_one_line_beside_a_long_title(
     long_title = "Budget de la Sécu : 18 associations de patients interpellent la ministre de la Santé " * 3
     upload = tmp_path / "registre.csv"
     upload.write_text(f"Date;Média;Type;Titre\n2026-10-14;Dépêches Express;web;{long_title}\n", encoding="utf-8")
-    log_in(browser, desk)
-    _wait(browser).until(seen.presence_of_element_located((By.NAME, "q")))
-    browser.get(desk.url + "/on-parle-de-nous")
-    form = _wait(browser).until(seen.presence_of_element_located((By.ID, "importer")))
-    form.find_element(By.NAME, "fichier").send_keys(str(upload))
-    form.find_element(By.CSS_SELECTOR, "button").click()
-    _wait(browser).until(seen.presence_of_element_located((By.ID, "import-result")))
+    _import(browser, desk, upload)
     row = next(r for r in browser.find_elements(By.CSS_SELECTOR, "#annee tr") if "Dépêches Express" in r.text)
     date, _outlet, medium, title, _spokesperson, status = row.find_elements(By.TAG_NAME, "td")
     assert (date.text, medium.text, status.text) == ("14/10/2026", "web", "validée")
