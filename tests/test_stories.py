@@ -396,3 +396,33 @@ def test_a_kicker_naming_a_trade_is_no_place_to_disagree_on() -> None:
     index = StoryIndex()
     index.add("announced", "s1", story_doc(*announced, AT))
     assert index.find_story(story_doc(*practical, AT + timedelta(hours=20))) == "s1"
+
+
+def test_two_numbered_acts_of_parliament_are_two_events() -> None:
+    # The demo's two written questions on the AME, by two members of two chambers: every name and most words shared.
+    first = (
+        "Question écrite n° 4550 - Financement des soins délivrés au titre de l'AME par les établissements de santé",
+        "M. Julien Marty interroge le Gouvernement sur les délais de remboursement aux hôpitaux des soins pris en "
+        "charge au titre de l'aide médicale de l'État.",
+    )
+    second = (
+        "Question écrite n° 03222 - Prise en charge des soins urgents des personnes sans titre de séjour",
+        "Mme Claire Le Bihan demande au Gouvernement comment les établissements de santé seront compensés des soins "
+        "délivrés aux personnes qui ne relèveraient plus de l'aide médicale de l'État si celle-ci était remplacée.",
+    )
+    index = StoryIndex()
+    index.add("4550", "s1", story_doc(*first, AT))
+    assert index.find_story(story_doc(*second, AT + timedelta(hours=20))) is None
+    # The Assemblée's amendment n° 1234, adopted by the Sénat as n° II-1234, is one act.
+    amendment = (
+        "Amendement n° 1234 - Proposition de loi visant à remplacer l'aide médicale de l'État par une aide médicale "
+        "d'urgence",
+        "L'amendement remplace l'aide médicale de l'État par une aide médicale d'urgence limitée aux soins urgents.",
+    )
+    adopted = (
+        "PLF 2027 - Mission « Santé » : adoption de l'amendement n° II-1234 transformant l'aide médicale de l'État en "
+        "aide médicale d'urgence",
+        "Le Sénat adopte l'amendement qui remplace l'aide médicale de l'État par une aide médicale d'urgence.",
+    )
+    index.add("1234", "s2", story_doc(*amendment, AT))
+    assert index.find_story(story_doc(*adopted, AT + timedelta(hours=20))) == "s2"

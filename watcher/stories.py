@@ -76,6 +76,8 @@ _DIGIT_RE = re.compile(r"\d")
 _NUMBER_RE = re.compile(r"(?<![\w-])(?:\d[\d  ]{1,}\d|\d{2,})(?![\w-])")
 # « Laval : les urgences… » — the place or actor a French title opens with (some outlets drop the space: « Laval: »).
 _KICKER_RE = re.compile(r"^\s*([^:«»\"]{2,40}?)\s*:\s")
+# A numbered act of parliament in a title: « Question écrite n° 4550 », « Amendement n° II-1234 », « n° 0456S ».
+_ACT_NUMBER_RE = re.compile(r"\bn\s?[°º]\s*([A-Za-z]{0,4}-?\d+[A-Za-z]?)", re.IGNORECASE)
 # Words joined by hyphens, letters only (« Covid-19 » is no name). With two capitals or more, one name: « Seine-Saint-
 # Denis » weighed as three rare names let an article on the département's child psychiatry join a story on its pools.
 _HYPHENATED_RE = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)+")
@@ -181,6 +183,14 @@ def _small_set(values: Iterable[str]) -> frozenset[str]:
     return frozenset(values) or _NONE  # most items have no date and no kicker: one empty set serves them all
 
 
+def _act_numbers(title: str) -> frozenset[str]:
+    """The numbers of the acts a title names, digits only: the Sénat's « n° II-1234 » is the Assemblée's « n° 1234 »
+    amendment once adopted, and « n° 0456S » is question 456."""
+    if "°" not in title and "º" not in title:
+        return _NONE
+    return _small_set(re.sub(r"\D", "", number).lstrip("0") for number in _ACT_NUMBER_RE.findall(title))
+
+
 def _kicker(title: str) -> frozenset[str]:
     match = _KICKER_RE.match(title)
     if not match:
@@ -217,6 +227,7 @@ class StoryDoc:
     title_events: frozenset[str] = _NONE
     title_trades: frozenset[str] = _NONE  # the trades the title names (`story_evidence.trades`)
     title_stages: frozenset[str] = _NONE  # the stages of a bill the title names (`story_evidence.bill_stages`)
+    title_acts: frozenset[str] = _NONE  # the numbers of the acts of parliament the title names (`_act_numbers`)
 
     @property
     def words(self) -> frozenset[str]:
@@ -283,6 +294,7 @@ def _unsigned_doc(title: str, summary: str, at: datetime) -> StoryDoc:
         _small_set(event_kinds(token.folded for token in tokenize(title))),
         _small_set(trades(token.folded for token in tokenize(title))),
         _small_set(bill_stages(fold(title))),
+        _small_set(_act_numbers(title)),
     )
 
 
@@ -535,8 +547,8 @@ def _different_stages(left: StoryDoc, right: StoryDoc) -> bool:
 
 
 def _conflict(left: StoryDoc, right: StoryDoc) -> bool:
-    """Two items that name different places in their kicker, different trades in their titles, different dates, or
-    different stages of a bill days apart, are different events."""
+    """Two items that name different places in their kicker, different trades in their titles, different dates,
+    different stages of a bill days apart, or different numbered acts of parliament, are different events."""
     # « Mayenne : à Laval, … » and « Laval : … » name the same town, so a kicker found in the other title agrees.
     different_places = (
         left.kicker
@@ -548,7 +560,13 @@ def _conflict(left: StoryDoc, right: StoryDoc) -> bool:
     # « Grève du 5 mars chez les infirmiers libéraux » and « Grève du 5 mars : les pharmaciens ferment leurs
     # officines »: one day, two strikes. The learned scorer joined them (the set has few such pairs to learn from).
     different_trades = left.title_trades and right.title_trades and left.title_trades.isdisjoint(right.title_trades)
-    return bool(different_places or different_trades) or _different_dates(left, right) or _different_stages(left, right)
+    # Two written questions on the AME by two members, a day apart, share most words and every name (0.99).
+    different_acts = left.title_acts and right.title_acts and left.title_acts.isdisjoint(right.title_acts)
+    return (
+        bool(different_places or different_trades or different_acts)
+        or _different_dates(left, right)
+        or _different_stages(left, right)
+    )
 
 
 def assign_stories(
