@@ -202,5 +202,5 @@ def content_stems(text: str) -> list[str]:
 
 
 def is_mostly_upper(text: str) -> bool:
-    letters = [char for char in text if char.isalpha()]
-    return len(letters) >= 8 and sum(char.isupper() for char in letters) / len(letters) > 0.6
+    letters = list(filter(str.isalpha, text))  # filter and map, not generators: every title of a cycle is read
+    return len(letters) >= 8 and sum(map(str.isupper, letters)) / len(letters) > 0.6
