@@ -28,6 +28,7 @@ from __future__ import annotations
 import copy
 import heapq
 import math
+import operator
 import re
 import sys
 from collections import Counter
@@ -491,7 +492,8 @@ def _title_vector(words: tuple[str, ...], idf: _Idf) -> _Vector:
 
 
 def _with_norm(weights: dict[str, float]) -> _Vector:
-    return weights, math.sqrt(sum(value * value for value in weights.values()))
+    values = list(weights.values())
+    return weights, math.sqrt(sum(map(operator.mul, values, values)))  # the squares, added in order as a loop would
 
 
 @dataclass(frozen=True, slots=True)
