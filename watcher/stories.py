@@ -44,6 +44,7 @@ from watcher.minhash import NUM_PERM, MinHash, fmix, lean_lsh, sha1_hash32
 from watcher.story_evidence import (
     BILL_STAGE_GAP_HOURS,
     Evidence,
+    Scorer,
     bill_stages,
     decimal,
     event_kinds,
@@ -419,7 +420,10 @@ class StoryIndex:
                 continue
             if query is None:
                 query = _Query.of(doc, idf)
-            evidence = _evidence(doc, other, idf, query)
+            beside_text = _beside_text(doc, other, idf, query)
+            if _out_of_reach(scorer, query, other, beside_text):
+                continue
+            evidence = Evidence((_text_cosine(query, other, idf), *beside_text))
             probability = scorer.probability(evidence)
             if probability >= scorer.bar and (best is None or (probability, str(key)) > best[:2]):
                 best = (probability, str(key), member.story, evidence)
@@ -509,27 +513,54 @@ class _Query:
 
 
 def _evidence(doc: StoryDoc, other: StoryDoc, idf: _Idf, query: _Query) -> Evidence:
+    """What `doc` shares with `other`, as the scorer reads it."""
+    return Evidence((_text_cosine(query, other, idf), *_beside_text(doc, other, idf, query)))
+
+
+def _text_cosine(query: _Query, other: StoryDoc, idf: _Idf) -> float:
+    return _cosine(query.terms, _tfidf(other.terms, idf))
+
+
+def _beside_text(doc: StoryDoc, other: StoryDoc, idf: _Idf, query: _Query) -> tuple[float, ...]:
+    """The features after the first (`_text_cosine`), in the order of `story_evidence.FEATURES`."""
     shared_names = doc.entities & other.entities
     names = [idf[name] for name in shared_names] or [0.0]
     in_titles = doc.title_names & other.title_names
     shared_title_words = set(doc.title_words).intersection(other.title_words)
-    return Evidence(
-        (
-            _cosine(query.terms, _tfidf(other.terms, idf)),
-            _cosine(query.title, _title_vector(other.title_words, idf)),
-            sum(names),
-            max(names),
-            sum(idf[name] for name in in_titles),
-            min(
-                sum(idf[name] for name in doc.title_names - other.entities),
-                sum(idf[name] for name in other.title_names - doc.entities),
-            ),
-            sum(idf[word] for word in shared_title_words),
-            len(doc.events & other.events),
-            float(_other_happenings(doc, other)),
-            abs((doc.at - other.at).total_seconds()) / 3600,
-        )
+    return (
+        _cosine(query.title, _title_vector(other.title_words, idf)),
+        sum(names),
+        max(names),
+        sum(idf[name] for name in in_titles),
+        min(
+            sum(idf[name] for name in doc.title_names - other.entities),
+            sum(idf[name] for name in other.title_names - doc.entities),
+        ),
+        sum(idf[word] for word in shared_title_words),
+        len(doc.events & other.events),
+        float(_other_happenings(doc, other)),
+        abs((doc.at - other.at).total_seconds()) / 3600,
     )
+
+
+def _out_of_reach(scorer: Scorer, query: _Query, other: StoryDoc, beside_text: tuple[float, ...]) -> bool:
+    """Whether the pair stays below the bar whatever the cosine of its texts: most candidates share a few words only,
+    and the other's TF-IDF vector, most of a pair's cost, is then not made. The probability grows with each feature
+    its weight favours, in floating point too: with the cosine at its ceiling (or at 0 under a negative weight), below
+    the bar means below it for the true cosine."""
+    best_cosine = _cosine_ceiling(query, other) if scorer.weights[0] > 0 else 0.0
+    return scorer.probability(Evidence((best_cosine, *beside_text))) < scorer.bar
+
+
+def _cosine_ceiling(query: _Query, other: StoryDoc) -> float:
+    """No less than the TF-IDF cosine of the item's text with `other`'s, from the item's vector alone: the dot product
+    runs over the terms they share, so it is at most the norm of the item's shared part times the other's norm
+    (Cauchy-Schwarz). The margin stands above any rounding of the cosine itself."""
+    weights, norm = query.terms
+    if not norm:
+        return 0.0
+    shared = [weights[term] for term in weights.keys() & other.terms.keys()]
+    return math.sqrt(sum(map(operator.mul, shared, shared))) / norm * (1 + 1e-9) + 1e-12
 
 
 def _cosine(left: _Vector, right: _Vector) -> float:
