@@ -158,7 +158,7 @@ def _analyse(text: str) -> tuple[list[str], set[str]]:
         if token.stop:
             continue
         stems.append(token.stem)
-        if in_names[token.folded]:
+        if in_names and in_names[token.folded]:  # most texts have no hyphenated name: no Counter lookup per word
             in_names[token.folded] -= 1
             continue
         if len(token.surface) < 2 or not token.surface[0].isupper():
