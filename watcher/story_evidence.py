@@ -109,10 +109,14 @@ BILL_STAGES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     )
 )
 BILL_STAGE_GAP_HOURS = 24
+# Any of the stages: most titles name none, and one search tells so where there were one per stage.
+_ANY_BILL_STAGE = re.compile("|".join(f"(?:{pattern.pattern})" for _stage, pattern in BILL_STAGES))
 
 
 def bill_stages(folded_title: str) -> frozenset[str]:
     """The stages of a bill that a title (folded: `watcher.text.fold`) names."""
+    if _ANY_BILL_STAGE.search(folded_title) is None:
+        return frozenset()
     return frozenset(stage for stage, pattern in BILL_STAGES if pattern.search(folded_title))
 
 
