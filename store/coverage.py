@@ -11,10 +11,16 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
-from store.db import dialect_insert
 from store.models import Item, Sighting, Source, Story
+
+# Built once: most batches of a cycle list articles that other sources stored first.
+_RECORD_SIGHTINGS = {
+    name: dialect.insert(Sighting).on_conflict_do_nothing(index_elements=["item_id", "source_id"])
+    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
+}
 
 
 def record_sightings(session: Session, source_id: int, seen: Mapping[int, datetime]) -> None:
@@ -22,8 +28,7 @@ def record_sightings(session: Session, source_id: int, seen: Mapping[int, dateti
     if not seen:
         return
     rows = [{"item_id": item_id, "source_id": source_id, "seen_at": at} for item_id, at in seen.items()]
-    statement = dialect_insert(session)(Sighting).on_conflict_do_nothing(index_elements=["item_id", "source_id"])
-    session.connection().execute(statement, rows)
+    session.connection().execute(_RECORD_SIGHTINGS[session.get_bind().dialect.name], rows)
 
 
 @dataclass(frozen=True)

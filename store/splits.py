@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, col, func, select
 
 from store import outbox
@@ -87,19 +88,25 @@ def latest_split_id(session: Session) -> int:
     return session.exec(select(func.coalesce(func.max(StorySplit.id), 0))).one()
 
 
+# Built once: every batch of a cycle asks, and building the statement cost more than the answer (nearly always none).
+_SPLITS_AFTER = (
+    select(
+        StorySplit.id,
+        StorySplit.item_id,
+        StorySplit.new_story_id,
+        select(func.min(Item.published_at))
+        .where(col(Item.story_id) == col(StorySplit.former_story_id))
+        .scalar_subquery(),
+    )
+    .where(col(StorySplit.id) > bindparam("after"))
+    .order_by(col(StorySplit.id))
+)
+
+
 def splits_after(session: Session, split_id: int) -> list[tuple[int, int, int, datetime | None]]:
     """(split id, item id, new story id, when the former story now begins) of the splits after `split_id`.
 
     When a story begins is read as `queries.recent_story_members` reads it: its items' first publication.
     """
-    began = (
-        select(func.min(Item.published_at))
-        .where(col(Item.story_id) == col(StorySplit.former_story_id))
-        .scalar_subquery()
-    )
-    rows = session.exec(
-        select(StorySplit.id, StorySplit.item_id, StorySplit.new_story_id, began)
-        .where(col(StorySplit.id) > split_id)
-        .order_by(col(StorySplit.id))
-    ).all()
+    rows = session.connection().execute(_SPLITS_AFTER, {"after": split_id}).all()
     return [(row[0] or 0, row[1], row[2], row[3]) for row in rows]

@@ -151,3 +151,42 @@ def test_the_migration_fills_the_counts_from_the_rows_already_stored(engine: Eng
         assert sum(items for items, _, _ in sources.values()) == 12 and sum(scored.values()) == 12
         assert sum(hits for (_, reason), hits in reasons.items() if reason == GREVE) == 4
         assert (sources, scored, reasons) == _recounted(session)
+
+
+def test_a_score_written_visits_only_its_own_reasons_of_the_day(engine: Engine) -> None:
+    """Migration 0020: a score's triggers delete the emptied rows among its own reasons, found by key. 0019 deleted
+    every emptied reason of the day, reading all the day's reasons (thousands) for each score written; a row left at
+    zero by hand, which a trigger could never leave, shows which rows a write visits."""
+    stray = "hopital : « hôpital » +5"
+    with session_scope(engine) as session:
+        monde = _source(session, "Monde")
+        first, second = _item(session, monde, 1, NOW, NOW), _item(session, monde, 2, NOW, NOW)
+        session.add(ReasonDay(day=NOW.date(), reason=stray, hits=0))
+        session.flush()
+        _judge(session, (first, [URGENCES]))
+        _judge(session, (first, [GREVE]), (second, [EHPAD]))  # judged again: URGENCES taken back, and deleted
+    with session_scope(engine) as session:
+        _, scored, reasons = _stored(session)
+    assert scored == {NOW.date(): 2}
+    assert reasons == {(NOW.date(), stray): 0, (NOW.date(), GREVE): 1, (NOW.date(), EHPAD): 1}
+
+
+def test_migration_0020_goes_back_to_the_triggers_of_0019(engine: Engine) -> None:
+    config = _alembic_config(engine)
+    command.downgrade(config, "0019")
+    with session_scope(engine) as session:
+        _judge_two_days(session)
+        assert _stored(session) == _recounted(session)
+    upgrade(engine)
+    with session_scope(engine) as session:
+        _judge_two_days(session, offset=10)
+        assert _stored(session) == _recounted(session)
+
+
+def _judge_two_days(session: Session, offset: int = 0) -> None:
+    monde = _source(session, f"Monde{offset}")
+    days = [NOW - timedelta(days=n % 2) for n in range(4)]
+    ids = [_item(session, monde, offset + n, day, day) for n, day in enumerate(days)]
+    _judge(session, *((item_id, [URGENCES, GREVE]) for item_id in ids))
+    _judge(session, *((item_id, [EHPAD]) for item_id in ids[:2]))
+    session.exec(delete(Score).where(col(Score.item_id) == ids[3]))

@@ -14,6 +14,12 @@ from watcher.minhash import MinHash
 from watcher.stories import (
     MINHASH_SCHEME,
     StoryIndex,
+    _beside_text,
+    _cosine_ceiling,
+    _Idf,
+    _out_of_reach,
+    _Query,
+    _text_cosine,
     signature,
     signature_bytes,
     signature_from_bytes,
@@ -22,6 +28,7 @@ from watcher.stories import (
     story_docs,
     story_words,
 )
+from watcher.story_evidence import Evidence, shipped_scorer
 
 AT = datetime(2026, 11, 20, 8, tzinfo=UTC)
 
@@ -426,3 +433,29 @@ def test_two_numbered_acts_of_parliament_are_two_events() -> None:
     )
     index.add("1234", "s2", story_doc(*amendment, AT))
     assert index.find_story(story_doc(*adopted, AT + timedelta(hours=20))) == "s2"
+
+
+def test_a_pair_left_unweighed_could_not_have_reached_the_bar() -> None:
+    """`_same_event` skips the TF-IDF vector of a candidate whose probability stays below the bar even at the
+    ceiling of its cosine: that ceiling is never below the cosine itself, and a pair skipped is a pair refused."""
+    rng = random.Random(3)
+    texts = [WIRE, RETITLED, OTHER_TOWN, WIRE]  # an item and its copy: a cosine of 1, the ceiling's edge
+    words = " ".join(" ".join(pair) for pair in texts).split()
+    texts += [(" ".join(rng.sample(words, 9)), " ".join(rng.sample(words, 25))) for _ in range(40)]
+    docs = story_docs([(title, summary, AT + timedelta(hours=n)) for n, (title, summary) in enumerate(texts)])
+    index = StoryIndex()
+    for n, doc in enumerate(docs[:20]):
+        index.add(n, n, doc)
+    scorer = shipped_scorer()
+    skipped = 0
+    for doc in docs:
+        idf = _Idf(index._postings, len(index) + 1)
+        query = _Query.of(doc, idf)
+        for other in docs[:20]:
+            cosine = _text_cosine(query, other, idf)
+            assert cosine <= _cosine_ceiling(query, other)
+            beside = _beside_text(doc, other, idf, query)
+            if _out_of_reach(scorer, query, other, beside):
+                skipped += 1
+                assert scorer.probability(Evidence((cosine, *beside))) < scorer.bar
+    assert skipped  # the test weighs some pairs the index skips

@@ -131,6 +131,16 @@ class Topic:
         return {stem: tuple(indexes) for stem, indexes in positions.items()}
 
     @cached_property
+    def first_excluded_words(self) -> frozenset[str]:
+        """The first stem of each `exclude` phrase: a text without any of them masks nothing."""
+        return frozenset(exclusion[0] for exclusion in self.exclusions if exclusion)
+
+    @cached_property
+    def first_alert_words(self) -> frozenset[str]:
+        """The first word of each `alert_when` phrase: a text without any of them matches no rule."""
+        return frozenset(words[0] for _name, phrases in self.alert_rules for _text, words in phrases if words)
+
+    @cached_property
     def _acronym_terms(self) -> tuple[int, ...]:
         return tuple(index for index, term in enumerate(self.terms) if term.acronym)
 
@@ -459,7 +469,8 @@ class Scorer:
         alert: str | None = None
         for segment in segments:
             masked: set[int] = set()
-            for exclusion in topic.exclusions:
+            excluded = not topic.first_excluded_words.isdisjoint(segment.words)  # most texts: none of them
+            for exclusion in topic.exclusions if excluded else ():
                 if exclusion and exclusion[0] in segment.words:
                     for start in _find_sequence(segment.stems, exclusion):
                         masked.update(range(start, start + len(exclusion)))
@@ -472,6 +483,8 @@ class Scorer:
             for term in topic.candidates(segment.words):
                 if term.acronym:
                     hit = not segment.shouting and term.text in acronyms
+                elif len(term.stems) == 1:  # most terms: one word, found or not (where, and how often, is not asked)
+                    hit = term.stems[0] in visible
                 else:  # a candidate: its first stem is in the segment
                     hit = bool(_find_sequence(visible, term.stems))
                 if hit:
@@ -535,6 +548,8 @@ class Scorer:
     @staticmethod
     def _alert_rule(topic: Topic, segment: _Segment) -> str | None:
         """The first of the topic's `alert_when` rules with a phrase in this segment, in words."""
+        if topic.first_alert_words.isdisjoint(segment.words):
+            return None  # most texts: one set operation, not one test per phrase
         for name, phrases in topic.alert_rules:
             for text, words in phrases:
                 if words and words[0] in segment.words and _find_sequence(segment.folded, words):

@@ -28,6 +28,7 @@ from __future__ import annotations
 import copy
 import heapq
 import math
+import operator
 import re
 import sys
 from collections import Counter
@@ -43,11 +44,11 @@ from watcher.minhash import NUM_PERM, MinHash, fmix, lean_lsh, sha1_hash32
 from watcher.story_evidence import (
     BILL_STAGE_GAP_HOURS,
     Evidence,
+    Scorer,
     bill_stages,
     decimal,
     event_kinds,
     shipped_scorer,
-    title_cosine,
     trades,
 )
 from watcher.text import content_stems, fold, sentence_openers, tokenize
@@ -159,7 +160,7 @@ def _analyse(text: str) -> tuple[list[str], set[str]]:
         if token.stop:
             continue
         stems.append(token.stem)
-        if in_names[token.folded]:
+        if in_names and in_names[token.folded]:  # most texts have no hyphenated name: no Counter lookup per word
             in_names[token.folded] -= 1
             continue
         if len(token.surface) < 2 or not token.surface[0].isupper():
@@ -270,16 +271,19 @@ def story_docs(texts: Sequence[tuple[str, str, datetime]]) -> list[StoryDoc]:
 def _unsigned_doc(title: str, summary: str, at: datetime) -> StoryDoc:
     title_stems, title_entities = _analyse(title)
     summary_stems, summary_entities = _analyse(summary)
-    text = f"{title}. {summary}"
     title_dates = _dates(title)
     dates = title_dates | _dates(summary)  # no date spans the two: « . » stands between them
-    numbers = {"n:" + re.sub(r"\D", "", number) for number in _NUMBER_RE.findall(text)}
+    numbers = {"n:" + re.sub(r"\D", "", number) for number in _NUMBER_RE.findall(f"{title}. {summary}")}
     entities = title_entities | summary_entities | dates | numbers
     terms: Counter[str] = Counter(summary_stems)
     for stem_ in title_stems:
         terms[stem_] += TITLE_REPEAT
     for entity in entities:
         terms[entity] += ENTITY_REPEAT
+    # No word spans a title and its lead either: the events of both are those of each, from the tokens `_analyse`
+    # has just made (the third tokenisation, of the two together, was a tenth of the batch's time).
+    title_folded = [token.folded for token in tokenize(title)]
+    title_events = event_kinds(title_folded)
     return StoryDoc(
         None,
         terms,
@@ -290,9 +294,9 @@ def _unsigned_doc(title: str, summary: str, at: datetime) -> StoryDoc:
         tuple(set(title_stems)),
         at,
         _small_set(title_entities),
-        _small_set(event_kinds(token.folded for token in tokenize(text))),
-        _small_set(event_kinds(token.folded for token in tokenize(title))),
-        _small_set(trades(token.folded for token in tokenize(title))),
+        _small_set(title_events | event_kinds(token.folded for token in tokenize(summary))),
+        _small_set(title_events),
+        _small_set(trades(title_folded)),
         _small_set(bill_stages(fold(title))),
         _small_set(_act_numbers(title)),
     )
@@ -407,8 +411,7 @@ class StoryIndex:
         for term in doc.terms:
             posting = self._postings.get(term)
             if posting and len(posting) <= MAX_POSTING:
-                for key in posting:
-                    shared_counts[key] += 1
+                shared_counts.update(posting)  # counted in C, in the posting's order as a loop would
         if len(shared_counts) <= MAX_CANDIDATES:
             candidates = list(shared_counts)  # all of them: which ones, not their order, decides
         else:
@@ -420,15 +423,19 @@ class StoryIndex:
             candidates += tied[: MAX_CANDIDATES - len(candidates)]
         best: tuple[float, str, Hashable, Evidence] | None = None
         scorer = shipped_scorer()
-        query: tuple[dict[str, float], float] | None = None  # the item's TF-IDF vector and norm, made once
+        idf = _Idf(self._postings, total)  # the candidates share most of their words: each IDF is worked out once
+        query: _Query | None = None  # the item's TF-IDF vectors, made once
         for key in candidates:
             member = self._members[key]
             other = member.doc
             if abs(other.at - doc.at) > self.window or self._closed(member.story, doc.at) or _conflict(doc, other):
                 continue
             if query is None:
-                query = self._vector(doc.terms, total)
-            evidence = self._evidence(doc, other, total, query)
+                query = _Query.of(doc, idf)
+            beside_text = _beside_text(doc, other, idf, query)
+            if _out_of_reach(scorer, query, other, beside_text):
+                continue
+            evidence = Evidence((_text_cosine(query, other, idf), *beside_text))
             probability = scorer.probability(evidence)
             if probability >= scorer.bar and (best is None or (probability, str(key)) > best[:2]):
                 best = (probability, str(key), member.story, evidence)
@@ -438,43 +445,11 @@ class StoryIndex:
 
     def evidence(self, doc: StoryDoc, other: StoryDoc) -> Evidence:
         """What `doc` shares with `other`, an item of the index (or one about to be), as the scorer reads it."""
-        total = len(self._members) + 1
-        return self._evidence(doc, other, total, self._vector(doc.terms, total))
-
-    def _evidence(self, doc: StoryDoc, other: StoryDoc, total: int, query: tuple[dict[str, float], float]) -> Evidence:
-        shared_names = doc.entities & other.entities
-        names = [self._idf(name, total) for name in shared_names] or [0.0]
-        in_titles = doc.title_names & other.title_names
-        shared_title_words = set(doc.title_words).intersection(other.title_words)
-        return Evidence(
-            (
-                _cosine(query, self._vector(other.terms, total)),
-                title_cosine(doc.title_words, other.title_words, lambda word: self._idf(word, total)),
-                sum(names),
-                max(names),
-                sum(self._idf(name, total) for name in in_titles),
-                min(
-                    sum(self._idf(name, total) for name in doc.title_names - other.entities),
-                    sum(self._idf(name, total) for name in other.title_names - doc.entities),
-                ),
-                sum(self._idf(word, total) for word in shared_title_words),
-                len(doc.events & other.events),
-                float(_other_happenings(doc, other)),
-                abs((doc.at - other.at).total_seconds()) / 3600,
-            )
-        )
+        idf = _Idf(self._postings, len(self._members) + 1)
+        return _evidence(doc, other, idf, _Query.of(doc, idf))
 
     def _closed(self, story: Hashable, at: datetime) -> bool:
         return at - self._opened[story] > self.max_span
-
-    def _idf(self, term: str, total: int) -> float:
-        # A quiet window (a few dozen items) must not make every word look common: the collection is
-        # taken as at least IDF_MIN_DOCS items, so a word seen in one or two items stays rare.
-        return math.log((max(total, IDF_MIN_DOCS) + 1) / (len(self._postings.get(term, ())) + 1)) + 1.0
-
-    def _vector(self, terms: Counter[str], total: int) -> tuple[dict[str, float], float]:
-        weights = {term: count * self._idf(term, total) for term, count in terms.items()}
-        return weights, math.sqrt(sum(value * value for value in weights.values()))
 
     def _evict(self, at: datetime) -> None:
         """Forget the items that left the window: the index never grows with history."""
@@ -504,7 +479,103 @@ class StoryIndex:
                     del self._postings[term]
 
 
-def _cosine(left: tuple[dict[str, float], float], right: tuple[dict[str, float], float]) -> float:
+class _Idf(dict[str, float]):
+    """The IDF of terms in the index as it stands, each worked out on first use: a placement weighs the words of up to
+    `MAX_CANDIDATES` items, most of them shared, and the index does not change while it does."""
+
+    def __init__(self, postings: dict[str, list[Hashable]], total: int):
+        super().__init__()
+        self._postings = postings
+        # A quiet window (a few dozen items) must not make every word look common: the collection is
+        # taken as at least IDF_MIN_DOCS items, so a word seen in one or two items stays rare.
+        self._documents = max(total, IDF_MIN_DOCS) + 1
+
+    def __missing__(self, term: str) -> float:
+        value = math.log(self._documents / (len(self._postings.get(term, ())) + 1)) + 1.0
+        self[term] = value
+        return value
+
+
+_Vector = tuple[dict[str, float], float]  # weights by term, and their norm
+
+
+def _tfidf(terms: Counter[str], idf: _Idf) -> _Vector:
+    return _with_norm({term: count * idf[term] for term, count in terms.items()})
+
+
+def _title_vector(words: tuple[str, ...], idf: _Idf) -> _Vector:
+    return _with_norm({word: idf[word] for word in words})  # a title's stems are distinct: each weighs its IDF
+
+
+def _with_norm(weights: dict[str, float]) -> _Vector:
+    values = list(weights.values())
+    return weights, math.sqrt(sum(map(operator.mul, values, values)))  # the squares, added in order as a loop would
+
+
+@dataclass(frozen=True, slots=True)
+class _Query:
+    """The vectors of the item being placed, compared with every candidate."""
+
+    terms: _Vector
+    title: _Vector
+
+    @classmethod
+    def of(cls, doc: StoryDoc, idf: _Idf) -> _Query:
+        return cls(_tfidf(doc.terms, idf), _title_vector(doc.title_words, idf))
+
+
+def _evidence(doc: StoryDoc, other: StoryDoc, idf: _Idf, query: _Query) -> Evidence:
+    """What `doc` shares with `other`, as the scorer reads it."""
+    return Evidence((_text_cosine(query, other, idf), *_beside_text(doc, other, idf, query)))
+
+
+def _text_cosine(query: _Query, other: StoryDoc, idf: _Idf) -> float:
+    return _cosine(query.terms, _tfidf(other.terms, idf))
+
+
+def _beside_text(doc: StoryDoc, other: StoryDoc, idf: _Idf, query: _Query) -> tuple[float, ...]:
+    """The features after the first (`_text_cosine`), in the order of `story_evidence.FEATURES`."""
+    shared_names = doc.entities & other.entities
+    names = [idf[name] for name in shared_names] or [0.0]
+    in_titles = doc.title_names & other.title_names
+    shared_title_words = set(doc.title_words).intersection(other.title_words)
+    return (
+        _cosine(query.title, _title_vector(other.title_words, idf)),
+        sum(names),
+        max(names),
+        sum(idf[name] for name in in_titles),
+        min(
+            sum(idf[name] for name in doc.title_names - other.entities),
+            sum(idf[name] for name in other.title_names - doc.entities),
+        ),
+        sum(idf[word] for word in shared_title_words),
+        len(doc.events & other.events),
+        float(_other_happenings(doc, other)),
+        abs((doc.at - other.at).total_seconds()) / 3600,
+    )
+
+
+def _out_of_reach(scorer: Scorer, query: _Query, other: StoryDoc, beside_text: tuple[float, ...]) -> bool:
+    """Whether the pair stays below the bar whatever the cosine of its texts: most candidates share a few words only,
+    and the other's TF-IDF vector, most of a pair's cost, is then not made. The probability grows with each feature
+    its weight favours, in floating point too: with the cosine at its ceiling (or at 0 under a negative weight), below
+    the bar means below it for the true cosine."""
+    best_cosine = _cosine_ceiling(query, other) if scorer.weights[0] > 0 else 0.0
+    return scorer.probability(Evidence((best_cosine, *beside_text))) < scorer.bar
+
+
+def _cosine_ceiling(query: _Query, other: StoryDoc) -> float:
+    """No less than the TF-IDF cosine of the item's text with `other`'s, from the item's vector alone: the dot product
+    runs over the terms they share, so it is at most the norm of the item's shared part times the other's norm
+    (Cauchy-Schwarz). The margin stands above any rounding of the cosine itself."""
+    weights, norm = query.terms
+    if not norm:
+        return 0.0
+    shared = [weights[term] for term in weights.keys() & other.terms.keys()]
+    return math.sqrt(sum(map(operator.mul, shared, shared))) / norm * (1 + 1e-9) + 1e-12
+
+
+def _cosine(left: _Vector, right: _Vector) -> float:
     (a, a_norm), (b, b_norm) = left, right
     dot = sum(value * b[term] for term, value in a.items() if term in b)
     return dot / (a_norm * b_norm) if a_norm and b_norm else 0.0

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -109,10 +109,14 @@ BILL_STAGES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     )
 )
 BILL_STAGE_GAP_HOURS = 24
+# Any of the stages: most titles name none, and one search tells so where there were one per stage.
+_ANY_BILL_STAGE = re.compile("|".join(f"(?:{pattern.pattern})" for _stage, pattern in BILL_STAGES))
 
 
 def bill_stages(folded_title: str) -> frozenset[str]:
     """The stages of a bill that a title (folded: `watcher.text.fold`) names."""
+    if _ANY_BILL_STAGE.search(folded_title) is None:
+        return frozenset()
     return frozenset(stage for stage, pattern in BILL_STAGES if pattern.search(folded_title))
 
 
@@ -217,12 +221,3 @@ def load_scorer(path: Path = SCORER_FILE) -> Scorer:
 @cache
 def shipped_scorer() -> Scorer:
     return load_scorer()
-
-
-def title_cosine(left: Iterable[str], right: Iterable[str], idf: Callable[[str], float]) -> float:
-    """Cosine of two titles' stems, each weighed by its IDF (a title's stems are distinct)."""
-    a = {word: idf(word) for word in left}
-    b = {word: idf(word) for word in right}
-    dot = sum(weight * b[word] for word, weight in a.items() if word in b)
-    norm = math.sqrt(sum(v * v for v in a.values())) * math.sqrt(sum(v * v for v in b.values()))
-    return dot / norm if norm else 0.0

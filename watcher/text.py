@@ -127,9 +127,11 @@ def _split_words(text: str) -> tuple[list[str], list[bool]]:
     words: list[str] = []
     openers: list[bool] = []
     text = _expand_ligatures(text)
+    end = 0  # where the previous word ended; the first word opens the text
     for match in _WORD_RE.finditer(text):
         raw = match.group()
-        opens = _opens_sentence(text, match.start())
+        opens = not end or _gap_opens(text, end, match.start())
+        end = match.end()
         if "'" in raw:
             # « l'hôpital » -> « hôpital »; « aujourd'hui » keeps its apostrophe.
             elided = _ELISION_RE.match(raw)
@@ -149,23 +151,19 @@ def _split_words(text: str) -> tuple[list[str], list[bool]]:
     return words, openers
 
 
-def _opens_sentence(text: str, start: int) -> bool:
-    # Only marks and spaces between the word and a full stop, a colon, a quote, a bracket, a spaced dash
-    # or the start of the text.
-    if start >= 2 and text[start - 1] == " " and text[start - 2].isalnum():
+def _gap_opens(text: str, end: int, start: int) -> bool:
+    """Whether what stands between two words, `text[end:start]`, opens a sentence: a full stop, a colon, a quote, a
+    bracket or a spaced dash. It holds no letter or digit (a word takes them all), so the previous word ends it."""
+    if start - end == 1 and text[end] == " ":
         return False  # most words: one space after the previous word
-    index = start - 1
-    while index >= 0:
+    for index in range(end, start):
         char = text[index]
         if char in _SENTENCE_MARKS:
             return True
-        spaced = index + 1 < len(text) and text[index + 1].isspace() and text[index - 1 : index].isspace()
-        if char in _DASHES and spaced:
+        # A word follows the gap and another precedes it: both neighbours exist.
+        if char in _DASHES and text[index + 1].isspace() and text[index - 1].isspace():
             return True
-        if char.isalnum():
-            return False
-        index -= 1
-    return True
+    return False
 
 
 def tokenize(text: str) -> list[Token]:
@@ -181,7 +179,7 @@ def sentence_openers(text: str) -> tuple[bool, ...]:
 def _analysed(text: str) -> tuple[tuple[Token, ...], tuple[bool, ...]]:
     # An item's title and lead are read by the scorer, the story index and the search index in turn.
     words, openers = _split_words(text)
-    return tuple(_token(word) for word in words), tuple(openers)
+    return tuple(map(_token, words)), tuple(openers)
 
 
 _FOLDED_STOP_WORDS = frozenset(fold(word) for word in STOP_WORDS)
@@ -202,5 +200,5 @@ def content_stems(text: str) -> list[str]:
 
 
 def is_mostly_upper(text: str) -> bool:
-    letters = [char for char in text if char.isalpha()]
-    return len(letters) >= 8 and sum(char.isupper() for char in letters) / len(letters) > 0.6
+    letters = list(filter(str.isalpha, text))  # filter and map, not generators: every title of a cycle is read
+    return len(letters) >= 8 and sum(map(str.isupper, letters)) / len(letters) > 0.6
