@@ -135,17 +135,36 @@ def _wait_for_desk(driver: Any, base: str) -> None:
         time.sleep(0.5)
 
 
+def _click_through(driver: Any, element: Any) -> None:
+    """Click a link or a form's button, and wait for the page it leads to: looking for an element before it has come
+    would find it on the page being left."""
+    from selenium.common.exceptions import WebDriverException
+    from selenium.webdriver.support.wait import WebDriverWait
+
+    leaving = driver.find_element("tag name", "html")
+
+    def left(_: Any) -> bool:
+        try:
+            leaving.is_enabled()
+        except WebDriverException:  # stale, or (this chromedriver) « Node … does not belong to the document »
+            return True
+        return False
+
+    element.click()
+    WebDriverWait(driver, 60).until(left)
+
+
 def _act_as_the_coordinator(driver: Any, base: str) -> None:
     """What a coordinator does on a first morning, so that the pages are not empty: a « pertinent » verdict and a
     tribune flagged on the first story, and two detected mentions validated."""
     driver.get(base + "/")
-    driver.find_element("css selector", "a[href^='/article/']").click()
-    driver.find_element("css selector", "button[name=avis][value=pertinent]").click()
+    _click_through(driver, driver.find_element("css selector", "a[href^='/article/']"))
+    _click_through(driver, driver.find_element("css selector", "button[name=avis][value=pertinent]"))
     driver.find_element("name", "note").send_keys("Angle : ce que l'AMU retire aux patients — Le Monde, Danielle")
-    driver.find_element("id", "tribune").click()
+    _click_through(driver, driver.find_element("id", "tribune"))
     for _ in range(2):
         driver.get(base + "/on-parle-de-nous")
-        driver.find_element("css selector", "#a-valider button.validate").click()
+        _click_through(driver, driver.find_element("css selector", "#a-valider button.validate"))
 
 
 def main() -> int:
@@ -156,7 +175,6 @@ def main() -> int:
     if not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()):
         print("Chromium absent : apt-get install chromium chromium-driver")
         return 1
-    from selenium.webdriver.support.wait import WebDriverWait
 
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
@@ -167,20 +185,19 @@ def main() -> int:
             _photograph(driver, out / "connexion.png")
             driver.find_element("name", "nom").send_keys("demo")
             driver.find_element("name", "mot_de_passe").send_keys(password)
-            driver.find_element("css selector", "form button[type=submit]").click()
+            _click_through(driver, driver.find_element("css selector", "form button[type=submit]"))
             _act_as_the_coordinator(driver, base)
             for name, address in PAGES.items():
                 driver.get(base + address)
                 _photograph(driver, out / f"{name}.png")
             driver.get(base + "/")
-            driver.find_element("css selector", "a[href^='/article/']").click()
+            _click_through(driver, driver.find_element("css selector", "a[href^='/article/']"))
             _photograph(driver, out / "article.png")
             driver.get(base + "/simulation?theme=hopital")
             threshold = driver.find_element("name", "seuil_alerte")
             threshold.clear()
             threshold.send_keys("60")
-            driver.find_element("css selector", "#simulation-form button[type=submit]").click()
-            WebDriverWait(driver, 60).until(lambda page: page.find_elements("id", "simulation-resultat"))
+            _click_through(driver, driver.find_element("css selector", "#simulation-form button[type=submit]"))
             _photograph(driver, out / "simulation.png")
         finally:
             driver.quit()
