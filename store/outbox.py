@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import and_, case, func, or_, update
 from sqlalchemy.exc import IntegrityError
@@ -205,25 +206,37 @@ def enqueue_followups(
 ) -> int:
     """A new item joined a story: plan a thread reply under its alert in each of `channels` (coalesced per slot)."""
     kind, send_at = followup_kind(now, interval)
-    insert = dialect_insert(session)
     written = 0
     for channel in channels:
-        statement = (
-            insert(Delivery)
-            .values(
-                story_id=story_id,
-                item_id=item_id,
-                channel=channel,
-                kind=kind,
-                status=DeliveryStatus.PENDING,
-                attempts=0,
-                created_at=now,
-                next_attempt_at=send_at,
-            )
-            .on_conflict_do_nothing()
-        )
+        statement = _pending(session, story_id, item_id, channel, kind, now, send_at)
         written += session.exec(statement).rowcount  # type: ignore[call-overload]
     return written
+
+
+def _pending(
+    session: Session,
+    story_id: int,
+    item_id: int,
+    channel: str,
+    kind: str,
+    now: datetime,
+    send_at: datetime | None = None,
+) -> Any:
+    """The insert of a pending delivery, left alone where its (story, channel, kind) row already stands."""
+    return (
+        dialect_insert(session)(Delivery)
+        .values(
+            story_id=story_id,
+            item_id=item_id,
+            channel=channel,
+            kind=kind,
+            status=DeliveryStatus.PENDING,
+            attempts=0,
+            created_at=now,
+            next_attempt_at=send_at,
+        )
+        .on_conflict_do_nothing()
+    )
 
 
 def enqueue_refresh(session: Session, *, item_id: int, now: datetime) -> int:
@@ -242,21 +255,9 @@ def enqueue_refresh(session: Session, *, item_id: int, now: datetime) -> int:
             col(Delivery.status).not_in([DeliveryStatus.FAILED, DeliveryStatus.SKIPPED]),
         )
     ).all()
-    insert = dialect_insert(session)
     for story_id, channel in alerts:
         created = session.exec(  # type: ignore[call-overload]
-            insert(Delivery)
-            .values(
-                story_id=story_id,
-                item_id=item_id,
-                channel=channel,
-                kind=REFRESH,
-                status=DeliveryStatus.PENDING,
-                attempts=0,
-                created_at=now,
-            )
-            .on_conflict_do_nothing()
-            .returning(col(Delivery.id))
+            _pending(session, story_id, item_id, channel, REFRESH, now).returning(col(Delivery.id))
         ).first()
         if created is not None:
             continue
