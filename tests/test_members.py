@@ -7,10 +7,9 @@ import json
 from datetime import UTC, datetime
 
 import pytest
-from typer.testing import CliRunner
 
 from tests.conftest import REPO_ROOT
-from watcher.cli import app
+from tests.previewing import preview_rows
 from watcher.config import Config, ConfigError, parse_config
 from watcher.normalize import Item
 from watcher.score import Judgement, Scorer
@@ -357,11 +356,7 @@ def test_an_ambiguous_name_without_any_context_is_refused() -> None:
 
 
 def test_preview_names_each_of_the_18_and_no_member_on_clashes_or_guessed_associations() -> None:
-    result = CliRunner().invoke(
-        app, ["--config", str(REPO_ROOT / "sources.yaml"), "preview", "--json", str(MEMBERS_FILE)]
-    )
-    assert result.exit_code == 0, result.output
-    rows = {str(row["url"]).rsplit("/", 1)[-1]: row for row in map(json.loads, result.output.splitlines())}
+    rows = preview_rows(MEMBERS_FILE)
     named = [row["member_mentions"] for key, row in rows.items() if key.startswith("member-")]
     assert all(len(members) == 1 for members in named)
     assert sorted(members[0] for members in named) == sorted(THE_18)

@@ -3,22 +3,14 @@ bench/hard-cases/pertes-de-chance.jsonl. Each row carries its `loss_kind`; `[]` 
 
 from __future__ import annotations
 
-import json
-
-from typer.testing import CliRunner
-
 from tests.conftest import REPO_ROOT
-from watcher.cli import app
+from tests.previewing import preview_rows
 
 HARD_CASES = REPO_ROOT / "bench" / "hard-cases" / "pertes-de-chance.jsonl"
 
 
 def _rows() -> dict[str, dict[str, object]]:
-    config = str(REPO_ROOT / "sources.yaml")
-    result = CliRunner().invoke(app, ["--config", config, "preview", "--json", str(HARD_CASES)])
-    assert result.exit_code == 0, result.output
-    rows = [json.loads(line) for line in result.output.splitlines() if line.strip()]
-    return {str(row["url"]).rsplit("/", 1)[-1]: row for row in rows}
+    return preview_rows(HARD_CASES)
 
 
 def test_the_losses_in_france_are_of_the_theme_with_their_kinds() -> None:

@@ -3,23 +3,15 @@ whole, a hospital abroad, a medical error without an access cause (bench/hard-ca
 
 from __future__ import annotations
 
-import json
-
-from typer.testing import CliRunner
-
 from tests.conftest import REPO_ROOT
-from watcher.cli import app
+from tests.previewing import preview_rows
 from watcher.losses import LOSS_KINDS
 
 PLACES = REPO_ROOT / "bench" / "hard-cases" / "places.jsonl"
 
 
 def _rows() -> dict[str, dict]:
-    config = str(REPO_ROOT / "sources.yaml")
-    result = CliRunner().invoke(app, ["--config", config, "preview", "--json", str(PLACES)])
-    assert result.exit_code == 0, result.output
-    rows = [json.loads(line) for line in result.output.splitlines() if line.strip()]
-    return {str(row["url"]).rsplit("/", 1)[-1]: row for row in rows}
+    return preview_rows(PLACES)
 
 
 def _codes(row: dict) -> tuple[str | None, str | None, str | None, bool]:

@@ -8,12 +8,8 @@ analysis that night. And two stages of one bill, two days apart, that stay two s
 
 from __future__ import annotations
 
-import json
-
-from typer.testing import CliRunner
-
 from tests.conftest import REPO_ROOT
-from watcher.cli import app
+from tests.previewing import preview_rows
 
 PAIRS = REPO_ROOT / "tests" / "fixtures" / "stories" / "issue17-pairs.jsonl"
 SAME_EVENT = (
@@ -26,10 +22,7 @@ SAME_EVENT = (
 
 
 def _stories() -> dict[str, str]:
-    result = CliRunner().invoke(app, ["--config", str(REPO_ROOT / "sources.yaml"), "preview", "--json", str(PAIRS)])
-    assert result.exit_code == 0, result.output
-    rows = [json.loads(line) for line in result.output.splitlines() if line.strip()]
-    return {str(row["url"]).rsplit("/", 1)[-1]: str(row["story"]) for row in rows}
+    return {name: str(row["story"]) for name, row in preview_rows(PAIRS).items()}
 
 
 def test_five_kinds_of_follow_up_join_their_event() -> None:
