@@ -10,6 +10,7 @@ from sqlalchemy import String, cast, or_
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import Select
 
+from store.db import in_chunks
 from store.models import Item, ObservatoryCorrection, Score, Source, Verdict, VerdictValue
 
 
@@ -57,7 +58,13 @@ def theme_row(session: Session, topic: str, item_id: int) -> ThemeRow | None:
 def _with_verdicts(session: Session, topic: str, rows: Sequence[tuple[Item, Source, Score | None]]) -> list[ThemeRow]:
     ids = [item.id for item, _, _ in rows if item.id is not None]
     latest = _latest_verdicts(session, topic, ids)
-    corrections = {c.item_id: c for c in _in_chunks(session, ObservatoryCorrection, ids)}
+    corrections = {
+        correction.item_id: correction
+        for chunk in in_chunks(ids)
+        for correction in session.exec(
+            select(ObservatoryCorrection).where(col(ObservatoryCorrection.item_id).in_(chunk))
+        )
+    }
     return [
         ThemeRow(item, source, score, latest.get(item.id or 0), corrections.get(item.id or 0))
         for item, source, score in rows
@@ -66,7 +73,7 @@ def _with_verdicts(session: Session, topic: str, rows: Sequence[tuple[Item, Sour
 
 def _latest_verdicts(session: Session, topic: str, ids: Sequence[int]) -> dict[int, str]:
     latest: dict[int, tuple[datetime, int, str]] = {}
-    for chunk in _chunks(ids):
+    for chunk in in_chunks(ids):
         for verdict in session.exec(
             select(Verdict).where(col(Verdict.topic) == topic, col(Verdict.item_id).in_(chunk))
         ).all():
@@ -74,15 +81,6 @@ def _latest_verdicts(session: Session, topic: str, ids: Sequence[int]) -> dict[i
             if verdict.item_id not in latest or key > latest[verdict.item_id]:
                 latest[verdict.item_id] = key
     return {item_id: key[2] for item_id, key in latest.items()}
-
-
-def _chunks(ids: Sequence[int], size: int = 500) -> list[Sequence[int]]:
-    # SQLite caps the number of bound parameters of one statement.
-    return [ids[i : i + size] for i in range(0, len(ids), size)]
-
-
-def _in_chunks(session: Session, table: type[ObservatoryCorrection], ids: Sequence[int]) -> list[ObservatoryCorrection]:
-    return [row for chunk in _chunks(ids) for row in session.exec(select(table).where(col(table.item_id).in_(chunk)))]
 
 
 def correction_for(session: Session, item_id: int) -> ObservatoryCorrection | None:

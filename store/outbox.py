@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
 
 from sqlalchemy import and_, case, func, or_, update
 from sqlalchemy.exc import IntegrityError
@@ -29,6 +28,7 @@ from store.models import (
     Tribune,
     TribuneStatus,
 )
+from store.queries import pending_delivery
 from store.stories import story_outlets
 
 FOLLOWUP_PREFIX = "followup:"
@@ -208,35 +208,9 @@ def enqueue_followups(
     kind, send_at = followup_kind(now, interval)
     written = 0
     for channel in channels:
-        statement = _pending(session, story_id, item_id, channel, kind, now, send_at)
+        statement = pending_delivery(session, story_id, item_id, channel, kind, now, send_at)
         written += session.exec(statement).rowcount  # type: ignore[call-overload]
     return written
-
-
-def _pending(
-    session: Session,
-    story_id: int,
-    item_id: int,
-    channel: str,
-    kind: str,
-    now: datetime,
-    send_at: datetime | None = None,
-) -> Any:
-    """The insert of a pending delivery, left alone where its (story, channel, kind) row already stands."""
-    return (
-        dialect_insert(session)(Delivery)
-        .values(
-            story_id=story_id,
-            item_id=item_id,
-            channel=channel,
-            kind=kind,
-            status=DeliveryStatus.PENDING,
-            attempts=0,
-            created_at=now,
-            next_attempt_at=send_at,
-        )
-        .on_conflict_do_nothing()
-    )
 
 
 def enqueue_refresh(session: Session, *, item_id: int, now: datetime) -> int:
@@ -257,7 +231,7 @@ def enqueue_refresh(session: Session, *, item_id: int, now: datetime) -> int:
     ).all()
     for story_id, channel in alerts:
         created = session.exec(  # type: ignore[call-overload]
-            _pending(session, story_id, item_id, channel, REFRESH, now).returning(col(Delivery.id))
+            pending_delivery(session, story_id, item_id, channel, REFRESH, now).returning(col(Delivery.id))
         ).first()
         if created is not None:
             continue

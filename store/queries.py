@@ -263,18 +263,36 @@ def enqueue_delivery(
     session: Session, *, story_id: int, item_id: int, channel: str, now: datetime, kind: str = "alert"
 ) -> bool:
     """Add to the outbox once per (story, channel, kind), created at `now`; True when a row was written."""
-    values = {
-        "story_id": story_id,
-        "item_id": item_id,
-        "channel": channel,
-        "kind": kind,
-        "status": "pending",
-        "attempts": 0,
-        "created_at": now,
-    }
     # RETURNING, not rowcount: psycopg reports -1 for a skipped ON CONFLICT insert.
-    statement = dialect_insert(session)(Delivery).values(**values).on_conflict_do_nothing().returning(Delivery.id)
+    statement = pending_delivery(session, story_id, item_id, channel, kind, now).returning(Delivery.id)
     return session.exec(statement).first() is not None  # type: ignore[call-overload]
+
+
+def pending_delivery(
+    session: Session,
+    story_id: int,
+    item_id: int,
+    channel: str,
+    kind: str,
+    now: datetime,
+    send_at: datetime | None = None,
+) -> Any:
+    """The insert of a pending delivery (alert, follow-up or refresh), left alone where its (story, channel, kind)
+    row already stands."""
+    return (
+        dialect_insert(session)(Delivery)
+        .values(
+            story_id=story_id,
+            item_id=item_id,
+            channel=channel,
+            kind=kind,
+            status="pending",
+            attempts=0,
+            created_at=now,
+            next_attempt_at=send_at,
+        )
+        .on_conflict_do_nothing()
+    )
 
 
 # --- reading for people ----------------------------------------------------
