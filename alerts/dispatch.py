@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from alerts.interactions import state_block, state_lines
+from alerts.interactions import state_block, state_block_of, state_lines
 from alerts.slack import AlertContent, SlackSender, alert_message, follow_up_message, slack_error
 from store import outbox
 from store.db import session_scope
@@ -111,11 +111,12 @@ def _refresh_one(
     try:
         with session_scope(engine) as session:
             alert = outbox.parent_alert(session, row.story_id, row.channel)
-            if alert is None or alert.status in (DeliveryStatus.FAILED, DeliveryStatus.SKIPPED):
+            gate = _parent_gate(alert)
+            if gate == "skip":
                 outbox.mark_skipped(session, delivery_id, owner, moment)
                 report.skipped += 1
                 return
-            if alert.status != DeliveryStatus.SENT or alert.external_id is None:
+            if gate == "wait" or alert is None:
                 outbox.mark_retry(
                     session, delivery_id, owner, error="alerte pas encore envoyée", at=moment + PARENT_WAIT
                 )
@@ -199,19 +200,29 @@ def _record_failure(
 Plan = tuple[str, list[dict[str, object]] | None, str | None, list[str]]
 
 
+def _parent_gate(parent: Delivery | None) -> str | None:
+    """What a reply or an edit of `parent`, a story's alert, must do: "skip" when that alert will never be in Slack
+    (none, failed, skipped), "wait" while it is not there yet, None once it is (sent, with its message's ts)."""
+    if parent is None or parent.status in (DeliveryStatus.FAILED, DeliveryStatus.SKIPPED):
+        return "skip"
+    if parent.status != DeliveryStatus.SENT or parent.external_id is None:
+        return "wait"
+    return None
+
+
 def _plan(session: Session, row: Delivery, settings: DispatchSettings) -> Plan | str | None:
     """What to post for a row: (text, blocks, thread ts, outlets announced), "wait", or None (nothing to say)."""
-    if row.kind == "alert":
-        view = outbox.alert_view(session, row)
-        text, blocks = _alert_message(view, settings, view.outlets)
-        if state_lines(session, row.item_id, settings.zone):  # acted on before its alert went out
-            blocks.append(state_block(session, row.item_id, settings.zone))
-        return text, blocks, None, view.outlets
     view = outbox.alert_view(session, row)
+    if row.kind == "alert":
+        text, blocks = _alert_message(view, settings, view.outlets)
+        if lines := state_lines(session, row.item_id, settings.zone):  # acted on before its alert went out
+            blocks.append(state_block_of(lines))
+        return text, blocks, None, view.outlets
     parent = outbox.parent_alert(session, row.story_id, row.channel)
-    if parent is None or parent.status in ("failed", "skipped"):
+    gate = _parent_gate(parent)
+    if gate == "skip":
         return None
-    if parent.status != "sent" or parent.external_id is None:
+    if gate == "wait" or parent is None:
         return "wait"
     new = [
         outlet for outlet in view.outlets if outlet not in outbox.announced_outlets(session, row.story_id, row.channel)

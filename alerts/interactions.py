@@ -169,7 +169,12 @@ def state_lines(session: Session, item_id: int, zone: ZoneInfo) -> list[str]:
 
 
 def state_block(session: Session, item_id: int, zone: ZoneInfo = PARIS) -> dict[str, Any]:
-    lines = state_lines(session, item_id, zone) or ["Aucune action pour l'instant."]
+    return state_block_of(state_lines(session, item_id, zone))
+
+
+def state_block_of(lines: list[str]) -> dict[str, Any]:
+    """The context block of an alert's state, from its lines (`state_lines`), read once by whoever has them."""
+    lines = lines or ["Aucune action pour l'instant."]
     # A context block holds at most 10 elements; the last ones are the newest.
     return {
         "type": "context",
