@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from functools import cache
 
-from watcher.text import Token, tokenize
+from watcher.text import Token, find_sequence, tokenize
 
 # The theme whose items have a kind of loss; the others have none.
 LOSS_THEME = "pertes_de_chance"
@@ -53,7 +53,6 @@ LOSS_PHRASES: dict[str, tuple[str, ...]] = {
         "mois pour obtenir",
         "mois pour un rendez-vous",
         "attendre des mois",
-        "attendent des mois",
         "attend depuis",
         "rendez-vous dans",
         "premier rendez-vous",
@@ -270,12 +269,10 @@ def _word(token: Token) -> str:
 
 @cache
 def _compiled() -> tuple[tuple[str, tuple[tuple[str, ...], ...]], ...]:
-    return tuple((kind, tuple(tuple(_words(phrase)) for phrase in LOSS_PHRASES[kind])) for kind in LOSS_KINDS)
-
-
-def _contains(stems: list[str], phrase: tuple[str, ...]) -> bool:
-    size = len(phrase)
-    return any(tuple(stems[start : start + size]) == phrase for start in range(len(stems) - size + 1))
+    # Phrases written in two forms of one word (« désert médical », « déserts médicaux ») are one phrase once stemmed.
+    return tuple(
+        (kind, tuple(dict.fromkeys(tuple(_words(phrase)) for phrase in LOSS_PHRASES[kind]))) for kind in LOSS_KINDS
+    )
 
 
 def loss_kinds(title: str, lead: str) -> list[str]:
@@ -283,11 +280,11 @@ def loss_kinds(title: str, lead: str) -> list[str]:
     # Title and lead apart: a phrase does not run from the end of the title into the lead.
     texts = [_words(text) for text in (title, lead)]
     words = {stem for stems in texts for stem in stems}
-    return [
-        kind
-        for kind, phrases in _compiled()
-        if any(phrase and phrase[0] in words and any(_contains(stems, phrase) for stems in texts) for phrase in phrases)
-    ]
+    return [kind for kind, phrases in _compiled() if any(_found(phrase, words, texts) for phrase in phrases)]
+
+
+def _found(phrase: tuple[str, ...], words: set[str], texts: list[list[str]]) -> bool:
+    return bool(phrase) and phrase[0] in words and any(find_sequence(stems, phrase) for stems in texts)
 
 
 def item_loss_kinds(topics: list[str], title: str, lead: str) -> list[str]:

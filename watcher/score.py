@@ -50,7 +50,7 @@ from functools import cached_property
 
 from watcher.config import Config, MemberAssociation, SourceConfig
 from watcher.normalize import Item
-from watcher.text import Token, fold, is_mostly_upper, stem, tokenize
+from watcher.text import Token, find_sequence, fold, is_mostly_upper, stem, tokenize
 
 TITLE_FACTOR = 1.5
 DEFAULT_TOPIC_BONUS = 10
@@ -181,12 +181,12 @@ class _Phrase:
     def positions(self, tokens: Sequence[Token], stems: list[str] | None = None) -> list[int]:
         if self.acronym:
             return [i for i, token in enumerate(tokens) if token.surface == self.acronym]
-        return _find_sequence(stems if stems is not None else [token.stem for token in tokens], self.stems)
+        return find_sequence(stems if stems is not None else [token.stem for token in tokens], self.stems)
 
     def in_segment(self, segment: _Segment) -> bool:
         if self.acronym:
             return not segment.shouting and any(surface == self.acronym for _i, surface in segment.acronyms)
-        return self.stems[0] in segment.words and bool(_find_sequence(segment.stems, self.stems))
+        return self.stems[0] in segment.words and bool(find_sequence(segment.stems, self.stems))
 
 
 @dataclass(frozen=True)
@@ -275,21 +275,6 @@ class _Segment:
         self.content_stems = [token.stem for token in self.content_tokens]
         self.acronyms = [(i, token.surface) for i, token in enumerate(self.tokens) if token.is_acronym]
         self.words = frozenset(self.stems) | frozenset(self.folded)
-
-
-def _find_sequence(haystack: list[str], needle: tuple[str, ...]) -> list[int]:
-    size = len(needle)
-    if not size:
-        return []
-    first, starts, index = needle[0], [], -1
-    stop = len(haystack) - size + 1
-    while True:
-        try:
-            index = haystack.index(first, index + 1, stop)  # the scan runs in C: most rules match nowhere
-        except ValueError:
-            return starts
-        if size == 1 or tuple(haystack[index : index + size]) == needle:
-            starts.append(index)
 
 
 _Place = tuple[str, tuple[str, ...], bool]
@@ -429,13 +414,13 @@ class Scorer:
         if ignored:
             stems = list(segment.stems)
             for phrase in ignored:
-                for start in _find_sequence(stems, phrase):
+                for start in find_sequence(stems, phrase):
                     stems[start : start + len(phrase)] = ["\0"] * len(phrase)
             pairs = [(value, token) for value, token in zip(stems, segment.tokens, strict=True) if not token.stop]
             visible, kept = [value for value, _token in pairs], [token for _value, token in pairs]
         found = []
         for text, phrase, capitalised in places.candidates(segment.words):
-            starts = _find_sequence(visible, phrase)
+            starts = find_sequence(visible, phrase)
             if any(not capitalised or kept[start].surface[:1].isupper() for start in starts):
                 found.append(text)
         return found
@@ -472,7 +457,7 @@ class Scorer:
             excluded = not topic.first_excluded_words.isdisjoint(segment.words)  # most texts: none of them
             for exclusion in topic.exclusions if excluded else ():
                 if exclusion and exclusion[0] in segment.words:
-                    for start in _find_sequence(segment.stems, exclusion):
+                    for start in find_sequence(segment.stems, exclusion):
                         masked.update(range(start, start + len(exclusion)))
             visible = segment.content_stems
             if masked:
@@ -486,7 +471,7 @@ class Scorer:
                 elif len(term.stems) == 1:  # most terms: one word, found or not (where, and how often, is not asked)
                     hit = term.stems[0] in visible
                 else:  # a candidate: its first stem is in the segment
-                    hit = bool(_find_sequence(visible, term.stems))
+                    hit = bool(find_sequence(visible, term.stems))
                 if hit:
                     if segment.up_front:
                         up_front.add(term.text)
@@ -552,7 +537,7 @@ class Scorer:
             return None  # most texts: one set operation, not one test per phrase
         for name, phrases in topic.alert_rules:
             for text, words in phrases:
-                if words and words[0] in segment.words and _find_sequence(segment.folded, words):
+                if words and words[0] in segment.words and find_sequence(segment.folded, words):
                     return f"{name} (« {text} »)"
         return None
 
@@ -566,7 +551,7 @@ class Scorer:
             return [i for i, token in enumerate(segment.tokens) if token.surface == name.acronym]
         if not name.words or name.words[0] not in segment.words:
             return []
-        return _find_sequence(segment.folded, name.words)
+        return find_sequence(segment.folded, name.words)
 
     def _find_members(self, segments: list[_Segment], abroad: str | None) -> tuple[list[str], list[str]]:
         """The members named, in configuration order, and why each ambiguous name that counted did."""
@@ -597,7 +582,7 @@ class Scorer:
             if not segment.shouting  # in a title in capitals, every word looks like an acronym
             for text, folded, written in member.ambiguous
             if folded[0] in segment.words
-            for start in _find_sequence(segment.folded, folded)
+            for start in find_sequence(segment.folded, folded)
             if all(
                 _as_written(token.surface) == word
                 for token, word in zip(segment.tokens[start : start + len(folded)], written, strict=True)
@@ -676,7 +661,7 @@ class Scorer:
                     collective_near = "collectif" in {token.folded for token in window} or bool(
                         self._collective_at(_Segment("", window, 1.0, False, False))
                     )
-                    role_near = bool(person.role) and bool(_find_sequence(stems, person.role))
+                    role_near = bool(person.role) and bool(find_sequence(stems, person.role))
                     quoted = any(mark in segment.text for mark in _QUOTE_MARKS) or bool(set(stems) & _SPEECH_STEMS)
                     if collective_near or (role_near and not members) or (quoted and (collective_named or not members)):
                         found.append(person.label)

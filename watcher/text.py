@@ -202,3 +202,19 @@ def content_stems(text: str) -> list[str]:
 def is_mostly_upper(text: str) -> bool:
     letters = list(filter(str.isalpha, text))  # filter and map, not generators: every title of a cycle is read
     return len(letters) >= 8 and sum(map(str.isupper, letters)) / len(letters) > 0.6
+
+
+def find_sequence(haystack: list[str], needle: tuple[str, ...]) -> list[int]:
+    """Where `needle` (a phrase's words) starts in `haystack` (a text's), each place."""
+    size = len(needle)
+    if not size:
+        return []
+    first, starts, index = needle[0], [], -1
+    stop = len(haystack) - size + 1
+    while True:
+        try:
+            index = haystack.index(first, index + 1, stop)  # the scan runs in C: most rules match nowhere
+        except ValueError:
+            return starts
+        if size == 1 or tuple(haystack[index : index + size]) == needle:
+            starts.append(index)
