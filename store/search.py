@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from itertools import product
 
-from sqlalchemy import bindparam, func, text
+from sqlalchemy import bindparam, text
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
+from store import queries
 from store.models import Item, Score, Source
 
 SEARCH_TABLE = "item_search"
@@ -223,14 +224,6 @@ class SearchResults:
     older: bool  # whether older matches were left out of the ranking
 
 
-def _first_published_id(session: Session, since: datetime) -> int | None:
-    """The smallest id of the items published since `since`: the matches start there (an index range over the
-    period's items), so that a search narrowed to a period never walks the older matches of its words."""
-    # min(id + 0), not min(id): SQLite reads min(id) by walking the primary key from the oldest item until one is
-    # recent enough (95,000 rows at 100k items); the sum keeps it on the period's range of `ix_item_published_at`.
-    return session.exec(select(func.min(col(Item.id) + 0)).where(col(Item.published_at) >= since)).one()
-
-
 def search(
     session: Session,
     *,
@@ -256,7 +249,7 @@ def search(
     filters = ""
     params: dict[str, object] = {"candidates": candidates + 1}
     if since is not None:
-        first = _first_published_id(session, since)
+        first = queries.first_item_id(session, col(Item.published_at), since)  # the matches start there
         if first is None:
             return SearchResults([], 0, False)
         filters += f" AND item.published_at >= :since AND {key} >= :first"

@@ -11,7 +11,7 @@ from sqlalchemy import JSON, cast, func, true
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from store import outbox
+from store import outbox, queries
 from store.models import Item, ReasonDay, Score, ScoredDay, Verdict, VerdictValue
 
 
@@ -95,10 +95,9 @@ def reason_counts(session: Session, since: datetime | None = None) -> ReasonCoun
         next_day = datetime.combine(first_day + timedelta(days=1), time(), UTC)
         days = days.where(col(ReasonDay.day) > first_day)
         scored = scored.where(col(ScoredDay.day) > first_day)
-        # The period's verdicts through their items' ids, which grow with collection: from the first item collected
-        # in it (min(id + 0) keeps SQLite on the period's range of ix_item_collected_at), the index on
+        # The period's verdicts through their items' ids, from the first item collected in it: the index on
         # verdict.item_id gives them without walking the verdicts of the whole archive.
-        first = session.exec(select(func.min(col(Item.id) + 0)).where(col(Item.collected_at) >= since)).one()
+        first = queries.first_item_id(session, col(Item.collected_at), since)
         judged = (
             judged.join(Item, col(Item.id) == col(Verdict.item_id))
             .where(col(Verdict.item_id) >= (first if first is not None else 0))
