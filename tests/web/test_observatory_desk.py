@@ -3,9 +3,7 @@ and the correction of an item's place and kinds of loss from its article page, g
 
 from __future__ import annotations
 
-import io
 import re
-import zipfile
 from pathlib import Path
 from xml.etree import ElementTree
 
@@ -19,6 +17,7 @@ from store.models import ObservatoryCorrection
 from tests.conftest import REPO_ROOT
 from tests.web import deskdata
 from tests.web.conftest import Served
+from tests.web.downloads import assert_download_is_the_export
 from tests.web.test_security import signed_in
 from watcher.cli import app
 from watcher.losses import LOSS_THEME
@@ -115,17 +114,7 @@ def test_the_downloads_are_the_cli_exports_byte_for_byte(desk: Served, tmp_path:
         _cli(desk, "observatoire", "export", "--from", "2026-01-01", "--to", "2026-12-31", "--format", fmt, "--out",
              str(exported))  # fmt: skip
         downloaded = client.get(f"/observatoire/2026.{fmt}")
-        assert downloaded.status_code == 200
-        assert f'filename="observatoire-2026.{fmt}"' in downloaded.headers["content-disposition"]
-        if fmt != "xlsx":
-            assert downloaded.content == exported.read_bytes()
-            continue
-        # A workbook records when it was written (docProps/core.xml); every other part must be the same bytes.
-        with zipfile.ZipFile(io.BytesIO(downloaded.content)) as web, zipfile.ZipFile(exported) as cli:
-            assert sorted(web.namelist()) == sorted(cli.namelist())
-            for part in web.namelist():
-                if part != "docProps/core.xml":
-                    assert web.read(part) == cli.read(part), part
+        assert_download_is_the_export(downloaded, exported, f"observatoire-2026.{fmt}")
     assert deskdata.LAVAL["link"].encode() in client.get("/observatoire/2026.json").content
     empty = client.get("/observatoire/2019.csv")
     assert empty.status_code == 200 and empty.content.count(b"\r\n") == 1  # the header row only
