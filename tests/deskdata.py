@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
+from pathlib import Path
 
+import pytest
+import yaml
 from sqlalchemy import Engine
 from sqlmodel import select
+from typer.testing import CliRunner
 
-from store.db import session_scope
+from store.db import make_engine, session_scope
 from store.models import Item
-from tests.clock import NOW, frozen
-from tests.conftest import config_with_sources
+from tests.clock import AT_NOW, NOW, frozen
+from tests.conftest import REPO_ROOT, config_with_sources
 from tests.feeds import rss
 from tests.localserver import LocalServer
+from watcher.cli import app
 from watcher.config import Config
 from watcher.pipeline import Collector
 from watcher.search import catch_up
@@ -61,3 +66,24 @@ def collect(engine: Engine, real_config: Config, server: LocalServer) -> tuple[C
     with session_scope(engine) as session:
         ids = {item.url: item.id or 0 for item in session.exec(select(Item)).all()}
     return config, {str(entry["link"]): ids[str(entry["link"])] for entry in ENTRIES}
+
+
+def collect_by_cli(
+    tmp_path: Path, server: LocalServer, monkeypatch: pytest.MonkeyPatch, **settings: object
+) -> dict[str, int]:
+    """The desk's items collected by `watcher collect` as a user runs it, with the real sources.yaml's themes and
+    these other `settings` (top-level sections of sources.yaml); their ids by address."""
+    data = yaml.safe_load((REPO_ROOT / "sources.yaml").read_text(encoding="utf-8"))
+    data["sources"] = [{"name": "Presse du bureau", "url": server.url("/desk.xml"), "topics": ["hopital"]}]
+    data |= settings
+    config = tmp_path / "sources.yaml"
+    config.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    monkeypatch.setenv("WATCHER_CONFIG", str(config))
+    monkeypatch.setenv("WATCHER_DATABASE_URL", f"sqlite:///{tmp_path / 'veille.db'}")
+    monkeypatch.setenv("USER", "magali")
+    # Tables on one line per row; an env var, because setting console.width would outlive the test.
+    monkeypatch.setenv("COLUMNS", "250")
+    server.route("/desk.xml", rss("Presse du bureau", list(ENTRIES)))
+    assert CliRunner().invoke(app, [*AT_NOW, "collect"]).exit_code == 0
+    with session_scope(make_engine()) as session:
+        return {item.url: item.id or 0 for item in session.exec(select(Item)).all()}

@@ -8,16 +8,10 @@ import json
 from pathlib import Path
 
 import pytest
-import yaml
-from sqlmodel import select
 from typer.testing import CliRunner
 
-from store.db import make_engine, session_scope
-from store.models import Item
 from tests.clock import AT_NOW
-from tests.conftest import REPO_ROOT
-from tests.deskdata import ENTRIES, LAVAL, MENTION
-from tests.feeds import rss
+from tests.deskdata import ENTRIES, LAVAL, MENTION, collect_by_cli
 from tests.localserver import LocalServer
 from watcher.cli import app
 
@@ -26,19 +20,7 @@ runner = CliRunner()
 
 @pytest.fixture
 def ids(tmp_path: Path, server: LocalServer, monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
-    data = yaml.safe_load((REPO_ROOT / "sources.yaml").read_text(encoding="utf-8"))
-    data["sources"] = [{"name": "Presse du bureau", "url": server.url("/desk.xml"), "topics": ["hopital"]}]
-    config = tmp_path / "sources.yaml"
-    config.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    monkeypatch.setenv("WATCHER_CONFIG", str(config))
-    monkeypatch.setenv("WATCHER_DATABASE_URL", f"sqlite:///{tmp_path / 'veille.db'}")
-    monkeypatch.setenv("USER", "magali")
-    # Tables on one line per row; an env var, because setting console.width would outlive the test.
-    monkeypatch.setenv("COLUMNS", "250")
-    server.route("/desk.xml", rss("Presse du bureau", list(ENTRIES)))
-    assert runner.invoke(app, [*AT_NOW, "collect"]).exit_code == 0
-    with session_scope(make_engine()) as session:
-        return {item.url: item.id or 0 for item in session.exec(select(Item)).all()}
+    return collect_by_cli(tmp_path, server, monkeypatch)
 
 
 def _ok(*args: str) -> str:

@@ -10,18 +10,15 @@ from pathlib import Path
 import feedparser
 import lxml.html
 import pytest
-import yaml
 from sqlalchemy import Engine
-from sqlmodel import select
 from typer.testing import CliRunner
 
 from store import desk as store_desk
-from store.db import make_engine, session_scope
-from store.models import Item, MentionStatus, PressMention
+from store.db import session_scope
+from store.models import MentionStatus, PressMention
 from tests.clock import AT_NOW, NOW
 from tests.conftest import REPO_ROOT
-from tests.deskdata import ENTRIES, HOSPITALS, LAVAL, MENTION, NOISE, collect
-from tests.feeds import rss
+from tests.deskdata import HOSPITALS, LAVAL, MENTION, NOISE, collect, collect_by_cli
 from tests.localserver import LocalServer
 from watcher.cli import app
 from watcher.config import Config, ConfigError, RevueConfig, parse_config
@@ -237,19 +234,7 @@ def test_run_rebuilds_the_revue_after_a_digest_and_survives_a_failure(
 @pytest.fixture
 def cli_store(tmp_path: Path, server: LocalServer, monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
     """The desk's items collected by `watcher collect`, with the real sources.yaml's themes."""
-    data = yaml.safe_load((REPO_ROOT / "sources.yaml").read_text(encoding="utf-8"))
-    data["sources"] = [{"name": "Presse du bureau", "url": server.url("/desk.xml"), "topics": ["hopital"]}]
-    data["revue"] = {"output_dir": str(tmp_path / "site-du-service")}
-    config = tmp_path / "sources.yaml"
-    config.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    monkeypatch.setenv("WATCHER_CONFIG", str(config))
-    monkeypatch.setenv("WATCHER_DATABASE_URL", f"sqlite:///{tmp_path / 'veille.db'}")
-    monkeypatch.setenv("USER", "magali")
-    monkeypatch.setenv("COLUMNS", "250")
-    server.route("/desk.xml", rss("Presse du bureau", list(ENTRIES)))
-    assert runner.invoke(app, [*AT_NOW, "collect"]).exit_code == 0
-    with session_scope(make_engine()) as session:
-        return {item.url: item.id or 0 for item in session.exec(select(Item)).all()}
+    return collect_by_cli(tmp_path, server, monkeypatch, revue={"output_dir": str(tmp_path / "site-du-service")})
 
 
 def _cli(*args: str, code: int = 0) -> str:
