@@ -346,9 +346,7 @@ class StoryIndex:
         assert doc.minhash is not None, "a document is indexed once"
         self._lsh.insert(key, doc.minhash)
         self._members[key] = _Member(story, replace(doc, minhash=None))
-        began = min(doc.at, opened or doc.at, self._opened.get(story, doc.at))
-        self._opened[story] = began
-        self._indexed_per_story[story] += 1
+        self._join(story, min(doc.at, opened or doc.at))
         self._added += 1
         heapq.heappush(self._order, (doc.at, self._added, key))
         for term in doc.terms:
@@ -371,8 +369,7 @@ class StoryIndex:
         if former in self._opened and former_began is not None:
             self._opened[former] = former_began
         member.story = story
-        self._opened[story] = min(member.doc.at, self._opened.get(story, member.doc.at))
-        self._indexed_per_story[story] += 1
+        self._join(story, member.doc.at)
 
     def discard(self, keys: Iterable[Hashable]) -> None:
         """Forget items that were not stored after all (their transaction was rolled back)."""
@@ -446,7 +443,8 @@ class StoryIndex:
     def evidence(self, doc: StoryDoc, other: StoryDoc) -> Evidence:
         """What `doc` shares with `other`, an item of the index (or one about to be), as the scorer reads it."""
         idf = _Idf(self._postings, len(self._members) + 1)
-        return _evidence(doc, other, idf, _Query.of(doc, idf))
+        query = _Query.of(doc, idf)
+        return Evidence((_text_cosine(query, other, idf), *_beside_text(doc, other, idf, query)))
 
     def _closed(self, story: Hashable, at: datetime) -> bool:
         return at - self._opened[story] > self.max_span
@@ -458,6 +456,11 @@ class StoryIndex:
         horizon = self._latest - self.window
         while self._order and self._order[0][0] < horizon:
             self._remove(heapq.heappop(self._order)[2])
+
+    def _join(self, story: Hashable, began: datetime) -> None:
+        """One indexed item more in `story`, which began at `began` or earlier."""
+        self._opened[story] = min(began, self._opened.get(story, began))
+        self._indexed_per_story[story] += 1
 
     def _leave(self, story: Hashable) -> None:
         """One indexed item fewer in `story`: with none left, the index forgets when it began."""
@@ -522,11 +525,6 @@ class _Query:
     @classmethod
     def of(cls, doc: StoryDoc, idf: _Idf) -> _Query:
         return cls(_tfidf(doc.terms, idf), _title_vector(doc.title_words, idf))
-
-
-def _evidence(doc: StoryDoc, other: StoryDoc, idf: _Idf, query: _Query) -> Evidence:
-    """What `doc` shares with `other`, as the scorer reads it."""
-    return Evidence((_text_cosine(query, other, idf), *_beside_text(doc, other, idf, query)))
 
 
 def _text_cosine(query: _Query, other: StoryDoc, idf: _Idf) -> float:
