@@ -253,10 +253,7 @@ class SourceBatch:
     def _judge(self, judged: _Judged) -> Judgement:
         if judged.judgement is not None:
             return judged.judgement
-        if judged.fields is None:
-            return self.scorer.judge(judged.item, self.spec)
-        judgement = self.scorer.judge(judged.item, self.spec, self.tracked.context(judged.fields, self.spec.name))
-        return self.tracked.apply(judgement, judged.fields, self.spec.name)
+        return self.tracked.judge(self.scorer, judged.item, self.spec, judged.fields, self.spec.name)
 
     def _judge_all(self, plan: _Plan) -> None:
         # A feed may list an article twice, the second time changed: its last state is the one judged, and

@@ -222,14 +222,9 @@ def preview(
         names.setdefault(story_of_url[url], f"s{len(names) + 1}")
     rows = []
     for item, entry in zip(items, entries, strict=True):
-        fields = None
-        if isinstance(entry, ParliamentEntry):
-            fields = tracked.label(entry.parliament, item.source)
-            context = tracked.context(entry.parliament, item.source)
-            judgement = scorer.judge(item, source or sources.get(item.source), context)
-            judgement = tracked.apply(judgement, entry.parliament, item.source)
-        else:
-            judgement = scorer.judge(item, source or sources.get(item.source))
+        parliament = entry.parliament if isinstance(entry, ParliamentEntry) else None
+        fields = tracked.label(parliament, item.source) if parliament is not None else None
+        judgement = tracked.judge(scorer, item, source or sources.get(item.source), parliament, item.source)
         if item.url in story_reasons:
             judgement = replace(judgement, why=[*judgement.why, story_reasons[item.url]])
         rows.append(PreviewRow(item, judgement, names[story_of_url[item.url]], fields))

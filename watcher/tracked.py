@@ -16,9 +16,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from watcher.config import Config, DossierConfig
+from watcher.config import Config, DossierConfig, SourceConfig
+from watcher.normalize import Item
 from watcher.parse.parliament import ParliamentFields, ParliamentKind
-from watcher.score import DECISION_LABELS, Judgement
+from watcher.score import DECISION_LABELS, Judgement, Scorer
 
 _RANK = {"drop": 0, "digest": 1, "alert": 2}
 _KIND_WORDS = {
@@ -51,6 +52,20 @@ class TrackedBills:
         if dossier is None or fields.kind != ParliamentKind.AMENDEMENT:
             return frozenset()
         return frozenset(dossier.alert_topics)
+
+    def judge(
+        self,
+        scorer: Scorer,
+        item: Item,
+        source: SourceConfig | None,
+        fields: ParliamentFields | None,
+        source_name: str | None,
+    ) -> Judgement:
+        """The item judged by the themes and, when it is parliamentary (`fields`), in the light of the tracked bills:
+        their context first, then their rule. Collection, preview and the what-if preview all judge so."""
+        if fields is None:
+            return scorer.judge(item, source)
+        return self.apply(scorer.judge(item, source, self.context(fields, source_name)), fields, source_name)
 
     def apply(self, judgement: Judgement, fields: ParliamentFields, source_name: str | None) -> Judgement:
         dossier = self.dossier_for(fields, source_name)

@@ -177,15 +177,10 @@ def _change(old: str, new: str) -> Change | None:
 def _judge_all(stored: Sequence[StoredForJudging], config: Config) -> list[tuple[Judgement, bool]]:
     scorer, tracked = Scorer(config), TrackedBills(config)
     sources = {spec.name: spec for spec in config.sources}
-    judgements = []
-    for row in stored:
-        item, spec = as_item(row), sources.get(row.source)
-        fields = parliament_fields(row)
-        if fields is None:
-            judgements.append(scorer.judge(item, spec))
-        else:
-            judgement = scorer.judge(item, spec, tracked.context(fields, row.source))
-            judgements.append(tracked.apply(judgement, fields, row.source))
+    judgements = [
+        tracked.judge(scorer, as_item(row), sources.get(row.source), parliament_fields(row), row.source)
+        for row in stored
+    ]
     moments = [(row.item.collected_at, row.item.story_id) for row in stored]
     return within_daily_budget(
         [(*moment, judgement) for moment, judgement in zip(moments, judgements, strict=True)],
