@@ -105,6 +105,20 @@ def require(request: Request, role: Role = Role.LECTURE) -> DeskUser:
     return user
 
 
+async def acting_form(request: Request, role: Role = Role.COORDINATION) -> tuple[DeskUser, FormData]:
+    """The checks of every action: signed in, a genuine form (its CSRF token), the role; then the form. Signed in
+    first: a visitor is sent to sign in rather than told that the form is stale."""
+    require(request)
+    form = await request.form()
+    check_csrf(request, form)
+    return require(request, role), form
+
+
+def text_fields(form: FormData) -> dict[str, str]:
+    """A form's text fields (not its files)."""
+    return {key: value for key, value in form.items() if isinstance(value, str)}
+
+
 def sign_in(request: Request, user: DeskUser) -> None:
     """A new session for a new person: nothing of the anonymous one is kept (no fixation)."""
     request.session.clear()

@@ -20,7 +20,6 @@ from store import browse
 from store import desk as store_desk
 from store import revue as store_revue
 from store.db import session_scope
-from store.models import Role
 from store.verdicts import record_verdict
 from watcher import desk
 from watcher.revue import picks
@@ -79,12 +78,8 @@ def article(request: Request) -> Response:
 
 async def _act(request: Request) -> tuple[Desk, int, str, dict[str, str]]:
     """The checks of every action: signed in, a genuine form, the coordination role."""
-    security.require(request)
-    form = await request.form()
-    security.check_csrf(request, form)
-    user = security.require(request, Role.COORDINATION)
-    fields = {key: value for key, value in form.items() if isinstance(value, str)}
-    return request.app.state.desk, request.path_params["item_id"], user.name, fields
+    user, form = await security.acting_form(request)
+    return request.app.state.desk, request.path_params["item_id"], user.name, security.text_fields(form)
 
 
 async def verdict(request: Request) -> Response:

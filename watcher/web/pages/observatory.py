@@ -21,7 +21,6 @@ from starlette.routing import Route
 
 from store import desk as store_desk
 from store.db import session_scope
-from store.models import Role
 from watcher import observatory, observatory_files
 from watcher.losses import LOSS_KINDS
 from watcher.observatory import KIND_LABELS, ObservatoryItem, ObservatorySummary
@@ -181,10 +180,7 @@ def article_context(session: Session, item_id: int, desk_: Desk) -> dict[str, ob
 
 async def correct(request: Request) -> Response:
     """Correct the place (corriger=lieu) or the kinds of loss (corriger=types) of an item."""
-    security.require(request)
-    form = await request.form()
-    security.check_csrf(request, form)
-    user = security.require(request, Role.COORDINATION)
+    user, form = await security.acting_form(request)
     desk_: Desk = request.app.state.desk
     item_id: int = request.path_params["item_id"]
     what = form.get("corriger")

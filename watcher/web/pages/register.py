@@ -95,11 +95,8 @@ def _page(request: Request, year: int, status: int = 200, month: int | None = No
 
 
 async def _form(request: Request) -> tuple[Desk, str, dict[str, str]]:
-    security.require(request)
-    form = await request.form()
-    security.check_csrf(request, form)
-    user = security.require(request, Role.COORDINATION)
-    return request.app.state.desk, user.name, {k: v.strip() for k, v in form.items() if isinstance(v, str)}
+    user, form = await security.acting_form(request)
+    return request.app.state.desk, user.name, {key: value.strip() for key, value in security.text_fields(form).items()}
 
 
 async def decide(request: Request) -> Response:

@@ -184,12 +184,9 @@ def simulation(request: Request) -> Response:
 
 
 async def simulate(request: Request) -> Response:
-    security.require(request)
-    form = await request.form()
-    security.check_csrf(request, form)
-    security.require(request, Role.COORDINATION)
+    _, form = await security.acting_form(request)
     desk_: Desk = request.app.state.desk
-    values = {key: value for key, value in form.items() if isinstance(value, str) and key != security.CSRF_FIELD}
+    values = {key: value for key, value in security.text_fields(form).items() if key != security.CSRF_FIELD}
     try:
         asked = proposal(desk_.config, values)
     except FormError as exc:

@@ -37,10 +37,7 @@ def sources(request: Request) -> Response:
 
 
 async def reenable(request: Request) -> Response:
-    security.require(request)
-    form = await request.form()
-    security.check_csrf(request, form)
-    security.require(request, Role.ADMIN)
+    _, form = await security.acting_form(request, Role.ADMIN)
     desk_: Desk = request.app.state.desk
     name = str(form.get("source") or "")
     try:

@@ -14,7 +14,7 @@ from starlette.routing import Route
 
 from store import desk as store_desk
 from store.db import session_scope
-from store.models import Role, TribuneStatus
+from store.models import TribuneStatus
 from watcher import desk
 from watcher.web import security
 from watcher.web.page import Desk, back, render
@@ -97,13 +97,10 @@ def parse_day(text: str, label: str) -> date | None:
 
 
 async def update(request: Request) -> Response:
-    security.require(request)
-    form = await request.form()
-    security.check_csrf(request, form)
-    user = security.require(request, Role.COORDINATION)
+    user, form = await security.acting_form(request)
     desk_: Desk = request.app.state.desk
     item_id = request.path_params["item_id"]
-    values = {key: value.strip() for key, value in form.items() if isinstance(value, str)}
+    values = {key: value.strip() for key, value in security.text_fields(form).items()}
 
     def work() -> str:
         status = desk.tribune_status(values["statut"]) if values.get("statut") else None
