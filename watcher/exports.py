@@ -37,6 +37,10 @@ MONTHS = (
     "novembre",
     "décembre",
 )
+# As a table's column or a chart's axis names them.
+MONTH_ABBREVIATIONS = (
+    "janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.", "déc."
+)  # fmt: skip
 BOM = "\ufeff"
 
 

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from watcher.exports import ExportError, excel_csv, new_sheet, set_widths
+from watcher.exports import MONTH_ABBREVIATIONS, ExportError, excel_csv, new_sheet, set_widths
 from watcher.losses import LOSS_KINDS
 from watcher.observatory import KIND_LABELS, ObservatoryItem, ObservatorySummary
 from watcher.place import gazetteer
@@ -99,14 +99,12 @@ def write_items(items: Sequence[ObservatoryItem], fmt: str, out: Path | None, de
 
 # --- the year in counts ------------------------------------------------------
 
-MONTH_HEADINGS = ("janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.", "déc.")
-
 
 def summary_tables(summary: ObservatorySummary) -> list[tuple[str, list[str], list[list[str]]]]:
     """(title, columns, rows) of each table `watcher observatoire summary` prints: régions by month, kinds by
     month, départements."""
     places = gazetteer()
-    columns = ["", *MONTH_HEADINGS, "Total"]
+    columns = ["", *MONTH_ABBREVIATIONS, "Total"]
     regions = [
         [places.regions[code].name, *(str(summary.by_month_region[m].get(code, 0)) for m in range(1, 13)), str(n)]
         for code, n in sorted(summary.by_region.items(), key=lambda pair: (-pair[1], places.regions[pair[0]].name))

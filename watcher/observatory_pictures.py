@@ -26,7 +26,7 @@ from matplotlib.patches import Patch, PathPatch
 from matplotlib.path import Path as MplPath
 from matplotlib.patheffects import withStroke
 
-from watcher.exports import MONTHS
+from watcher.exports import MONTH_ABBREVIATIONS, MONTHS
 from watcher.losses import LOSS_KINDS
 from watcher.observatory import KIND_LABELS
 
@@ -39,7 +39,6 @@ NO_ARTICLE_COLOUR = "#e6e6e6"
 OUTLINE_COLOUR = "#ffffff"
 COLOURS = "YlOrRd"  # sequential, readable in grey and by most colour-blind readers
 KIND_COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2")
-MONTH_SHORT = ("janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.", "déc.")
 DPI = 100
 HALO = withStroke(linewidth=3, foreground="white")
 # Same counts, same files: no date in the SVG, and its ids drawn from a fixed salt rather than at random.
@@ -175,7 +174,7 @@ def monthly_chart(
         active = [month for month in months if by_month.get(month, 0)]
         totals = [by_month[month] for month in active]
         axes.plot(active, totals, "o", color="#1b1b1b", markersize=5, label="tous les articles du mois", gid="total")
-    axes.set_xticks(months, MONTH_SHORT)
+    axes.set_xticks(months, MONTH_ABBREVIATIONS)
     axes.set_ylabel("Articles")
     axes.yaxis.get_major_locator().set_params(integer=True)
     axes.set_ylim(bottom=0, top=max(1.0, float(base.max()), *(by_month or {0: 0}).values()) * 1.12)

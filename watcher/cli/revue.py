@@ -40,12 +40,8 @@ def revue_build(
         raise base.fail("indiquez le dossier du site : --out DOSSIER (ou revue.output_dir dans sources.yaml)")
     zone = config.digest.zone
     now = base.state.now()
-    start = None
-    if since is not None:
-        try:
-            start = when.parse_since(since, now, zone).astimezone(zone).date()
-        except ValueError as exc:
-            raise base.fail(f"--since : {exc}") from None
+    start_at = base.since_option(since, zone)
+    start = start_at.astimezone(zone).date() if start_at else None
     if target.exists() and not target.is_dir():
         raise base.fail(f"--out : « {target} » est un fichier, pas un dossier")
     from watcher.revue.site import build_revue  # feedgen and the templates, for this command only

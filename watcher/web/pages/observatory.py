@@ -22,6 +22,7 @@ from starlette.routing import Route
 from store import desk as store_desk
 from store.db import session_scope
 from watcher import observatory, observatory_files
+from watcher.exports import MONTH_ABBREVIATIONS
 from watcher.losses import LOSS_KINDS
 from watcher.observatory import KIND_LABELS, ObservatoryItem, ObservatorySummary
 from watcher.place import Place, gazetteer
@@ -83,7 +84,7 @@ def _area_alt(summary: ObservatorySummary, level: str) -> str:
 
 
 def _chart_alt(summary: ObservatorySummary) -> str:
-    months = observatory_files.MONTH_HEADINGS
+    months = MONTH_ABBREVIATIONS
     said = "; ".join(f"{months[month - 1]} : {count}" for month, count in summary.by_month.items() if count)
     return (
         f"Graphique des pertes de chances {summary.year} mois par mois, par type de perte. "
