@@ -33,3 +33,20 @@ def test_colliding_stems_are_kept_apart() -> None:
     assert stem("généralistes") != stem("général")
     assert stem("soignants") == stem("soignante") != stem("soigner")
     assert stem("effectifs") == stem("effectif") != stem("effectivement")
+
+
+def test_the_per_word_caches_stop_at_their_bound() -> None:
+    # A service that runs for years keeps meeting new words: its caches per word must not grow with them.
+    from datetime import UTC, datetime
+
+    from watcher import search, stories, text
+
+    words = [f"mot{n:x}q" for n in range(text.WORD_CACHE_SIZE + 500)]  # letters and digits: one word each
+    lines = [" ".join(words[n : n + 50]) for n in range(0, len(words), 50)]
+    at = datetime(2026, 3, 2, tzinfo=UTC)
+    stories.story_docs([(line, "", at) for line in lines])
+    for line in lines:
+        search.search_stems(line)
+    for cache in (text._token, search.index_stem, stories._word_hash):
+        assert cache.cache_info().currsize <= text.WORD_CACHE_SIZE
+    assert text._token.cache_info().currsize == text.WORD_CACHE_SIZE  # full: the bound, not the words, stopped it

@@ -30,7 +30,7 @@ from store import search as store_search
 from store.db import session_scope
 from store.models import Item
 from store.search import Phrase, SearchHit, SearchResults
-from watcher.text import fold, tokenize
+from watcher.text import WORD_CACHE_SIZE, fold, tokenize
 
 _stemmer = snowballstemmer.stemmer("french")
 _QUOTED_RE = re.compile(r"[«\"“]([^»\"”]+)[»\"”]")
@@ -57,7 +57,7 @@ def _unaccented(word: str) -> bool:
     return fold(word) == word
 
 
-@lru_cache(maxsize=100_000)
+@lru_cache(maxsize=WORD_CACHE_SIZE)
 def index_stem(word: str) -> str:
     """The stem a word is indexed under: stemmed as written, then folded."""
     lowered = word.lower()

@@ -51,7 +51,7 @@ from watcher.story_evidence import (
     shipped_scorer,
     trades,
 )
-from watcher.text import content_stems, fold, sentence_openers, tokenize
+from watcher.text import WORD_CACHE_SIZE, content_stems, fold, sentence_openers, tokenize
 
 # Stored signatures must be read back with the scheme that made them.
 MINHASH_SCHEME = "affine32"
@@ -94,7 +94,7 @@ _PERMUTATIONS = _EMPTY_SIGNATURE.permutations
 _SIGNATURES_PER_PASS = 64  # bounds a pass's array: its words × 128 permutations × 4 bytes
 
 
-@lru_cache(maxsize=100_000)
+@lru_cache(maxsize=WORD_CACHE_SIZE)
 def _word_hash(word: str) -> int:
     # datasketch's own hash (SHA-1, 32 bits), kept per word: the press repeats its vocabulary.
     return sha1_hash32(word.encode())

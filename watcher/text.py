@@ -185,7 +185,15 @@ def _analysed(text: str) -> tuple[tuple[Token, ...], tuple[bool, ...]]:
 _FOLDED_STOP_WORDS = frozenset(fold(word) for word in STOP_WORDS)
 
 
-@lru_cache(maxsize=200_000)
+# The per-word caches (tokens here, index stems in `watcher.search`, MinHash word hashes in `watcher.stories`) live
+# as long as the service, and a service that runs for years keeps meeting new words (names, places, figures): they
+# are bounded by a number of words. A year of Le Monde's titles and leads holds 62,700 distinct words, the 300-source
+# cycle of `bench/rss.py` 25,000. At 40,000 the token cache still answers 95 % of a year's lookups (96 % unbounded),
+# and the memory they take stops growing at about 30 MB a process (`bench/vocabulary.py`).
+WORD_CACHE_SIZE = 40_000
+
+
+@lru_cache(maxsize=WORD_CACHE_SIZE)
 def _token(word: str) -> Token:
     # Tokens are immutable, so one per distinct word serves every text: the press repeats its vocabulary.
     # This cache is the only one per word: folding and stemming run once per distinct word through it.
