@@ -52,7 +52,7 @@ def run(items: int, unbounded: bool) -> None:
     step = max(1, len(rows) // CHECKPOINTS)
     for n in range(0, len(rows), step):
         batch = rows[n : n + step]
-        stories.story_docs(batch)
+        stories.story_docs([(title, lead, at, None) for title, lead, at in batch])
         for title, lead, _at in batch:
             search.index_entry(SimpleNamespace(id=0, title=title, summary=lead, content=None))  # type: ignore[arg-type]
         print(

@@ -220,8 +220,9 @@ def grow_stories(session: Session, growth: Sequence[tuple[int, int, datetime]]) 
 
 def recent_story_members(
     session: Session, since: datetime
-) -> list[tuple[int, int, str, str, bytes | None, datetime, datetime]]:
-    """(item id, story id, title, summary, minhash, published, story began) of the items first seen since `since`.
+) -> list[tuple[int, int, str, str, str | None, bytes | None, datetime, datetime]]:
+    """(item id, story id, title, summary, content, minhash, published, story began) of the items first seen since
+    `since`.
 
     When the story began is read over all its items: its first ones may be older than `since`.
     """
@@ -235,12 +236,21 @@ def recent_story_members(
         .subquery()
     )
     rows = session.exec(
-        select(Item.id, Item.story_id, Item.title, Item.summary, Item.minhash, Item.published_at, began.c.began)
+        select(
+            Item.id,
+            Item.story_id,
+            Item.title,
+            Item.summary,
+            Item.content,
+            Item.minhash,
+            Item.published_at,
+            began.c.began,
+        )
         .join(began, began.c.story_id == col(Item.story_id))
         .where(col(Item.collected_at) >= since)
         .order_by(col(Item.id))
     ).all()
-    return [(row[0] or 0, row[1] or 0, row[2], row[3], row[4], row[5], row[6]) for row in rows]
+    return [(row[0] or 0, row[1] or 0, *row[2:]) for row in rows]
 
 
 def _score_upsert(dialect: Any) -> Any:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from datetime import timedelta
+from html import escape
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,7 @@ from sqlmodel import select
 from store.db import session_scope
 from store.models import Item
 from tests.clock import NOW, frozen
-from tests.conftest import config_with_sources
+from tests.conftest import REPO_ROOT, config_with_sources
 from tests.feeds import rss
 from tests.localserver import LocalServer
 from watcher.config import Config
@@ -97,3 +98,59 @@ def test_full_text_fetches_each_new_article_once(
     assert all(server.hits[path] == 1 for path in paths)
     with session_scope(engine) as session:
         assert all(item.updated_at is None for item in session.exec(select(Item)).all())
+
+
+def _article_page(title: str, text: str) -> bytes:
+    paragraphs = "".join(f"<p>{escape(paragraph)}</p>" for paragraph in text.splitlines())
+    return (
+        f"<!doctype html><html lang='fr'><head><title>{escape(title)}</title></head><body>"
+        "<header><nav><a href='/'>Accueil</a> · <a href='/sante/'>Santé</a></nav></header>"
+        f"<main><article><h1>{escape(title)}</h1>{paragraphs}</article></main>"
+        "<footer>© Exemple — tous droits réservés</footer></body></html>"
+    ).encode()
+
+
+@pytest.mark.parametrize("workers", [False, True], ids=["un-processus", "processus-auxiliaires"])
+def test_full_text_articles_join_their_story_by_what_they_quote_even_after_a_restart(
+    engine: Engine, real_config: Config, workers: bool
+) -> None:
+    # The announcement and its reaction share no name in their titles and summaries; their articles quote the same
+    # minister, town, regions and figures (tests/test_story_pairs.py: without the texts, two stories).
+    fixture = REPO_ROOT / "tests" / "fixtures" / "stories" / "openings.jsonl"
+    rows = {row["url"].rsplit("/", 1)[-1]: row for row in map(json.loads, fixture.read_text("utf-8").splitlines())}
+    hours_ago = {"dialyse-annonce": 10, "nantes-urgences": 9, "dialyse-reaction": 5}
+    server = LocalServer()
+    for name, row in rows.items():
+        server.route(f"/articles/{name}.html", _article_page(row["title"], row["content"]))
+
+    def publish(names: list[str]) -> None:
+        server.route("/feed.xml", rss("Le Quotidien Exemple", [
+            {"title": rows[name]["title"], "link": server.url(f"/articles/{name}.html"),
+             "description": rows[name]["summary"], "published": NOW - timedelta(hours=hours_ago[name])}
+            for name in names
+        ]))  # fmt: skip
+
+    config = config_with_sources(
+        real_config, {"name": "Le Quotidien Exemple", "url": server.url("/feed.xml"), "full_text": True}
+    )
+    # Two collectors, the second one a restart: it rebuilds its story index from the stored items, articles included.
+    # Both fork their workers before the server starts its thread, as `watcher run` does.
+    first, restarted = (Collector(engine, config, workers=workers, clock=frozen()) for _ in range(2))
+    try:
+        with server:
+            first.sync_sources()
+            publish(["dialyse-annonce", "nantes-urgences"])
+            asyncio.run(first.run_cycle(["Le Quotidien Exemple"]))
+            first.close()
+            publish(["dialyse-annonce", "nantes-urgences", "dialyse-reaction"])
+            asyncio.run(restarted.run_cycle(["Le Quotidien Exemple"]))
+    finally:
+        first.close()
+        restarted.close()
+
+    with session_scope(engine) as session:
+        stories = {
+            item.url.rsplit("/", 1)[-1].removesuffix(".html"): item.story_id for item in session.exec(select(Item))
+        }
+    assert stories["dialyse-reaction"] == stories["dialyse-annonce"]
+    assert stories["nantes-urgences"] != stories["dialyse-annonce"]

@@ -107,7 +107,7 @@ def test_signatures_made_together_are_those_of_update_batch() -> None:
 
 
 def test_story_docs_are_the_story_doc_of_each_item() -> None:
-    together = story_docs([(*WIRE, AT), (*RETITLED, AT), ("", "", AT)])
+    together = story_docs([(*WIRE, AT, None), (*RETITLED, AT, None), ("", "", AT, None)])
     alone = [story_doc(*WIRE, AT), story_doc(*RETITLED, AT), story_doc("", "", AT)]
     assert [signature_bytes(doc.minhash) for doc in together] == [signature_bytes(doc.minhash) for doc in alone]
     assert [doc.terms for doc in together] == [doc.terms for doc in alone]
@@ -442,7 +442,7 @@ def test_a_pair_left_unweighed_could_not_have_reached_the_bar() -> None:
     texts = [WIRE, RETITLED, OTHER_TOWN, WIRE]  # an item and its copy: a cosine of 1, the ceiling's edge
     words = " ".join(" ".join(pair) for pair in texts).split()
     texts += [(" ".join(rng.sample(words, 9)), " ".join(rng.sample(words, 25))) for _ in range(40)]
-    docs = story_docs([(title, summary, AT + timedelta(hours=n)) for n, (title, summary) in enumerate(texts)])
+    docs = story_docs([(title, summary, AT + timedelta(hours=n), None) for n, (title, summary) in enumerate(texts)])
     index = StoryIndex()
     for n, doc in enumerate(docs[:20]):
         index.add(n, n, doc)

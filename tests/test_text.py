@@ -44,7 +44,7 @@ def test_the_per_word_caches_stop_at_their_bound() -> None:
     words = [f"mot{n:x}q" for n in range(text.WORD_CACHE_SIZE + 500)]  # letters and digits: one word each
     lines = [" ".join(words[n : n + 50]) for n in range(0, len(words), 50)]
     at = datetime(2026, 3, 2, tzinfo=UTC)
-    stories.story_docs([(line, "", at) for line in lines])
+    stories.story_docs([(line, "", at, None) for line in lines])
     for line in lines:
         search.search_stems(line)
     for cache in (text._token, search.index_stem, stories._word_hash):

@@ -113,11 +113,11 @@ def load_story_index(engine: Engine, now: datetime) -> tuple[StoryIndex, int]:
     index = StoryIndex()
     with session_scope(engine) as session:
         splits_seen = story_splits.latest_split_id(session)
-        for item_id, story_id, title, summary, blob, published, began in queries.recent_story_members(
+        for item_id, story_id, title, summary, content, blob, published, began in queries.recent_story_members(
             session, now - STORY_WINDOW
         ):
             minhash = signature_from_bytes(blob) if blob else None
-            index.add(item_id, story_id, story_doc(title, summary, published, minhash), opened=began)
+            index.add(item_id, story_id, story_doc(title, summary, published, minhash, content), opened=began)
     return index, splits_seen
 
 
@@ -462,7 +462,10 @@ class Collector:
                     text = await asyncio.to_thread(extract_text, page.body, page.url)
                     if text:
                         feed.items[n] = item.with_content(text)
-                        feed.judgements[n] = None  # made on the feed's summary alone: judged again with the text
+                        # Made on the feed's summary alone: judged again, and its story document made again with the
+                        # names and figures of the article's lead.
+                        feed.judgements[n] = None
+                        feed.docs[n] = None
                 except RefusedAddress as exc:
                     log.warning("%s", exc)
                     refused.append(item.url)  # the item stays, with the feed's summary

@@ -51,9 +51,9 @@ class PackedFeed:
         return feed
 
 
-def story_text(item: Item) -> tuple[str, str, datetime]:
-    """What an item's story document is made of (`stories.story_docs`)."""
-    return item.title, item.summary, item.published
+def story_text(item: Item) -> tuple[str, str, datetime, str | None]:
+    """What an item's story document is made of (`stories.story_docs`): its article text is read for its lead."""
+    return item.title, item.summary, item.published, item.content
 
 
 def read_feed(body: bytes, url: str, content_type: str, source: str, collected_at: datetime) -> PreparedFeed:

@@ -114,6 +114,7 @@ def _jsonl_entries(path: Path) -> list[tuple[str, RawEntry]]:
             link=record["url"],
             title=str(record["title"]),
             summary_html=str(record.get("summary") or ""),
+            content_html=str(record.get("content") or ""),  # the article's text, as a `full_text` source reads it
             published=published,
             publisher=record.get("publisher"),
         )
@@ -214,7 +215,8 @@ def preview(
     order = sorted(range(len(items)), key=lambda i: (items[i].published, i))
     docs = {}
     for i in order:
-        docs.setdefault(items[i].url, story_doc(items[i].title, items[i].summary, items[i].published))
+        item = items[i]
+        docs.setdefault(item.url, story_doc(item.title, item.summary, item.published, body=item.content))
     story_reasons: dict[object, str] = {}
     story_of_url = assign_stories(docs.items(), story_reasons)
     names: dict[object, str] = {}

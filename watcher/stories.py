@@ -69,6 +69,10 @@ MAX_CANDIDATES = 40
 IDF_MIN_DOCS = 1000
 TITLE_REPEAT = 2  # title words weigh twice in the TF-IDF vector
 ENTITY_REPEAT = 2
+# An article's opening (`article_opening`): its first paragraphs, as bench/fulltext_stories.py measured them.
+OPENING_PARAGRAPHS = 3
+MIN_PARAGRAPH_CHARS = 40
+OPENING_MAX_CHARS = 1_000
 
 _MONTHS = "janvier fevrier mars avril mai juin juillet aout septembre octobre novembre decembre".split()
 _DATE_RE = re.compile(r"\b(1er|[0-3]?\d)\s+(" + "|".join(_MONTHS) + r")\b")
@@ -216,8 +220,9 @@ class StoryDoc:
     """
 
     minhash: MinHash | None  # dropped once the item is indexed: the LSH keeps its bands
-    terms: Counter[str]  # stems (title repeated), then entities, dates and figures (« e: », « d: », « n: »)
-    entities: frozenset[str]  # named entities, dates and numbers
+    # Stems (title repeated), then entities, dates and figures (« e: », « d: », « n: »), the article opening's too.
+    terms: Counter[str]
+    entities: frozenset[str]  # named entities, dates and numbers of the title and summary
     dates: frozenset[str]
     title_dates: frozenset[str]
     kicker: frozenset[str]  # stems of the title's kicker
@@ -256,29 +261,65 @@ def _unpickled_doc(state: dict[str, Any]) -> StoryDoc:
     return StoryDoc(**{**state, "minhash": None if blob is None else signature_from_bytes(blob)})
 
 
-def story_doc(title: str, summary: str, at: datetime, minhash: MinHash | None = None) -> StoryDoc:
-    doc = _unsigned_doc(title, summary, at)
+def story_doc(
+    title: str, summary: str, at: datetime, minhash: MinHash | None = None, body: str | None = None
+) -> StoryDoc:
+    doc = _unsigned_doc(title, summary, at, body)
     return replace(doc, minhash=minhash or signature(doc.words))
 
 
-def story_docs(texts: Sequence[tuple[str, str, datetime]]) -> list[StoryDoc]:
-    """`story_doc` of several items (title, summary, time), their signatures made together."""
-    docs = [_unsigned_doc(title, summary, at) for title, summary, at in texts]
+def story_docs(texts: Sequence[tuple[str, str, datetime, str | None]]) -> list[StoryDoc]:
+    """`story_doc` of several items (title, summary, time, article text or None), their signatures made together."""
+    docs = [_unsigned_doc(title, summary, at, body) for title, summary, at, body in texts]
     made = signatures([doc.words for doc in docs])
     return [replace(doc, minhash=minhash) for doc, minhash in zip(docs, made, strict=True)]
 
 
-def _unsigned_doc(title: str, summary: str, at: datetime) -> StoryDoc:
+def article_opening(body: str | None, summary: str) -> str:
+    """The first paragraphs of an article's text (a `full_text` source's page, a feed's <content>) that its summary
+    does not already hold: shorter lines are captions, bylines and buttons."""
+    if not body:
+        return ""
+    paragraphs = [line.strip() for line in body.splitlines() if len(line.strip()) >= MIN_PARAGRAPH_CHARS]
+    opening = "\n".join([paragraph for paragraph in paragraphs if paragraph not in summary][:OPENING_PARAGRAPHS])
+    if len(opening) <= OPENING_MAX_CHARS:
+        return opening
+    return opening[:OPENING_MAX_CHARS].rsplit(" ", 1)[0]  # a feed's <content> is one line: its first sentences
+
+
+def _opening_entities(body: str | None, summary: str) -> set[str]:
+    """The names, dates and figures an article's opening quotes: in the TF-IDF vector, beside those of its title and
+    summary, they join an announcement and its reactions told in other words. Not its words (read as more summary,
+    the first paragraphs' generic words raised an unrelated pair to 0.71, `bench/fulltext_stories.py`), not the
+    features that weigh the title's and summary's names (fitted without bodies, the sum of shared names weighs
+    against a join), and not the date veto (an opening recalls other days)."""
+    opening = article_opening(body, summary)
+    if not opening:
+        return set()
+    return _analyse(opening)[1] | _dates(opening) | _figures(opening)
+
+
+def _quoted_in_both_articles(doc: StoryDoc, other: StoryDoc, most: int = 6) -> list[str]:
+    """The names, dates and figures two items share only through their articles' openings (`_opening_entities`),
+    as folded: the evidence a reader cannot see in their titles and summaries."""
+    in_vectors = {term for term in doc.terms.keys() & other.terms.keys() if ":" in term}
+    return sorted(term.split(":", 1)[1] for term in in_vectors - (doc.entities & other.entities))[:most]
+
+
+def _figures(text: str) -> set[str]:
+    return {"n:" + re.sub(r"\D", "", number) for number in _NUMBER_RE.findall(text)}
+
+
+def _unsigned_doc(title: str, summary: str, at: datetime, body: str | None = None) -> StoryDoc:
     title_stems, title_entities = _analyse(title)
     summary_stems, summary_entities = _analyse(summary)
     title_dates = _dates(title)
     dates = title_dates | _dates(summary)  # no date spans the two: « . » stands between them
-    numbers = {"n:" + re.sub(r"\D", "", number) for number in _NUMBER_RE.findall(f"{title}. {summary}")}
-    entities = title_entities | summary_entities | dates | numbers
+    entities = title_entities | summary_entities | dates | _figures(f"{title}. {summary}")
     terms: Counter[str] = Counter(summary_stems)
     for stem_ in title_stems:
         terms[stem_] += TITLE_REPEAT
-    for entity in entities:
+    for entity in entities | _opening_entities(body, summary):
         terms[entity] += ENTITY_REPEAT
     # No word spans a title and its lead either: the events of both are those of each, from the tokens `_analyse`
     # has just made (the third tokenisation, of the two together, was a tenth of the batch's time).
@@ -418,7 +459,7 @@ class StoryIndex:
             candidates = [key for key, count in shared_counts.items() if count > cut]
             tied = sorted((key for key, count in shared_counts.items() if count == cut), key=str)
             candidates += tied[: MAX_CANDIDATES - len(candidates)]
-        best: tuple[float, str, Hashable, Evidence] | None = None
+        best: tuple[float, str, Hashable, Evidence, StoryDoc] | None = None
         scorer = shipped_scorer()
         idf = _Idf(self._postings, total)  # the candidates share most of their words: each IDF is worked out once
         query: _Query | None = None  # the item's TF-IDF vectors, made once
@@ -435,10 +476,13 @@ class StoryIndex:
             evidence = Evidence((_text_cosine(query, other, idf), *beside_text))
             probability = scorer.probability(evidence)
             if probability >= scorer.bar and (best is None or (probability, str(key)) > best[:2]):
-                best = (probability, str(key), member.story, evidence)
+                best = (probability, str(key), member.story, evidence, other)
         if best is None:
             return Placement(None, None)
-        return Placement(best[2], f"récit : même événement (probabilité {decimal(best[0])} ; {best[3].in_words()})")
+        why = f"récit : même événement (probabilité {decimal(best[0])} ; {best[3].in_words()})"
+        if quoted := _quoted_in_both_articles(doc, best[4]):
+            why += f" ; cités dans les deux articles : {', '.join(quoted)}"
+        return Placement(best[2], why)
 
     def evidence(self, doc: StoryDoc, other: StoryDoc) -> Evidence:
         """What `doc` shares with `other`, an item of the index (or one about to be), as the scorer reads it."""
