@@ -435,6 +435,19 @@ def test_two_numbered_acts_of_parliament_are_two_events() -> None:
     assert index.find_story(story_doc(*adopted, AT + timedelta(hours=20))) == "s2"
 
 
+def test_two_parts_of_a_series_are_two_pieces() -> None:
+    # A podcast series on living with a chronic illness, one episode a day: the same first half of the title and the
+    # same lead, word for word, around one guest each. Before, the second joined the first as « même texte ».
+    lead = "Chaque jour de la semaine, un patient raconte comment il vit avec sa maladie, au micro de notre rédaction."
+    third = ("Podcast. Vivre avec une maladie chronique (3/5) : « La dialyse m'a appris la patience »", lead)
+    fourth = ("Podcast. Vivre avec une maladie chronique (4/5) : « Ma polyarthrite, je l'ai apprivoisée »", lead)
+    index = StoryIndex()
+    index.add("episode-3", "s1", story_doc(*third, AT))
+    assert index.find_story(story_doc(*fourth, AT + timedelta(hours=24))) is None
+    # The same episode in a second feed of the outlet is the same piece.
+    assert index.find_story(story_doc(*third, AT + timedelta(hours=1))) == "s1"
+
+
 def test_a_pair_left_unweighed_could_not_have_reached_the_bar() -> None:
     """`_same_event` skips the TF-IDF vector of a candidate whose probability stays below the bar even at the
     ceiling of its cosine: that ceiling is never below the cosine itself, and a pair skipped is a pair refused."""

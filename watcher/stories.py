@@ -11,8 +11,9 @@ Two stages, precision first (a false merge hides a different event from the grou
    makes different news on consecutive days (« CHU de Nantes : les urgences fermées
    la nuit », then « CHU de Nantes : une infirmière agressée »).
 Both stages veto different places in the kicker (« Laval : » vs « Vire : »),
-different trades in the titles (two professions on one strike day) and different
-dates (two strike days), even in the same words.
+different trades in the titles (two professions on one strike day), different
+dates (two strike days), different numbered acts of parliament and different parts
+of a series (« (3/6) », « (4/6) »), even in the same words.
 
 The index holds only the items of the window (older ones are evicted as time
 moves on, and `max_items` caps it), so memory is bounded; it is rebuilt from the
@@ -81,6 +82,8 @@ _DIGIT_RE = re.compile(r"\d")
 _NUMBER_RE = re.compile(r"(?<![\w-])(?:\d[\d  ]{1,}\d|\d{2,})(?![\w-])")
 # « Laval : les urgences… » — the place or actor a French title opens with (some outlets drop the space: « Laval: »).
 _KICKER_RE = re.compile(r"^\s*([^:«»\"]{2,40}?)\s*:\s")
+# A part of a numbered series in a title: « L'origine de vos mèmes préférés (3/6) », « Podcast. … (7/11) ».
+_SERIES_PART_RE = re.compile(r"\(\s*(\d{1,2})\s*/\s*\d{1,2}\s*\)")
 # A numbered act of parliament in a title: « Question écrite n° 4550 », « Amendement n° II-1234 », « n° 0456S ».
 _ACT_NUMBER_RE = re.compile(r"\bn\s?[°º]\s*([A-Za-z]{0,4}-?\d+[A-Za-z]?)", re.IGNORECASE)
 # Words joined by hyphens, letters only (« Covid-19 » is no name). With two capitals or more, one name: « Seine-Saint-
@@ -234,6 +237,7 @@ class StoryDoc:
     title_trades: frozenset[str] = _NONE  # the trades the title names (`story_evidence.trades`)
     title_stages: frozenset[str] = _NONE  # the stages of a bill the title names (`story_evidence.bill_stages`)
     title_acts: frozenset[str] = _NONE  # the numbers of the acts of parliament the title names (`_act_numbers`)
+    title_parts: frozenset[str] = _NONE  # the parts of a numbered series the title names (« (3/6) »: « 3 »)
 
     @property
     def words(self) -> frozenset[str]:
@@ -340,6 +344,7 @@ def _unsigned_doc(title: str, summary: str, at: datetime, body: str | None = Non
         _small_set(trades(title_folded)),
         _small_set(bill_stages(fold(title))),
         _small_set(_act_numbers(title)),
+        _small_set(_SERIES_PART_RE.findall(title)) if "/" in title else _NONE,
     )
 
 
@@ -661,7 +666,8 @@ def _different_stages(left: StoryDoc, right: StoryDoc) -> bool:
 
 def _conflict(left: StoryDoc, right: StoryDoc) -> bool:
     """Two items that name different places in their kicker, different trades in their titles, different dates,
-    different stages of a bill days apart, or different numbered acts of parliament, are different events."""
+    different stages of a bill days apart, different numbered acts of parliament, or different parts of a numbered
+    series, are different events."""
     # « Mayenne : à Laval, … » and « Laval : … » name the same town, so a kicker found in the other title agrees.
     different_places = (
         left.kicker
@@ -675,8 +681,11 @@ def _conflict(left: StoryDoc, right: StoryDoc) -> bool:
     different_trades = left.title_trades and right.title_trades and left.title_trades.isdisjoint(right.title_trades)
     # Two written questions on the AME by two members, a day apart, share most words and every name (0.99).
     different_acts = left.title_acts and right.title_acts and left.title_acts.isdisjoint(right.title_acts)
+    # The episodes of a series share their title's first half and their lead's boilerplate, one a day: each is a piece
+    # of its own (a podcast on living with a handicap, episode 3 then episode 4), never a follow-up of the one before.
+    different_parts = left.title_parts and right.title_parts and left.title_parts.isdisjoint(right.title_parts)
     return (
-        bool(different_places or different_trades or different_acts)
+        bool(different_places or different_trades or different_acts or different_parts)
         or _different_dates(left, right)
         or _different_stages(left, right)
     )
