@@ -4,7 +4,7 @@
 
 `bench/rss.py` measures the service through one cycle, whose 300 feeds hold some 25,000 distinct words. A service
 that runs for years meets new words every day (names, places, figures), and every process that analyses text keeps
-a cache per word: tokens (`watcher.text`), index stems (`watcher.search`) and MinHash word hashes
+a cache per word: tokens with their stems and search index stems (`watcher.text`) and MinHash word hashes
 (`watcher.stories`). This runs a year of Le Monde (`lemonde-rss-2022`, titles and leads in publication order)
 through what the prepare worker makes of each item — its story document and its search entry — and prints the
 process's resident memory and the caches' sizes as the year goes by, with the caches bounded as shipped
@@ -42,7 +42,6 @@ def run(items: int, unbounded: bool) -> None:
 
     if unbounded:  # the same functions, their caches without a bound
         text._token = functools.lru_cache(maxsize=None)(text._token.__wrapped__)  # type: ignore[assignment]
-        search.index_stem = functools.lru_cache(maxsize=None)(search.index_stem.__wrapped__)  # type: ignore[assignment]
         stories._word_hash = functools.lru_cache(maxsize=None)(stories._word_hash.__wrapped__)  # type: ignore[assignment]
     rows = [
         (row["title"], html_to_text(row["description"]), datetime.fromisoformat(row["pubDate"]))
@@ -56,7 +55,7 @@ def run(items: int, unbounded: bool) -> None:
         for title, lead, _at in batch:
             search.index_entry(SimpleNamespace(id=0, title=title, summary=lead, content=None))  # type: ignore[arg-type]
         print(
-            f"{n + len(batch):>7}  {text._token.cache_info().currsize:>7}  {search.index_stem.cache_info().currsize:>7}"
+            f"{n + len(batch):>7}  {text._token.cache_info().currsize:>7}"
             f"  {stories._word_hash.cache_info().currsize:>7}  {resident_mb() - start:>8.1f}",
             flush=True,
         )
@@ -79,7 +78,7 @@ def main() -> int:
     growth = {}
     for label, flags in ((f"bounded ({WORD_CACHE_SIZE:,} words)", []), ("unbounded", ["--unbounded"])):
         print(f"== caches {label}")
-        print("  items   tokens  stems  hashes  memory growth (MB)")
+        print("  items   tokens  hashes  memory growth (MB)")
         done = subprocess.run(
             [sys.executable, __file__, "--child", "--items", str(args.items), *flags],
             check=True,

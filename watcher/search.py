@@ -22,7 +22,6 @@ from collections.abc import Iterable
 from datetime import datetime
 from functools import lru_cache
 
-import snowballstemmer
 from sqlalchemy import Engine
 from sqlmodel import Session
 
@@ -30,13 +29,10 @@ from store import search as store_search
 from store.db import session_scope
 from store.models import Item
 from store.search import Phrase, SearchHit, SearchResults
-from watcher.text import WORD_CACHE_SIZE, fold, tokenize
+from watcher.text import fold, index_stem, snowball, tokenize, with_accents
 
-_stemmer = snowballstemmer.stemmer("french")
 _QUOTED_RE = re.compile(r"[«\"“]([^»\"”]+)[»\"”]")
 
-# Endings written with an accent in French, whatever the word: « journee », « premiere », « fermees ».
-CERTAIN_ACCENTS = (("erement", "èrement"), ("eres", "ères"), ("ere", "ère"), ("ees", "ées"), ("ee", "ée"))
 # Endings that may have lost an accent, or not: « limite » or « limité », « acces » for « accès ».
 POSSIBLE_ACCENTS = (("erent", "èrent"), ("ites", "ités"), ("ite", "ité"), ("es", "és"), ("es", "ès"), ("e", "é"))
 
@@ -45,25 +41,8 @@ class SearchQueryError(ValueError):
     """A query with nothing to search for, phrased in French."""
 
 
-def _snowball(word: str) -> str:
-    return fold(_stemmer.stemWord(word))
-
-
-def _with_accents(word: str, endings: tuple[tuple[str, str], ...]) -> list[str]:
-    return [word[: -len(plain)] + accented for plain, accented in endings if word.endswith(plain) and word != plain]
-
-
 def _unaccented(word: str) -> bool:
     return fold(word) == word
-
-
-@lru_cache(maxsize=WORD_CACHE_SIZE)
-def index_stem(word: str) -> str:
-    """The stem a word is indexed under: stemmed as written, then folded."""
-    lowered = word.lower()
-    if _unaccented(lowered):
-        lowered = next(iter(_with_accents(lowered, CERTAIN_ACCENTS)), lowered)
-    return _snowball(lowered)
 
 
 @lru_cache(maxsize=100_000)
@@ -73,14 +52,14 @@ def query_stems(word: str) -> tuple[str, ...]:
     lowered = word.lower()
     if not _unaccented(lowered):
         return (index_stem(lowered),)
-    candidates = [index_stem(lowered), _snowball(lowered)]
-    candidates.extend(_snowball(form) for form in _with_accents(lowered, POSSIBLE_ACCENTS))
+    candidates = [index_stem(lowered), snowball(lowered)]
+    candidates.extend(snowball(form) for form in with_accents(lowered, POSSIBLE_ACCENTS))
     return tuple(dict.fromkeys(candidates))
 
 
 def search_stems(text: str) -> list[str]:
     """Index stems of the meaningful words, in order."""
-    return [index_stem(token.surface) for token in tokenize(text) if not token.stop]
+    return [token.index_stem for token in tokenize(text) if not token.stop]
 
 
 # A phrase matches in any choice of one stem per word: a long quoted phrase typed without accents would
