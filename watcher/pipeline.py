@@ -463,7 +463,7 @@ class Collector:
                     if text:
                         feed.items[n] = item.with_content(text)
                         # Made on the feed's summary alone: judged again, and its story document made again with the
-                        # names and figures of the article's lead.
+                        # names and figures of the article's opening (`stories.article_opening`).
                         feed.judgements[n] = None
                         feed.docs[n] = None
                 except RefusedAddress as exc:

@@ -52,7 +52,7 @@ class PackedFeed:
 
 
 def story_text(item: Item) -> tuple[str, str, datetime, str | None]:
-    """What an item's story document is made of (`stories.story_docs`): its article text is read for its lead."""
+    """What an item's story document is made of (`stories.story_docs`): its article text, for its opening's names."""
     return item.title, item.summary, item.published, item.content
 
 
