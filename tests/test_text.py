@@ -44,9 +44,13 @@ def test_the_per_word_caches_stop_at_their_bound() -> None:
     words = [f"mot{n:x}q" for n in range(text.WORD_CACHE_SIZE + 500)]  # letters and digits: one word each
     lines = [" ".join(words[n : n + 50]) for n in range(0, len(words), 50)]
     at = datetime(2026, 3, 2, tzinfo=UTC)
-    stories.story_docs([(line, "", at, None) for line in lines])
-    for line in lines:
-        search.search_stems(line)
-    for cache in (text._token, stories._word_hash):
-        assert cache.cache_info().currsize <= text.WORD_CACHE_SIZE
-    assert text._token.cache_info().currsize == text.WORD_CACHE_SIZE  # full: the bound, not the words, stopped it
+    caches = (text._token, stories._word_hash)
+    try:
+        stories.story_docs([(line, "", at, None) for line in lines])
+        for line in lines:
+            search.search_stems(line)
+        assert [cache.cache_info().currsize <= text.WORD_CACHE_SIZE for cache in caches] == [True, True]
+        assert text._token.cache_info().currsize == text.WORD_CACHE_SIZE  # full: the bound, not the words, stopped it
+    finally:
+        for cache in caches:
+            cache.cache_clear()  # the made-up words would crowd out the real ones for the tests that follow
