@@ -219,10 +219,10 @@ def grow_stories(session: Session, growth: Sequence[tuple[int, int, datetime]]) 
 
 
 def recent_story_members(
-    session: Session, since: datetime
+    session: Session, since: datetime, content_chars: int
 ) -> list[tuple[int, int, str, str, str | None, bytes | None, datetime, datetime]]:
     """(item id, story id, title, summary, content, minhash, published, story began) of the items first seen since
-    `since`.
+    `since`; of their content, the first `content_chars` characters.
 
     When the story began is read over all its items: its first ones may be older than `since`.
     """
@@ -241,7 +241,7 @@ def recent_story_members(
             Item.story_id,
             Item.title,
             Item.summary,
-            Item.content,
+            func.substr(col(Item.content), 1, content_chars),
             Item.minhash,
             Item.published_at,
             began.c.began,

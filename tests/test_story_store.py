@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Engine
 from sqlmodel import select
 
+from store import queries
 from store.db import session_scope
 from store.models import Item, Story
 from store.stories import story_outlets
@@ -16,7 +17,8 @@ from tests.conftest import config_with_sources
 from tests.feeds import rss
 from tests.localserver import LocalServer
 from watcher.config import Config
-from watcher.pipeline import Collector
+from watcher.pipeline import Collector, load_story_index
+from watcher.stories import OPENING_SOURCE_CHARS, story_doc
 
 ANNOUNCEMENT = {
     "title": "Hôpital de Laval : l'ARS annonce la fermeture nocturne des urgences dès lundi",
@@ -113,3 +115,33 @@ def test_a_story_closes_a_week_after_it_began_even_across_a_restart(
     with session_scope(engine) as session:
         fourth = session.exec(select(Item).where(Item.url == latest["link"])).one()
         assert fourth.story_id != stored[0].story_id
+
+
+def test_a_restart_reads_the_article_opening_as_the_live_index_did(
+    engine: Engine, real_config: Config, server: LocalServer
+) -> None:
+    # A feed that gives the whole article (<content:encoded>), longer than the part the opening is read from, in
+    # accented French: the rebuild reads its first characters from the store, characters and not bytes on both
+    # backends, and makes the very document the live index made.
+    article = "Hôpital de Besançon : à l'été, l'équipe médicale décrit une activité très élevée. " * 120
+    assert len(article) > OPENING_SOURCE_CHARS
+    body = (
+        '<?xml version="1.0" encoding="utf-8"?>\n<rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/'
+        'content/"><channel><title>Presse C</title><link>https://presse-c.test/</link><item>'
+        f"<title>{ANNOUNCEMENT['title']}</title><link>https://presse-c.test/laval</link>"
+        f"<description>{ANNOUNCEMENT['description']}</description>"
+        f"<content:encoded><![CDATA[<p>Florian Bercault, maire de Laval. {article}</p>]]></content:encoded>"
+        "<pubDate>Mon, 23 Nov 2026 01:00:00 +0000</pubDate></item></channel></rss>"
+    )
+    server.route("/c.xml", body.encode())
+    config = config_with_sources(real_config, {"name": "Presse C", "url": server.url("/c.xml")})
+    _cycle(engine, config, ["Presse C"])
+
+    with session_scope(engine) as session:
+        (item,) = session.exec(select(Item)).all()
+        ((*_, content, _, _, _),) = queries.recent_story_members(session, NOW - timedelta(days=3), 40)
+    assert item.content is not None and content == item.content[:40]  # « … maire de Laval. Hôpital de Besa »
+    live = story_doc(item.title, item.summary, item.published_at, body=item.content)
+    index, _ = load_story_index(engine, NOW)
+    assert index._members[item.id].doc.terms == live.terms
+    assert "e:besancon" in live.terms and "e:besancon" not in live.entities  # a name the article alone quotes

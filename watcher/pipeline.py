@@ -43,7 +43,7 @@ from watcher.parse.feed import RawEntry
 from watcher.parse.parliament import ParliamentEntry, ParliamentFields
 from watcher.prepare import FeedPreparer, PackedFeed, PreparedFeed, read_feed
 from watcher.score import Scorer
-from watcher.stories import StoryIndex, signature_from_bytes, story_doc
+from watcher.stories import OPENING_SOURCE_CHARS, StoryIndex, signature_from_bytes, story_doc
 from watcher.tracked import TrackedBills
 from watcher.turns import Turns
 from watcher.workers import ForkedWorker, WorkerLost
@@ -114,7 +114,7 @@ def load_story_index(engine: Engine, now: datetime) -> tuple[StoryIndex, int]:
     with session_scope(engine) as session:
         splits_seen = story_splits.latest_split_id(session)
         for item_id, story_id, title, summary, content, blob, published, began in queries.recent_story_members(
-            session, now - STORY_WINDOW
+            session, now - STORY_WINDOW, OPENING_SOURCE_CHARS
         ):
             minhash = signature_from_bytes(blob) if blob else None
             index.add(item_id, story_id, story_doc(title, summary, published, minhash, content), opened=began)

@@ -74,6 +74,9 @@ ENTITY_REPEAT = 2
 OPENING_PARAGRAPHS = 3
 MIN_PARAGRAPH_CHARS = 40
 OPENING_MAX_CHARS = 1_000
+# The opening is read from the article's first characters only: a restart rebuilds the index from as many, read from
+# the store (`queries.recent_story_members`), rather than holding every full text of the window at once.
+OPENING_SOURCE_CHARS = 6_000
 
 _MONTHS = "janvier fevrier mars avril mai juin juillet aout septembre octobre novembre decembre".split()
 _DATE_RE = re.compile(r"\b(1er|[0-3]?\d)\s+(" + "|".join(_MONTHS) + r")\b")
@@ -284,7 +287,8 @@ def article_opening(body: str | None, summary: str) -> str:
     does not already hold: shorter lines are captions, bylines and buttons."""
     if not body:
         return ""
-    paragraphs = [line.strip() for line in body.splitlines() if len(line.strip()) >= MIN_PARAGRAPH_CHARS]
+    lines = body[:OPENING_SOURCE_CHARS].splitlines()
+    paragraphs = [line.strip() for line in lines if len(line.strip()) >= MIN_PARAGRAPH_CHARS]
     opening = "\n".join([paragraph for paragraph in paragraphs if paragraph not in summary][:OPENING_PARAGRAPHS])
     if len(opening) <= OPENING_MAX_CHARS:
         return opening
