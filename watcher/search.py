@@ -29,7 +29,7 @@ from store import search as store_search
 from store.db import session_scope
 from store.models import Item
 from store.search import Phrase, SearchHit, SearchResults
-from watcher.text import fold, index_stem, snowball, tokenize, with_accents
+from watcher.text import index_stem, snowball, tokenize, unaccented, with_accents
 
 _QUOTED_RE = re.compile(r"[«\"“]([^»\"”]+)[»\"”]")
 
@@ -41,16 +41,12 @@ class SearchQueryError(ValueError):
     """A query with nothing to search for, phrased in French."""
 
 
-def _unaccented(word: str) -> bool:
-    return fold(word) == word
-
-
 @lru_cache(maxsize=100_000)
 def query_stems(word: str) -> tuple[str, ...]:
     """The stems a query word matches: its index stem and, typed without accents, the stems of the
     word as it stands and of each accented spelling it may stand for."""
     lowered = word.lower()
-    if not _unaccented(lowered):
+    if not unaccented(lowered):
         return (index_stem(lowered),)
     candidates = [index_stem(lowered), snowball(lowered)]
     candidates.extend(snowball(form) for form in with_accents(lowered, POSSIBLE_ACCENTS))

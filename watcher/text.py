@@ -97,12 +97,21 @@ _WORD_STEMS = {
 _STEM_ALIASES = {"etranger": "etrang", "etrangere": "etrang"}
 
 
+def snowball(word: str) -> str:
+    """Snowball's French stem of a word, folded after stemming (the rules read accents)."""
+    return fold(_stemmer.stemWord(word))
+
+
+def unaccented(word: str) -> bool:
+    return fold(word) == word
+
+
 def stem(word: str) -> str:
     lowered = _expand_ligatures(word.lower())
     if lowered in _WORD_STEMS:
         return _WORD_STEMS[lowered]
     # Stem before folding: the Snowball rules rely on accents (« hôpitaux » -> « hôpital »).
-    stemmed = fold(_stemmer.stemWord(lowered))
+    stemmed = snowball(lowered)
     stemmed = _STEM_ALIASES.get(stemmed, stemmed)
     if stemmed.endswith("ier") and len(stemmed) > 5:
         stemmed = stemmed[:-2]  # infirmier/infirmi, hospitalier/hospitali, ambulancier/ambulanci
@@ -111,10 +120,6 @@ def stem(word: str) -> str:
 
 # Endings written with an accent in French, whatever the word: « journee », « premiere », « fermees ».
 CERTAIN_ACCENTS = (("erement", "èrement"), ("eres", "ères"), ("ere", "ère"), ("ees", "ées"), ("ee", "ée"))
-
-
-def snowball(word: str) -> str:
-    return fold(_stemmer.stemWord(word))
 
 
 def with_accents(word: str, endings: tuple[tuple[str, str], ...]) -> list[str]:
@@ -126,7 +131,7 @@ def index_stem(word: str) -> str:
     """The stem a word is indexed under by `watcher search` (see `watcher/search.py`): stemmed as written, then
     folded; a word written without accents first gets back those its ending always takes (CERTAIN_ACCENTS)."""
     lowered = word.lower()
-    if fold(lowered) == lowered:
+    if unaccented(lowered):
         lowered = next(iter(with_accents(lowered, CERTAIN_ACCENTS)), lowered)
     return snowball(lowered)
 
