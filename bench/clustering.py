@@ -17,6 +17,7 @@ import resource
 import subprocess
 import sys
 import time
+from collections.abc import Hashable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -66,10 +67,13 @@ def run(count: int, per_day: int) -> None:
     stories = 0
     for key, (title, summary, at) in enumerate(docs):
         doc = story_doc(title, summary, at)
-        story = index.find_story(doc)
-        if story is None:
+        placement = index.place(doc)  # as the service does: the best match's story, merged with those it links
+        if placement.story is None:
             stories += 1
-            story = key
+            story: Hashable = key
+        else:
+            story, absorbed = index.gather(placement.story, placement.linked)
+            stories -= len(absorbed)
         index.add(key, story, doc)
     elapsed = time.perf_counter() - began
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kilobytes on Linux

@@ -1,13 +1,10 @@
-"""What-if: an item that links two open stories merges them (single link), on the development set.
+"""What merging stories adds: an item that links two open stories merges them (single link), on the development set.
 
     python bench/story_merges.py
 
-The service places each item in the one story of its best match (`StoryIndex.place`): when an item reaches the bar
-with items of two open stories of one event, told apart until then, they stay two stories. Single link over every
-pair at the bar (`bench/story_ceiling.py`) gave more recall than the service on the same evidence, which is what
-this measures: the service's clustering as it is, then the same with the stories an item links merged into the one
-it joins. Nothing is merged in the service; a merge there would move the absorbed story's items and decide which
-alert thread carries the follow-ups, and would have to respect the splits a person made.
+The service places each item in the story of its best match (`StoryIndex.place`), and merges the other open stories
+the item reaches the bar with (`StoryIndex.gather`; in the store, `store.merges`). This replays the development set
+both ways: best match alone, as the service did before merges, and the service as it is (`assign_stories`).
 """
 
 from __future__ import annotations
@@ -20,21 +17,18 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from bench.relevance import load_story_cases, pairwise  # noqa: E402
-from watcher.stories import StoryDoc, StoryIndex, _conflict, story_doc  # noqa: E402
-from watcher.story_evidence import shipped_scorer  # noqa: E402
+from watcher.stories import StoryIndex, assign_stories, story_doc  # noqa: E402
 
 
-def linked_stories(index: StoryIndex, doc: StoryDoc) -> set[Hashable]:
-    """The open stories of the window holding an item that reaches the bar with `doc`, every veto respected."""
-    scorer = shipped_scorer()
-    linked = set()
-    for member in index._members.values():
-        other = member.doc
-        if abs(other.at - doc.at) > index.window or index._closed(member.story, doc.at) or _conflict(doc, other):
-            continue
-        if scorer.joins(index.evidence(doc, other)):
-            linked.add(member.story)
-    return linked
+def best_match_alone(docs: list[tuple[str, object]]) -> dict[Hashable, Hashable]:
+    """Each item in its best match's story, nothing merged."""
+    index = StoryIndex()
+    stories: dict[Hashable, Hashable] = {}
+    for key, doc in docs:
+        story = index.find_story(doc)  # type: ignore[arg-type]
+        stories[key] = key if story is None else story
+        index.add(key, stories[key], doc)  # type: ignore[arg-type]
+    return stories
 
 
 def main() -> int:
@@ -42,32 +36,14 @@ def main() -> int:
     ordered = sorted(cases, key=lambda c: (c.item.published, c.key))
     truth = {case.key: case.event for case in cases}
     saga = {case.key for case in cases if case.saga}
-    index = StoryIndex()
-    placed: dict[str, Hashable] = {}
-    merged_into: dict[Hashable, Hashable] = {}
-
-    def root(story: Hashable) -> Hashable:
-        while story in merged_into:
-            story = merged_into[story]
-        return story
-
-    merges = 0
-    for case in ordered:
-        doc = story_doc(case.item.title, case.item.summary, case.item.published)
-        story = index.find_story(doc)
-        joined = case.key if story is None else story
-        for other in linked_stories(index, doc):
-            if root(other) != root(joined):
-                merged_into[root(other)] = root(joined)
-                merges += 1
-        placed[case.key] = joined
-        index.add(case.key, joined, doc)
-    print(f"{len(cases)} items; {merges} merges of two stories by an item that links both")
+    docs = [(case.key, story_doc(case.item.title, case.item.summary, case.item.published)) for case in ordered]
+    alone, service = best_match_alone(docs), assign_stories(docs)  # type: ignore[arg-type]
+    print(
+        f"{len(cases)} items: {len(set(alone.values()))} stories by best match alone, "
+        f"{len(set(service.values()))} once an item merges the stories it links"
+    )
     print(f"{'stories':<32}{'events ≤ 4 days P':>18}{'R':>7}{'sagas P':>10}{'R':>7}")
-    for name, stories in (
-        ("the service (best match)", placed),
-        ("with merges (single link)", {key: root(story) for key, story in placed.items()}),
-    ):
+    for name, stories in (("best match alone", alone), ("the service (with merges)", service)):
         ep, er, _ = pairwise(stories, truth, lambda a, b: a not in saga and b not in saga)
         sp, sr, _ = pairwise(stories, truth, lambda a, b: a in saga or b in saga)
         print(f"{name:<32}{ep:>18.3f}{er:>7.3f}{sp:>10.3f}{sr:>7.3f}")

@@ -165,6 +165,8 @@ class Story(SQLModel, table=True):
     first_seen_at: datetime = Field(sa_column=_time_column(nullable=False, index=True))
     last_seen_at: datetime = Field(sa_column=_time_column(nullable=False))
     item_count: int = 1
+    # Set when an item linked this story with another one, which took its items (`store.merges`): the id to follow.
+    merged_into_id: int | None = Field(default=None, foreign_key="story.id")
 
 
 class Item(SQLModel, table=True):
@@ -196,6 +198,23 @@ class Item(SQLModel, table=True):
     title_date_key: str
     content_hash: str
     minhash: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
+
+
+class StoryMerge(SQLModel, table=True):
+    """Two open stories one item linked, told apart until it came: `absorbed_story_id`'s items moved into `story_id`.
+
+    The absorbed story's row stays, with its deliveries (an alert already sent keeps its thread); it points to the
+    story that took its items (`Story.merged_into_id`). Collectors replay these rows in their story index, by id.
+    """
+
+    __tablename__ = "story_merge"
+
+    id: int | None = Field(default=None, primary_key=True)
+    story_id: int = Field(foreign_key="story.id", index=True)
+    absorbed_story_id: int = Field(foreign_key="story.id", unique=True)  # a story is absorbed once: it has no items
+    item_id: int = Field(foreign_key="item.id")  # the item that linked them
+    moved: int  # how many items moved
+    merged_at: datetime = Field(sa_column=_time_column(nullable=False))
 
 
 class StorySplit(SQLModel, table=True):

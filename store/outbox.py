@@ -15,6 +15,7 @@ from sqlalchemy import and_, case, func, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from store import merges
 from store.db import dialect_insert, in_chunks
 from store.models import (
     Delivery,
@@ -143,7 +144,9 @@ def alert_view(session: Session, delivery: Delivery) -> AlertView:
         raise LookupError(f"delivery {delivery.id} points at a missing item or story")
     source = session.get(Source, item.source_id)
     assert source is not None
-    return AlertView(delivery, item, session.get(Score, item.id), source, story, story_outlets(session, story.id or 0))
+    # A story merged since its alert was planned has given its items to another: the outlets are that one's.
+    holder = merges.holder(session, story.id or 0)
+    return AlertView(delivery, item, session.get(Score, item.id), source, story, story_outlets(session, holder))
 
 
 def parent_alert(session: Session, story_id: int, channel: str) -> Delivery | None:

@@ -123,7 +123,7 @@ def collect_at(engine: Engine, config: Config, name: str, at: datetime) -> None:
 
     body, url, content_type = asyncio.run(fetch())
     items = [item for entry in parse_feed(body, url, content_type).entries if (item := normalize(entry, name, at))]
-    index, _splits_seen = load_story_index(engine, at)
+    index, _splits_seen, _merges_seen = load_story_index(engine, at)
     with session_scope(engine) as session:
         queries.sync_sources(session, source_specs(config), at)
         source_id = session.exec(select(Source.id).where(Source.name == name)).one()

@@ -133,7 +133,7 @@ def test_after_a_restart_a_copy_of_the_split_item_does_not_bring_it_back(
 def test_a_live_index_learns_of_a_split_made_after_it_was_built(engine: Engine, told: Config) -> None:
     items = _items(engine)
     contested, former = items[str(RETITLED["link"])], items[str(ANNOUNCEMENT["link"])].story_id
-    index, seen = load_story_index(engine, NOW)
+    index, seen, _merges_seen = load_story_index(engine, NOW)
     copy = story_doc(str(COPY["title"]), str(COPY["description"]), COPY["published"])  # type: ignore[arg-type]
     assert index.find_story(copy) == former
     with session_scope(engine) as session:
@@ -142,14 +142,14 @@ def test_a_live_index_learns_of_a_split_made_after_it_was_built(engine: Engine, 
         seen = apply_splits(session, index, seen)
         assert apply_splits(session, index, seen) == seen  # applied once
     assert index.find_story(copy) == new_story
-    rebuilt, rebuilt_seen = load_story_index(engine, NOW)
+    rebuilt, rebuilt_seen, _merges_seen = load_story_index(engine, NOW)
     assert (rebuilt.find_story(copy), rebuilt_seen) == (new_story, seen)
     # The story's first article split too: the story now begins with the reaction, live as after a rebuild
     # (when a story began decides when it stops taking articles).
     with session_scope(engine) as session:
         split_item(session, items[str(ANNOUNCEMENT["link"])].id or 0, who="@c", now=NOW)
         seen = apply_splits(session, index, seen)
-    rebuilt, _ = load_story_index(engine, NOW)
+    rebuilt, _, _ = load_story_index(engine, NOW)
     assert index._opened == rebuilt._opened and index._opened[former] == REACTION["published"]
 
 

@@ -142,6 +142,6 @@ def test_a_restart_reads_the_article_opening_as_the_live_index_did(
         ((*_, content, _, _, _),) = queries.recent_story_members(session, NOW - timedelta(days=3), 40)
     assert item.content is not None and content == item.content[:40]  # « … maire de Laval. Hôpital de Besa »
     live = story_doc(item.title, item.summary, item.published_at, body=item.content)
-    index, _ = load_story_index(engine, NOW)
+    index, _, _ = load_story_index(engine, NOW)
     assert index._members[item.id].doc.terms == live.terms
     assert "e:besancon" in live.terms and "e:besancon" not in live.entities  # a name the article alone quotes

@@ -11,13 +11,13 @@ planned earlier in the batch gets its thread reply under that story's alert.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Hashable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime, time
 
 from sqlmodel import Session
 
-from store import coverage, outbox, queries
+from store import coverage, merges, outbox, queries
 from store import parliament as parliament_store
 from store import search as store_search
 from store.models import Item as StoredItem
@@ -79,7 +79,13 @@ class _Plan:
     judged: list[_Judged] = field(default_factory=list)
     indexed: list[int] = field(default_factory=list)  # item ids added to the story index
     sightings: dict[int, datetime] = field(default_factory=dict)  # items stored under other sources, listed here
+    # (absorbed story, story that takes its items, the item that linked them), in the order the index merged them
+    merges: list[tuple[int, int, int]] = field(default_factory=list)
     counts: StoredCounts = field(default_factory=StoredCounts)
+
+    def follow(self, absorbed: int, into: int) -> None:
+        """The items planned so far in `absorbed` are judged in `into`: a follow-up threads under its alert."""
+        self.judged = [replace(j, story_id=into) if j.story_id == absorbed else j for j in self.judged]
 
 
 @dataclass
@@ -105,9 +111,11 @@ class SourceBatch:
                 with self.session.begin_nested():
                     self._write(plan)
             except BatchConflict:
-                self.stories.discard(plan.indexed)
-                if attempt == MAX_ATTEMPTS:
+                # Stories the index merged for this plan cannot be taken back item by item: the collector
+                # rebuilds its index from the store instead, and the next pass stores the batch.
+                if attempt == MAX_ATTEMPTS or plan.merges:
                     raise
+                self.stories.discard(plan.indexed)
                 continue
             break
         self._judge_all(plan)
@@ -187,7 +195,10 @@ class SourceBatch:
         story_ids: Iterator[int],
         ahead: Judgement | None,
     ) -> None:
-        found = self.stories.find_story(doc)
+        placement = self.stories.place(doc)
+        found = placement.story
+        if found is not None and placement.linked:
+            found = self._gather(plan, found, placement.linked, item_id)
         if found is None:
             story_id = next(story_ids)
             plan.stories[story_id] = {
@@ -221,14 +232,34 @@ class SourceBatch:
         joined = found is not None
         plan.judged.append(_Judged(item_id, story_id, item, item.content, fields, True, joined, ahead))
 
+    def _gather(self, plan: _Plan, story: Hashable, linked: frozenset[Hashable], item_id: int) -> Hashable:
+        """Merge the stories the item links with the one it joins (`StoryIndex.gather`); the one already alerted
+        keeps its id, so that what follows threads under that alert."""
+        # Alerts are enqueued once the batch is planned: the stories it opened have none yet.
+        alerted = outbox.alert_channels(self.session, [int(s) for s in (story, *linked) if s not in plan.stories])
+        survivor, absorbed = self.stories.gather(story, linked, preferred=alerted.keys())
+        for other in absorbed:
+            plan.merges.append((int(other), int(survivor), item_id))
+            plan.follow(int(other), int(survivor))
+        return survivor
+
     # --- writing ---------------------------------------------------------------
 
     def _write(self, plan: _Plan) -> None:
+        # Lock the stories this batch grows or merges, in one statement (id order): another worker's merge of one
+        # of them, made since the index last read them, is followed by a new pass rather than written over.
+        touched = [*plan.growth, *(story for merge in plan.merges for story in merge[:2])]
+        if moved := merges.follow_merges(self.session, touched):
+            for absorbed, into in moved.items():
+                self.stories.merge(absorbed, into)
+            raise BatchConflict
         queries.open_stories(self.session, list(plan.stories.values()))
         written = queries.insert_items(self.session, plan.items)
         if len(written) < len(plan.items):
             raise BatchConflict
         queries.grow_stories(self.session, [(story, added, seen) for story, (added, seen) in plan.growth.items()])
+        for absorbed, into, item_id in plan.merges:
+            merges.merge_stories(self.session, into, absorbed, item_id=item_id, now=self.now)
         coverage.record_sightings(self.session, self.source_id, plan.sightings)
         for values in plan.updates:
             queries.update_item(self.session, **values)  # type: ignore[arg-type]

@@ -26,6 +26,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from store import cycles, queries, sources
+from store import merges as story_merges
 from store import parliament as parliament_store
 from store import splits as story_splits
 from store.db import session_scope
@@ -43,7 +44,7 @@ from watcher.parse.feed import RawEntry
 from watcher.parse.parliament import ParliamentEntry, ParliamentFields
 from watcher.prepare import FeedPreparer, PackedFeed, PreparedFeed, read_feed
 from watcher.score import Scorer
-from watcher.stories import OPENING_SOURCE_CHARS, StoryIndex, signature_from_bytes, story_doc
+from watcher.stories import MAX_SPAN, OPENING_SOURCE_CHARS, StoryIndex, signature_from_bytes, story_doc
 from watcher.tracked import TrackedBills
 from watcher.turns import Turns
 from watcher.workers import ForkedWorker, WorkerLost
@@ -108,17 +109,29 @@ def source_specs(config: Config) -> list[queries.SourceSpec]:
     ]
 
 
-def load_story_index(engine: Engine, now: datetime) -> tuple[StoryIndex, int]:
-    """The stories of the window's stored items, and the id of the newest split they already reflect."""
+def load_story_index(engine: Engine, now: datetime) -> tuple[StoryIndex, int, int]:
+    """The stories of the window's stored items, and the ids of the newest split and merge they already reflect."""
     index = StoryIndex()
     with session_scope(engine) as session:
         splits_seen = story_splits.latest_split_id(session)
+        merges_seen = story_merges.latest_merge_id(session)
         for item_id, story_id, title, summary, content, blob, published, began in queries.recent_story_members(
             session, now - STORY_WINDOW, OPENING_SOURCE_CHARS
         ):
             minhash = signature_from_bytes(blob) if blob else None
             index.add(item_id, story_id, story_doc(title, summary, published, minhash, content), opened=began)
-    return index, splits_seen
+        # A split older than a story's span plus the window concerns stories that take no item any more.
+        for story, other in story_merges.apart_since(session, now - MAX_SPAN - STORY_WINDOW):
+            index.keep_apart(story, other)
+    return index, splits_seen, merges_seen
+
+
+def apply_merges(session: Session, index: StoryIndex, seen: int) -> int:
+    """Merge in a live index the stories other workers merged since merge `seen`; the newest merge's id."""
+    for merge_id, absorbed, into in story_merges.merges_after(session, seen):
+        index.merge(absorbed, into)
+        seen = merge_id
+    return seen
 
 
 def apply_splits(session: Session, index: StoryIndex, seen: int) -> int:
@@ -162,6 +175,7 @@ class Collector:
         self._cycle = 0
         self._indexed_cycle = 0  # the cycle whose first batch loaded the story index
         self._splits_seen = 0  # the newest story split the index reflects
+        self._merges_seen = 0  # and the newest story merge
         self._preparing: ForkedWorker | None = None
         self._storing: ForkedWorker | None = None
         if workers:
@@ -563,13 +577,15 @@ class Collector:
         if self._story_index is None or self._indexed_cycle != cycle:
             # Loaded on the first source with items, and again each cycle, to see what other workers stored;
             # a cycle where nothing changed never pays for it.
-            self._story_index, self._splits_seen = load_story_index(self.engine, self.clock())
+            self._story_index, self._splits_seen, self._merges_seen = load_story_index(self.engine, self.clock())
             self._indexed_cycle = cycle
         try:
             with session_scope(self.engine) as session:
                 # Lock the source and check the lease first: a worker that lost it must not store anything.
                 sources.held_source(session, source.id or 0, self.owner)
-                # A split made since the index was built (on the desk, in Slack) holds for this batch already.
+                # A merge another worker stored, or a split made since the index was built (on the desk, in Slack),
+                # holds for this batch already.
+                self._merges_seen = apply_merges(session, self._story_index, self._merges_seen)
                 self._splits_seen = apply_splits(session, self._story_index, self._splits_seen)
                 now = self.clock()
                 batch = SourceBatch(

@@ -103,3 +103,8 @@ def rule_stats(counts: ReasonCounts) -> list[RuleStats]:
 def splits_line(count: int) -> str:
     """The joins of stories that people contested (« Pas le même sujet »): how often the grouping erred."""
     return f"Scissions de sujets (« Pas le même sujet ») : {count}"
+
+
+def merges_line(count: int) -> str:
+    """The stories an article linked and merged (`store.merges`): read beside the splits, which may undo them."""
+    return f"Fusions de sujets (un article qui en relie deux) : {count}"

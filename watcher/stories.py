@@ -33,7 +33,7 @@ import operator
 import re
 import sys
 from collections import Counter
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Collection, Hashable, Iterable, Sequence
 from dataclasses import dataclass, fields, replace
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -357,6 +357,8 @@ def _unsigned_doc(title: str, summary: str, at: datetime, body: str | None = Non
 class Placement:
     story: Hashable | None  # None: a new story
     why: str | None  # the evidence of the join, in French
+    # Other open stories the item reaches the bar with: told apart until it came, one event (`StoryIndex.gather`).
+    linked: frozenset[Hashable] = frozenset()
 
 
 @dataclass
@@ -385,6 +387,8 @@ class StoryIndex:
         # When each story of the indexed items began, and how many of its items are indexed (to forget it with them).
         self._opened: dict[Hashable, datetime] = {}
         self._indexed_per_story: Counter[Hashable] = Counter()
+        # Stories a person told apart (a split: the item's new story and the one it left), never merged again.
+        self._apart: set[frozenset[Hashable]] = set()
 
     def __len__(self) -> int:
         return len(self._members)
@@ -421,6 +425,55 @@ class StoryIndex:
             self._opened[former] = former_began
         member.story = story
         self._join(story, member.doc.at)
+        self.keep_apart(story, former)
+
+    def keep_apart(self, story: Hashable, other: Hashable) -> None:
+        """Never merge these two stories: a person split an item of one out into the other."""
+        self._apart.add(frozenset((story, other)))
+
+    def gather(
+        self, story: Hashable, linked: Iterable[Hashable], preferred: Collection[Hashable] = ()
+    ) -> tuple[Hashable, list[Hashable]]:
+        """Merge the stories an item links (`Placement.linked`) with the one it joins, save those a person told apart.
+
+        One item reaching the bar with items of two open stories says they tell one event, as single link over every
+        pair does (bench/story_ceiling.py): merged, they gain recall at the same precision (bench/relevance.py).
+        The survivor, which keeps its id, is one of the `preferred` stories if any (the service's alerted ones),
+        else the one that began first; the others are absorbed into it. Returns the survivor and the absorbed stories.
+        """
+        group = [story]
+        for other in sorted(linked, key=str):  # in an order of their own, whatever the set's
+            if other not in group and not any(frozenset((other, kept)) in self._apart for kept in group):
+                group.append(other)
+        if len(group) == 1:
+            return story, []
+        survivor = min(group, key=lambda s: (s not in preferred, self._opened[s], str(s)))
+        absorbed = [other for other in group if other != survivor]
+        for other in absorbed:
+            self.merge(other, survivor)
+        return survivor, absorbed
+
+    def merge(self, absorbed: Hashable, into: Hashable) -> None:
+        """The indexed items of `absorbed` now belong to `into`, and whom a person told `absorbed` apart from, too
+        (`gather`, or a merge another worker stored: `store.merges`)."""
+        if absorbed == into:
+            return
+        # Merges are rare (a few per thousand items): one pass over the window's items costs less than keeping
+        # every story's member list up to date on each add and eviction.
+        for member in self._members.values():
+            if member.story == absorbed:
+                member.story = into
+        count = self._indexed_per_story.pop(absorbed, 0)
+        began = self._opened.pop(absorbed, None)
+        if count:
+            self._indexed_per_story[into] += count
+            assert began is not None
+            self._opened[into] = min(began, self._opened.get(into, began))
+        for pair in [pair for pair in self._apart if absorbed in pair]:
+            self._apart.discard(pair)
+            (other,) = pair - {absorbed}
+            if other != into:
+                self._apart.add(frozenset((other, into)))
 
     def discard(self, keys: Iterable[Hashable]) -> None:
         """Forget items that were not stored after all (their transaction was rolled back)."""
@@ -439,6 +492,7 @@ class StoryIndex:
         assert doc.minhash is not None, "the signature of a document to place"
         best: tuple[float, str, Hashable] | None = None
         words = doc.words
+        matched: set[Hashable] = set()
         for key in self._lsh.query(doc.minhash):
             member = self._members[key]
             if self._closed(member.story, doc.at):
@@ -447,10 +501,12 @@ class StoryIndex:
             # Ties are broken on the key so that the result does not depend on set order.
             if similarity < VERIFY_JACCARD or _conflict(doc, member.doc):
                 continue  # two strike days, or two towns, announced in the same words are still two events
+            matched.add(member.story)
             if best is None or (similarity, str(key)) > best[:2]:
                 best = (similarity, str(key), member.story)
         if best is not None:
-            return Placement(best[2], f"récit : même texte qu'un article du récit (similarité {decimal(best[0])})")
+            why = f"récit : même texte qu'un article du récit (similarité {decimal(best[0])})"
+            return Placement(best[2], why, frozenset(matched - {best[2]}))
         return self._same_event(doc)
 
     def _same_event(self, doc: StoryDoc) -> Placement:
@@ -470,6 +526,7 @@ class StoryIndex:
             tied = sorted((key for key, count in shared_counts.items() if count == cut), key=str)
             candidates += tied[: MAX_CANDIDATES - len(candidates)]
         best: tuple[float, str, Hashable, Evidence, StoryDoc] | None = None
+        matched: set[Hashable] = set()
         scorer = shipped_scorer()
         idf = _Idf(self._postings, total)  # the candidates share most of their words: each IDF is worked out once
         query: _Query | None = None  # the item's TF-IDF vectors, made once
@@ -485,14 +542,17 @@ class StoryIndex:
                 continue
             evidence = Evidence((_text_cosine(query, other, idf), *beside_text))
             probability = scorer.probability(evidence)
-            if probability >= scorer.bar and (best is None or (probability, str(key)) > best[:2]):
+            if probability < scorer.bar:
+                continue
+            matched.add(member.story)
+            if best is None or (probability, str(key)) > best[:2]:
                 best = (probability, str(key), member.story, evidence, other)
         if best is None:
             return Placement(None, None)
         why = f"récit : même événement (probabilité {decimal(best[0])} ; {best[3].in_words()})"
         if quoted := _quoted_in_both_articles(doc, best[4]):
             why += f" ; cités dans les deux articles : {', '.join(quoted)}"
-        return Placement(best[2], why)
+        return Placement(best[2], why, frozenset(matched - {best[2]}))
 
     def evidence(self, doc: StoryDoc, other: StoryDoc) -> Evidence:
         """What `doc` shares with `other`, an item of the index (or one about to be), as the scorer reads it."""
@@ -705,9 +765,21 @@ def assign_stories(
     stories: dict[Hashable, Hashable] = {}
     for key, doc in docs:
         placement = index.place(doc)
-        story = placement.story
+        story = key if placement.story is None else placement.story
+        story, absorbed = index.gather(story, placement.linked)
         if why is not None and placement.why:
-            why[key] = placement.why
-        stories[key] = key if story is None else story
-        index.add(key, stories[key], doc)
+            why[key] = placement.why + merged_in_words(len(absorbed))
+        for other in absorbed:  # one pass per merge: they are rare
+            for member, its_story in stories.items():
+                if its_story == other:
+                    stories[member] = story
+        stories[key] = story
+        index.add(key, story, doc)
     return stories
+
+
+def merged_in_words(count: int) -> str:
+    """What a join says of the stories it merged, in French."""
+    if not count:
+        return ""
+    return " ; relie aussi " + ("un autre récit, réuni à celui-ci" if count == 1 else f"{count} autres récits, réunis")

@@ -32,7 +32,9 @@ def test_the_article_page_splits_the_item_from_its_story(desk: Served) -> None:
     assert _story(desk, again) == former  # the other outlet's article joined the story
     client, token = signed_in(desk, "coordination")
     splits = '<p id="scissions">Scissions de sujets (« Pas le même sujet ») : {}</p>'
-    assert splits.format(0) in client.get("/regles").text
+    rules = client.get("/regles").text
+    assert splits.format(0) in rules
+    assert '<p id="fusions">Fusions de sujets (un article qui en relie deux) : 0</p>' in rules
     page = client.get(f"/article/{again}").text
     assert 'id="pas-le-meme-sujet"' in page and "Le sujet : 2 articles" in page
 

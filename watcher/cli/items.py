@@ -9,11 +9,12 @@ from rich.table import Table
 
 from store import queries, verdicts
 from store.db import session_scope
+from store.merges import merge_count
 from store.splits import split_count
 from watcher import when
 from watcher.cli import base
 from watcher.cli.base import _engine_ready, app, console, fail, since_option
-from watcher.rules_stats import rule_stats, splits_line
+from watcher.rules_stats import merges_line, rule_stats, splits_line
 from watcher.score import DECISION_LABELS
 
 rules_app = typer.Typer(help="Mesurer les règles de pertinence.", no_args_is_help=True)
@@ -92,9 +93,11 @@ def rules_stats_command() -> None:
     with session_scope(engine) as session:
         stats = rule_stats(verdicts.reason_counts(session))
         splits = split_count(session)
+        merged = merge_count(session)
     if not stats:
         console.print("Aucune règle déclenchée pour l'instant : lancez « watcher collect ».")
         console.print(splits_line(splits), highlight=False)
+        console.print(merges_line(merged), highlight=False)
         return
     table = Table(title="Règles : déclenchements et précision d'après les avis")
     for column in ("Thème", "Règle", "Déclenchements", "Avis", "Précision"):
@@ -109,3 +112,4 @@ def rules_stats_command() -> None:
         highlight=False,
     )
     console.print(splits_line(splits), highlight=False)
+    console.print(merges_line(merged), highlight=False)

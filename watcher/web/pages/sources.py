@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from store import splits, verdicts
+from store import merges, splits, verdicts
 from store.db import session_scope
 from store.health import source_health_rows
 from store.models import Role
@@ -18,7 +18,7 @@ from store.sources import enable_source
 from watcher.config import ConfigError
 from watcher.health import assess_all, with_configured
 from watcher.pipeline import source_specs
-from watcher.rules_stats import rule_stats, splits_line
+from watcher.rules_stats import merges_line, rule_stats, splits_line
 from watcher.web import security
 from watcher.web.page import Desk, back, render
 
@@ -73,6 +73,7 @@ def rules(request: Request) -> Response:
         counts = verdicts.reason_counts(session, since=desk_.now() - timedelta(days=days))
         stats = rule_stats(counts)
         split_total = splits.split_count(session)
+        merge_total = merges.merge_count(session)
     return render(
         request,
         "rules.html",
@@ -81,6 +82,7 @@ def rules(request: Request) -> Response:
         periods=RULES_PERIODS,
         items=counts.items,
         splits=splits_line(split_total),
+        merges=merges_line(merge_total),
         topic_labels={key: topic.label for key, topic in desk_.config.topics.items()},
     )
 

@@ -1,0 +1,273 @@
+"""An item that links two open stories merges them, as single link does: in the index, in `watcher preview`, in the
+store (SQLite, PostgreSQL) and after a restart, in another worker's index, and never across a person's split."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+from sqlmodel import col, select
+from typer.testing import CliRunner
+
+from store import merges, outbox, queries
+from store.db import session_scope
+from store.models import Delivery, Item, Story, StoryMerge
+from store.splits import split_item
+from store.stories import story_outlets
+from tests.clock import NOW, frozen
+from tests.conftest import REPO_ROOT, config_with_sources
+from tests.feeds import rss
+from tests.localserver import LocalServer
+from tests.previewing import preview_rows
+from watcher import pipeline
+from watcher.cli import app
+from watcher.config import Config
+from watcher.pipeline import Collector, apply_merges, apply_splits, load_story_index
+from watcher.stories import StoryIndex, story_doc
+
+# A director leaves; the regional agency's call for candidates, which names neither him nor the town's hospital; then
+# an article that tells both. The first two stay apart (no name in common), the third reaches the bar with each.
+DEPARTURE = {
+    "title": "Le directeur du CHU de Rennes quitte ses fonctions",
+    "link": "https://presse-a.test/rennes-directeur",
+    "description": "Jean-Marc Vidal, directeur général du CHU de Rennes depuis 2019, a annoncé son départ lundi, "
+    "après des mois de tensions avec les syndicats.",
+    "published": NOW - timedelta(hours=9),
+}
+CALL = {
+    "title": "Hôpital : l'ARS de Bretagne lance un appel à candidatures pour la direction",
+    "link": "https://presse-b.test/ars-appel",
+    "description": "L'agence régionale de santé cherche un nouveau directeur général pour l'établissement rennais, "
+    "où les syndicats réclament un dialogue renoué.",
+    "published": NOW - timedelta(hours=6),
+}
+LINK = {
+    "title": "Après le départ de Jean-Marc Vidal, l'ARS de Bretagne cherche un directeur pour le CHU de Rennes",
+    "link": "https://presse-c.test/rennes-successeur",
+    "description": "Le directeur général du CHU de Rennes quitte ses fonctions : l'agence régionale de santé de "
+    "Bretagne lance un appel à candidatures pour lui trouver un successeur.",
+    "published": NOW - timedelta(hours=3),
+}
+# The call for candidates, told again by a fourth outlet once the stories are one.
+CALL_AGAIN = {**CALL, "link": "https://presse-d.test/bretagne/ars-appel-direction"}
+# A fifth outlet's article, close to the call's words and to the linking article's: it links both, as a copy.
+RELINK = {
+    "title": "Direction du CHU de Rennes : l'ARS de Bretagne lance un appel à candidatures",
+    "link": "https://presse-e.test/chu-rennes-direction",
+    "description": "Après le départ de Jean-Marc Vidal, l'agence régionale de santé cherche un nouveau directeur "
+    "général pour l'établissement rennais.",
+    "published": NOW - timedelta(hours=1),
+}
+
+
+def _doc(entry: dict[str, object]) -> object:
+    return story_doc(str(entry["title"]), str(entry["description"]), entry["published"])  # type: ignore[arg-type]
+
+
+def _indexed(*entries: tuple[str, dict[str, object]]) -> StoryIndex:
+    index = StoryIndex()
+    for key, entry in entries:
+        index.add(key, key, _doc(entry))  # type: ignore[arg-type]
+    return index
+
+
+# --- the index -------------------------------------------------------------------------------------------------------
+
+
+def test_an_item_that_links_two_stories_merges_them() -> None:
+    index = _indexed(("depart", DEPARTURE))
+    assert index.find_story(_doc(CALL)) is None  # type: ignore[arg-type]  # apart until the third article
+    index.add("appel", "appel", _doc(CALL))  # type: ignore[arg-type]
+    placement = index.place(_doc(LINK))  # type: ignore[arg-type]
+    assert (placement.story, placement.linked) == ("depart", frozenset({"appel"}))
+    assert index.gather("depart", placement.linked) == ("depart", ["appel"])  # the one that began first stays
+    index.add("lien", "depart", _doc(LINK))  # type: ignore[arg-type]
+    assert index.find_story(_doc(CALL_AGAIN)) == "depart"  # type: ignore[arg-type]
+
+
+def test_the_alerted_story_keeps_its_id() -> None:
+    index = _indexed(("depart", DEPARTURE), ("appel", CALL))
+    linked = index.place(_doc(LINK)).linked  # type: ignore[arg-type]
+    assert index.gather("depart", linked, preferred={"appel"}) == ("appel", ["depart"])
+    assert index.find_story(_doc(DEPARTURE)) == "appel"  # type: ignore[arg-type]
+
+
+def test_stories_a_person_told_apart_are_never_merged() -> None:
+    index = _indexed(("depart", DEPARTURE), ("appel", CALL))
+    index.keep_apart("appel", "depart")
+    placement = index.place(_doc(LINK))  # type: ignore[arg-type]
+    assert placement.linked == {"appel"}  # the item still links both
+    assert index.gather("depart", placement.linked) == ("depart", [])
+    # Apart from a story is apart from the one that absorbs it later.
+    index = _indexed(("depart", DEPARTURE), ("appel", CALL))
+    index.keep_apart("appel", "ancien")
+    index.merge("ancien", "depart")
+    assert index.gather("depart", {"appel"}) == ("depart", [])
+
+
+def test_preview_merges_as_the_service_does(tmp_path: Path) -> None:
+    rows = [
+        {"url": entry["link"], "source": source, "published": entry["published"].isoformat(),  # type: ignore[attr-defined]
+         "title": entry["title"], "summary": entry["description"]}
+        for source, entry in (("Presse A", DEPARTURE), ("Presse B", CALL), ("Presse C", LINK))
+    ]  # fmt: skip
+    items = tmp_path / "items.jsonl"
+    items.write_text("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows), encoding="utf-8")
+    previewed = preview_rows(items)
+    assert len({row["story"] for row in previewed.values()}) == 1
+    (join,) = [reason for reason in previewed["rennes-successeur"]["why"] if reason.startswith("récit")]
+    assert join.endswith("; relie aussi un autre récit, réuni à celui-ci")
+    # Without the third article, two stories.
+    items.write_text("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows[:2]), encoding="utf-8")
+    assert len({row["story"] for row in preview_rows(items).values()}) == 2
+
+
+# --- the service -----------------------------------------------------------------------------------------------------
+
+
+def _cycle(engine: Engine, config: Config, names: list[str]) -> None:
+    collector = Collector(engine, config, clock=frozen())  # a new collector each time: the process restarted
+    collector.sync_sources()
+    asyncio.run(collector.run_cycle(names))
+
+
+def _items(engine: Engine) -> dict[str, Item]:
+    with session_scope(engine) as session:
+        return {item.url: item for item in session.exec(select(Item)).all()}
+
+
+@pytest.fixture
+def outlets(real_config: Config, server: LocalServer) -> Config:
+    for name, entries in (("a", [DEPARTURE]), ("b", [CALL]), ("c", [LINK]), ("d", [CALL_AGAIN]), ("e", [RELINK])):
+        server.route(f"/{name}.xml", rss(f"Presse {name.upper()}", entries))
+    return config_with_sources(
+        real_config, *({"name": f"Presse {name}", "url": server.url(f"/{name.lower()}.xml")} for name in "ABCDE")
+    )
+
+
+def _rules_stats(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    monkeypatch.setenv("WATCHER_DATABASE_URL", engine.url.render_as_string(hide_password=False))
+    monkeypatch.setenv("WATCHER_CONFIG", str(REPO_ROOT / "sources.yaml"))
+    result = CliRunner().invoke(app, ["rules", "stats"])
+    assert result.exit_code == 0, result.output
+    return result.output.splitlines()
+
+
+def test_the_store_moves_the_absorbed_story_and_a_restart_keeps_it(
+    engine: Engine, outlets: Config, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert "Fusions de sujets (un article qui en relie deux) : 0" in _rules_stats(engine, monkeypatch)
+    _cycle(engine, outlets, ["Presse A"])
+    _cycle(engine, outlets, ["Presse B"])
+    items = _items(engine)
+    departure, call = items[str(DEPARTURE["link"])], items[str(CALL["link"])]
+    assert departure.story_id != call.story_id
+    _cycle(engine, outlets, ["Presse C"])
+    items = _items(engine)
+    link = items[str(LINK["link"])]
+    assert {item.story_id for item in items.values()} == {departure.story_id}
+    with session_scope(engine) as session:
+        kept, gone = session.get(Story, departure.story_id), session.get(Story, call.story_id)
+        assert kept is not None and gone is not None
+        assert (kept.item_count, kept.title, kept.first_seen_at) == (3, DEPARTURE["title"], departure.collected_at)
+        assert (gone.item_count, gone.merged_into_id) == (0, departure.story_id)
+        merge = session.exec(select(StoryMerge)).one()
+        assert (merge.story_id, merge.absorbed_story_id, merge.item_id, merge.moved, merge.merged_at) == (
+            departure.story_id, call.story_id, link.id, 1, NOW
+        )  # fmt: skip
+        assert merges.merge_count(session) == 1
+        assert story_outlets(session, departure.story_id or 0) == ["Presse A", "Presse B", "Presse C"]
+        # An alert planned for the absorbed story before the merge shows the outlets of the story that took its items.
+        queries.enqueue_delivery(session, story_id=call.story_id or 0, item_id=call.id or 0, channel="#v", now=NOW)
+        planned = session.exec(select(Delivery).where(col(Delivery.story_id) == call.story_id)).one()
+        assert outbox.alert_view(session, planned).outlets == ["Presse A", "Presse B", "Presse C"]
+    assert "Fusions de sujets (un article qui en relie deux) : 1" in _rules_stats(engine, monkeypatch)
+    # A restart rebuilds the index from the store: a fourth outlet's copy of the call joins the one story.
+    _cycle(engine, outlets, ["Presse D"])
+    assert _items(engine)[str(CALL_AGAIN["link"])].story_id == departure.story_id
+
+
+def test_the_alerted_story_keeps_its_id_and_the_follow_up_threads_under_its_alert(
+    engine: Engine, real_config: Config, server: LocalServer
+) -> None:
+    cited = {**CALL, "description": f"{CALL['description']} Le collectif Action Patients demande à être entendu."}
+    for name, entries in (("a", [DEPARTURE]), ("b", [cited]), ("c", [LINK])):
+        server.route(f"/{name}.xml", rss(f"Presse {name.upper()}", entries))
+    config = config_with_sources(
+        real_config, *({"name": f"Presse {name}", "url": server.url(f"/{name.lower()}.xml")} for name in "ABC")
+    )
+    for name in "ABC":
+        _cycle(engine, config, [f"Presse {name}"])
+    items = _items(engine)
+    departure, call, link = (items[str(entry["link"])] for entry in (DEPARTURE, cited, LINK))
+    # The departure began first, but the call was alerted: its story keeps its id and takes the departure.
+    assert departure.story_id == call.story_id == link.story_id
+    with session_scope(engine) as session:
+        deliveries = session.exec(select(Delivery).order_by(col(Delivery.id))).all()
+        gone = session.exec(select(Story).where(col(Story.merged_into_id).is_not(None))).one()
+        merge = session.exec(select(StoryMerge)).one()
+    assert (merge.story_id, merge.absorbed_story_id, merge.moved) == (call.story_id, gone.id, 1)
+    alerts = {(d.story_id, d.item_id) for d in deliveries if d.kind == "alert"}
+    followups = {(d.story_id, d.item_id) for d in deliveries if d.kind.startswith("followup:")}
+    assert alerts == {(call.story_id, call.id)}
+    assert followups == {(call.story_id, link.id)}  # a thread reply under the alert, never a second alert
+
+
+def test_a_split_is_never_undone_by_a_merge_live_or_after_a_restart(engine: Engine, outlets: Config) -> None:
+    for name in "ABC":
+        _cycle(engine, outlets, [f"Presse {name}"])
+    items = _items(engine)
+    merged = items[str(DEPARTURE["link"])].story_id or 0
+    live, splits_seen, _ = load_story_index(engine, NOW)
+    with session_scope(engine) as session:  # the coordinator: « Pas le même sujet » on the call
+        apart = split_item(session, items[str(CALL["link"])].id or 0, who="@coordination", now=NOW).new_story_id
+    with session_scope(engine) as session:
+        apply_splits(session, live, splits_seen)
+    rebuilt, _, _ = load_story_index(engine, NOW)
+    for index in (live, rebuilt):
+        relink = index.place(_doc(RELINK))  # type: ignore[arg-type]
+        assert (relink.story, relink.linked) == (merged, {apart})  # the article links both again…
+        assert index.gather(merged, relink.linked) == (merged, [])  # …and they stay apart
+    _cycle(engine, outlets, ["Presse E"])
+    items = _items(engine)
+    assert items[str(RELINK["link"])].story_id == merged
+    assert items[str(CALL["link"])].story_id == apart
+    with session_scope(engine) as session:
+        assert merges.merge_count(session) == 1  # the first merge only
+
+
+def test_another_workers_merge_reaches_a_live_index(engine: Engine, outlets: Config) -> None:
+    _cycle(engine, outlets, ["Presse A"])
+    _cycle(engine, outlets, ["Presse B"])
+    items = _items(engine)
+    departure, call = items[str(DEPARTURE["link"])].story_id, items[str(CALL["link"])].story_id
+    stale, _, merges_seen = load_story_index(engine, NOW)  # a worker's index, built before the merge
+    _cycle(engine, outlets, ["Presse C"])  # another worker stores the linking article
+    assert stale.find_story(_doc(CALL_AGAIN)) == call  # type: ignore[arg-type]
+    with session_scope(engine) as session:
+        seen = apply_merges(session, stale, merges_seen)
+        assert apply_merges(session, stale, seen) == seen  # applied once
+    assert stale.find_story(_doc(CALL_AGAIN)) == departure  # type: ignore[arg-type]
+
+
+def test_a_batch_planned_on_a_story_merged_meanwhile_follows_the_merge(
+    engine: Engine, outlets: Config, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _cycle(engine, outlets, ["Presse A"])
+    _cycle(engine, outlets, ["Presse B"])
+    items = _items(engine)
+    departure, call = items[str(DEPARTURE["link"])].story_id, items[str(CALL["link"])].story_id
+    stale = load_story_index(engine, NOW)
+    _cycle(engine, outlets, ["Presse C"])
+    # The merge lands between the moment a worker brought its index up to date and the moment it writes.
+    monkeypatch.setattr(pipeline, "load_story_index", lambda _engine, _now: stale)
+    monkeypatch.setattr(pipeline, "apply_merges", lambda _session, _index, seen: seen)
+    _cycle(engine, outlets, ["Presse D"])
+    assert _items(engine)[str(CALL_AGAIN["link"])].story_id == departure != call
+    with session_scope(engine) as session:
+        gone = session.get(Story, call)
+        assert gone is not None and gone.item_count == 0
