@@ -54,6 +54,13 @@ LINK = {
 }
 # The call for candidates, told again by a fourth outlet once the stories are one.
 CALL_AGAIN = {**CALL, "link": "https://presse-d.test/bretagne/ars-appel-direction"}
+# Another hospital's news, which the linking article does not reach.
+OTHER_HOSPITAL = {
+    "title": "Grève des urgences au CHU de Brest : les soignants réclament des renforts",
+    "link": "https://presse-f.test/brest-urgences",
+    "description": "Les infirmières des urgences du CHU de Brest sont en grève depuis lundi pour obtenir des postes.",
+    "published": NOW - timedelta(hours=5),
+}
 # A fifth outlet's article, close to the call's words and to the linking article's: it links both, as a copy.
 RELINK = {
     "title": "Direction du CHU de Rennes : l'ARS de Bretagne lance un appel à candidatures",
@@ -87,6 +94,16 @@ def test_an_item_that_links_two_stories_merges_them() -> None:
     assert index.gather("depart", placement.linked) == ("depart", ["appel"])  # the one that began first stays
     index.add("lien", "depart", _doc(LINK))  # type: ignore[arg-type]
     assert index.find_story(_doc(CALL_AGAIN)) == "depart"  # type: ignore[arg-type]
+
+
+def test_a_story_of_several_items_is_merged_through_two_of_them() -> None:
+    # The call's story also holds an item the linking article does not reach (put there as a hub would chain it).
+    index = _indexed(("depart", DEPARTURE))
+    index.add("appel", "appel", _doc(CALL))  # type: ignore[arg-type]
+    index.add("autre", "appel", _doc(OTHER_HOSPITAL))  # type: ignore[arg-type]
+    assert index.place(_doc(LINK)).linked == frozenset()  # type: ignore[arg-type]  # one of its two items only
+    index.add("appel-bis", "appel", _doc(CALL_AGAIN))  # type: ignore[arg-type]
+    assert index.place(_doc(LINK)).linked == {"appel"}  # type: ignore[arg-type]  # two of its three
 
 
 def test_the_alerted_story_keeps_its_id() -> None:
