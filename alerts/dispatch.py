@@ -25,7 +25,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from alerts.interactions import state_block, state_block_of, state_lines
-from alerts.slack import AlertContent, SlackSender, alert_message, follow_up_message, slack_error
+from alerts.slack import AlertContent, SlackSender, alert_message, follow_up_message, merged_message, slack_error
 from store import outbox
 from store.db import session_scope
 from store.models import Clock, Delivery, DeliveryStatus, clock_at
@@ -212,6 +212,10 @@ def _parent_gate(parent: Delivery | None) -> str | None:
 
 def _plan(session: Session, row: Delivery, settings: DispatchSettings) -> Plan | str | None:
     """What to post for a row: (text, blocks, thread ts, outlets announced), "wait", or None (nothing to say)."""
+    if row.kind == outbox.MERGED:
+        return _merge_notice(session, row)
+    if row.kind == "alert" and outbox.superseded(session, row):
+        return None  # one alert per story: the story it was merged into has its own in this channel
     view = outbox.alert_view(session, row)
     if row.kind == "alert":
         text, blocks = _alert_message(view, settings, view.outlets)
@@ -231,6 +235,20 @@ def _plan(session: Session, row: Delivery, settings: DispatchSettings) -> Plan |
         return None
     text, blocks = follow_up_message(view.item.id or 0, view.item.title, view.item.url, new)
     return text, blocks, parent.external_id, new
+
+
+def _merge_notice(session: Session, row: Delivery) -> Plan | str | None:
+    """A reply under the alert of a story merged into another, naming the alert its news now goes on under."""
+    parent = outbox.parent_alert(session, row.story_id, row.channel)
+    gate = _parent_gate(parent)
+    if gate == "skip":
+        return None
+    if gate == "wait" or parent is None:
+        return "wait"
+    view = outbox.merge_view(session, row)
+    lead = None if view.lead is None else (view.lead.title, view.lead.url)
+    text, blocks = merged_message(lead, view.lead_channel, (view.linking.title, view.linking.url), row.channel)
+    return text, blocks, parent.external_id, []
 
 
 def _alert_message(

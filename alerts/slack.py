@@ -165,6 +165,23 @@ def follow_up_message(item_id: int, title: str, url: str, outlets: Sequence[str]
     return text, blocks
 
 
+def merged_message(
+    lead: tuple[str, str] | None, lead_channel: str | None, linking: tuple[str, str], channel: str
+) -> tuple[str, list[dict[str, Any]]]:
+    """A thread reply under the alert of a story merged into another: where its news goes on, and which article
+    (title, url) showed the two were one event; `lead` is the other's alert (title, url), if it has one."""
+    if lead is None:
+        text = "Même événement qu'un autre sujet, où se poursuit désormais celui-ci."
+    else:
+        where = "" if lead_channel in (None, channel) else f" dans {mrkdwn(lead_channel or '')}"
+        text = f"Même événement qu'une autre alerte{where} : la suite de ce sujet part désormais dans son fil."
+    blocks = [section(text)]
+    if lead is not None:
+        blocks.append(context(f"L'alerte : {link(lead[1], clip(lead[0], 1000))}"))
+    blocks.append(context(f"Relié par : {link(linking[1], clip(linking[0], 1000))}"))
+    return text, blocks
+
+
 def block_chars(block: dict[str, Any]) -> int:
     return len(str(block))
 

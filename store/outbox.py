@@ -36,6 +36,9 @@ FOLLOWUP_PREFIX = "followup:"
 # chat.update of a sent alert, so that it shows the desk's state of its item: one row per message (story, channel),
 # armed again by each new action; it reads the state when it goes out, so one pending row covers any number of them.
 REFRESH = "refresh"
+# A thread reply under the alert of a story merged into another (`store.merges`): its news now goes on in the other's
+# thread, which the reply names. One row per absorbed story and channel: a story is absorbed once.
+MERGED = "merged"
 
 
 # --- alerts ----------------------------------------------------------------
@@ -214,6 +217,51 @@ def enqueue_followups(
         statement = pending_delivery(session, story_id, item_id, channel, kind, now, send_at)
         written += session.exec(statement).rowcount  # type: ignore[call-overload]
     return written
+
+
+def enqueue_merge_notices(session: Session, *, absorbed: int, item_id: int, now: datetime) -> int:
+    """`absorbed` was merged into another story by `item_id`: a reply under each of its alerts says where to follow."""
+    channels = alert_channels(session, [absorbed]).get(absorbed, [])
+    return sum(
+        session.exec(pending_delivery(session, absorbed, item_id, channel, MERGED, now)).rowcount  # type: ignore[call-overload]
+        for channel in channels
+    )
+
+
+def superseded(session: Session, delivery: Delivery) -> bool:
+    """An alert not sent yet whose story was merged into one alerted in the same channel: the event has its alert."""
+    holder = merges.holder(session, delivery.story_id)
+    if holder == delivery.story_id:
+        return False
+    alert = parent_alert(session, holder, delivery.channel)
+    return alert is not None and alert.status not in (DeliveryStatus.FAILED, DeliveryStatus.SKIPPED)
+
+
+@dataclass(frozen=True)
+class MergeView:
+    """What a merge notice shows: the item that linked the two stories, and the alert the news goes on under."""
+
+    linking: Item
+    lead: Item | None  # the item of that alert: in the notice's channel if the story has one there, else any
+    lead_channel: str | None
+
+
+def merge_view(session: Session, delivery: Delivery) -> MergeView:
+    linking = session.get(Item, delivery.item_id)
+    if linking is None:
+        raise LookupError(f"delivery {delivery.id} points at a missing item")
+    holder = merges.holder(session, delivery.story_id)
+    alerts = session.exec(
+        select(Delivery).where(
+            col(Delivery.story_id) == holder,
+            col(Delivery.kind) == "alert",
+            col(Delivery.status) != DeliveryStatus.FAILED,
+        )
+    ).all()
+    alerts = sorted(alerts, key=lambda alert: (alert.channel != delivery.channel, alert.id or 0))
+    if not alerts:
+        return MergeView(linking, None, None)
+    return MergeView(linking, session.get(Item, alerts[0].item_id), alerts[0].channel)
 
 
 def enqueue_refresh(session: Session, *, item_id: int, now: datetime) -> int:

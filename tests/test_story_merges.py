@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 from sqlmodel import col, select
 from typer.testing import CliRunner
 
+from alerts.slack import SlackSender, merged_message
 from store import merges, outbox, queries
 from store.db import session_scope
 from store.models import Delivery, Item, Story, StoryMerge
@@ -20,12 +21,15 @@ from store.splits import split_item
 from store.stories import story_outlets
 from tests.clock import NOW, frozen
 from tests.conftest import REPO_ROOT, config_with_sources
+from tests.deliveryfixtures import TOKEN
+from tests.fakeslack import FakeSlack
 from tests.feeds import rss
 from tests.localserver import LocalServer
 from tests.previewing import preview_rows
 from watcher import pipeline
 from watcher.cli import app
 from watcher.config import Config
+from watcher.delivery_job import configured_channels, deliver
 from watcher.pipeline import Collector, apply_merges, apply_splits, load_story_index
 from watcher.stories import StoryIndex, story_doc
 
@@ -288,3 +292,84 @@ def test_a_batch_planned_on_a_story_merged_meanwhile_follows_the_merge(
     with session_scope(engine) as session:
         gone = session.get(Story, call)
         assert gone is not None and gone.item_count == 0
+
+
+# --- Slack: one alert per story, and a word in the thread of the one merged away ------------------------------------
+
+
+def _cited(entry: dict[str, object]) -> dict[str, object]:
+    """The entry quoting the collective: an alert of its own (« On parle de nous », and its theme)."""
+    return {**entry, "description": f"{entry['description']} Le collectif Action Patients demande à être entendu."}
+
+
+@pytest.fixture
+def alerted(real_config: Config, server: LocalServer) -> Config:
+    """Three outlets: two alerted stories of one event, then the article that links them."""
+    for name, entries in (("a", [_cited(DEPARTURE)]), ("b", [_cited(CALL)]), ("c", [LINK])):
+        server.route(f"/{name}.xml", rss(f"Presse {name.upper()}", entries))
+    return config_with_sources(
+        real_config, *({"name": f"Presse {name}", "url": server.url(f"/{name.lower()}.xml")} for name in "ABC")
+    )
+
+
+def test_the_merged_away_alert_says_in_its_thread_where_the_news_goes_on(engine: Engine, alerted: Config) -> None:
+    with FakeSlack(configured_channels(alerted)) as slack:
+        sender = SlackSender(TOKEN, slack.base_url)
+        _cycle(engine, alerted, ["Presse A"])
+        _cycle(engine, alerted, ["Presse B"])
+        morning = NOW + timedelta(hours=2)  # past the quiet hours
+        assert deliver(engine, alerted, sender, owner="test", now=morning).sent == 4  # two stories, two channels each
+        alerts = {
+            (channel, message["text"].split(" — ")[0]): message["ts"]
+            for channel, messages in slack.messages.items()
+            for message in messages
+        }
+        _cycle(engine, alerted, ["Presse C"])  # the linking article: the call's story goes into the departure's
+        later = deliver(engine, alerted, sender, owner="test", now=morning + timedelta(hours=1))
+        replies = {channel: messages[2:] for channel, messages in slack.messages.items() if messages}
+    assert later.sent == 4 and len(replies) == 2  # in each of the two channels: the notice and the follow-up
+    merged = "Même événement qu'une autre alerte : la suite de ce sujet part désormais dans son fil."
+    for channel, in_channel in replies.items():
+        (notice,) = [reply for reply in in_channel if reply["text"] == merged]
+        assert notice["thread_ts"] == alerts[(channel, str(CALL["title"]))]
+        shown = json.dumps(notice["blocks"], ensure_ascii=False)
+        assert f"L'alerte : <{DEPARTURE['link']}|{DEPARTURE['title']}>" in shown
+        assert f"Relié par : <{LINK['link']}|{LINK['title']}>" in shown
+        # The departure's thread takes the news, with the outlets its alert had not named.
+        (follow_up,) = [reply for reply in in_channel if reply["text"] != merged]
+        assert follow_up["thread_ts"] == alerts[(channel, str(DEPARTURE["title"]))]
+        assert follow_up["text"] == "Aussi dans : Presse B, Presse C"
+
+
+def test_an_alert_not_sent_before_its_story_was_merged_is_not_sent(engine: Engine, alerted: Config) -> None:
+    for name in "ABC":
+        _cycle(engine, alerted, [f"Presse {name}"])
+    with FakeSlack(configured_channels(alerted)) as slack:
+        report = deliver(
+            engine, alerted, SlackSender(TOKEN, slack.base_url), owner="test", now=NOW + timedelta(hours=1)
+        )
+        sent = slack.all_messages()
+    # One alert per channel, the departure's, naming every outlet; the call's alert, its notice and the reply that
+    # would name outlets the alert already shows go nowhere.
+    assert report.sent == len(sent) == 2
+    assert {message["text"].split(" — ")[0] for message in sent} == {DEPARTURE["title"]}
+    assert all("Presse A, Presse B, Presse C" in message["text"] for message in sent)
+    with session_scope(engine) as session:
+        pending = [row for row in outbox.deliveries(session) if row.status in ("pending", "sending")]
+    assert pending == []
+
+
+def test_the_notice_names_the_other_channel_or_says_there_is_no_alert_to_follow() -> None:
+    linking = ("Un titre avec <@U123> et *gras*", "https://presse-c.test/lien")
+    text, blocks = merged_message(
+        ("L'alerte", "https://presse-a.test/a"), "#veille-hopital", linking, "#on-parle-de-nous"
+    )
+    assert (
+        text
+        == "Même événement qu'une autre alerte dans #veille-hopital : la suite de ce sujet part désormais dans son fil."
+    )
+    shown = json.dumps(blocks, ensure_ascii=False)
+    assert "<@U123>" not in shown and "&lt;@U123&gt;" in shown  # a title never pings anyone
+    text, blocks = merged_message(None, None, linking, "#on-parle-de-nous")
+    assert text == "Même événement qu'un autre sujet, où se poursuit désormais celui-ci."
+    assert len(blocks) == 2  # the text, and the article that linked them
