@@ -62,6 +62,21 @@ def holder(session: Session, story: int) -> int:
     return story
 
 
+def absorbed_into(session: Session, story_ids: Iterable[int]) -> dict[int, int]:
+    """Every story merged, directly or through others, into one of `story_ids`, with the one it went into."""
+    found: dict[int, int] = {}
+    frontier = {story: story for story in story_ids}
+    while frontier:  # one step of the chains per query: merges are rare, chains short
+        rows = session.exec(
+            select(StoryMerge.absorbed_story_id, StoryMerge.story_id).where(
+                col(StoryMerge.story_id).in_(list(frontier))
+            )
+        ).all()
+        frontier = {absorbed: frontier[into] for absorbed, into in rows if absorbed not in found}
+        found.update(frontier)
+    return found
+
+
 def merges_after(session: Session, merge_id: int) -> list[tuple[int, int, int]]:
     """(merge id, absorbed story, story that took its items) of the merges after `merge_id`, oldest first."""
     rows = session.exec(

@@ -398,13 +398,17 @@ def record_digest_stories(session: Session, day: date, story_ids: Iterable[int])
 
 
 def stories_in_earlier_digests(session: Session, story_ids: Iterable[int], before: date) -> set[int]:
-    wanted = list(set(story_ids))
+    """The stories among `story_ids` that an earlier digest showed, themselves or a story since merged into them."""
+    wanted = set(story_ids)
     if not wanted:
         return set()
+    absorbed = merges.absorbed_into(session, wanted)
     rows = session.exec(
-        select(DigestStory.story_id).where(col(DigestStory.story_id).in_(wanted), col(DigestStory.day) < before)
+        select(DigestStory.story_id).where(
+            col(DigestStory.story_id).in_(sorted(wanted | absorbed.keys())), col(DigestStory.day) < before
+        )
     ).all()
-    return set(rows)
+    return {absorbed.get(story, story) for story in rows}
 
 
 @dataclass(frozen=True)

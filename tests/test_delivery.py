@@ -49,8 +49,21 @@ def _sender(fake: FakeSlack) -> SlackSender:
 
 
 def _alerts(engine: Engine) -> list[Delivery]:
+    """The alerts there are to deliver: one per story and channel. In the demo, the Senate's question on the doctors'
+    strike merges the patients' associations' story, alerted, into the strike's, alerted in the same channel."""
     with session_scope(engine) as session:
-        return [row for row in outbox.deliveries(session) if row.kind == "alert"]
+        rows = [row for row in outbox.deliveries(session) if row.kind == "alert"]
+        merged = {story.id: story.merged_into_id for story in session.exec(select(Story)).all() if story.merged_into_id}
+    alerted = {(row.story_id, row.channel) for row in rows}
+    return [row for row in rows if (merged.get(row.story_id), row.channel) not in alerted]
+
+
+def _merge_notices(engine: Engine) -> list[Delivery]:
+    """The replies under the alerts of a merged story that do go out: one per alert there is to deliver."""
+    alerts = {(row.story_id, row.channel) for row in _alerts(engine)}
+    with session_scope(engine) as session:
+        rows = [row for row in outbox.deliveries(session) if row.kind == outbox.MERGED]
+    return [row for row in rows if (row.story_id, row.channel) in alerts]
 
 
 def _later(hours: float) -> datetime:
@@ -59,8 +72,11 @@ def _later(hours: float) -> datetime:
 
 def test_demo_alerts_are_delivered_once_through_429_and_500(engine: Engine, config: Config, slack: FakeSlack) -> None:
     demo_config, _ = collect_demo(engine, config)
-    alerts = _alerts(engine)
+    alerts, notices = _alerts(engine), _merge_notices(engine)
     assert len(alerts) >= 5, "the demo snapshot must raise alerts"
+    # The associations' story, merged into the strike's, keeps one alert where the strike's has none: « On parle de
+    # nous ». The reply in its thread names the strike's alert.
+    assert [(row.channel, row.status) for row in notices] == [("#on-parle-de-nous", "pending")]
     slack.failures = [
         Failure("chat.postMessage", 429, {"Retry-After": "1"}, "ratelimited"),
         Failure("chat.postMessage", 500),
@@ -68,8 +84,8 @@ def test_demo_alerts_are_delivered_once_through_429_and_500(engine: Engine, conf
 
     first = deliver(engine, demo_config, _sender(slack), owner="test-1", now=NOW)
     # The 429 was retried by slack-sdk's handler after Retry-After; the 500 leaves its row for a later pass.
-    assert first.sent == len(alerts) - 1 and first.retried == 1 and first.failed == 0
-    assert len(slack.calls("chat.postMessage")) == len(alerts) + 1  # one 429 retried in place, one 500
+    assert first.sent == len(alerts) - 1 + len(notices) and first.retried == 1 and first.failed == 0
+    assert len(slack.calls("chat.postMessage")) == len(alerts) + len(notices) + 1  # one 429 retried in place, one 500
 
     second = deliver(engine, demo_config, _sender(slack), owner="test-1", now=_later(2))
     alert_keys = {delivery_key(row.id or 0) for row in alerts}
@@ -85,7 +101,13 @@ def test_demo_alerts_are_delivered_once_through_429_and_500(engine: Engine, conf
     assert (again.sent, again.adopted, again.retried) == (0, 0, 0)
     assert len(slack.calls("chat.postMessage")) == before
     with session_scope(engine) as session:
-        assert {row.status for row in outbox.deliveries(session)} <= {"sent", "skipped"}
+        rows = outbox.deliveries(session)
+        assert {row.status for row in rows} <= {"sent", "skipped"}
+    # The associations' alerts where the strike's story has its own are never sent, nor the notices in their threads.
+    superseded = [row for row in rows if row.kind == "alert" and row.id not in {alert.id for alert in alerts}]
+    assert sorted(row.channel for row in superseded if row.status == "skipped") == ["#veille-greves", "#veille-hopital"]
+    sent_notices = [row.channel for row in rows if row.kind == outbox.MERGED and row.status == "sent"]
+    assert sent_notices == ["#on-parle-de-nous"]
 
 
 def test_slack_down_then_up_delivers_everything_once(engine: Engine, config: Config, slack: FakeSlack) -> None:
@@ -330,7 +352,7 @@ def test_cli_deliver_and_alerts_test(sqlite_engine: Engine, config: Config, slac
     }
     first = _cli([*AT_NOW, "deliver"], env)
     assert first.returncode == 0, first.stderr
-    sent = len(_alerts(sqlite_engine))
+    sent = len(_alerts(sqlite_engine)) + len(_merge_notices(sqlite_engine))
     assert f"{sent} alertes envoyées" in first.stdout
     second = _cli([*AT_NOW, "deliver"], env)
     assert second.returncode == 0 and "0 alerte envoyée" in second.stdout

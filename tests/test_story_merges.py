@@ -7,16 +7,19 @@ import asyncio
 import json
 from datetime import timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import Engine
 from sqlmodel import col, select
 from typer.testing import CliRunner
 
+from alerts.digest import build_digest
 from alerts.slack import SlackSender, merged_message
 from store import merges, outbox, queries
 from store.db import session_scope
 from store.models import Delivery, Item, Story, StoryMerge
+from store.outbox import record_digest_stories
 from store.splits import split_item
 from store.stories import story_outlets
 from tests.clock import NOW, frozen
@@ -32,6 +35,8 @@ from watcher.config import Config
 from watcher.delivery_job import configured_channels, deliver
 from watcher.pipeline import Collector, apply_merges, apply_splits, load_story_index
 from watcher.stories import StoryIndex, story_doc
+
+PARIS = ZoneInfo("Europe/Paris")
 
 # A director leaves; the regional agency's call for candidates, which names neither him nor the town's hospital; then
 # an article that tells both. The first two stay apart (no name in common), the third reaches the bar with each.
@@ -373,3 +378,25 @@ def test_the_notice_names_the_other_channel_or_says_there_is_no_alert_to_follow(
     text, blocks = merged_message(None, None, linking, "#on-parle-de-nous")
     assert text == "Même événement qu'un autre sujet, où se poursuit désormais celui-ci."
     assert len(blocks) == 2  # the text, and the article that linked them
+
+
+def test_the_digest_marks_as_a_follow_up_a_story_that_absorbed_one_of_an_earlier_digest(
+    engine: Engine, alerted: Config
+) -> None:
+    for name in "AB":
+        _cycle(engine, alerted, [f"Presse {name}"])
+    items = _items(engine)
+    call = items[str(CALL["link"])].story_id or 0
+    with session_scope(engine) as session:
+        record_digest_stories(session, NOW.date() - timedelta(days=1), [call])  # the call, told yesterday
+    _cycle(engine, alerted, ["Presse C"])  # merged into the departure's story today
+    survivor = _items(engine)[str(DEPARTURE["link"])].story_id or 0
+    with session_scope(engine) as session:
+        assert outbox.stories_in_earlier_digests(session, [survivor], NOW.date()) == {survivor}
+        assert outbox.stories_in_earlier_digests(session, [survivor], NOW.date() - timedelta(days=1)) == set()
+        labels = {key: topic.label for key, topic in alerted.topics.items()}
+        digest = build_digest(session, NOW - timedelta(hours=1), NOW + timedelta(minutes=5), labels, PARIS)
+    (entry,) = [entry for entry in digest.entries if entry.story_id == survivor]
+    # The two alerted articles, once (the linking one scores under the digest's threshold), marked « suite ».
+    assert entry.follow_up and entry.item_count == 2
+    assert {entry.url, *(other.url for other in entry.others)} == {DEPARTURE["link"], CALL["link"]}
