@@ -210,6 +210,17 @@ def _parent_gate(parent: Delivery | None) -> str | None:
     return None
 
 
+def _thread_of(session: Session, row: Delivery) -> Delivery | str | None:
+    """The alert a reply goes under, once it is in Slack: "wait" until then, None if it never will be."""
+    parent = outbox.parent_alert(session, row.story_id, row.channel)
+    gate = _parent_gate(parent)
+    if gate == "skip":
+        return None
+    if gate == "wait" or parent is None:
+        return "wait"
+    return parent
+
+
 def _plan(session: Session, row: Delivery, settings: DispatchSettings) -> Plan | str | None:
     """What to post for a row: (text, blocks, thread ts, outlets announced), "wait", or None (nothing to say)."""
     if row.kind == outbox.MERGED:
@@ -222,12 +233,9 @@ def _plan(session: Session, row: Delivery, settings: DispatchSettings) -> Plan |
         if lines := state_lines(session, row.item_id, settings.zone):  # acted on before its alert went out
             blocks.append(state_block_of(lines))
         return text, blocks, None, view.outlets
-    parent = outbox.parent_alert(session, row.story_id, row.channel)
-    gate = _parent_gate(parent)
-    if gate == "skip":
-        return None
-    if gate == "wait" or parent is None:
-        return "wait"
+    parent = _thread_of(session, row)
+    if not isinstance(parent, Delivery):
+        return parent
     new = [
         outlet for outlet in view.outlets if outlet not in outbox.announced_outlets(session, row.story_id, row.channel)
     ]
@@ -239,12 +247,9 @@ def _plan(session: Session, row: Delivery, settings: DispatchSettings) -> Plan |
 
 def _merge_notice(session: Session, row: Delivery) -> Plan | str | None:
     """A reply under the alert of a story merged into another, naming the alert its news now goes on under."""
-    parent = outbox.parent_alert(session, row.story_id, row.channel)
-    gate = _parent_gate(parent)
-    if gate == "skip":
-        return None
-    if gate == "wait" or parent is None:
-        return "wait"
+    parent = _thread_of(session, row)
+    if not isinstance(parent, Delivery):
+        return parent
     view = outbox.merge_view(session, row)
     lead = None if view.lead is None else (view.lead.title, view.lead.url)
     text, blocks = merged_message(lead, view.lead_channel, (view.linking.title, view.linking.url), row.channel)

@@ -3,7 +3,6 @@ store (SQLite, PostgreSQL) and after a restart, in another worker's index, and n
 
 from __future__ import annotations
 
-import asyncio
 import json
 from datetime import timedelta
 from pathlib import Path
@@ -18,11 +17,12 @@ from alerts.digest import build_digest
 from alerts.slack import SlackSender, merged_message
 from store import merges, outbox, queries
 from store.db import session_scope
-from store.models import Delivery, Item, Story, StoryMerge
+from store.models import Delivery, Story, StoryMerge
 from store.outbox import record_digest_stories
 from store.splits import split_item
 from store.stories import story_outlets
-from tests.clock import NOW, frozen
+from tests.clock import NOW
+from tests.collecting import cycle, stored_items
 from tests.conftest import REPO_ROOT, config_with_sources
 from tests.deliveryfixtures import TOKEN
 from tests.fakeslack import FakeSlack
@@ -33,7 +33,7 @@ from watcher import pipeline
 from watcher.cli import app
 from watcher.config import Config
 from watcher.delivery_job import configured_channels, deliver
-from watcher.pipeline import Collector, apply_merges, apply_splits, load_story_index
+from watcher.pipeline import apply_merges, apply_splits, load_story_index
 from watcher.stories import StoryIndex, story_doc
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -155,17 +155,6 @@ def test_preview_merges_as_the_service_does(tmp_path: Path) -> None:
 # --- the service -----------------------------------------------------------------------------------------------------
 
 
-def _cycle(engine: Engine, config: Config, names: list[str]) -> None:
-    collector = Collector(engine, config, clock=frozen())  # a new collector each time: the process restarted
-    collector.sync_sources()
-    asyncio.run(collector.run_cycle(names))
-
-
-def _items(engine: Engine) -> dict[str, Item]:
-    with session_scope(engine) as session:
-        return {item.url: item for item in session.exec(select(Item)).all()}
-
-
 @pytest.fixture
 def outlets(real_config: Config, server: LocalServer) -> Config:
     for name, entries in (("a", [DEPARTURE]), ("b", [CALL]), ("c", [LINK]), ("d", [CALL_AGAIN]), ("e", [RELINK])):
@@ -187,13 +176,13 @@ def test_the_store_moves_the_absorbed_story_and_a_restart_keeps_it(
     engine: Engine, outlets: Config, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     assert "Fusions de sujets (un article qui en relie deux) : 0" in _rules_stats(engine, monkeypatch)
-    _cycle(engine, outlets, ["Presse A"])
-    _cycle(engine, outlets, ["Presse B"])
-    items = _items(engine)
+    cycle(engine, outlets, ["Presse A"])
+    cycle(engine, outlets, ["Presse B"])
+    items = stored_items(engine)
     departure, call = items[str(DEPARTURE["link"])], items[str(CALL["link"])]
     assert departure.story_id != call.story_id
-    _cycle(engine, outlets, ["Presse C"])
-    items = _items(engine)
+    cycle(engine, outlets, ["Presse C"])
+    items = stored_items(engine)
     link = items[str(LINK["link"])]
     assert {item.story_id for item in items.values()} == {departure.story_id}
     with session_scope(engine) as session:
@@ -213,8 +202,8 @@ def test_the_store_moves_the_absorbed_story_and_a_restart_keeps_it(
         assert outbox.alert_view(session, planned).outlets == ["Presse A", "Presse B", "Presse C"]
     assert "Fusions de sujets (un article qui en relie deux) : 1" in _rules_stats(engine, monkeypatch)
     # A restart rebuilds the index from the store: a fourth outlet's copy of the call joins the one story.
-    _cycle(engine, outlets, ["Presse D"])
-    assert _items(engine)[str(CALL_AGAIN["link"])].story_id == departure.story_id
+    cycle(engine, outlets, ["Presse D"])
+    assert stored_items(engine)[str(CALL_AGAIN["link"])].story_id == departure.story_id
 
 
 def test_the_alerted_story_keeps_its_id_and_the_follow_up_threads_under_its_alert(
@@ -227,8 +216,8 @@ def test_the_alerted_story_keeps_its_id_and_the_follow_up_threads_under_its_aler
         real_config, *({"name": f"Presse {name}", "url": server.url(f"/{name.lower()}.xml")} for name in "ABC")
     )
     for name in "ABC":
-        _cycle(engine, config, [f"Presse {name}"])
-    items = _items(engine)
+        cycle(engine, config, [f"Presse {name}"])
+    items = stored_items(engine)
     departure, call, link = (items[str(entry["link"])] for entry in (DEPARTURE, cited, LINK))
     # The departure began first, but the call was alerted: its story keeps its id and takes the departure.
     assert departure.story_id == call.story_id == link.story_id
@@ -245,8 +234,8 @@ def test_the_alerted_story_keeps_its_id_and_the_follow_up_threads_under_its_aler
 
 def test_a_split_is_never_undone_by_a_merge_live_or_after_a_restart(engine: Engine, outlets: Config) -> None:
     for name in "ABC":
-        _cycle(engine, outlets, [f"Presse {name}"])
-    items = _items(engine)
+        cycle(engine, outlets, [f"Presse {name}"])
+    items = stored_items(engine)
     merged = items[str(DEPARTURE["link"])].story_id or 0
     live, splits_seen, _ = load_story_index(engine, NOW)
     with session_scope(engine) as session:  # the coordinator: « Pas le même sujet » on the call
@@ -258,8 +247,8 @@ def test_a_split_is_never_undone_by_a_merge_live_or_after_a_restart(engine: Engi
         relink = index.place(_doc(RELINK))  # type: ignore[arg-type]
         assert (relink.story, relink.linked) == (merged, {apart})  # the article links both again…
         assert index.gather(merged, relink.linked) == (merged, [])  # …and they stay apart
-    _cycle(engine, outlets, ["Presse E"])
-    items = _items(engine)
+    cycle(engine, outlets, ["Presse E"])
+    items = stored_items(engine)
     assert items[str(RELINK["link"])].story_id == merged
     assert items[str(CALL["link"])].story_id == apart
     with session_scope(engine) as session:
@@ -267,12 +256,12 @@ def test_a_split_is_never_undone_by_a_merge_live_or_after_a_restart(engine: Engi
 
 
 def test_another_workers_merge_reaches_a_live_index(engine: Engine, outlets: Config) -> None:
-    _cycle(engine, outlets, ["Presse A"])
-    _cycle(engine, outlets, ["Presse B"])
-    items = _items(engine)
+    cycle(engine, outlets, ["Presse A"])
+    cycle(engine, outlets, ["Presse B"])
+    items = stored_items(engine)
     departure, call = items[str(DEPARTURE["link"])].story_id, items[str(CALL["link"])].story_id
     stale, _, merges_seen = load_story_index(engine, NOW)  # a worker's index, built before the merge
-    _cycle(engine, outlets, ["Presse C"])  # another worker stores the linking article
+    cycle(engine, outlets, ["Presse C"])  # another worker stores the linking article
     assert stale.find_story(_doc(CALL_AGAIN)) == call  # type: ignore[arg-type]
     with session_scope(engine) as session:
         seen = apply_merges(session, stale, merges_seen)
@@ -283,17 +272,17 @@ def test_another_workers_merge_reaches_a_live_index(engine: Engine, outlets: Con
 def test_a_batch_planned_on_a_story_merged_meanwhile_follows_the_merge(
     engine: Engine, outlets: Config, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _cycle(engine, outlets, ["Presse A"])
-    _cycle(engine, outlets, ["Presse B"])
-    items = _items(engine)
+    cycle(engine, outlets, ["Presse A"])
+    cycle(engine, outlets, ["Presse B"])
+    items = stored_items(engine)
     departure, call = items[str(DEPARTURE["link"])].story_id, items[str(CALL["link"])].story_id
     stale = load_story_index(engine, NOW)
-    _cycle(engine, outlets, ["Presse C"])
+    cycle(engine, outlets, ["Presse C"])
     # The merge lands between the moment a worker brought its index up to date and the moment it writes.
     monkeypatch.setattr(pipeline, "load_story_index", lambda _engine, _now: stale)
     monkeypatch.setattr(pipeline, "apply_merges", lambda _session, _index, seen: seen)
-    _cycle(engine, outlets, ["Presse D"])
-    assert _items(engine)[str(CALL_AGAIN["link"])].story_id == departure != call
+    cycle(engine, outlets, ["Presse D"])
+    assert stored_items(engine)[str(CALL_AGAIN["link"])].story_id == departure != call
     with session_scope(engine) as session:
         gone = session.get(Story, call)
         assert gone is not None and gone.item_count == 0
@@ -320,8 +309,8 @@ def alerted(real_config: Config, server: LocalServer) -> Config:
 def test_the_merged_away_alert_says_in_its_thread_where_the_news_goes_on(engine: Engine, alerted: Config) -> None:
     with FakeSlack(configured_channels(alerted)) as slack:
         sender = SlackSender(TOKEN, slack.base_url)
-        _cycle(engine, alerted, ["Presse A"])
-        _cycle(engine, alerted, ["Presse B"])
+        cycle(engine, alerted, ["Presse A"])
+        cycle(engine, alerted, ["Presse B"])
         morning = NOW + timedelta(hours=2)  # past the quiet hours
         assert deliver(engine, alerted, sender, owner="test", now=morning).sent == 4  # two stories, two channels each
         alerts = {
@@ -329,7 +318,7 @@ def test_the_merged_away_alert_says_in_its_thread_where_the_news_goes_on(engine:
             for channel, messages in slack.messages.items()
             for message in messages
         }
-        _cycle(engine, alerted, ["Presse C"])  # the linking article: the call's story goes into the departure's
+        cycle(engine, alerted, ["Presse C"])  # the linking article: the call's story goes into the departure's
         later = deliver(engine, alerted, sender, owner="test", now=morning + timedelta(hours=1))
         replies = {channel: messages[2:] for channel, messages in slack.messages.items() if messages}
     assert later.sent == 4 and len(replies) == 2  # in each of the two channels: the notice and the follow-up
@@ -348,7 +337,7 @@ def test_the_merged_away_alert_says_in_its_thread_where_the_news_goes_on(engine:
 
 def test_an_alert_not_sent_before_its_story_was_merged_is_not_sent(engine: Engine, alerted: Config) -> None:
     for name in "ABC":
-        _cycle(engine, alerted, [f"Presse {name}"])
+        cycle(engine, alerted, [f"Presse {name}"])
     with FakeSlack(configured_channels(alerted)) as slack:
         report = deliver(
             engine, alerted, SlackSender(TOKEN, slack.base_url), owner="test", now=NOW + timedelta(hours=1)
@@ -384,13 +373,13 @@ def test_the_digest_marks_as_a_follow_up_a_story_that_absorbed_one_of_an_earlier
     engine: Engine, alerted: Config
 ) -> None:
     for name in "AB":
-        _cycle(engine, alerted, [f"Presse {name}"])
-    items = _items(engine)
+        cycle(engine, alerted, [f"Presse {name}"])
+    items = stored_items(engine)
     call = items[str(CALL["link"])].story_id or 0
     with session_scope(engine) as session:
         record_digest_stories(session, NOW.date() - timedelta(days=1), [call])  # the call, told yesterday
-    _cycle(engine, alerted, ["Presse C"])  # merged into the departure's story today
-    survivor = _items(engine)[str(DEPARTURE["link"])].story_id or 0
+    cycle(engine, alerted, ["Presse C"])  # merged into the departure's story today
+    survivor = stored_items(engine)[str(DEPARTURE["link"])].story_id or 0
     with session_scope(engine) as session:
         assert outbox.stories_in_earlier_digests(session, [survivor], NOW.date()) == {survivor}
         assert outbox.stories_in_earlier_digests(session, [survivor], NOW.date() - timedelta(days=1)) == set()

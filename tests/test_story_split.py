@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
@@ -15,10 +14,11 @@ from alerts import interactions
 from alerts.digest import Digest, build_digest, render
 from alerts.slack import SPLIT_ACTION_ID
 from store.db import session_scope
-from store.models import Item, Story, StorySplit
+from store.models import Story, StorySplit
 from store.outbox import record_digest_stories
 from store.splits import SplitRefused, split_count, split_item
-from tests.clock import AT_NOW, NOW, frozen
+from tests.clock import AT_NOW, NOW
+from tests.collecting import cycle, stored_items
 from tests.conftest import REPO_ROOT, config_with_sources
 from tests.feeds import rss
 from tests.localserver import LocalServer
@@ -26,23 +26,12 @@ from tests.test_desk_slack import block_actions
 from tests.test_story_store import ANNOUNCEMENT, REACTION, RETITLED
 from watcher.cli import app
 from watcher.config import Config
-from watcher.pipeline import Collector, apply_splits, load_story_index
+from watcher.pipeline import apply_splits, load_story_index
 from watcher.stories import story_doc
 
 PARIS = ZoneInfo("Europe/Paris")
 # Another outlet's copy of the re-titled article: a near-duplicate of it first of all.
 COPY = {**RETITLED, "link": "https://presse-c.test/laval-urgences-nuit"}
-
-
-def _cycle(engine: Engine, config: Config, names: list[str]) -> None:
-    collector = Collector(engine, config, clock=frozen())  # a new collector each time: the process restarted
-    collector.sync_sources()
-    asyncio.run(collector.run_cycle(names))
-
-
-def _items(engine: Engine) -> dict[str, Item]:
-    with session_scope(engine) as session:
-        return {item.url: item for item in session.exec(select(Item)).all()}
 
 
 @pytest.fixture
@@ -57,20 +46,20 @@ def told(engine: Engine, real_config: Config, server: LocalServer) -> Config:
         {"name": "Presse B", "url": server.url("/b.xml")},
         {"name": "Presse C", "url": server.url("/c.xml")},
     )
-    _cycle(engine, config, ["Presse A"])
-    _cycle(engine, config, ["Presse B"])
-    items = _items(engine)
+    cycle(engine, config, ["Presse A"])
+    cycle(engine, config, ["Presse B"])
+    items = stored_items(engine)
     assert len({items[str(entry["link"])].story_id for entry in (ANNOUNCEMENT, RETITLED, REACTION)}) == 1
     return config
 
 
 def test_a_split_item_gets_a_story_of_its_own_and_the_split_is_recorded(engine: Engine, told: Config) -> None:
-    items = _items(engine)
+    items = stored_items(engine)
     contested, former = items[str(RETITLED["link"])], items[str(ANNOUNCEMENT["link"])].story_id
     with session_scope(engine) as session:
         done = split_item(session, contested.id or 0, who="@coordination", now=NOW)
     assert (done.former_story_id, done.left_in_former) == (former, 2)
-    items = _items(engine)
+    items = stored_items(engine)
     assert items[str(RETITLED["link"])].story_id == done.new_story_id != former
     # The reaction joined after the contested item: it stays in the story (it may be split in turn).
     assert items[str(REACTION["link"])].story_id == former
@@ -86,7 +75,7 @@ def test_a_split_item_gets_a_story_of_its_own_and_the_split_is_recorded(engine: 
 
 
 def test_splitting_the_first_item_leaves_the_story_to_the_next_one(engine: Engine, told: Config) -> None:
-    items = _items(engine)
+    items = stored_items(engine)
     first = items[str(ANNOUNCEMENT["link"])]
     with session_scope(engine) as session:
         done = split_item(session, first.id or 0, who="@coordination", now=NOW)
@@ -98,7 +87,7 @@ def test_splitting_the_first_item_leaves_the_story_to_the_next_one(engine: Engin
 
 
 def test_an_unknown_item_or_one_alone_cannot_be_split(engine: Engine, told: Config) -> None:
-    contested = _items(engine)[str(RETITLED["link"])].id or 0
+    contested = stored_items(engine)[str(RETITLED["link"])].id or 0
     with session_scope(engine) as session, pytest.raises(SplitRefused) as unknown:
         split_item(session, 999_999, who="@coordination", now=NOW)
     assert unknown.value.reason == "unknown"
@@ -115,13 +104,13 @@ def test_an_unknown_item_or_one_alone_cannot_be_split(engine: Engine, told: Conf
 def test_after_a_restart_a_copy_of_the_split_item_does_not_bring_it_back(
     engine: Engine, told: Config, split: bool
 ) -> None:
-    items = _items(engine)
+    items = stored_items(engine)
     former = items[str(ANNOUNCEMENT["link"])].story_id
     if split:
         with session_scope(engine) as session:
             new_story = split_item(session, items[str(RETITLED["link"])].id or 0, who="@c", now=NOW).new_story_id
-    _cycle(engine, told, ["Presse C"])  # a new collector: its story index is rebuilt from the store
-    items = _items(engine)
+    cycle(engine, told, ["Presse C"])  # a new collector: its story index is rebuilt from the store
+    items = stored_items(engine)
     copy = items[str(COPY["link"])]
     if not split:
         assert copy.story_id == former  # the control: the copy joins the story through the re-titled article
@@ -131,7 +120,7 @@ def test_after_a_restart_a_copy_of_the_split_item_does_not_bring_it_back(
 
 
 def test_a_live_index_learns_of_a_split_made_after_it_was_built(engine: Engine, told: Config) -> None:
-    items = _items(engine)
+    items = stored_items(engine)
     contested, former = items[str(RETITLED["link"])], items[str(ANNOUNCEMENT["link"])].story_id
     index, seen, _merges_seen = load_story_index(engine, NOW)
     copy = story_doc(str(COPY["title"]), str(COPY["description"]), COPY["published"])  # type: ignore[arg-type]
@@ -160,13 +149,13 @@ def test_the_command_splits_and_says_why_it_cannot(
     monkeypatch.setenv("WATCHER_CONFIG", str(REPO_ROOT / "sources.yaml"))
     monkeypatch.setenv("USER", "magali")
     monkeypatch.setenv("COLUMNS", "250")
-    items = _items(engine)
+    items = stored_items(engine)
     contested, former = items[str(RETITLED["link"])].id, items[str(ANNOUNCEMENT["link"])].story_id
     splits = "Scissions de sujets (« Pas le même sujet ») : {}"
     assert splits.format(0) in CliRunner().invoke(app, ["rules", "stats"]).output.splitlines()
     result = CliRunner().invoke(app, [*AT_NOW, "stories", "split", str(contested)])
     assert result.exit_code == 0, result.output
-    new_story = _items(engine)[str(RETITLED["link"])].story_id
+    new_story = stored_items(engine)[str(RETITLED["link"])].story_id
     assert result.output.strip() == (
         f"Article {contested} séparé du sujet n° {former} (qui garde 2 articles) : il forme le sujet "
         f"n° {new_story}, et n'y sera plus rattaché (par magali)."
@@ -189,13 +178,13 @@ def test_the_command_splits_and_says_why_it_cannot(
 
 
 def test_the_slack_button_splits_once_and_the_message_says_it(engine: Engine, told: Config) -> None:
-    items = _items(engine)
+    items = stored_items(engine)
     contested, former = items[str(RETITLED["link"])].id or 0, items[str(ANNOUNCEMENT["link"])].story_id
     click = block_actions(SPLIT_ACTION_ID, contested)
     with session_scope(engine) as session:
         outcome = interactions.handle(session, click, now=NOW)
     assert outcome.changed and outcome.update is not None
-    new_story = _items(engine)[str(RETITLED["link"])].story_id
+    new_story = stored_items(engine)[str(RETITLED["link"])].story_id
     assert new_story != former
     [state] = [block for block in outcome.update["blocks"] if block.get("block_id") == interactions.STATE_BLOCK_ID]
     assert [element["text"] for element in state["elements"]] == [
@@ -216,7 +205,7 @@ def _digest(engine: Engine, config: Config, top: int = 12) -> Digest:
 
 
 def test_the_digest_lists_a_story_once_with_its_other_articles_under_it(engine: Engine, told: Config) -> None:
-    items = _items(engine)
+    items = stored_items(engine)
     story = items[str(ANNOUNCEMENT["link"])].story_id or 0
     with session_scope(engine) as session:
         record_digest_stories(session, NOW.date() - timedelta(days=1), [story])  # told in yesterday's digest

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import datetime, timedelta
 
 from sqlalchemy import Engine
@@ -12,12 +11,13 @@ from store import queries
 from store.db import session_scope
 from store.models import Item, Story
 from store.stories import story_outlets
-from tests.clock import NOW, frozen
+from tests.clock import NOW
+from tests.collecting import cycle
 from tests.conftest import config_with_sources
 from tests.feeds import rss
 from tests.localserver import LocalServer
 from watcher.config import Config
-from watcher.pipeline import Collector, load_story_index
+from watcher.pipeline import load_story_index
 from watcher.stories import OPENING_SOURCE_CHARS, story_doc
 
 ANNOUNCEMENT = {
@@ -48,12 +48,6 @@ OTHER_TOWN = {
 }
 
 
-def _cycle(engine: Engine, config: Config, names: list[str]) -> None:
-    collector = Collector(engine, config, clock=frozen())  # a new collector each time: the process restarted
-    collector.sync_sources()
-    asyncio.run(collector.run_cycle(names))
-
-
 def test_stories_survive_a_restart(engine: Engine, real_config: Config, server: LocalServer) -> None:
     server.route("/a.xml", rss("Presse A", [ANNOUNCEMENT]))
     server.route("/b.xml", rss("Presse B", [RETITLED, REACTION, OTHER_TOWN]))
@@ -62,8 +56,8 @@ def test_stories_survive_a_restart(engine: Engine, real_config: Config, server: 
         {"name": "Presse A", "url": server.url("/a.xml")},
         {"name": "Presse B", "url": server.url("/b.xml")},
     )
-    _cycle(engine, config, ["Presse A"])
-    _cycle(engine, config, ["Presse B"])
+    cycle(engine, config, ["Presse A"])
+    cycle(engine, config, ["Presse B"])
 
     with session_scope(engine) as session:
         items = {item.url: item for item in session.exec(select(Item)).all()}
@@ -104,14 +98,14 @@ def test_a_story_closes_a_week_after_it_began_even_across_a_restart(
         {"name": "Presse A", "url": server.url("/a.xml")},
         {"name": "Presse B", "url": server.url("/b.xml")},
     )
-    _cycle(engine, config, ["Presse A"])
+    cycle(engine, config, ["Presse A"])
     with session_scope(engine) as session:
         stored = [session.exec(select(Item).where(Item.url == issue["link"])).one() for issue in issues]
         assert len({item.story_id for item in stored}) == 1  # each issue within 72 h of the previous one
         for item in stored[:2]:
             item.collected_at = item.published_at  # long collected: a restarted service does not index them again
             session.add(item)
-    _cycle(engine, config, ["Presse B"])  # a restart, then the fourth issue: 7 days and 11 hours after the first
+    cycle(engine, config, ["Presse B"])  # a restart, then the fourth issue: 7 days and 11 hours after the first
     with session_scope(engine) as session:
         fourth = session.exec(select(Item).where(Item.url == latest["link"])).one()
         assert fourth.story_id != stored[0].story_id
@@ -135,7 +129,7 @@ def test_a_restart_reads_the_article_opening_as_the_live_index_did(
     )
     server.route("/c.xml", body.encode())
     config = config_with_sources(real_config, {"name": "Presse C", "url": server.url("/c.xml")})
-    _cycle(engine, config, ["Presse C"])
+    cycle(engine, config, ["Presse C"])
 
     with session_scope(engine) as session:
         (item,) = session.exec(select(Item)).all()
