@@ -225,8 +225,10 @@ def _plan(session: Session, row: Delivery, settings: DispatchSettings) -> Plan |
     """What to post for a row: (text, blocks, thread ts, outlets announced), "wait", or None (nothing to say)."""
     if row.kind == outbox.MERGED:
         return _merge_notice(session, row)
-    if row.kind == "alert" and outbox.superseded(session, row):
-        return None  # one alert per story: the story it was merged into has its own in this channel
+    # One alert per story: the story it was merged into has its own in this channel. Only on a first attempt: an
+    # earlier one may have posted the message before its process died (`_deliver_one` adopts it then).
+    if row.kind == "alert" and row.attempts <= 1 and outbox.superseded(session, row):
+        return None
     view = outbox.alert_view(session, row)
     if row.kind == "alert":
         text, blocks = _alert_message(view, settings, view.outlets)

@@ -219,17 +219,14 @@ def enqueue_followups(
     return written
 
 
-def enqueue_merge_notices(session: Session, *, absorbed: int, item_id: int, now: datetime) -> int:
+def enqueue_merge_notices(session: Session, *, absorbed: int, item_id: int, now: datetime) -> None:
     """`absorbed` was merged into another story by `item_id`: a reply under each of its alerts says where to follow."""
-    channels = alert_channels(session, [absorbed]).get(absorbed, [])
-    return sum(
-        session.exec(pending_delivery(session, absorbed, item_id, channel, MERGED, now)).rowcount  # type: ignore[call-overload]
-        for channel in channels
-    )
+    for channel in alert_channels(session, [absorbed]).get(absorbed, []):
+        session.exec(pending_delivery(session, absorbed, item_id, channel, MERGED, now))  # type: ignore[call-overload]
 
 
 def superseded(session: Session, delivery: Delivery) -> bool:
-    """An alert not sent yet whose story was merged into one alerted in the same channel: the event has its alert."""
+    """An alert whose story was merged into one alerted in the same channel: the event has its alert there."""
     holder = merges.holder(session, delivery.story_id)
     if holder == delivery.story_id:
         return False
@@ -255,7 +252,7 @@ def merge_view(session: Session, delivery: Delivery) -> MergeView:
         select(Delivery).where(
             col(Delivery.story_id) == holder,
             col(Delivery.kind) == "alert",
-            col(Delivery.status) != DeliveryStatus.FAILED,
+            col(Delivery.status).not_in((DeliveryStatus.FAILED, DeliveryStatus.SKIPPED)),
         )
     ).all()
     alerts = sorted(alerts, key=lambda alert: (alert.channel != delivery.channel, alert.id or 0))

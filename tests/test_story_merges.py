@@ -353,6 +353,21 @@ def test_an_alert_not_sent_before_its_story_was_merged_is_not_sent(engine: Engin
     assert pending == []
 
 
+def test_an_alert_tried_before_the_merge_still_goes_out(engine: Engine, alerted: Config) -> None:
+    """A first attempt may have posted the call's alert before its process died: it is looked up, never dropped."""
+    for name in "ABC":
+        cycle(engine, alerted, [f"Presse {name}"])
+    with session_scope(engine) as session:
+        absorbed = session.exec(select(Story).where(col(Story.merged_into_id).is_not(None))).one().id
+        for row in outbox.deliveries(session):
+            if row.kind == "alert" and row.story_id == absorbed:
+                row.attempts = 1  # claimed once already, its outcome unknown
+    with FakeSlack(configured_channels(alerted)) as slack:
+        deliver(engine, alerted, SlackSender(TOKEN, slack.base_url), owner="test", now=NOW + timedelta(hours=1))
+        alerts = [message["text"].split(" — ")[0] for message in slack.all_messages() if not message["thread_ts"]]
+    assert sorted(alerts) == sorted([DEPARTURE["title"], CALL["title"]] * 2)  # each in its two channels
+
+
 def test_the_notice_names_the_other_channel_or_says_there_is_no_alert_to_follow() -> None:
     linking = ("Un titre avec <@U123> et *gras*", "https://presse-c.test/lien")
     text, blocks = merged_message(

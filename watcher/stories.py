@@ -22,6 +22,10 @@ stored items of the window after a restart, which gives the same answers.
 The window slides: an item may join a story through its latest member. A story
 stops taking items `MAX_SPAN` after it began, so that links from one item to the
 next never chain a month of coverage into one « event ».
+
+An item joins the story of its best match, and merges the other open stories it reaches the bar with
+(`StoryIndex.gather`): the announcement and the call for candidates told apart, then the article that tells
+both. A story of several items is merged through two of them (`MERGE_LINKS`), never one a person split apart.
 """
 
 from __future__ import annotations
@@ -794,4 +798,5 @@ def merged_in_words(count: int) -> str:
     """What a join says of the stories it merged, in French."""
     if not count:
         return ""
-    return " ; relie aussi " + ("un autre récit, réuni à celui-ci" if count == 1 else f"{count} autres récits, réunis")
+    others = "un autre récit, réuni" if count == 1 else f"{count} autres récits, réunis"
+    return f" ; relie aussi {others} à celui-ci"
