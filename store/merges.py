@@ -77,6 +77,17 @@ def absorbed_into(session: Session, story_ids: Iterable[int]) -> dict[int, int]:
     return found
 
 
+def recent_merges(session: Session, since: datetime) -> list[tuple[StoryMerge, str]]:
+    """The merges made since `since`, newest first, each with the title of the item that linked the stories."""
+    rows = session.exec(
+        select(StoryMerge, Item.title)
+        .join(Item, col(Item.id) == col(StoryMerge.item_id))
+        .where(col(StoryMerge.merged_at) >= since)
+        .order_by(col(StoryMerge.merged_at).desc(), col(StoryMerge.id).desc())
+    ).all()
+    return [(merge, title) for merge, title in rows]
+
+
 def merges_after(session: Session, merge_id: int) -> list[tuple[int, int, int]]:
     """(merge id, absorbed story, story that took its items) of the merges after `merge_id`, oldest first."""
     rows = session.exec(

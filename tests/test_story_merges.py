@@ -21,7 +21,7 @@ from store.models import Delivery, Story, StoryMerge
 from store.outbox import record_digest_stories
 from store.splits import split_item
 from store.stories import story_outlets
-from tests.clock import NOW
+from tests.clock import AT_NOW, NOW
 from tests.collecting import cycle, stored_items
 from tests.conftest import REPO_ROOT, config_with_sources
 from tests.deliveryfixtures import TOKEN
@@ -404,3 +404,35 @@ def test_the_digest_marks_as_a_follow_up_a_story_that_absorbed_one_of_an_earlier
     # The two alerted articles, once (the linking one scores under the digest's threshold), marked « suite ».
     assert entry.follow_up and entry.item_count == 2
     assert {entry.url, *(other.url for other in entry.others)} == {DEPARTURE["link"], CALL["link"]}
+
+
+def test_the_command_lists_the_merges_to_read_again(
+    engine: Engine, outlets: Config, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("WATCHER_DATABASE_URL", engine.url.render_as_string(hide_password=False))
+    monkeypatch.setenv("WATCHER_CONFIG", str(REPO_ROOT / "sources.yaml"))
+    monkeypatch.setenv("COLUMNS", "250")
+    none = CliRunner().invoke(app, [*AT_NOW, "stories", "merges"])
+    assert (none.exit_code, none.output) == (0, "Aucune fusion de sujets ces 7 derniers jours.\n")
+    for name in "ABC":
+        cycle(engine, outlets, [f"Presse {name}"])
+    items = stored_items(engine)
+    departure, call, link = (items[str(entry["link"])] for entry in (DEPARTURE, CALL, LINK))
+    result = CliRunner().invoke(app, [*AT_NOW, "stories", "merges", "--days", "1"])
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines() == [
+        "Fusions de sujets ces 24 dernières heures : 1",
+        f"  23/11 07:00 — le sujet n° {_absorbed(engine)} (1 article) rejoint le sujet n° {departure.story_id}, "
+        f"relié par l'article {link.id} « {LINK['title']} »",
+        "Un article mal rattaché se sépare avec « watcher stories split ARTICLE ».",
+    ]
+    assert call.story_id == departure.story_id
+    later = CliRunner().invoke(
+        app, ["--now", (NOW + timedelta(days=2)).isoformat(), "stories", "merges", "--days", "1"]
+    )
+    assert later.output == "Aucune fusion de sujets ces 24 dernières heures.\n"
+
+
+def _absorbed(engine: Engine) -> int:
+    with session_scope(engine) as session:
+        return session.exec(select(StoryMerge.absorbed_story_id)).one()
