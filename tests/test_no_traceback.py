@@ -209,6 +209,13 @@ COMMANDS: dict[str, Command] = {
         ("--history",),
         bad=((("absent.csv",), 1, "fichier introuvable : « absent.csv »"),),
     ),
+    "stories merges": Command(
+        (),
+        bad=(
+            (("--days", "sept"), 2, NOT_A_NUMBER.format("--days", "sept")),
+            (("--days", "0"), 2, "valeur invalide pour --days : valeur trop petite « 0 » (limite : 1)"),
+        ),
+    ),
     "stories split": Command(
         ("1",),
         bad=(
