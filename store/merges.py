@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, col, func, select
 
 from store.models import Item, Story, StoryMerge, StorySplit
@@ -48,10 +49,8 @@ def follow_merges(session: Session, story_ids: Iterable[int]) -> dict[int, int]:
     ids = sorted(set(story_ids))
     if not ids:
         return {}
-    rows = session.exec(
-        select(Story.id, Story.merged_into_id).where(col(Story.id).in_(ids)).order_by(col(Story.id)).with_for_update()
-    ).all()
-    merged = {story: into for story, into in rows if story is not None and into is not None}
+    rows = session.connection().execute(_LOCK_STORIES, {"ids": ids}).all()
+    merged = {story: into for story, into in rows if into is not None}
     return {story: holder(session, into) for story, into in merged.items()}
 
 
@@ -88,13 +87,24 @@ def recent_merges(session: Session, since: datetime) -> list[tuple[StoryMerge, s
     return [(merge, title) for merge, title in rows]
 
 
+# Built once, as `splits._SPLITS_AFTER`: every batch asks (nearly always for nothing), and every batch that grows a
+# story locks it; building the statements each time cost more than running them (bench/ingest.py).
+_MERGES_AFTER = (
+    select(StoryMerge.id, StoryMerge.absorbed_story_id, StoryMerge.story_id)
+    .where(col(StoryMerge.id) > bindparam("after"))
+    .order_by(col(StoryMerge.id))
+)
+_LOCK_STORIES = (
+    select(Story.id, Story.merged_into_id)
+    .where(col(Story.id).in_(bindparam("ids", expanding=True)))
+    .order_by(col(Story.id))
+    .with_for_update()
+)
+
+
 def merges_after(session: Session, merge_id: int) -> list[tuple[int, int, int]]:
     """(merge id, absorbed story, story that took its items) of the merges after `merge_id`, oldest first."""
-    rows = session.exec(
-        select(StoryMerge.id, StoryMerge.absorbed_story_id, StoryMerge.story_id)
-        .where(col(StoryMerge.id) > merge_id)
-        .order_by(col(StoryMerge.id))
-    ).all()
+    rows = session.connection().execute(_MERGES_AFTER, {"after": merge_id}).all()
     return [(row[0] or 0, row[1], row[2]) for row in rows]
 
 
