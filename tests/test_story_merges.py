@@ -4,7 +4,7 @@ store (SQLite, PostgreSQL) and after a restart, in another worker's index, and n
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -34,7 +34,7 @@ from watcher.cli import app
 from watcher.config import Config
 from watcher.delivery_job import configured_channels, deliver
 from watcher.pipeline import apply_merges, apply_splits, load_story_index
-from watcher.stories import StoryIndex, story_doc
+from watcher.stories import StoryDoc, StoryIndex, story_doc
 
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -80,14 +80,16 @@ RELINK = {
 }
 
 
-def _doc(entry: dict[str, object]) -> object:
-    return story_doc(str(entry["title"]), str(entry["description"]), entry["published"])  # type: ignore[arg-type]
+def _doc(entry: dict[str, object]) -> StoryDoc:
+    published = entry["published"]
+    assert isinstance(published, datetime)
+    return story_doc(str(entry["title"]), str(entry["description"]), published)
 
 
 def _indexed(*entries: tuple[str, dict[str, object]]) -> StoryIndex:
     index = StoryIndex()
     for key, entry in entries:
-        index.add(key, key, _doc(entry))  # type: ignore[arg-type]
+        index.add(key, key, _doc(entry))
     return index
 
 
@@ -96,36 +98,36 @@ def _indexed(*entries: tuple[str, dict[str, object]]) -> StoryIndex:
 
 def test_an_item_that_links_two_stories_merges_them() -> None:
     index = _indexed(("depart", DEPARTURE))
-    assert index.find_story(_doc(CALL)) is None  # type: ignore[arg-type]  # apart until the third article
-    index.add("appel", "appel", _doc(CALL))  # type: ignore[arg-type]
-    placement = index.place(_doc(LINK))  # type: ignore[arg-type]
+    assert index.find_story(_doc(CALL)) is None  # apart until the third article
+    index.add("appel", "appel", _doc(CALL))
+    placement = index.place(_doc(LINK))
     assert (placement.story, placement.linked) == ("depart", frozenset({"appel"}))
     assert index.gather("depart", placement.linked) == ("depart", ["appel"])  # the one that began first stays
-    index.add("lien", "depart", _doc(LINK))  # type: ignore[arg-type]
-    assert index.find_story(_doc(CALL_AGAIN)) == "depart"  # type: ignore[arg-type]
+    index.add("lien", "depart", _doc(LINK))
+    assert index.find_story(_doc(CALL_AGAIN)) == "depart"
 
 
 def test_a_story_of_several_items_is_merged_through_two_of_them() -> None:
     # The call's story also holds an item the linking article does not reach (put there as a hub would chain it).
     index = _indexed(("depart", DEPARTURE))
-    index.add("appel", "appel", _doc(CALL))  # type: ignore[arg-type]
-    index.add("autre", "appel", _doc(OTHER_HOSPITAL))  # type: ignore[arg-type]
-    assert index.place(_doc(LINK)).linked == frozenset()  # type: ignore[arg-type]  # one of its two items only
-    index.add("appel-bis", "appel", _doc(CALL_AGAIN))  # type: ignore[arg-type]
-    assert index.place(_doc(LINK)).linked == {"appel"}  # type: ignore[arg-type]  # two of its three
+    index.add("appel", "appel", _doc(CALL))
+    index.add("autre", "appel", _doc(OTHER_HOSPITAL))
+    assert index.place(_doc(LINK)).linked == frozenset()  # one of its two items only
+    index.add("appel-bis", "appel", _doc(CALL_AGAIN))
+    assert index.place(_doc(LINK)).linked == {"appel"}  # two of its three
 
 
 def test_the_alerted_story_keeps_its_id() -> None:
     index = _indexed(("depart", DEPARTURE), ("appel", CALL))
-    linked = index.place(_doc(LINK)).linked  # type: ignore[arg-type]
+    linked = index.place(_doc(LINK)).linked
     assert index.gather("depart", linked, preferred={"appel"}) == ("appel", ["depart"])
-    assert index.find_story(_doc(DEPARTURE)) == "appel"  # type: ignore[arg-type]
+    assert index.find_story(_doc(DEPARTURE)) == "appel"
 
 
 def test_stories_a_person_told_apart_are_never_merged() -> None:
     index = _indexed(("depart", DEPARTURE), ("appel", CALL))
     index.keep_apart("appel", "depart")
-    placement = index.place(_doc(LINK))  # type: ignore[arg-type]
+    placement = index.place(_doc(LINK))
     assert placement.linked == {"appel"}  # the item still links both
     assert index.gather("depart", placement.linked) == ("depart", [])
     # Apart from a story is apart from the one that absorbs it later.
@@ -162,6 +164,11 @@ def outlets(real_config: Config, server: LocalServer) -> Config:
     return config_with_sources(
         real_config, *({"name": f"Presse {name}", "url": server.url(f"/{name.lower()}.xml")} for name in "ABCDE")
     )
+
+
+def _cited(entry: dict[str, object]) -> dict[str, object]:
+    """The entry quoting the collective: an alert of its own (« On parle de nous », and its theme)."""
+    return {**entry, "description": f"{entry['description']} Le collectif Action Patients demande à être entendu."}
 
 
 def _rules_stats(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> list[str]:
@@ -209,7 +216,7 @@ def test_the_store_moves_the_absorbed_story_and_a_restart_keeps_it(
 def test_the_alerted_story_keeps_its_id_and_the_follow_up_threads_under_its_alert(
     engine: Engine, real_config: Config, server: LocalServer
 ) -> None:
-    cited = {**CALL, "description": f"{CALL['description']} Le collectif Action Patients demande à être entendu."}
+    cited = _cited(CALL)
     for name, entries in (("a", [DEPARTURE]), ("b", [cited]), ("c", [LINK])):
         server.route(f"/{name}.xml", rss(f"Presse {name.upper()}", entries))
     config = config_with_sources(
@@ -244,7 +251,7 @@ def test_a_split_is_never_undone_by_a_merge_live_or_after_a_restart(engine: Engi
         apply_splits(session, live, splits_seen)
     rebuilt, _, _ = load_story_index(engine, NOW)
     for index in (live, rebuilt):
-        relink = index.place(_doc(RELINK))  # type: ignore[arg-type]
+        relink = index.place(_doc(RELINK))
         assert (relink.story, relink.linked) == (merged, {apart})  # the article links both again…
         assert index.gather(merged, relink.linked) == (merged, [])  # …and they stay apart
     cycle(engine, outlets, ["Presse E"])
@@ -262,11 +269,11 @@ def test_another_workers_merge_reaches_a_live_index(engine: Engine, outlets: Con
     departure, call = items[str(DEPARTURE["link"])].story_id, items[str(CALL["link"])].story_id
     stale, _, merges_seen = load_story_index(engine, NOW)  # a worker's index, built before the merge
     cycle(engine, outlets, ["Presse C"])  # another worker stores the linking article
-    assert stale.find_story(_doc(CALL_AGAIN)) == call  # type: ignore[arg-type]
+    assert stale.find_story(_doc(CALL_AGAIN)) == call
     with session_scope(engine) as session:
         seen = apply_merges(session, stale, merges_seen)
         assert apply_merges(session, stale, seen) == seen  # applied once
-    assert stale.find_story(_doc(CALL_AGAIN)) == departure  # type: ignore[arg-type]
+    assert stale.find_story(_doc(CALL_AGAIN)) == departure
 
 
 def test_a_batch_planned_on_a_story_merged_meanwhile_follows_the_merge(
@@ -289,11 +296,6 @@ def test_a_batch_planned_on_a_story_merged_meanwhile_follows_the_merge(
 
 
 # --- Slack: one alert per story, and a word in the thread of the one merged away ------------------------------------
-
-
-def _cited(entry: dict[str, object]) -> dict[str, object]:
-    """The entry quoting the collective: an alert of its own (« On parle de nous », and its theme)."""
-    return {**entry, "description": f"{entry['description']} Le collectif Action Patients demande à être entendu."}
 
 
 @pytest.fixture
