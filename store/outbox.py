@@ -148,7 +148,7 @@ def alert_view(session: Session, delivery: Delivery) -> AlertView:
     source = session.get(Source, item.source_id)
     assert source is not None
     # A story merged since its alert was planned has given its items to another: the outlets are that one's.
-    holder = merges.holder(session, story.id or 0)
+    holder = (story.id or 0) if story.merged_into_id is None else merges.holder(session, story.merged_into_id)
     return AlertView(delivery, item, session.get(Score, item.id), source, story, story_outlets(session, holder))
 
 
@@ -227,10 +227,10 @@ def enqueue_merge_notices(session: Session, *, absorbed: int, item_id: int, now:
 
 def superseded(session: Session, delivery: Delivery) -> bool:
     """An alert whose story was merged into one alerted in the same channel: the event has its alert there."""
-    holder = merges.holder(session, delivery.story_id)
-    if holder == delivery.story_id:
+    story = session.get(Story, delivery.story_id)  # the alert's view reads it next: loaded once
+    if story is None or story.merged_into_id is None:
         return False
-    alert = parent_alert(session, holder, delivery.channel)
+    alert = parent_alert(session, merges.holder(session, story.merged_into_id), delivery.channel)
     return alert is not None and alert.status not in (DeliveryStatus.FAILED, DeliveryStatus.SKIPPED)
 
 

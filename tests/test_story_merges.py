@@ -9,6 +9,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from click.testing import Result
 from sqlalchemy import Engine
 from sqlmodel import col, select
 from typer.testing import CliRunner
@@ -171,10 +172,16 @@ def _cited(entry: dict[str, object]) -> dict[str, object]:
     return {**entry, "description": f"{entry['description']} Le collectif Action Patients demande à être entendu."}
 
 
-def _rules_stats(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+def _watcher(engine: Engine, monkeypatch: pytest.MonkeyPatch, *args: str) -> Result:
+    """`watcher ARGS` on this database, with the collective's sources.yaml, on a wide terminal."""
     monkeypatch.setenv("WATCHER_DATABASE_URL", engine.url.render_as_string(hide_password=False))
     monkeypatch.setenv("WATCHER_CONFIG", str(REPO_ROOT / "sources.yaml"))
-    result = CliRunner().invoke(app, ["rules", "stats"])
+    monkeypatch.setenv("COLUMNS", "250")
+    return CliRunner().invoke(app, list(args))
+
+
+def _rules_stats(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    result = _watcher(engine, monkeypatch, "rules", "stats")
     assert result.exit_code == 0, result.output
     return result.output.splitlines()
 
@@ -411,16 +418,13 @@ def test_the_digest_marks_as_a_follow_up_a_story_that_absorbed_one_of_an_earlier
 def test_the_command_lists_the_merges_to_read_again(
     engine: Engine, outlets: Config, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("WATCHER_DATABASE_URL", engine.url.render_as_string(hide_password=False))
-    monkeypatch.setenv("WATCHER_CONFIG", str(REPO_ROOT / "sources.yaml"))
-    monkeypatch.setenv("COLUMNS", "250")
-    none = CliRunner().invoke(app, [*AT_NOW, "stories", "merges"])
+    none = _watcher(engine, monkeypatch, *AT_NOW, "stories", "merges")
     assert (none.exit_code, none.output) == (0, "Aucune fusion de sujets ces 7 derniers jours.\n")
     for name in "ABC":
         cycle(engine, outlets, [f"Presse {name}"])
     items = stored_items(engine)
     departure, call, link = (items[str(entry["link"])] for entry in (DEPARTURE, CALL, LINK))
-    result = CliRunner().invoke(app, [*AT_NOW, "stories", "merges", "--days", "1"])
+    result = _watcher(engine, monkeypatch, *AT_NOW, "stories", "merges", "--days", "1")
     assert result.exit_code == 0, result.output
     assert result.output.splitlines() == [
         "Fusions de sujets ces 24 dernières heures : 1",
@@ -429,8 +433,8 @@ def test_the_command_lists_the_merges_to_read_again(
         "Un article mal rattaché se sépare avec « watcher stories split ARTICLE ».",
     ]
     assert call.story_id == departure.story_id
-    later = CliRunner().invoke(
-        app, ["--now", (NOW + timedelta(days=2)).isoformat(), "stories", "merges", "--days", "1"]
+    later = _watcher(
+        engine, monkeypatch, "--now", (NOW + timedelta(days=2)).isoformat(), "stories", "merges", "--days", "1"
     )
     assert later.output == "Aucune fusion de sujets ces 24 dernières heures.\n"
 

@@ -44,14 +44,13 @@ from watcher.parse.feed import RawEntry
 from watcher.parse.parliament import ParliamentEntry, ParliamentFields
 from watcher.prepare import FeedPreparer, PackedFeed, PreparedFeed, read_feed
 from watcher.score import Scorer
-from watcher.stories import MAX_SPAN, OPENING_SOURCE_CHARS, StoryIndex, signature_from_bytes, story_doc
+from watcher.stories import MAX_SPAN, OPENING_SOURCE_CHARS, WINDOW, StoryIndex, signature_from_bytes, story_doc
 from watcher.tracked import TrackedBills
 from watcher.turns import Turns
 from watcher.workers import ForkedWorker, WorkerLost
 
 log = logging.getLogger(__name__)
 
-STORY_WINDOW = timedelta(hours=72)
 # A lease is short and renewed while the cycle runs: a crashed worker's sources come back
 # within LEASE, and a long cycle never loses them to another worker.
 LEASE = timedelta(seconds=int(os.environ.get("WATCHER_LEASE_SECONDS", "120")))
@@ -116,12 +115,12 @@ def load_story_index(engine: Engine, now: datetime) -> tuple[StoryIndex, int, in
         splits_seen = story_splits.latest_split_id(session)
         merges_seen = story_merges.latest_merge_id(session)
         for item_id, story_id, title, summary, content, blob, published, began in queries.recent_story_members(
-            session, now - STORY_WINDOW, OPENING_SOURCE_CHARS
+            session, now - WINDOW, OPENING_SOURCE_CHARS
         ):
             minhash = signature_from_bytes(blob) if blob else None
             index.add(item_id, story_id, story_doc(title, summary, published, minhash, content), opened=began)
         # A split older than a story's span plus the window concerns stories that take no item any more.
-        for story, other in story_merges.apart_since(session, now - MAX_SPAN - STORY_WINDOW):
+        for story, other in story_merges.apart_since(session, now - MAX_SPAN - WINDOW):
             index.keep_apart(story, other)
     return index, splits_seen, merges_seen
 

@@ -473,10 +473,8 @@ class StoryIndex:
                 member.story = into
         count = self._indexed_per_story.pop(absorbed, 0)
         began = self._opened.pop(absorbed, None)
-        if count:
-            self._indexed_per_story[into] += count
-            assert began is not None
-            self._opened[into] = min(began, self._opened.get(into, began))
+        if began is not None:  # it had items in the window
+            self._join(into, began, count)
         for pair in [pair for pair in self._apart if absorbed in pair]:
             self._apart.discard(pair)
             (other,) = pair - {absorbed}
@@ -587,10 +585,10 @@ class StoryIndex:
         while self._order and self._order[0][0] < horizon:
             self._remove(heapq.heappop(self._order)[2])
 
-    def _join(self, story: Hashable, began: datetime) -> None:
-        """One indexed item more in `story`, which began at `began` or earlier."""
+    def _join(self, story: Hashable, began: datetime, count: int = 1) -> None:
+        """`count` indexed items more in `story`, which began at `began` or earlier."""
         self._opened[story] = min(began, self._opened.get(story, began))
-        self._indexed_per_story[story] += 1
+        self._indexed_per_story[story] += count
 
     def _leave(self, story: Hashable) -> None:
         """One indexed item fewer in `story`: with none left, the index forgets when it began."""
