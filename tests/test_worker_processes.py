@@ -9,6 +9,8 @@ import multiprocessing.queues
 import os
 import pickle
 import signal
+import subprocess
+import sys
 import threading
 import time
 from datetime import timedelta
@@ -22,7 +24,7 @@ from store.db import make_engine, session_scope, upgrade
 from store.models import Delivery, Item, Score, Story
 from store.sources import LeaseLost
 from tests.clock import NOW, frozen
-from tests.conftest import config_with_sources
+from tests.conftest import REPO_ROOT, config_with_sources
 from tests.feeds import rss
 from tests.localserver import LocalServer
 from watcher.batch import BatchConflict
@@ -323,3 +325,28 @@ def test_workers_setting(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("WATCHER_WORKERS", "beaucoup")
     with pytest.raises(WorkersConfigError, match="WATCHER_WORKERS : valeur invalide « beaucoup »"):
         workers_wanted()
+
+
+def test_workers_are_forked_with_the_models_configured(tmp_path: Path) -> None:
+    # The ORM configures its models at the first query, writing to every mapper and column: done before the fork,
+    # the workers share those pages rather than each write its own copy. A fresh interpreter has run no query yet.
+    database = tmp_path / "veille.db"
+    upgrade(make_engine(f"sqlite:///{database}"))
+    script = f"""
+from sqlalchemy import inspect
+from store.db import make_engine
+from store.models import Item
+from watcher.config import load_config
+from watcher.pipeline import Collector
+
+assert not inspect(Item).configured, "a query ran before the collector"
+config = load_config({str(REPO_ROOT / "sources.yaml")!r})
+collector = Collector(make_engine("sqlite:///{database}"), config, workers=True)
+try:
+    print(inspect(Item).configured)
+finally:
+    collector.close()
+"""
+    done = subprocess.run([sys.executable, "-c", script], cwd=REPO_ROOT, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "True"

@@ -29,7 +29,7 @@ from store import cycles, queries, sources
 from store import merges as story_merges
 from store import parliament as parliament_store
 from store import splits as story_splits
-from store.db import session_scope
+from store.db import configure_models, session_scope
 from store.models import Clock, FetchOutcome, Source, utcnow
 from watcher import search
 from watcher.batch import BatchConflict, SourceBatch
@@ -179,6 +179,7 @@ class Collector:
         self._storing: ForkedWorker | None = None
         if workers:
             engine.dispose()  # pooled connections must not be shared with the children: each opens its own
+            configure_models()
             preparer = FeedPreparer(self.scorer)
             # The search index is filled by the worker that has just tokenised the same titles and leads: its word
             # cache holds them already, where another process would grow one of its own.
