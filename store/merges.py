@@ -13,7 +13,8 @@ from datetime import datetime
 from sqlalchemy import bindparam
 from sqlmodel import Session, col, func, select
 
-from store.models import Item, Story, StoryMerge, StorySplit
+from store import queries
+from store.models import Item, Story, StoryMerge
 
 
 def merge_stories(session: Session, into: int, absorbed: int, *, item_id: int, now: datetime) -> int:
@@ -26,14 +27,7 @@ def merge_stories(session: Session, into: int, absorbed: int, *, item_id: int, n
     session.flush()
     survivor, gone = session.get(Story, into), session.get(Story, absorbed)
     assert survivor is not None and gone is not None, "both stories of a merge are stored"
-    members = session.exec(
-        select(Item.title, Item.collected_at)
-        .where(col(Item.story_id) == into)
-        .order_by(col(Item.collected_at), col(Item.id))
-    ).all()
-    survivor.title, survivor.first_seen_at = members[0]
-    survivor.last_seen_at = max(collected for _title, collected in members)
-    survivor.item_count = len(members)
+    queries.restate_story(survivor, queries.story_members(session, into))
     gone.item_count = 0
     gone.merged_into_id = into
     session.add(StoryMerge(story_id=into, absorbed_story_id=absorbed, item_id=item_id, moved=len(moved), merged_at=now))
@@ -115,12 +109,3 @@ def latest_merge_id(session: Session) -> int:
 
 def merge_count(session: Session) -> int:
     return session.exec(select(func.count()).select_from(StoryMerge)).one()
-
-
-def apart_since(session: Session, since: datetime) -> list[tuple[int, int]]:
-    """The stories people told apart by the splits made since `since`: (the item's new story, the one it left),
-    each followed to the story that holds its items now."""
-    rows = session.exec(
-        select(StorySplit.new_story_id, StorySplit.former_story_id).where(col(StorySplit.split_at) >= since)
-    ).all()
-    return [(holder(session, new), holder(session, former)) for new, former in rows]

@@ -218,6 +218,22 @@ def grow_stories(session: Session, growth: Sequence[tuple[int, int, datetime]]) 
         session.connection().execute(_GROW_STORY, params)
 
 
+def story_members(session: Session, story_id: int, *, without: int | None = None) -> list[tuple[str, datetime]]:
+    """(title, collected at) of a story's items, the first collected first; `without` leaves one item out."""
+    query = select(Item.title, Item.collected_at).where(col(Item.story_id) == story_id)
+    if without is not None:
+        query = query.where(col(Item.id) != without)
+    return list(session.exec(query.order_by(col(Item.collected_at), col(Item.id))).all())
+
+
+def restate_story(story: Story, members: Sequence[tuple[str, datetime]]) -> None:
+    """A story's title, first and last sightings and count, read again from its items (`story_members`) after some
+    moved in or out: a split, a merge."""
+    story.title, story.first_seen_at = members[0]
+    story.last_seen_at = max(collected for _title, collected in members)
+    story.item_count = len(members)
+
+
 def recent_story_members(
     session: Session, since: datetime, content_chars: int
 ) -> list[tuple[int, int, str, str, str | None, bytes | None, datetime, datetime]]:

@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import bindparam
 from sqlmodel import Session, col, func, select
 
-from store import outbox
+from store import merges, outbox, queries
 from store.models import Item, Story, StorySplit
 
 
@@ -48,15 +48,7 @@ def split_item(session: Session, item_id: int, *, who: str, now: datetime) -> Sp
         if item.story_id is not None
         else None
     )
-    others = (
-        session.exec(
-            select(Item.title, Item.collected_at)
-            .where(col(Item.story_id) == former.id, col(Item.id) != item_id)
-            .order_by(col(Item.collected_at), col(Item.id))
-        ).all()
-        if former is not None
-        else []
-    )
+    others = queries.story_members(session, former.id or 0, without=item_id) if former is not None else []
     if former is None or not others:
         raise SplitRefused(item_id, "alone", last_split(session, item_id))
     story = Story(title=item.title, first_seen_at=item.collected_at, last_seen_at=item.collected_at, item_count=1)
@@ -64,9 +56,7 @@ def split_item(session: Session, item_id: int, *, who: str, now: datetime) -> Sp
     session.flush()
     assert story.id is not None and former.id is not None
     item.story_id = story.id
-    former.title, former.first_seen_at = others[0]
-    former.last_seen_at = max(collected for _title, collected in others)
-    former.item_count = len(others)
+    queries.restate_story(former, others)
     session.add(StorySplit(item_id=item_id, former_story_id=former.id, new_story_id=story.id, who=who, split_at=now))
     session.flush()
     outbox.enqueue_refresh(session, item_id=item_id, now=now)
@@ -110,3 +100,12 @@ def splits_after(session: Session, split_id: int) -> list[tuple[int, int, int, d
     """
     rows = session.connection().execute(_SPLITS_AFTER, {"after": split_id}).all()
     return [(row[0] or 0, row[1], row[2], row[3]) for row in rows]
+
+
+def apart_since(session: Session, since: datetime) -> list[tuple[int, int]]:
+    """The stories people told apart by the splits made since `since`: (the item's new story, the one it left),
+    each followed to the story that holds its items now."""
+    rows = session.exec(
+        select(StorySplit.new_story_id, StorySplit.former_story_id).where(col(StorySplit.split_at) >= since)
+    ).all()
+    return [(merges.holder(session, new), merges.holder(session, former)) for new, former in rows]

@@ -120,7 +120,7 @@ def load_story_index(engine: Engine, now: datetime) -> tuple[StoryIndex, int, in
             minhash = signature_from_bytes(blob) if blob else None
             index.add(item_id, story_id, story_doc(title, summary, published, minhash, content), opened=began)
         # A split older than a story's span plus the window concerns stories that take no item any more.
-        for story, other in story_merges.apart_since(session, now - MAX_SPAN - WINDOW):
+        for story, other in story_splits.apart_since(session, now - MAX_SPAN - WINDOW):
             index.keep_apart(story, other)
     return index, splits_seen, merges_seen
 

@@ -96,20 +96,18 @@ def rules_stats_command() -> None:
         merged = merge_count(session)
     if not stats:
         console.print("Aucune règle déclenchée pour l'instant : lancez « watcher collect ».")
-        console.print(splits_line(splits), highlight=False)
-        console.print(merges_line(merged), highlight=False)
-        return
-    table = Table(title="Règles : déclenchements et précision d'après les avis")
-    for column in ("Thème", "Règle", "Déclenchements", "Avis", "Précision"):
-        table.add_column(column, overflow="fold")
-    for rule in stats:
-        precision = "—" if rule.precision is None else f"{rule.precision:.0%}".replace("%", " %")
-        table.add_row(rule.topic, rule.label, str(rule.hits), str(rule.judged), precision)
-    console.print(table)
-    console.print(
-        "Précision : part des avis qui donnent raison à la règle (pertinent pour un terme, "
-        "hors sujet pour une pénalité, un plafond ou un contexte requis absent).",
-        highlight=False,
-    )
+    else:
+        table = Table(title="Règles : déclenchements et précision d'après les avis")
+        for column in ("Thème", "Règle", "Déclenchements", "Avis", "Précision"):
+            table.add_column(column, overflow="fold")
+        for rule in stats:
+            precision = "—" if rule.precision is None else f"{rule.precision:.0%}".replace("%", " %")
+            table.add_row(rule.topic, rule.label, str(rule.hits), str(rule.judged), precision)
+        console.print(table)
+        console.print(
+            "Précision : part des avis qui donnent raison à la règle (pertinent pour un terme, "
+            "hors sujet pour une pénalité, un plafond ou un contexte requis absent).",
+            highlight=False,
+        )
     console.print(splits_line(splits), highlight=False)
     console.print(merges_line(merged), highlight=False)
