@@ -47,7 +47,9 @@ class DispatchSettings:
 
 @dataclass
 class PassReport:
-    sent: int = 0
+    sent: int = 0  # messages posted: alerts, thread replies and merge notices
+    follow_ups: int = 0  # of them, thread replies naming a story's new outlets
+    notices: int = 0  # of them, merge notices (`store.merges`) in the thread of the alert merged away
     adopted: int = 0  # found already posted by a crashed attempt: marked, not re-sent
     updated: int = 0  # alerts edited to show the desk's state of their item
     skipped: int = 0
@@ -55,6 +57,11 @@ class PassReport:
     failed: int = 0
     held: bool = False  # quiet hours
     errors: list[str] = field(default_factory=list)
+
+    @property
+    def alerts(self) -> int:
+        """The story alerts among the messages posted."""
+        return self.sent - self.follow_ups - self.notices
 
 
 def in_quiet_hours(moment: datetime, quiet: tuple[time, time] | None, zone: ZoneInfo) -> bool:
@@ -174,6 +181,10 @@ def _deliver_one(
         else:
             ts = sender.post(channel_id, text, blocks, key, thread_ts)
             report.sent += 1
+            if row.kind == outbox.MERGED:
+                report.notices += 1
+            elif row.kind.startswith(outbox.FOLLOWUP_PREFIX):
+                report.follow_ups += 1
         with session_scope(engine) as session:
             if not outbox.mark_sent(session, delivery_id, owner, external_id=ts, outlets=outlets, now=clock()):
                 log.warning("livraison %s : le verrou a expiré pendant l'envoi", delivery_id)

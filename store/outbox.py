@@ -225,6 +225,34 @@ def enqueue_merge_notices(session: Session, *, absorbed: int, item_id: int, now:
         session.exec(pending_delivery(session, absorbed, item_id, channel, MERGED, now))  # type: ignore[call-overload]
 
 
+def rehome_follow_ups(session: Session, *, absorbed: int, into: int) -> int:
+    """The thread replies `absorbed` has yet to send go under `into`'s alert in the channels where it has one: that is
+    where the merge notice sends readers, and where the outlets already announced are counted. Where `into` already
+    has its reply of the same interval, that reply names the absorbed story's outlets too (they are its own now), and
+    the absorbed one's is dropped. Returns how many replies moved or were dropped."""
+    channels = set(alert_channels(session, [into]).get(into, []))
+    waiting = session.exec(
+        select(Delivery).where(
+            col(Delivery.story_id) == absorbed,
+            col(Delivery.status) == DeliveryStatus.PENDING,
+            col(Delivery.kind).startswith(FOLLOWUP_PREFIX),
+            col(Delivery.channel).in_(channels),
+        )
+    ).all()
+    for row in waiting:
+        taken = session.exec(
+            select(Delivery.id).where(
+                col(Delivery.story_id) == into, col(Delivery.channel) == row.channel, col(Delivery.kind) == row.kind
+            )
+        ).first()
+        if taken is None:
+            row.story_id = into
+        else:
+            session.delete(row)
+    session.flush()
+    return len(waiting)
+
+
 def superseded(session: Session, delivery: Delivery) -> bool:
     """An alert whose story was merged into one alerted in the same channel: the event has its alert there."""
     story = session.get(Story, delivery.story_id)  # the alert's view reads it next: loaded once

@@ -344,6 +344,46 @@ def test_the_merged_away_alert_says_in_its_thread_where_the_news_goes_on(engine:
         assert follow_up["text"] == "Aussi dans : Presse B, Presse C"
 
 
+def test_a_follow_up_planned_before_the_merge_goes_on_under_the_surviving_alert(
+    engine: Engine, alerted: Config, server: LocalServer
+) -> None:
+    """The call's story gained an outlet (its follow-up waiting for the end of its interval) when the linking article
+    merged it: that news goes where the notice sends readers, the departure's thread, not under the call's alert."""
+    server.route("/d.xml", rss("Presse D", [CALL_AGAIN]))
+    config = config_with_sources(
+        alerted,
+        *({"name": source.name, "url": source.url} for source in alerted.sources),
+        {"name": "Presse D", "url": server.url("/d.xml")},
+    )
+    with FakeSlack(configured_channels(config)) as slack:
+        sender = SlackSender(TOKEN, slack.base_url)
+        cycle(engine, config, ["Presse A"])
+        cycle(engine, config, ["Presse B"])
+        morning = NOW + timedelta(hours=2)  # past the quiet hours
+        assert deliver(engine, config, sender, owner="test", now=morning).sent == 4
+        alerts = {
+            (channel, message["text"].split(" — ")[0]): message["ts"]
+            for channel, messages in slack.messages.items()
+            for message in messages
+        }
+        cycle(engine, config, ["Presse D"])  # the call told again: a follow-up of the call's story, not yet due
+        cycle(engine, config, ["Presse C"])  # the linking article: the call's story goes into the departure's
+        later = deliver(engine, config, sender, owner="test", now=morning + timedelta(hours=1))
+        replies = {channel: messages[2:] for channel, messages in slack.messages.items() if messages}
+    merged = "Même événement qu'une autre alerte : la suite de ce sujet part désormais dans son fil."
+    assert len(replies) == 2 and (later.sent, later.notices, later.follow_ups) == (4, 2, 2)
+    for channel, in_channel in replies.items():
+        under_call = [reply for reply in in_channel if reply["thread_ts"] == alerts[(channel, str(CALL["title"]))]]
+        assert [reply["text"] for reply in under_call] == [merged]
+        # One reply in the departure's thread names every outlet its alert had not (in the order they told it): the
+        # call's second outlet too.
+        (follow_up,) = [reply for reply in in_channel if reply["text"] != merged]
+        assert follow_up["thread_ts"] == alerts[(channel, str(DEPARTURE["title"]))]
+        assert follow_up["text"] == "Aussi dans : Presse B, Presse D, Presse C"
+    with session_scope(engine) as session:
+        assert [row for row in outbox.deliveries(session) if row.status in ("pending", "sending")] == []
+
+
 def test_an_alert_not_sent_before_its_story_was_merged_is_not_sent(engine: Engine, alerted: Config) -> None:
     for name in "ABC":
         cycle(engine, alerted, [f"Presse {name}"])

@@ -260,6 +260,7 @@ class SourceBatch:
         queries.grow_stories(self.session, [(story, added, seen) for story, (added, seen) in plan.growth.items()])
         for absorbed, into, item_id in plan.merges:
             merges.merge_stories(self.session, into, absorbed, item_id=item_id, now=self.now)
+            outbox.rehome_follow_ups(self.session, absorbed=absorbed, into=into)
             outbox.enqueue_merge_notices(self.session, absorbed=absorbed, item_id=item_id, now=self.now)
         coverage.record_sightings(self.session, self.source_id, plan.sightings)
         for values in plan.updates:

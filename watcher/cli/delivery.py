@@ -112,8 +112,17 @@ def deliver() -> None:
     if report.held:
         console.print(f"Heures calmes : les alertes attendent le matin{updated}.", highlight=False)
     else:
+        # The replies posted beside the alerts, named apart: a merge notice or a new outlet is not a new event.
+        replies = "".join(
+            f", {counted(count, one, many)}"
+            for count, one, many in (
+                (report.follow_ups, "suite en fil", "suites en fil"),
+                (report.notices, "avis de fusion", "avis de fusion"),
+            )
+            if count
+        )
         console.print(
-            f"{counted(report.sent, 'alerte envoyée', 'alertes envoyées')}, "
+            f"{counted(report.alerts, 'alerte envoyée', 'alertes envoyées')}{replies}, "
             f"{counted(report.adopted, 'déjà publiée retrouvée', 'déjà publiées retrouvées')}{updated}, "
             f"{report.skipped} sans nouveauté, {report.retried} à réessayer, "
             f"{counted(report.failed, 'échec', 'échecs')}.",
