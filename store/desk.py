@@ -170,20 +170,25 @@ def update_tribune(
     published_url: str | None = None,
     note: str | None = None,
 ) -> Tribune:
-    shown_before = (tribune.status, tribune.note)  # what the alert's state line says of a tribune
-    for name, value in (
-        ("status", status),
-        ("outlet", outlet),
-        ("deadline", deadline),
-        ("published_url", published_url),
-        ("note", note),
-    ):
-        if value is not None:
-            setattr(tribune, name, value)
+    changes = {
+        name: value
+        for name, value in (
+            ("status", status),
+            ("outlet", outlet),
+            ("deadline", deadline),
+            ("published_url", published_url),
+            ("note", note),
+        )
+        if value is not None and value != getattr(tribune, name)
+    }
+    if not changes:
+        return tribune  # a form sent again as it was: nobody changed the tribune
+    for name, value in changes.items():
+        setattr(tribune, name, value)
     tribune.updated_at, tribune.updated_by = now, who
     session.flush()
-    if (tribune.status, tribune.note) != shown_before:
-        outbox.enqueue_refresh(session, item_id=tribune.item_id, now=now)
+    # The alert's state line says who changed the tribune last, whatever they changed.
+    outbox.enqueue_refresh(session, item_id=tribune.item_id, now=now)
     return tribune
 
 

@@ -252,3 +252,35 @@ def test_a_split_of_an_alerted_item_edits_its_alert(
     edit = next(call for call in slack.calls("chat.update") if call["ts"] == alert.external_id)
     split_line = "✂️ Pas le même sujet — séparé par magali, 23/11 07:05"
     assert any(line.startswith(split_line) for line in _state(edit["blocks"]))
+
+
+def test_a_tribune_edited_on_any_field_refreshes_the_line_that_says_who_changed_it_last(
+    alerted: tuple[Engine, Config, dict[str, int]], slack: FakeSlack
+) -> None:
+    """The state line reads « modifiée par … » from any edit of the tribune: an outlet or a deadline changes it too
+    (only a change of status or note was sent to Slack). An edit that changes nothing changes nothing."""
+    engine, config, ids = alerted
+    laval = ids[LAVAL["link"]]
+    assert deliver(engine, config, _sender(slack), owner="test", now=NOW).sent == 4
+    with session_scope(engine) as session:
+        desk.flag_tribune(session, item_id=laval, who="paul", now=NOW, note="Angle : la régulation")
+    assert deliver(engine, config, _sender(slack), owner="test", now=NOW + timedelta(minutes=1)).updated == 1
+
+    later = NOW + timedelta(minutes=10)
+    with session_scope(engine) as session:
+        tribune = desk.tribune_for(session, laval)
+        assert tribune is not None
+        desk.update_tribune(session, tribune, who="magali", now=later, outlet="Libération")
+    assert [row.status for row in _refreshes(engine)] == ["pending"]
+    assert deliver(engine, config, _sender(slack), owner="test", now=later + timedelta(minutes=1)).updated == 1
+    assert _state(slack.calls("chat.update")[-1]["blocks"]) == [
+        "🖋️ Tribune à étudier — signalée par paul, 23/11 07:00 · modifiée par magali, 23/11 07:10"
+        " : « Angle : la régulation »"
+    ]
+
+    with session_scope(engine) as session:  # the same outlet, typed again by someone else
+        tribune = desk.tribune_for(session, laval)
+        assert tribune is not None
+        desk.update_tribune(session, tribune, who="paul", now=later + timedelta(minutes=5), outlet="Libération")
+        assert (tribune.updated_by, tribune.updated_at) == ("magali", later)
+    assert [row.status for row in _refreshes(engine)] == ["sent"]
