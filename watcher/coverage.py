@@ -23,8 +23,9 @@ from zoneinfo import ZoneInfo
 from store.coverage import StorySighting
 from watcher.config import Config, SourceCategory, SourceConfig
 from watcher.gnews import GOOGLE_NEWS_HOST
-from watcher.status import counted, duration
+from watcher.status import duration
 from watcher.text import fold
+from watcher.wording import counted
 
 LATE = timedelta(hours=6)
 AGGREGATED = frozenset({SourceCategory.AGREGATEUR, SourceCategory.SOCIAL})
@@ -332,11 +333,6 @@ def late_line(entry: LateSource) -> str:
     return f"{entry.source} : {stories} plus de {duration(LATE)} après un agrégateur, jusqu'à {duration(entry.longest)}"
 
 
-def _plural(count: int, word: str) -> str:
-    """« 1 vu », « 2 vus »: a participle agreeing with a count of récits."""
-    return f"{count} {word}{'s' if count > 1 else ''}"
-
-
 def _covered(outlet: Outlet) -> str:
     if outlet.covered_by is None:
         return "absent de sources.yaml"
@@ -364,8 +360,8 @@ def render(report: CoverageReport, zone: ZoneInfo) -> list[str]:
     alone = len(report.stories) - len(shown)
     lines += _wrap(
         f"{counted(len(report.stories), 'récit', 'récits')}, dont "
-        f"{_plural(len(report.only_aggregated), 'vu')} seulement par un agrégateur et "
-        f"{_plural(len(report.delivered_late), 'livré')} en retard par un flux direct."
+        f"{counted(len(report.only_aggregated), 'vu', 'vus')} seulement par un agrégateur et "
+        f"{counted(len(report.delivered_late), 'livré', 'livrés')} en retard par un flux direct."
     )
     if shown:
         lines += ["", "Récits, et les sources qui les ont vus (délai après la première) :"]

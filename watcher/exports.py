@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from store.desk import ItemView
 from store.models import DatePrecision, PressMention
 from watcher.desk import MEDIUM_LABELS, MENTION_LABELS, ORIGIN_LABELS
+from watcher.wording import counted
 
 if TYPE_CHECKING:
     from openpyxl import Workbook
@@ -192,22 +193,18 @@ def _by_month(mentions: Sequence[PressMention]) -> list[tuple[str, list[PressMen
     return [(label, list(group)) for label, group in groupby(ordered, key=month_label)]
 
 
-def _counted(count: int, singular: str, plural: str) -> str:
-    return f"{count} {singular if count <= 1 else plural}"
-
-
 def _counts_line(mentions: Sequence[PressMention]) -> str:
     """« 5 parutions : 2 citant le collectif, 1 tribune et 2 communiqués du collectif. »"""
     # The collective's own tribunes and communiqués do not « cite » it: they are counted apart.
     tribunes = sum(1 for m in mentions if m.medium == "tribune" or m.origin == "tribune")
     statements = sum(1 for m in mentions if m.medium == "communique")
-    total = _counted(len(mentions), "parution", "parutions")
+    total = counted(len(mentions), "parution", "parutions")
     cited = len(mentions) - tribunes - statements
     if not tribunes and not statements:
         return f"{total} citant le collectif."
     parts = [f"{cited} citant le collectif"] if cited else []
-    parts += [_counted(tribunes, "tribune", "tribunes")] if tribunes else []
-    parts += [_counted(statements, "communiqué", "communiqués")] if statements else []
+    parts += [counted(tribunes, "tribune", "tribunes")] if tribunes else []
+    parts += [counted(statements, "communiqué", "communiqués")] if statements else []
     listed = parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} et {parts[-1]}"
     return f"{total} : {listed} du collectif."
 

@@ -29,6 +29,7 @@ from matplotlib.patheffects import withStroke
 from watcher.exports import MONTH_ABBREVIATIONS, MONTHS
 from watcher.losses import LOSS_KINDS
 from watcher.observatory import KIND_LABELS
+from watcher.wording import counted
 
 OUTLINES_DIR = Path(__file__).parent / "data" / "france"
 LEVELS = ("region", "departement")
@@ -51,10 +52,6 @@ class Outline:
     name: str
     rings: tuple[np.ndarray, ...]  # the exterior ring of each polygon, longitude and latitude
     overseas: bool
-
-
-def _counted(count: int, singular: str, plural: str) -> str:
-    return f"{count} {singular if count <= 1 else plural}"
 
 
 @cache
@@ -211,7 +208,7 @@ def save(figure: Figure, stem: Path, titles: Mapping[str, str]) -> list[Path]:
 
 def map_titles(counts: Mapping[str, int], level: str) -> dict[str, str]:
     return {
-        f"{level}-{outline.code}": f"{outline.name} : {_counted(counts.get(outline.code, 0), 'article', 'articles')}"
+        f"{level}-{outline.code}": f"{outline.name} : {counted(counts.get(outline.code, 0), 'article', 'articles')}"
         for outline in outlines(level)
     }
 
@@ -219,7 +216,7 @@ def map_titles(counts: Mapping[str, int], level: str) -> dict[str, str]:
 def chart_titles(by_month_kind: Mapping[int, Mapping[str, int]]) -> dict[str, str]:
     return {
         f"mois-{month:02d}-{kind}": f"{MONTHS[month - 1]} : "
-        f"{_counted(by_month_kind.get(month, {}).get(kind, 0), 'article', 'articles')} « {KIND_LABELS[kind]} »"
+        f"{counted(by_month_kind.get(month, {}).get(kind, 0), 'article', 'articles')} « {KIND_LABELS[kind]} »"
         for month in range(1, 13)
         for kind in LOSS_KINDS
     }
@@ -243,7 +240,7 @@ def write_pictures(
 
 def summary_notes(total: int, national: int, unplaced: int) -> list[str]:
     """What the map's title says beneath the year: what the map cannot place."""
-    return [_counted(total, "article", "articles"), f"{national} sur la France entière", f"{unplaced} sans lieu connu"]
+    return [counted(total, "article", "articles"), f"{national} sur la France entière", f"{unplaced} sans lieu connu"]
 
 
 def year_map(year: int, by_area: Mapping[str, int], level: str = "region", notes: Sequence[str] = ()) -> Figure:

@@ -33,6 +33,7 @@ from watcher import desk
 from watcher.exports import MONTHS
 from watcher.normalize import canonical_url
 from watcher.text import fold
+from watcher.wording import counted
 
 COLUMNS = ("date", "outlet", "type", "title", "url", "spokesperson", "note")
 REQUIRED = ("date", "outlet")
@@ -57,10 +58,6 @@ class RowError:
         return f"ligne {self.line}, " + " ; ".join(self.problems)
 
 
-def _counted(count: int, singular: str, plural: str) -> str:
-    return f"{count} {singular if count <= 1 else plural}"  # French: the singular for 0 and 1
-
-
 @dataclass
 class ImportReport:
     name: str
@@ -71,9 +68,9 @@ class ImportReport:
     def summary(self) -> str:
         """« Import de registre.csv : 11 ajoutées, 0 déjà présente, 1 erreur. »"""
         return (
-            f"Import de {self.name} : {_counted(self.added, 'ajoutée', 'ajoutées')}, "
-            f"{_counted(self.present, 'déjà présente', 'déjà présentes')}, "
-            f"{_counted(len(self.errors), 'erreur', 'erreurs')}."
+            f"Import de {self.name} : {counted(self.added, 'ajoutée', 'ajoutées')}, "
+            f"{counted(self.present, 'déjà présente', 'déjà présentes')}, "
+            f"{counted(len(self.errors), 'erreur', 'erreurs')}."
         )
 
     def lines(self) -> list[str]:

@@ -23,17 +23,13 @@ from store.models import Clock, utcnow
 from watcher.config import Config
 from watcher.desk import start_listener
 from watcher.pipeline import Collector, CycleReport
+from watcher.wording import counted
 
 log = logging.getLogger(__name__)
 
 TICK_SECONDS = float(os.environ.get("WATCHER_TICK_SECONDS", "30"))
 DELIVER_SECONDS = 20
 WATCH_SECONDS = 60
-
-
-def _counted(count: int, singular: str, plural: str) -> str:
-    """« 1 source », « 2 sources »: French uses the singular for 0 and 1."""
-    return f"{count} {singular if count <= 1 else plural}"
 
 
 class Service:
@@ -75,8 +71,8 @@ class Service:
         if report.sources:
             log.info(
                 "cycle terminé : %s, %s",
-                _counted(len(report.sources), "source", "sources"),
-                _counted(report.new, "nouvel article", "nouveaux articles"),
+                counted(len(report.sources), "source", "sources"),
+                counted(report.new, "nouvel article", "nouveaux articles"),
             )
         if any(source.alerts for source in report.sources):
             await self.deliver()  # new alerts go out now, not at the next dispatcher tick
@@ -155,7 +151,7 @@ class Service:
         listener = await asyncio.to_thread(start_listener, self.engine, self.config)  # Slack buttons, if configured
         log.info(
             "service démarré : %s, synthèse chaque jour à %s",
-            _counted(len(self.config.sources), "source", "sources"),
+            counted(len(self.config.sources), "source", "sources"),
             f"{digest_config.time:%H:%M}",
         )
         try:

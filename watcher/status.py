@@ -22,6 +22,7 @@ from sqlalchemy.exc import DBAPIError
 from store.db import database_url, make_engine, redacted, schema_is_current, session_scope
 from store.status import StatusSnapshot, WaitingDelivery, read_status
 from watcher.config import Config
+from watcher.wording import counted
 
 STALLED_INTERVALS = 3
 ALERT_WAIT = timedelta(minutes=30)
@@ -179,10 +180,6 @@ def database_status(config: Config, now: datetime, url: str | None = None) -> Se
 
 
 # --- French rendering ------------------------------------------------------
-
-
-def counted(count: int, singular: str, plural: str) -> str:
-    return f"{count} {singular if count <= 1 else plural}"
 
 
 def duration(delay: timedelta) -> str:

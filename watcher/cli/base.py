@@ -21,6 +21,7 @@ from store.models import Clock, FetchOutcome, clock_at
 from watcher import when
 from watcher.config import CONFIG_ENV_VAR, DEFAULT_CONFIG_PATH, Config, load_config
 from watcher.french_cli import FrenchGroup
+from watcher.wording import counted
 
 if TYPE_CHECKING:
     from alerts.digest import Digest
@@ -89,11 +90,6 @@ def instant(text: str) -> datetime:
 def in_zone(moment: datetime, zone: ZoneInfo) -> datetime:
     """An instant without an offset is read in `zone`; in UTC."""
     return (moment.replace(tzinfo=zone) if moment.tzinfo is None else moment).astimezone(UTC)
-
-
-def counted(count: int, singular: str, plural: str) -> str:
-    """« 1 alerte », « 3 alertes »; French uses the singular for 0 and 1."""
-    return f"{count} {singular if count <= 1 else plural}"
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:
