@@ -15,6 +15,9 @@ How a name in the text becomes a place:
   the start of a sentence). A small commune named like a word or a first name (« Vers », « à Marie Dupont ») is
   thus left alone. A short département name (« Nord », « Var », « Aube ») needs its article or preposition
   (« dans le Nord », « en Isère », « du Var »), parentheses or a dateline.
+- A name that goes on is another thing's: « la Croix-Rouge », « Paris-Saclay », « l'Union européenne » are not Croix,
+  Paris or L'Union. « Matignon » and « Ségur » are the Prime minister's office and the health talks unless their
+  département is given.
 - Homonyms: a département or région named in the text picks the commune that lies there; otherwise a town ten
   times bigger than its namesakes is the one the press means (Valence is in the Drôme). Failing both, the place
   keeps only the levels its candidates share: the région if they are all in one région, nothing otherwise
@@ -65,6 +68,13 @@ CITY_POPULATION = 100_000  # ... even at the start of a sentence
 SMALL_TOWN_POPULATION = 1_000  # « de X » is a place only from this size, or after a care place
 NAMESAKE_RATIO = 10  # a town this many times bigger than its namesakes is the one meant
 SHORT_DEPARTEMENT = 6  # letters: a département name this short needs its article or preposition
+# Seats of power the national press names for who sits there (the Prime minister's office, the Ségur talks on
+# health, the Socialist party's and the armed forces' seats), far more often than the small towns of those names:
+# such a town is one only with its département given (« Matignon (Côtes-d'Armor) », « Matignon (22) »).
+_SEATS_OF_POWER = frozenset({"matignon", "segur", "solferino", "brienne"})
+# Institutions whose name begins with a commune's and goes on in lower case: « l'Union européenne » is not L'Union
+# (Haute-Garonne). (A name that goes on after a hyphen, « la Croix-Rouge », is told by the hyphen itself.)
+_INSTITUTIONS_NAMED_LIKE_TOWNS = frozenset({("union", "europeenne"), ("union", "africaine"), ("union", "sovietique")})
 
 # France as a whole (folded words and phrases). « france » and « francais » also tell an item that names a foreign
 # country that it is about France all the same.
@@ -256,6 +266,7 @@ class _Token:
     capitalised: bool
     sentence_start: bool  # first word of the text or after a sentence break
     joined: bool  # only spaces, hyphens or apostrophes since the previous word: it can continue a name
+    hyphenated: bool  # a hyphen, and nothing else, since the previous word: « Croix-Rouge »
     parenthesised: bool  # right after « ( »
     dateline: bool  # followed by a colon or a dash: « Valence : la maternité ferme », the press's way to say where
 
@@ -272,6 +283,7 @@ def _tokens(text: str) -> list[_Token]:
                 capitalised=word[0].isupper(),
                 sentence_start=not tokens or _SENTENCE_BREAK.search(gap) is not None,
                 joined=bool(tokens) and re.fullmatch(r"[\s\-'’]*", gap) is not None,
+                hyphenated=bool(tokens) and gap == "-",
                 parenthesised=gap.rstrip().endswith("("),
                 dateline=_DATELINE.match(text, match.end()) is not None,
             )
@@ -302,6 +314,14 @@ def _accept_commune(
     followed_by_name = end < len(tokens) and tokens[end].joined and tokens[end].capitalised and end - start == 1
     if followed_by_name and population < TOWN_POPULATION:
         return False
+    # A longer name that begins with the town's: « la Croix-Rouge », « l'université Paris-Saclay », whatever the
+    # town's size.
+    if end < len(tokens) and tokens[end].hyphenated and tokens[end].capitalised:
+        return False
+    if end < len(tokens) and (tokens[end - 1].folded, tokens[end].folded) in _INSTITUTIONS_NAMED_LIKE_TOWNS:
+        return False
+    if end - start == 1 and first.folded in _SEATS_OF_POWER:
+        return given_departement
     if given_departement or before in _STRONG_PREPOSITIONS:
         return True
     if before in _WEAK_PREPOSITIONS:
