@@ -225,11 +225,11 @@ def enqueue_merge_notices(session: Session, *, absorbed: int, item_id: int, now:
         session.exec(pending_delivery(session, absorbed, item_id, channel, MERGED, now))  # type: ignore[call-overload]
 
 
-def rehome_follow_ups(session: Session, *, absorbed: int, into: int) -> int:
+def rehome_follow_ups(session: Session, *, absorbed: int, into: int) -> None:
     """The thread replies `absorbed` has yet to send go under `into`'s alert in the channels where it has one: that is
     where the merge notice sends readers, and where the outlets already announced are counted. Where `into` already
-    has its reply of the same interval, that reply names the absorbed story's outlets too (they are its own now), and
-    the absorbed one's is dropped. Returns how many replies moved or were dropped."""
+    has its reply of the same interval, the absorbed one's is dropped: the outlets it would name are `into`'s now, and
+    that reply (or, once its interval is over, the one the linking item plans) names those not yet announced."""
     channels = set(alert_channels(session, [into]).get(into, []))
     waiting = session.exec(
         select(Delivery).where(
@@ -250,7 +250,6 @@ def rehome_follow_ups(session: Session, *, absorbed: int, into: int) -> int:
         else:
             session.delete(row)
     session.flush()
-    return len(waiting)
 
 
 def superseded(session: Session, delivery: Delivery) -> bool:

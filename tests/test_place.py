@@ -64,7 +64,7 @@ def codes(place: Place) -> tuple[str | None, str | None, str | None, bool]:
         ("Les syndicats de soignants reçus à Matignon", "", (None, None, None, False)),
         ("Au Ségur de la santé, les infirmiers obtiennent une hausse", "", (None, None, None, False)),
         ("À Matignon (Côtes-d'Armor), le cabinet médical ferme", "", ("22143", "22", "53", False)),
-        # Still the town: a commune of a hyphenated name, and one followed by its quarter in lower case.
+        # Still the town: Croix itself, and a commune whose own name is hyphenated.
         ("À Croix, la pharmacie de garde ferme", "", ("59163", "59", "32", False)),
         ("Urgences saturées au Kremlin-Bicêtre", "", ("94043", "94", "11", False)),
     ],
