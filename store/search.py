@@ -18,7 +18,7 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from store import queries
-from store.models import Item, Score, Source
+from store.models import Item, Score, Source, UTCDateTime
 
 SEARCH_TABLE = "item_search"
 HIGHLIGHT_START = "\x02"
@@ -288,6 +288,10 @@ def search(
             f" WHERE {SEARCH_TABLE} MATCH :match{filters}"
             f" ORDER BY {key} DESC LIMIT :candidates"
         )
+    if since is not None:
+        # Bound as the column stores it (UTC, `UTCDateTime`): sqlite3 would write the offset of the period's time zone
+        # into the text it compares with the stored UTC text.
+        statement = statement.bindparams(bindparam("since", type_=UTCDateTime()))
     newest = session.execute(statement, params).all()
     older = len(newest) > candidates
     newest = newest[:candidates]

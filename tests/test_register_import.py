@@ -11,14 +11,14 @@ from pathlib import Path
 import pytest
 from alembic import command
 from openpyxl import load_workbook
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, bindparam, text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 from typer.testing import CliRunner
 
 from store import desk as store_desk
 from store.db import _alembic_config, session_scope, upgrade
-from store.models import PressMention
+from store.models import PressMention, UTCDateTime
 from tests.conftest import REPO_ROOT
 from watcher.cli import app
 from watcher.register_import import (
@@ -480,7 +480,7 @@ def test_entries_written_before_the_migration_are_dated_to_the_day(engine: Engin
             text(
                 "INSERT INTO press_mention (day, outlet, title, medium, status, origin, created_at)"
                 " VALUES ('2026-11-24', 'RTL', 'Journal', 'radio', 'validee', 'manuel', :now)"
-            ),
+            ).bindparams(bindparam("now", type_=UTCDateTime())),  # as the store writes it, not by sqlite3's adapter
             {"now": NOW},
         )
     upgrade(engine)

@@ -4,6 +4,7 @@ page asked for, best first, of the latest `candidates` matches; older ones are r
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 
@@ -92,6 +93,20 @@ def test_since_starts_at_the_first_item_published_in_the_period_whatever_its_pla
     found = _ranked(engine, "fermeture", since=NOW - timedelta(days=7))
     assert sorted(hit.item.id for hit in found.hits) == [ids[0], ids[2]]
     assert _ranked(engine, "fermeture", since=NOW + timedelta(days=1)).ranked == 0
+
+
+def test_since_compares_instants_not_the_text_of_their_time_zones(engine: Engine) -> None:
+    """« Since midnight in Paris » against times stored in UTC: an item of 00:30 in Paris (23:30 UTC the day before)
+    is in; one of 23:30 in Paris the day before is out. Bound as written, the Paris offset made the stored text of the
+    first compare as earlier than the period (and Python 3.12 warns that such binding is going away)."""
+    midnight = datetime(2026, 11, 23, tzinfo=ZoneInfo("Europe/Paris"))
+    ids = _store(
+        engine,
+        ["Fermeture de la maternité de nuit", "Fermeture de la maternité la veille"],
+        [midnight + timedelta(minutes=30), midnight - timedelta(minutes=30)],
+    )
+    found = _ranked(engine, "fermeture", since=midnight)
+    assert [hit.item.id for hit in found.hits] == [ids[0]]
 
 
 def test_the_results_of_the_command_line_say_when_older_matches_were_left_out(sqlite_engine: Engine) -> None:
