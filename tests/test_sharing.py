@@ -89,6 +89,34 @@ def test_a_collector_leases_only_what_it_can_fetch(
     assert max(held.get(collector.owner, 0) for held in seen) == 3  # one host: 3 connections, 3 leases
 
 
+def test_outcomes_awaiting_their_write_keep_no_lease_past_the_next_claim(
+    sqlite_engine: Engine, real_config: Config, server: LocalServer
+) -> None:
+    """Outcomes without items (an error, an unchanged feed) are written in batches; the claim of the next sources
+    writes those waiting first, so the leases a worker holds stay within its slots even on a day of errors (in a
+    three-service race, 9 errors waiting for their batch had left one service 13 leases for 4 connections)."""
+    seen: list[dict[str, int]] = []
+
+    def gone(request: BaseHTTPRequestHandler) -> Answer:
+        seen.append(_leases(sqlite_engine))
+        time.sleep(0.05)
+        return Answer(b"introuvable", status=404)
+
+    specs = [{"name": f"Flux {n}", "url": server.route(f"/f{n}.xml", gone)} for n in range(12)]
+    config = config_with_sources(real_config, *specs)
+    collector = Collector(sqlite_engine, config)
+    collector.sync_sources()
+
+    async def cycle() -> None:
+        async with Fetcher(policy=collector.network, max_connections=8, per_host=3) as fetcher:
+            await collector.run_cycle(fetcher=fetcher)
+
+    asyncio.run(cycle())
+    assert len(seen) == 12
+    assert max(held.get(collector.owner, 0) for held in seen) == 3
+    assert _leases(sqlite_engine) == {}  # every outcome written, every lease ended, when the cycle is over
+
+
 FEEDS = 100
 WORKERS = 3
 

@@ -141,6 +141,16 @@ def apply_splits(session: Session, index: StoryIndex, seen: int) -> int:
     return seen
 
 
+def _record_fetches(session: Session, outcomes: Sequence[dict[str, Any]]) -> None:
+    """Write fetch outcomes that carry no items (`sources.record_fetch`), each ending its source's lease."""
+    for record in outcomes:
+        try:
+            with session.begin_nested():
+                sources.record_fetch(session, **record)
+        except sources.LeaseLost:
+            log.warning("source %s reprise par un autre processus, résultat abandonné", record["source_id"])
+
+
 class Collector:
     """Runs cycles for one configuration against one database.
 
@@ -246,9 +256,19 @@ class Collector:
                 self._preparing = None
         await asyncio.to_thread(search.catch_up, self.engine)
 
-    def _claim(self, names: Sequence[str] | None, fetcher: Fetcher, busy: Counter[str] | None = None) -> list[Source]:
-        """The named sources, all of them; or as many due ones as the fetcher has free slots, overall and per host."""
+    def _claim(
+        self,
+        names: Sequence[str] | None,
+        fetcher: Fetcher,
+        busy: Counter[str] | None = None,
+        finished: Sequence[dict[str, Any]] = (),
+    ) -> list[Source]:
+        """The named sources, all of them; or as many due ones as the fetcher has free slots, overall and per host.
+
+        The `finished` outcomes waiting to be written (`_flush_finished`) are written first, in the same transaction:
+        their leases end as the new ones begin, so that the worker never holds more leases than it has slots."""
         with session_scope(self.engine) as session:
+            _record_fetches(session, finished)
             if names is not None:
                 return sources.claim_due_sources(session, self.clock(), self.owner, self.lease, names)
             running = busy or Counter()
@@ -307,7 +327,8 @@ class Collector:
             # Claim in batches (a quarter of the slots at least) to keep the database round trips few.
             if refill and free >= max(1, slots // 4):
                 async with self._write_lock:
-                    waiting.extend(await asyncio.to_thread(self._claim, None, fetcher, +hosts))
+                    finished, self._finished = self._finished, []
+                    waiting.extend(await asyncio.to_thread(self._claim, None, fetcher, +hosts, finished))
 
     async def _keep_leases(self, stop: asyncio.Event) -> None:
         """Renew this worker's leases every third of their length until the cycle ends."""
@@ -528,7 +549,8 @@ class Collector:
 
         One transaction per unchanged source made a warm cycle wait on the database, not the
         network. Delaying these writes is safe: until written, the lease stays, and a crash
-        only means the source is fetched again once the lease expires.
+        only means the source is fetched again once the lease expires. A claim of more sources
+        writes them first (`_claim`).
         """
         batch, self._finished = self._finished, []
         if not batch:
@@ -536,12 +558,7 @@ class Collector:
 
         def write() -> None:
             with session_scope(self.engine) as session:
-                for record in batch:
-                    try:
-                        with session.begin_nested():
-                            sources.record_fetch(session, **record)
-                    except sources.LeaseLost:
-                        log.warning("source %s reprise par un autre processus, résultat abandonné", record["source_id"])
+                _record_fetches(session, batch)
 
         async with self._write_lock:
             await asyncio.to_thread(write)
