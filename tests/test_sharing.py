@@ -65,19 +65,18 @@ def test_a_claim_takes_no_more_per_host_than_asked(engine: Engine) -> None:
     assert Counter(sources.host_key(source.url) for source in peer) == {"a.test": 3, "b.test": 1}
 
 
-def test_a_collector_leases_only_what_it_can_fetch(
-    sqlite_engine: Engine, real_config: Config, server: LocalServer
-) -> None:
+def _most_leases_while_fetching(engine: Engine, config: Config, server: LocalServer, answer: Answer) -> int:
+    """One cycle over 12 slow sources of one host, 8 connections and 3 per host: the most leases the collector held
+    while any of them was fetched."""
     seen: list[dict[str, int]] = []
 
     def slow(request: BaseHTTPRequestHandler) -> Answer:
-        seen.append(_leases(sqlite_engine))  # what every worker holds while this source is fetched
+        seen.append(_leases(engine))  # what every worker holds while this source is fetched
         time.sleep(0.05)
-        return Answer(rss("Flux", []))
+        return answer
 
     specs = [{"name": f"Flux {n}", "url": server.route(f"/f{n}.xml", slow)} for n in range(12)]
-    config = config_with_sources(real_config, *specs)
-    collector = Collector(sqlite_engine, config)
+    collector = Collector(engine, config_with_sources(config, *specs))
     collector.sync_sources()
 
     async def cycle() -> None:
@@ -86,7 +85,13 @@ def test_a_collector_leases_only_what_it_can_fetch(
 
     asyncio.run(cycle())
     assert len(seen) == 12
-    assert max(held.get(collector.owner, 0) for held in seen) == 3  # one host: 3 connections, 3 leases
+    return max(held.get(collector.owner, 0) for held in seen)
+
+
+def test_a_collector_leases_only_what_it_can_fetch(
+    sqlite_engine: Engine, real_config: Config, server: LocalServer
+) -> None:
+    assert _most_leases_while_fetching(sqlite_engine, real_config, server, Answer(rss("Flux", []))) == 3  # 3 per host
 
 
 def test_outcomes_awaiting_their_write_keep_no_lease_past_the_next_claim(
@@ -95,25 +100,8 @@ def test_outcomes_awaiting_their_write_keep_no_lease_past_the_next_claim(
     """Outcomes without items (an error, an unchanged feed) are written in batches; the claim of the next sources
     writes those waiting first, so the leases a worker holds stay within its slots even on a day of errors (before,
     12 leases for 3 slots here; a loaded run of the three-service test below saw 13 for 4 connections)."""
-    seen: list[dict[str, int]] = []
-
-    def gone(request: BaseHTTPRequestHandler) -> Answer:
-        seen.append(_leases(sqlite_engine))
-        time.sleep(0.05)
-        return Answer(b"introuvable", status=404)
-
-    specs = [{"name": f"Flux {n}", "url": server.route(f"/f{n}.xml", gone)} for n in range(12)]
-    config = config_with_sources(real_config, *specs)
-    collector = Collector(sqlite_engine, config)
-    collector.sync_sources()
-
-    async def cycle() -> None:
-        async with Fetcher(policy=collector.network, max_connections=8, per_host=3) as fetcher:
-            await collector.run_cycle(fetcher=fetcher)
-
-    asyncio.run(cycle())
-    assert len(seen) == 12
-    assert max(held.get(collector.owner, 0) for held in seen) == 3
+    gone = Answer(b"introuvable", status=404)
+    assert _most_leases_while_fetching(sqlite_engine, real_config, server, gone) == 3
     assert _leases(sqlite_engine) == {}  # every outcome written, every lease ended, when the cycle is over
 
 
