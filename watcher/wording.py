@@ -1,4 +1,4 @@
-"""French wording shared by everything people read (the command line, digests, reports): counts that agree."""
+"""French wording shared by what people read (the command line, status, exports, reports): counts that agree."""
 
 from __future__ import annotations
 
