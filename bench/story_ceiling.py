@@ -186,7 +186,7 @@ class Scopes:
 class StoryLevel:
     """Evidence between an item and a whole story (`--stories`): what its items share with the item, put together."""
 
-    FEATURES = (
+    EVIDENCE = (
         "best pair probability",
         "mean pair probability",
         "share of items paired",
@@ -280,7 +280,7 @@ def story_level(
     rows, truth, months = level.training()
     print(
         f"  story level: {len(rows)} (item, earlier story) examples, {int(truth.sum())} joins; "
-        f"evidence: {', '.join(StoryLevel.FEATURES)}"
+        f"evidence: {', '.join(StoryLevel.EVIDENCE)}"
     )
     distinct = sorted(set(months))
     for name, factory in models.items():

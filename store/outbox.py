@@ -231,6 +231,8 @@ def rehome_follow_ups(session: Session, *, absorbed: int, into: int) -> None:
     has its reply of the same interval, the absorbed one's is dropped: the outlets it would name are `into`'s now, and
     that reply (or, once its interval is over, the one the linking item plans) names those not yet announced."""
     channels = set(alert_channels(session, [into]).get(into, []))
+    if not channels:
+        return  # no thread to go on in: the absorbed story's replies stay under its own alerts
     waiting = session.exec(
         select(Delivery).where(
             col(Delivery.story_id) == absorbed,
@@ -239,16 +241,14 @@ def rehome_follow_ups(session: Session, *, absorbed: int, into: int) -> None:
             col(Delivery.channel).in_(channels),
         )
     ).all()
+    if not waiting:
+        return
+    taken = set(session.exec(select(Delivery.channel, Delivery.kind).where(col(Delivery.story_id) == into)).all())
     for row in waiting:
-        taken = session.exec(
-            select(Delivery.id).where(
-                col(Delivery.story_id) == into, col(Delivery.channel) == row.channel, col(Delivery.kind) == row.kind
-            )
-        ).first()
-        if taken is None:
-            row.story_id = into
-        else:
+        if (row.channel, row.kind) in taken:
             session.delete(row)
+        else:
+            row.story_id = into
     session.flush()
 
 
