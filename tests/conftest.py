@@ -106,28 +106,65 @@ def _postgres_available() -> str | None:
     return None
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    """A migrated, empty database on each backend."""
-    if request.param == "sqlite":
-        engine = make_engine(f"sqlite:///{tmp_path / 'veille.db'}")
-        upgrade(engine)
-        yield engine
-        engine.dispose()
-        return
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated, empty SQLite file, made once per test process: a test copies it rather than migrating anew."""
+    path = tmp_path_factory.mktemp("modele-sqlite") / "veille.db"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    engine.dispose()  # the last connection closed, the file holds everything (no -wal beside it)
+    return path
+
+
+@pytest.fixture
+def migrated_sqlite(tmp_path: Path, sqlite_template: Path) -> Path:
+    """This test's own migrated, empty SQLite database, at tmp_path/veille.db."""
+    return Path(shutil.copyfile(sqlite_template, tmp_path / "veille.db"))
+
+
+@pytest.fixture(scope="session")
+def postgres_template() -> Iterator[str]:
+    """A migrated, empty PostgreSQL database, made once per test process, that each test's database copies."""
     reason = _postgres_available()
     if reason:
         if os.environ.get("VEILLE_REQUIRE_POSTGRES"):
             pytest.fail(f"{reason} alors que VEILLE_REQUIRE_POSTGRES est défini (CI)")
         pytest.skip(reason)
-    name = f"veille_test_{uuid.uuid4().hex[:12]}"
+    name = f"veille_modele_{uuid.uuid4().hex[:12]}"
     admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    engine = make_engine(url)
+    engine = make_engine(_postgres_url(name))
     try:
         upgrade(engine)
+        engine.dispose()  # CREATE DATABASE … TEMPLATE refuses a template that anyone is connected to
+        yield name
+    finally:
+        engine.dispose()
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def _postgres_url(database: str) -> str:
+    return POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{database}"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def engine(request: pytest.FixtureRequest) -> Iterator[Engine]:
+    """A migrated, empty database on each backend."""
+    if request.param == "sqlite":
+        engine = make_engine(f"sqlite:///{request.getfixturevalue('migrated_sqlite')}")
+        yield engine
+        engine.dispose()
+        return
+    template = request.getfixturevalue("postgres_template")
+    name = f"veille_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+    engine = make_engine(_postgres_url(name))
+    try:
         yield engine
     finally:
         engine.dispose()
@@ -137,8 +174,7 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
 
 
 @pytest.fixture
-def sqlite_engine(tmp_path: Path) -> Iterator[Engine]:
-    engine = make_engine(f"sqlite:///{tmp_path / 'veille.db'}")
-    upgrade(engine)
+def sqlite_engine(migrated_sqlite: Path) -> Iterator[Engine]:
+    engine = make_engine(f"sqlite:///{migrated_sqlite}")
     yield engine
     engine.dispose()

@@ -18,7 +18,7 @@ from sqlmodel import select
 from typer.testing import CliRunner
 
 from store import verdicts
-from store.db import make_engine, session_scope, upgrade
+from store.db import make_engine, session_scope
 from store.models import Item
 from store.observatory import correction_for
 from tests.clock import AT_NOW, NOW, frozen
@@ -180,13 +180,12 @@ def test_files_hold_one_row_per_item(stored: tuple[Engine, dict[str, int]]) -> N
 
 
 def test_the_cli_corrects_and_exports(
-    real_config: Config, server: LocalServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    real_config: Config, server: LocalServer, migrated_sqlite: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    engine = make_engine(f"sqlite:///{tmp_path / 'veille.db'}")
-    upgrade(engine)
+    engine = make_engine(f"sqlite:///{migrated_sqlite}")
     ids = collect(engine, real_config, server)
     engine.dispose()
-    monkeypatch.setenv("WATCHER_DATABASE_URL", f"sqlite:///{tmp_path / 'veille.db'}")
+    monkeypatch.setenv("WATCHER_DATABASE_URL", f"sqlite:///{migrated_sqlite}")
     runner = CliRunner()
     item = str(ids[REUNION["link"]])
     result = runner.invoke(app, [*AT_NOW, "observatoire", "correct", item, "--commune", "97411"])

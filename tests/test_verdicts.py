@@ -11,7 +11,7 @@ from sqlmodel import select
 from typer.testing import CliRunner
 
 from store import queries
-from store.db import make_engine, session_scope, upgrade
+from store.db import make_engine, session_scope
 from store.models import Item, Source, Verdict
 from store.verdicts import UnknownItemError, reason_counts, record_verdict
 from watcher.cli import app
@@ -81,11 +81,9 @@ def test_rule_precision_counts_penalties_the_other_way(engine: Engine) -> None:
 
 
 @pytest.fixture
-def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Engine:
-    monkeypatch.setenv("WATCHER_DATABASE_URL", f"sqlite:///{tmp_path / 'veille.db'}")
-    engine = make_engine()
-    upgrade(engine)
-    return engine
+def database(migrated_sqlite: Path, monkeypatch: pytest.MonkeyPatch) -> Engine:
+    monkeypatch.setenv("WATCHER_DATABASE_URL", f"sqlite:///{migrated_sqlite}")
+    return make_engine()
 
 
 def test_verdict_and_rules_stats_commands(database: Engine) -> None:

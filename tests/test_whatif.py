@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 from sqlmodel import select
 from typer.testing import CliRunner
 
-from store.db import make_engine, session_scope, upgrade
+from store.db import make_engine, session_scope
 from store.models import Item, Score
 from tests import whatifdata as data
 from tests.clock import AT_NOW, NOW
@@ -110,9 +110,10 @@ def test_the_window_counts_back_from_the_injected_now(engine: Engine, tmp_path: 
 
 
 @pytest.fixture
-def archive_workspace(tmp_path: Path, server: LocalServer, monkeypatch: pytest.MonkeyPatch) -> Path:
-    engine = make_engine(f"sqlite:///{tmp_path / 'veille.db'}")
-    upgrade(engine)
+def archive_workspace(
+    tmp_path: Path, migrated_sqlite: Path, server: LocalServer, monkeypatch: pytest.MonkeyPatch
+) -> Path:
+    engine = make_engine(f"sqlite:///{migrated_sqlite}")
     archive = data.build(engine, tmp_path, server)
     engine.dispose()
     data.write_config(tmp_path / "autre.yaml", data.other_topic_data(server))

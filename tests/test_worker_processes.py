@@ -154,9 +154,10 @@ def test_with_workers_a_second_cycle_stores_nothing_new(engine: Engine, real_con
         assert alerts and len({(d.story_id, d.channel) for d in alerts}) == len(alerts)
 
 
-def test_a_killed_worker_loses_nothing(tmp_path: Path, real_config: Config, caplog: pytest.LogCaptureFixture) -> None:
-    engine = make_engine(f"sqlite:///{tmp_path / 'veille.db'}")
-    upgrade(engine)
+def test_a_killed_worker_loses_nothing(
+    migrated_sqlite: Path, real_config: Config, caplog: pytest.LogCaptureFixture
+) -> None:
+    engine = make_engine(f"sqlite:///{migrated_sqlite}")
     server = LocalServer()
     _serve_feeds(server)
     config = config_with_sources(real_config, *_sources(server))

@@ -6,7 +6,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -56,12 +56,23 @@ class Served:
     clock: Clock
 
 
-@pytest.fixture
-def desk(tmp_path: Path, real_config: Config) -> Iterator[Served]:
-    engine = make_engine(f"sqlite:///{tmp_path / 'veille.db'}")
+@pytest.fixture(scope="session")
+def desk_template(tmp_path_factory: pytest.TempPathFactory, real_config: Config) -> tuple[Path, deskdata.DeskData]:
+    """The desk's database, collected once per test process: each test serves its own copy of the file."""
+    path = tmp_path_factory.mktemp("modele-bureau") / "veille.db"
+    engine = make_engine(f"sqlite:///{path}")
     upgrade(engine)
     with LocalServer() as feeds:
         data = deskdata.build(engine, real_config, feeds)
+    engine.dispose()  # the last connection closed, the file holds everything (no -wal beside it)
+    return path, data
+
+
+@pytest.fixture
+def desk(tmp_path: Path, desk_template: tuple[Path, deskdata.DeskData]) -> Iterator[Served]:
+    template, built = desk_template
+    engine = make_engine(f"sqlite:///{shutil.copyfile(template, tmp_path / 'veille.db')}")
+    data = replace(built, ids=dict(built.ids))  # a test may add to its ids without touching the next test's
     clock = Clock(deskdata.NOW)
     app = create_app(engine, data.config, clock=clock, secret="clé de test " * 4, secure=False)
     with serving(app) as url:

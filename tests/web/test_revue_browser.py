@@ -9,7 +9,7 @@ from selenium.webdriver.common.by import By
 from sqlalchemy import Engine
 
 from store import desk as store_desk
-from store.db import make_engine, session_scope, upgrade
+from store.db import make_engine, session_scope
 from store.models import MentionStatus
 from tests.clock import NOW
 from tests.deskdata import HOSPITALS, LAVAL, MENTION, collect
@@ -30,9 +30,10 @@ def _revue(engine: Engine, config: Config, out: Path) -> None:
     build_revue(engine, out, now=NOW, zone=config.digest.zone)
 
 
-def test_the_revue_opens_from_disk_without_any_script(chromium: Any, real_config: Config, tmp_path: Path) -> None:
-    engine = make_engine(f"sqlite:///{tmp_path / 'veille.db'}")
-    upgrade(engine)
+def test_the_revue_opens_from_disk_without_any_script(
+    chromium: Any, real_config: Config, migrated_sqlite: Path, tmp_path: Path
+) -> None:
+    engine = make_engine(f"sqlite:///{migrated_sqlite}")
     _revue(engine, real_config, tmp_path / "revue")
     engine.dispose()
     chromium.get((tmp_path / "revue" / "index.html").as_uri())
