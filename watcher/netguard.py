@@ -19,9 +19,11 @@ redirect hop, item links, page listings.
 from __future__ import annotations
 
 import asyncio
+import functools
 import ipaddress
 import os
 import socket
+import ssl
 from collections.abc import Awaitable, Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
@@ -212,16 +214,27 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
         await self._inner.sleep(seconds)
 
 
+@functools.cache
+def tls_context() -> ssl.SSLContext:
+    """The certificates every fetch checks against, read once per process.
+
+    Reading the CA bundle costs some 25 ms of CPU; httpx reads it anew for each transport, which a cycle opens
+    afresh. One context serves every connection, in every thread. A certificate store changed on disk is read at
+    the next start.
+    """
+    return httpx.create_ssl_context()
+
+
 class GuardedTransport(httpx.AsyncHTTPTransport):
     """httpx's transport over a connection pool whose every connection the policy checks."""
 
     def __init__(
         self, policy: NetworkPolicy, *, limits: httpx.Limits, retries: int = 0, resolve: Resolver = system_resolve
     ):
-        super().__init__(limits=limits, retries=retries)
+        super().__init__(verify=tls_context(), limits=limits, retries=retries)
         # httpx has no parameter for the network backend: its pool is replaced by one built alike, with ours.
         self._pool = httpcore.AsyncConnectionPool(
-            ssl_context=httpx.create_ssl_context(),
+            ssl_context=tls_context(),
             max_connections=limits.max_connections,
             max_keepalive_connections=limits.max_keepalive_connections,
             keepalive_expiry=limits.keepalive_expiry,
