@@ -398,6 +398,45 @@ def test_unknown_commands_and_configurations_get_one_french_line(
     _assert_french(result.output, " ".join(args))
 
 
+def _unreachable_database_line() -> str:
+    port = os.environ["WATCHER_DATABASE_URL"].rsplit(":", 1)[1].split("/")[0]
+    return (
+        f"Erreur : base de données postgresql+psycopg://veille:***@127.0.0.1:{port}/veille : connexion refusée par "
+        f"127.0.0.1, port {port}. Vérifiez que le serveur PostgreSQL est démarré et que WATCHER_DATABASE_URL donne "
+        "le bon hôte et le bon port."
+    )
+
+
+def _arguments(name: str, workspace: Path) -> list[str]:
+    out = workspace / "out" / name.replace(" ", "-")
+    out.mkdir(parents=True)
+    runs = COMMANDS[name].runs
+    return [*name.split(), *(arg.replace(OUT, str(out)).replace(OPML, str(workspace / "flux.opml")) for arg in runs)]
+
+
+def _assert_unreachable_database_told(name: str, code: int, stdout: str, stderr: str) -> None:
+    output = stdout + stderr
+    _assert_french(output, f"watcher {name}")
+    if COMMANDS[name].uses_database:
+        assert code == 1, f"watcher {name}: {output}"
+        assert stderr == _unreachable_database_line() + "\n", f"watcher {name}"
+    elif name == "alerts test":  # no database, but Slack is unreachable too
+        assert code == 1 and "✗ #veille : Slack injoignable (connexion refusée)" in stdout
+    else:
+        assert code == 0, f"watcher {name}: {output}"
+
+
+@pytest.mark.parametrize("name", COMMANDS)
+def test_every_command_with_an_unreachable_database(
+    workspace: Path, name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each command in the test's process (a new process for each costs a second and a half of imports)."""
+    monkeypatch.chdir(workspace)
+    result = CliRunner().invoke(app, _arguments(name, workspace))
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    _assert_unreachable_database_told(name, result.exit_code, result.stdout, result.stderr)
+
+
 def _run(args: list[str], cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     """The command as a person runs it: a new process, its real output, its real exit code."""
     return subprocess.run(
@@ -405,38 +444,21 @@ def _run(args: list[str], cwd: Path, env: dict[str, str]) -> subprocess.Complete
     )
 
 
-# About 30 processes, each loading the CLI: 40 s on a quiet machine, more than the default 120 s on a busy one.
-@pytest.mark.timeout(600)
-def test_every_command_with_an_unreachable_database(workspace: Path) -> None:
-    port = os.environ["WATCHER_DATABASE_URL"].rsplit(":", 1)[1].split("/")[0]
-    expected = (
-        f"Erreur : base de données postgresql+psycopg://veille:***@127.0.0.1:{port}/veille : connexion refusée par "
-        f"127.0.0.1, port {port}. Vérifiez que le serveur PostgreSQL est démarré et que WATCHER_DATABASE_URL donne "
-        "le bon hôte et le bon port."
-    )
+# The service (its logging and its migration in a child process), a reading command and a writing one, as a person
+# runs them: what the process itself prints to its real stderr, beyond what the command says, is read here.
+IN_THEIR_OWN_PROCESS = ("run", "items", "db upgrade")
 
-    def one(item: tuple[str, Command]) -> tuple[str, subprocess.CompletedProcess[str]]:
-        name, command = item
-        out = workspace / "out" / name.replace(" ", "-")
-        out.mkdir(parents=True)
-        args = [arg.replace(OUT, str(out)).replace(OPML, str(workspace / "flux.opml")) for arg in command.runs]
-        # Under libfaketime (CI's shifted-date run), a child's time.sleep fails with EINVAL (libfaketime#426; the
-        # suite's own process is patched in conftest.py), which slack-sdk's retries would report as a network
-        # error. What is checked here is wording, not dates: the children run on the real clock.
-        env = {key: value for key, value in os.environ.items() if key != "LD_PRELOAD" and not key.startswith("FAKE")}
-        if name == "sources import-opml":  # it writes into its configuration, which the others read meanwhile
-            env["WATCHER_CONFIG"] = str(shutil.copyfile(workspace / "sources.yaml", workspace / "importe.yaml"))
-        return name, _run([*name.split(), *args], workspace, env)
 
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        results = dict(pool.map(one, COMMANDS.items()))
+def test_commands_in_their_own_process_with_an_unreachable_database(workspace: Path) -> None:
+    # Under libfaketime (CI's shifted-date run), a child's time.sleep fails with EINVAL (libfaketime#426; the
+    # suite's own process is patched in conftest.py). What is checked here is wording, not dates: the children run
+    # on the real clock.
+    env = {key: value for key, value in os.environ.items() if key != "LD_PRELOAD" and not key.startswith("FAKE")}
+
+    def one(name: str) -> subprocess.CompletedProcess[str]:
+        return _run(_arguments(name, workspace), workspace, env)
+
+    with ThreadPoolExecutor(max_workers=len(IN_THEIR_OWN_PROCESS)) as pool:
+        results = dict(zip(IN_THEIR_OWN_PROCESS, pool.map(one, IN_THEIR_OWN_PROCESS), strict=True))
     for name, result in results.items():
-        output = result.stdout + result.stderr
-        _assert_french(output, f"watcher {name}")
-        if COMMANDS[name].uses_database:
-            assert result.returncode == 1, f"watcher {name}: {output}"
-            assert result.stderr == expected + "\n", f"watcher {name}"
-        elif name == "alerts test":  # no database, but Slack is unreachable too
-            assert result.returncode == 1 and "✗ #veille : Slack injoignable (connexion refusée)" in result.stdout
-        else:
-            assert result.returncode == 0, f"watcher {name}: {output}"
+        _assert_unreachable_database_told(name, result.returncode, result.stdout, result.stderr)
