@@ -156,7 +156,7 @@ COMMANDS: dict[str, Command] = {
     "alerts test": Command((), uses_database=False),
     "rules stats": Command((), bad=((("hopital",), 2, "argument en trop : hopital"),)),
     "export items": Command(
-        ("--since", "7j", "--until", "2026-12-05"),
+        ("--since", "2026-11-28", "--until", "2026-12-05"),  # days, not a span: now may be any day
         bad=(
             (("--format", "pdf"), 1, "--format : format inconnu « pdf » (attendu : csv ou json)"),
             (
