@@ -27,6 +27,8 @@ def test_hard_cases() -> None:
     # Stefanini co-wrote the AME report, and speaks of expulsions too: his name alone is not the AME.
     assert rows["stefanini-expulsions"]["topics"] == [] and rows["stefanini-expulsions"]["decision"] == "drop"
     assert "ame" in rows["stefanini-ame"]["topics"]  # type: ignore[operator]
+    # « urgence sanitaire » is a state of public health, not an emergency department
+    assert rows["urgence-sanitaire"]["topics"] == [] and rows["urgence-sanitaire"]["decision"] == "drop"
 
 
 def test_preview_is_deterministic() -> None:
