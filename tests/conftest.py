@@ -9,6 +9,7 @@ import subprocess
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -122,6 +123,26 @@ def migrated_sqlite(tmp_path: Path, sqlite_template: Path) -> Path:
     return Path(shutil.copyfile(sqlite_template, tmp_path / "veille.db"))
 
 
+@contextmanager
+def _postgres_database(prefix: str, template: str | None = None) -> Iterator[str]:
+    """A new database on the test server (a copy of `template`, if given), dropped afterwards."""
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    copy_of = f' TEMPLATE "{template}"' if template else ""
+    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"{copy_of}'))
+    try:
+        yield name
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def _postgres_url(database: str) -> str:
+    return POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{database}"
+
+
 @pytest.fixture(scope="session")
 def postgres_template() -> Iterator[str]:
     """A migrated, empty PostgreSQL database, made once per test process, that each test's database copies."""
@@ -130,24 +151,11 @@ def postgres_template() -> Iterator[str]:
         if os.environ.get("VEILLE_REQUIRE_POSTGRES"):
             pytest.fail(f"{reason} alors que VEILLE_REQUIRE_POSTGRES est défini (CI)")
         pytest.skip(reason)
-    name = f"veille_modele_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    engine = make_engine(_postgres_url(name))
-    try:
+    with _postgres_database("veille_modele") as name:
+        engine = make_engine(_postgres_url(name))
         upgrade(engine)
         engine.dispose()  # CREATE DATABASE … TEMPLATE refuses a template that anyone is connected to
         yield name
-    finally:
-        engine.dispose()
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
-def _postgres_url(database: str) -> str:
-    return POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{database}"
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -158,19 +166,12 @@ def engine(request: pytest.FixtureRequest) -> Iterator[Engine]:
         yield engine
         engine.dispose()
         return
-    template = request.getfixturevalue("postgres_template")
-    name = f"veille_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
-    engine = make_engine(_postgres_url(name))
-    try:
-        yield engine
-    finally:
-        engine.dispose()
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with _postgres_database("veille_test", template=request.getfixturevalue("postgres_template")) as name:
+        engine = make_engine(_postgres_url(name))
+        try:
+            yield engine
+        finally:
+            engine.dispose()
 
 
 @pytest.fixture
