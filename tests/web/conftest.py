@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine
 
-from store.db import make_engine, upgrade
+from store.db import make_engine
 from tests.localserver import LocalServer
 from tests.web import deskdata
 from watcher.config import Config
@@ -57,11 +57,12 @@ class Served:
 
 
 @pytest.fixture(scope="session")
-def desk_template(tmp_path_factory: pytest.TempPathFactory, real_config: Config) -> tuple[Path, deskdata.DeskData]:
+def desk_template(
+    tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path, real_config: Config
+) -> tuple[Path, deskdata.DeskData]:
     """The desk's database, collected once per test process: each test serves its own copy of the file."""
-    path = tmp_path_factory.mktemp("modele-bureau") / "veille.db"
+    path = Path(shutil.copyfile(sqlite_template, tmp_path_factory.mktemp("modele-bureau") / "veille.db"))
     engine = make_engine(f"sqlite:///{path}")
-    upgrade(engine)
     with LocalServer() as feeds:
         data = deskdata.build(engine, real_config, feeds)
     engine.dispose()  # the last connection closed, the file holds everything (no -wal beside it)
